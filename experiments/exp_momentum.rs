@@ -1,0 +1,470 @@
+//! Chapter "Update rules", part 1: SGD against Momentum.
+//!
+//! On the taco-shell quadratic (condition number 50), from the same start with the same learning
+//! rate: SGD and Momentum with mu in {0.5, 0.9, 0.99}. Then the same comparison training a
+//! 2-layer MLP on Fashion-MNIST.
+//!
+//!     cargo run --release --bin exp_momentum            # full run, writes results/momentum/
+//!     cargo run --release --bin exp_momentum -- --quick # seconds; every code path
+
+use anyhow::Context;
+use clap::Parser;
+use nnlab::cli::{CommonArgs, progress, run_main};
+use nnlab::data::fashion::zero_center;
+use nnlab::data::{DataKind, FashionMnist, locate_fashion_mnist};
+use nnlab::init::Init;
+use nnlab::layers::ActivationKind;
+use nnlab::loss::LossKind;
+use nnlab::network::Sequential;
+use nnlab::optim::{Momentum, Optimizer, Sgd};
+use nnlab::plot::{ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif};
+use nnlab::results::{DataInfo, Meta, ResultsDir, git_commit};
+use nnlab::rng::substream;
+use nnlab::surfaces::{PathPoint, Surface, TacoShell, descend};
+use nnlab::train::{History, Split, TrainConfig, train};
+use serde::Serialize;
+use std::time::Instant;
+
+const EXPERIMENT: &str = "momentum";
+
+/// SGD vs Momentum (mu 0.5, 0.9, 0.99) on the taco-shell quadratic and on a 2-layer MLP.
+#[derive(Parser, Debug, Clone)]
+#[command(version, about, long_about = None, allow_negative_numbers = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Learning rate of every rule on the taco shell (stable below 2/50 = 0.04 for SGD).
+    #[arg(long, default_value_t = 0.035)]
+    pub learning_rate: f64,
+    /// Iterations on the taco shell.
+    #[arg(long, default_value_t = 150)]
+    pub iters: usize,
+    /// Momentum coefficients to compare with SGD.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![0.5, 0.9, 0.99])]
+    pub mu: Vec<f64>,
+    /// Learning rate of both rules when training the MLP.
+    #[arg(long, default_value_t = 0.02)]
+    pub mlp_learning_rate: f64,
+    /// Momentum coefficient for the MLP.
+    #[arg(long, default_value_t = 0.9)]
+    pub mlp_mu: f64,
+    /// Epochs of MLP training [default: 5, or 2 with --quick].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 100)]
+    pub batch_size: usize,
+    /// Hidden units of the MLP (784 -> hidden -> 10).
+    #[arg(long, default_value_t = 100)]
+    pub hidden: usize,
+    /// Weight initialization of the MLP.
+    #[arg(long, value_enum, default_value_t = Init::Xavier)]
+    pub init: Init,
+}
+
+#[derive(Serialize)]
+struct TrajectoryRow {
+    surface: &'static str,
+    optimizer: &'static str,
+    learning_rate: f64,
+    mu: Option<f64>,
+    iter: usize,
+    x: f64,
+    y: f64,
+    loss: f64,
+}
+
+#[derive(Serialize)]
+struct SurfaceSummary {
+    optimizer: &'static str,
+    mu: Option<f64>,
+    iters: usize,
+    final_loss: f64,
+    /// First iteration with loss below 1e-3 (empty if never).
+    iters_to_1e_3: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct TrainingRow {
+    optimizer: &'static str,
+    learning_rate: f64,
+    mu: Option<f64>,
+    epoch: usize,
+    iter: usize,
+    loss: f64,
+}
+
+#[derive(Serialize)]
+struct EpochRow {
+    optimizer: &'static str,
+    epoch: usize,
+    iter: usize,
+    train_loss: f64,
+    train_accuracy: f64,
+    val_accuracy: f64,
+}
+
+/// A rule with the label the figures and CSV files use.
+struct Contender<O> {
+    label: String,
+    mu: Option<f64>,
+    opt: O,
+}
+
+fn contenders<F: nnlab::Float>(
+    learning_rate: f64,
+    mus: &[f64],
+) -> anyhow::Result<Vec<Contender<Box<dyn Optimizer<F>>>>> {
+    let mut out: Vec<Contender<Box<dyn Optimizer<F>>>> = vec![Contender {
+        label: "SGD".into(),
+        mu: None,
+        opt: Box::new(Sgd::new(learning_rate)?),
+    }];
+    for &mu in mus {
+        out.push(Contender {
+            label: format!("Momentum mu={mu}"),
+            mu: Some(mu),
+            opt: Box::new(Momentum::new(learning_rate, mu)?),
+        });
+    }
+    Ok(out)
+}
+
+fn moving_average(h: &History, window: usize) -> Vec<(f64, f64)> {
+    let losses: Vec<f64> = h.iters.iter().map(|r| r.loss).collect();
+    (window.min(losses.len()).max(1)..=losses.len())
+        .map(|end| {
+            let w = &losses[end.saturating_sub(window)..end];
+            (end as f64, w.iter().sum::<f64>() / w.len() as f64)
+        })
+        .collect()
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let quick = args.common.quick;
+    // Refuse bad hyperparameters before touching data or files.
+    let mut surface_rules = contenders::<f64>(args.learning_rate, &args.mu)?;
+    let mut mlp_rules = contenders::<f32>(args.mlp_learning_rate, &[args.mlp_mu])?;
+    anyhow::ensure!(args.iters > 0, "--iters must be at least 1");
+    anyhow::ensure!(args.batch_size > 0, "--batch-size must be at least 1");
+    anyhow::ensure!(args.hidden > 0, "--hidden must be at least 1");
+    let epochs = args.epochs.unwrap_or(if quick { 2 } else { 5 });
+    anyhow::ensure!(epochs > 0, "--epochs must be at least 1");
+    let threads = args.common.init_threads()?;
+
+    let source =
+        locate_fashion_mnist(args.common.data_dir.as_deref()).context("finding Fashion-MNIST")?;
+    let data = FashionMnist::<f32>::load(source).context("loading Fashion-MNIST")?;
+    if data.kind == DataKind::Subset {
+        eprintln!(
+            "note: using the {}; install Debian's dataset-fashion-mnist or pass --data-dir for the full set",
+            data.describe()
+        );
+    } else {
+        eprintln!("data: {}", data.describe());
+    }
+    let out = ResultsDir::create(&args.common.out_dir(EXPERIMENT))?;
+    let mut outputs = Vec::new();
+
+    // Part 1: the taco shell.
+    let taco = TacoShell::default();
+    let mut trajectories: Vec<(String, Vec<PathPoint>)> = Vec::new();
+    let mut rows = Vec::new();
+    let mut summary = Vec::new();
+    for c in &mut surface_rules {
+        let path = descend(&taco, c.opt.as_mut(), taco.start(), args.iters);
+        for p in &path {
+            rows.push(TrajectoryRow {
+                surface: taco.name(),
+                optimizer: c.opt.name(),
+                learning_rate: args.learning_rate,
+                mu: c.mu,
+                iter: p.iter,
+                x: p.x,
+                y: p.y,
+                loss: p.loss,
+            });
+        }
+        let last = path.last().expect("a path holds its start");
+        summary.push(SurfaceSummary {
+            optimizer: c.opt.name(),
+            mu: c.mu,
+            iters: last.iter,
+            final_loss: last.loss,
+            iters_to_1e_3: path.iter().find(|p| p.loss < 1e-3).map(|p| p.iter),
+        });
+        trajectories.push((c.label.clone(), path));
+    }
+    outputs.push(out.write_csv("trajectory.csv", rows)?);
+    outputs.push(out.write_csv("surface_summary.csv", summary)?);
+
+    // The window holds every path.
+    let (mut x0, mut x1, mut y0, mut y1) = taco.window();
+    for p in trajectories.iter().flat_map(|t| t.1.iter()) {
+        (x0, x1, y0, y1) = (x0.min(p.x), x1.max(p.x), y0.min(p.y), y1.max(p.y));
+    }
+    let window = (x0 - 0.5, x1 + 0.5, y0 - 0.2, y1 + 0.2);
+    let contour = |title: String, paths: Vec<Series>, grid: usize| {
+        Panel::Contour(ContourPlot {
+            title,
+            f: Box::new(move |x, y| taco.value(x, y)),
+            window,
+            levels: 14,
+            log_levels: true,
+            trajectories: paths,
+            target: taco.minimum(),
+            grid,
+        })
+    };
+    let series_of = |i: usize, upto: usize| {
+        let (label, path) = &trajectories[i];
+        Series {
+            name: label.clone(),
+            points: path.iter().take(upto).map(|p| (p.x, p.y)).collect(),
+            color: Some(i),
+        }
+    };
+    let panels = (0..trajectories.len())
+        .map(|i| {
+            contour(
+                format!(
+                    "{}, learning_rate={}",
+                    trajectories[i].0, args.learning_rate
+                ),
+                vec![series_of(i, usize::MAX)],
+                160,
+            )
+        })
+        .collect();
+    outputs.extend(
+        Figure {
+            panels,
+            cols: 2,
+            panel_size: (720, 330),
+        }
+        .save(out.dir(), "trajectories")?,
+    );
+
+    let loss_series = trajectories
+        .iter()
+        .map(|(label, path)| {
+            Series::new(
+                label.clone(),
+                path.iter().map(|p| (p.iter as f64, p.loss)).collect(),
+            )
+        })
+        .collect();
+    let loss_chart = LineChart {
+        title: format!(
+            "Loss on {} (learning_rate={})",
+            taco.formula(),
+            args.learning_rate
+        ),
+        x_label: "iteration".into(),
+        y_label: "loss".into(),
+        log_y: true,
+        series: loss_series,
+        legend: Legend::LowerLeft,
+    };
+    outputs.extend(Figure::single(Panel::Line(loss_chart), (900, 520)).save(out.dir(), "loss")?);
+
+    let frames = if quick { 6 } else { 60 };
+    let gif_path = out.path("race.gif");
+    outputs.push(save_gif(&gif_path, frames, 80, |k| {
+        let upto = 1 + (args.iters * (k + 1)).div_ceil(frames);
+        let paths = (0..trajectories.len())
+            .map(|i| series_of(i, upto))
+            .collect();
+        Figure::single(
+            contour(
+                format!("iteration {}", upto - 1),
+                paths,
+                if quick { 40 } else { 120 },
+            ),
+            (720, 360),
+        )
+    })?);
+
+    // Part 2: a 2-layer MLP on Fashion-MNIST, same initialization and batches for both rules.
+    let (mut x_train, mut y_train, mut x_val, mut y_val) =
+        data.split_validation(if quick { 500 } else { 5_000 });
+    if quick {
+        x_train = x_train.slice(ndarray::s![..1_000, ..]).to_owned();
+        y_train.truncate(1_000);
+    }
+    let mut x_test = data.x_test.clone();
+    zero_center(&mut x_train, &mut [&mut x_val, &mut x_test]);
+    if quick {
+        x_val = x_val
+            .slice(ndarray::s![..500.min(x_val.nrows()), ..])
+            .to_owned();
+        y_val.truncate(500);
+    }
+    let split = Split {
+        x_train: x_train.view(),
+        y_train: &y_train,
+        x_val: x_val.view(),
+        y_val: &y_val,
+    };
+    let cfg = TrainConfig {
+        epochs,
+        batch_size: args.batch_size,
+        train_eval_rows: 5_000,
+    };
+    let mut training_rows = Vec::new();
+    let mut epoch_rows = Vec::new();
+    let mut curves = Vec::new();
+    let mut accuracy_curves = Vec::new();
+    let mut test_accuracy = serde_json::Map::new();
+    // Mini-batch losses are noisy: plot a moving average over a 20th of the run (at most 25).
+    let smooth = (y_train.len().div_ceil(args.batch_size) * epochs / 20).clamp(1, 25);
+    for c in &mut mlp_rules {
+        let mut rng = substream(args.common.seed, 1);
+        let mut net = Sequential::<f32>::mlp(
+            &[784, args.hidden, 10],
+            ActivationKind::Relu,
+            args.init,
+            LossKind::Softmax,
+            0.0,
+            &mut rng,
+        );
+        let iters_per_epoch = y_train.len().div_ceil(args.batch_size) as u64;
+        let bar = progress(iters_per_epoch * epochs as u64, &format!("MLP {}", c.label));
+        let h = train(
+            &mut net,
+            c.opt.as_mut(),
+            &split,
+            &cfg,
+            &mut rng,
+            &mut |_| bar.inc(1),
+        );
+        bar.finish_and_clear();
+        if let Some(at) = h.diverged_at {
+            eprintln!("warning: {} diverged at iteration {at}", c.label);
+        }
+        let acc = net.accuracy(x_test.view(), &data.y_test);
+        eprintln!(
+            "{}: final val accuracy {:.4}, test accuracy {acc:.4}",
+            c.label,
+            h.epochs.last().map_or(f64::NAN, |e| e.val_accuracy)
+        );
+        test_accuracy.insert(c.label.clone(), acc.into());
+        training_rows.extend(h.iters.iter().map(|r| TrainingRow {
+            optimizer: c.opt.name(),
+            learning_rate: args.mlp_learning_rate,
+            mu: c.mu,
+            epoch: r.epoch,
+            iter: r.iter,
+            loss: r.loss,
+        }));
+        epoch_rows.extend(h.epochs.iter().map(|e| EpochRow {
+            optimizer: c.opt.name(),
+            epoch: e.epoch,
+            iter: e.iter,
+            train_loss: e.train_loss,
+            train_accuracy: e.train_accuracy,
+            val_accuracy: e.val_accuracy,
+        }));
+        curves.push(Series::new(c.label.clone(), moving_average(&h, smooth)));
+        accuracy_curves.push(Series::new(
+            c.label.clone(),
+            h.epochs
+                .iter()
+                .map(|e| (e.epoch as f64, e.val_accuracy))
+                .collect(),
+        ));
+    }
+    outputs.push(out.write_csv("training.csv", training_rows)?);
+    outputs.push(out.write_csv("epochs.csv", epoch_rows)?);
+    let mlp_title = format!(
+        "MLP 784-{}-10, batch {}, learning_rate={}",
+        args.hidden, args.batch_size, args.mlp_learning_rate
+    );
+    let panels = vec![
+        Panel::Line(LineChart {
+            title: format!("{mlp_title}: training loss"),
+            x_label: format!("iteration (moving average of {smooth})"),
+            y_label: "training loss".into(),
+            log_y: false,
+            series: curves,
+            legend: Legend::UpperRight,
+        }),
+        Panel::Line(LineChart {
+            title: "validation accuracy".into(),
+            x_label: "epoch".into(),
+            y_label: "accuracy".into(),
+            log_y: false,
+            series: accuracy_curves,
+            legend: Legend::LowerRight,
+        }),
+    ];
+    outputs.extend(
+        Figure {
+            panels,
+            cols: 2,
+            panel_size: (700, 480),
+        }
+        .save(out.dir(), "mlp")?,
+    );
+
+    let hyperparameters = serde_json::json!({
+        "surface": taco.formula(),
+        "start": taco.start(),
+        "learning_rate": args.learning_rate,
+        "iters": args.iters,
+        "mu": args.mu,
+        "mlp": {
+            "layers": [784, args.hidden, 10],
+            "activation": "relu",
+            "init": args.init,
+            "loss": "softmax",
+            "preprocessing": "pixels/255, zero-centered with the training mean",
+            "learning_rate": args.mlp_learning_rate,
+            "mu": args.mlp_mu,
+            "epochs": epochs,
+            "batch_size": args.batch_size,
+            "n_train": y_train.len(),
+            "test_accuracy": test_accuracy,
+        },
+    });
+    let mut names: Vec<String> = outputs
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    names.push("meta.json".into());
+    let meta = Meta {
+        experiment: EXPERIMENT.into(),
+        command: std::env::args().collect(),
+        seed: args.common.seed,
+        quick,
+        threads,
+        hyperparameters,
+        data: Some(DataInfo {
+            name: "Fashion-MNIST".into(),
+            kind: format!("{:?}", data.kind).to_lowercase(),
+            dir: data.source.dir.display().to_string(),
+            found_via: data.source.found_via.into(),
+            n_train: y_train.len(),
+            n_val: y_val.len(),
+            n_test: data.y_test.len(),
+        }),
+        crate_version: env!("CARGO_PKG_VERSION").into(),
+        git_commit: git_commit(),
+        wall_seconds: started.elapsed().as_secs_f64(),
+        outputs: names,
+    };
+    out.write_json("meta.json", &meta)?;
+    eprintln!(
+        "wrote {} files to {} in {:.1} s",
+        meta.outputs.len(),
+        out.dir().display(),
+        meta.wall_seconds
+    );
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}

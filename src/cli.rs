@@ -1,0 +1,94 @@
+//! The command line every experiment shares, and how binaries report errors and progress.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+
+/// Flags shared by every experiment binary.
+#[derive(clap::Args, Clone, Debug)]
+pub struct CommonArgs {
+    /// Run every part of the experiment at a reduced size (seconds), for tests and CI.
+    #[arg(long)]
+    pub quick: bool,
+    /// Seed of every random stream; equal seeds and thread counts give byte-identical CSV files.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output folder [default: results/<experiment> in the repository].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Folder holding the four Fashion-MNIST IDX files (.gz or raw). Without it: $NNLAB_DATA,
+    /// data/fashion-mnist/, /usr/share/datasets/fashion-mnist/, then the committed subset.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+}
+
+impl CommonArgs {
+    /// The output folder for `experiment`.
+    pub fn out_dir(&self, experiment: &str) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("results")
+                .join(experiment)
+        })
+    }
+
+    /// Sets up the global thread pool (once per process) and returns its size.
+    pub fn init_threads(&self) -> anyhow::Result<usize> {
+        let want = self.threads.map(usize::from).unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        });
+        if rayon::ThreadPoolBuilder::new()
+            .num_threads(want)
+            .build_global()
+            .is_err()
+            && rayon::current_num_threads() != want
+        {
+            anyhow::bail!(
+                "the thread pool already has {} threads, {want} requested",
+                rayon::current_num_threads()
+            );
+        }
+        Ok(rayon::current_num_threads())
+    }
+
+    /// The flags as arguments again, for `reproduce` to pass through.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut a = vec!["--seed".to_string(), self.seed.to_string()];
+        if self.quick {
+            a.push("--quick".into());
+        }
+        if let Some(d) = &self.data_dir {
+            a.extend(["--data-dir".into(), d.display().to_string()]);
+        }
+        if let Some(t) = self.threads {
+            a.extend(["--threads".into(), t.to_string()]);
+        }
+        a
+    }
+}
+
+/// Runs a binary's body; on error prints one line `error: <cause chain>` and exits with status 1.
+pub fn run_main(body: impl FnOnce() -> anyhow::Result<()>) {
+    if let Err(e) = body() {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+/// A progress bar on stderr (hidden when stderr is not a terminal).
+pub fn progress(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg:>24} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}

@@ -1,0 +1,22 @@
+//! nnlab: the lecture "Training Neural Networks" as a library, an experiment per chapter, and a
+//! book that includes this code.
+//!
+//! Data flows one way: [`data`] → [`network`] / [`optim`] ([`train`]) → [`results`] → [`plot`].
+//! The math core (layers, losses, optimizers, surfaces) knows nothing about files or plotting.
+
+pub mod cli;
+pub mod data;
+pub mod float;
+pub mod gradcheck;
+pub mod init;
+pub mod layers;
+pub mod loss;
+pub mod network;
+pub mod optim;
+pub mod plot;
+pub mod results;
+pub mod rng;
+pub mod surfaces;
+pub mod train;
+
+pub use float::Float;

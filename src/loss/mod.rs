@@ -1,0 +1,16 @@
+//! Losses on class scores: softmax cross-entropy and the multiclass SVM (hinge).
+//! Each takes scores (N, C) and labels (N,) and returns the mean loss and dscores (N, C).
+
+pub mod softmax;
+pub mod svm;
+
+pub use softmax::softmax_loss;
+pub use svm::svm_loss;
+
+/// Which loss a network is trained with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LossKind {
+    Softmax,
+    Svm,
+}

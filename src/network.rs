@@ -1,0 +1,132 @@
+//! A sequential network: layers applied in order, a loss on the last layer's scores, and optional
+//! L2 regularization `0.5 * reg * Σ ||W||²`.
+
+use crate::Float;
+use crate::init::{Init, init_weights};
+use crate::layers::{Activation, ActivationKind, Affine, Layer, Mode, ParamGrad};
+use crate::loss::{LossKind, softmax_loss, svm_loss};
+use ndarray::{Array2, ArrayView2, Axis};
+use rand::Rng;
+
+/// Layers in order, with the loss they are trained against.
+pub struct Sequential<F: Float> {
+    pub layers: Vec<Box<dyn Layer<F>>>,
+    pub loss: LossKind,
+    /// L2 regularization strength on weights (not biases).
+    pub reg: F,
+}
+
+impl<F: Float> Sequential<F> {
+    pub fn new(loss: LossKind, reg: F) -> Self {
+        Sequential {
+            layers: Vec::new(),
+            loss,
+            reg,
+        }
+    }
+
+    pub fn push(mut self, layer: impl Layer<F> + 'static) -> Self {
+        self.layers.push(Box::new(layer));
+        self
+    }
+
+    /// A multilayer perceptron: `sizes[0] -> ... -> sizes[last]` with `activation` between affine layers.
+    pub fn mlp<R: Rng + ?Sized>(
+        sizes: &[usize],
+        activation: ActivationKind,
+        init: Init,
+        loss: LossKind,
+        reg: F,
+        rng: &mut R,
+    ) -> Self {
+        assert!(sizes.len() >= 2, "an MLP needs an input and an output size");
+        let mut net = Sequential::new(loss, reg);
+        for (i, pair) in sizes.windows(2).enumerate() {
+            net = net.push(Affine::new(init_weights(init, pair[0], pair[1], rng)));
+            if i + 2 < sizes.len() {
+                net = net.push(Activation::new(activation));
+            }
+        }
+        net
+    }
+
+    /// x: (N, D) -> scores: (N, C)
+    pub fn forward(&mut self, x: ArrayView2<F>, mode: Mode) -> Array2<F> {
+        let mut h = x.to_owned();
+        for layer in &mut self.layers {
+            h = layer.forward(h.view(), mode);
+        }
+        h
+    }
+
+    /// Forward, loss and backward on a batch; parameter gradients are left in the layers.
+    /// x: (N, D), y: (N,) -> loss (data loss plus regularization)
+    pub fn loss_and_grad(&mut self, x: ArrayView2<F>, y: &[usize]) -> F {
+        let scores = self.forward(x, Mode::Train);
+        let (data_loss, dscores) = match self.loss {
+            LossKind::Softmax => softmax_loss(scores.view(), y),
+            LossKind::Svm => svm_loss(scores.view(), y),
+        };
+        let mut d = dscores;
+        for layer in self.layers.iter_mut().rev() {
+            d = layer.backward(d.view());
+        }
+        let mut reg_loss = F::zero();
+        if self.reg > F::zero() {
+            for layer in &mut self.layers {
+                reg_loss += F::lit(0.5) * self.reg * layer.weight_sq_sum();
+                layer.add_weight_decay_grad(self.reg);
+            }
+        }
+        data_loss + reg_loss
+    }
+
+    /// Every parameter tensor with its gradient, in a fixed order (the optimizer's slot order).
+    pub fn params(&mut self) -> Vec<ParamGrad<'_, F>> {
+        self.layers.iter_mut().flat_map(|l| l.params()).collect()
+    }
+
+    /// Total number of scalar parameters.
+    pub fn num_params(&mut self) -> usize {
+        self.params().iter().map(|p| p.value.len()).sum()
+    }
+
+    /// Predicted classes for x: (N, D), evaluated in batches of `batch` rows.
+    pub fn predict(&mut self, x: ArrayView2<F>, batch: usize) -> Vec<usize> {
+        let mut out = Vec::with_capacity(x.nrows());
+        for chunk in x.axis_chunks_iter(Axis(0), batch.max(1)) {
+            let scores = self.forward(chunk, Mode::Eval);
+            out.extend(
+                scores
+                    .axis_iter(Axis(0))
+                    .map(|row| argmax(row.iter().copied())),
+            );
+        }
+        out
+    }
+
+    /// Fraction of rows of x whose predicted class equals y.
+    pub fn accuracy(&mut self, x: ArrayView2<F>, y: &[usize]) -> f64 {
+        if y.is_empty() {
+            return 0.0;
+        }
+        let pred = self.predict(x, 1000);
+        pred.iter().zip(y).filter(|(p, t)| p == t).count() as f64 / y.len() as f64
+    }
+
+    /// One line per layer, e.g. for `meta.json`.
+    pub fn describe(&self) -> Vec<String> {
+        self.layers.iter().map(|l| l.describe()).collect()
+    }
+}
+
+/// Index of the largest value (the first one on ties).
+pub fn argmax<F: Float>(values: impl Iterator<Item = F>) -> usize {
+    let mut best = (0, F::neg_infinity());
+    for (i, v) in values.enumerate() {
+        if v > best.1 {
+            best = (i, v);
+        }
+    }
+    best.0
+}

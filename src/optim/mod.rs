@@ -1,0 +1,139 @@
+//! First-order update rules behind one interface.
+//!
+//! Like CS231n's `update(w, dw, config)`, an [`Optimizer`] updates one parameter tensor at a time
+//! and keeps its state (velocity `v`, `cache`, …) per tensor, indexed by a stable slot number. The
+//! same objects drive the 2-D experiments (one slot holding `(x, y)`) and network training (one
+//! slot per weight matrix and bias).
+
+pub mod momentum;
+pub mod sgd;
+
+pub use momentum::Momentum;
+pub use sgd::Sgd;
+
+use crate::Float;
+use crate::layers::ParamGrad;
+use rayon::prelude::*;
+
+/// A hyperparameter outside its valid range.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{name} must be {requirement}, got {value}")]
+pub struct HyperparameterError {
+    pub name: &'static str,
+    pub requirement: &'static str,
+    pub value: f64,
+}
+
+/// Checks `learning_rate > 0` and finite.
+pub fn check_learning_rate(learning_rate: f64) -> Result<f64, HyperparameterError> {
+    if learning_rate > 0.0 && learning_rate.is_finite() {
+        Ok(learning_rate)
+    } else {
+        Err(HyperparameterError {
+            name: "learning_rate",
+            requirement: "positive and finite",
+            value: learning_rate,
+        })
+    }
+}
+
+/// Checks `0 <= value < 1` (momentum `mu`, decay rates, Adam's betas).
+pub fn check_unit_interval(name: &'static str, value: f64) -> Result<f64, HyperparameterError> {
+    if (0.0..1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(HyperparameterError {
+            name,
+            requirement: "in [0, 1)",
+            value,
+        })
+    }
+}
+
+/// One update rule.
+pub trait Optimizer<F: Float>: Send {
+    /// The rule's name as the book and the CSV files spell it, e.g. `momentum`.
+    fn name(&self) -> &'static str;
+    /// The rule's hyperparameters by their slide names, for `meta.json` and the CSV columns.
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)>;
+    /// The current learning rate (schedules change it between iterations).
+    fn learning_rate(&self) -> f64;
+    /// Sets the learning rate; the caller guarantees it is positive and finite.
+    fn set_learning_rate(&mut self, learning_rate: f64);
+    /// Called once per iteration before the tensors are updated (rules that count steps do so here).
+    fn begin_step(&mut self) {}
+    /// Updates parameter tensor `slot` in place from its gradient `dx` (same length as `x`).
+    fn update(&mut self, slot: usize, x: &mut [F], dx: &[F]);
+    /// Forgets all state (velocities, caches, step count).
+    fn reset(&mut self);
+}
+
+/// One iteration of `opt` over every parameter of a network, in slot order.
+pub fn step_all<F: Float>(opt: &mut dyn Optimizer<F>, params: Vec<ParamGrad<'_, F>>) {
+    opt.begin_step();
+    for (slot, p) in params.into_iter().enumerate() {
+        opt.update(slot, p.value, p.grad);
+    }
+}
+
+/// Per-slot state vectors, created as zeros the first time a slot is seen.
+#[derive(Clone, Debug, Default)]
+pub struct SlotState<F> {
+    slots: Vec<Vec<F>>,
+}
+
+impl<F: Float> SlotState<F> {
+    /// The state vector of `slot`, zero-initialized with length `len` on first use.
+    pub fn get(&mut self, slot: usize, len: usize) -> &mut [F] {
+        if self.slots.len() <= slot {
+            self.slots.resize_with(slot + 1, Vec::new);
+        }
+        let s = &mut self.slots[slot];
+        if s.is_empty() {
+            *s = vec![F::zero(); len];
+        }
+        assert_eq!(s.len(), len, "parameter slot {slot} changed size");
+        s
+    }
+
+    pub fn clear(&mut self) {
+        self.slots.clear();
+    }
+}
+
+/// Elements per parallel task: large enough to amortize scheduling, small enough to split 1M
+/// parameters across cores. Below `PAR_MIN` elements the loop runs on the calling thread.
+const CHUNK: usize = 1 << 16;
+const PAR_MIN: usize = 1 << 18;
+
+/// Applies `kernel` to matching chunks of `x` and `dx` (in parallel for large tensors).
+/// Elementwise kernels give the same bits whatever the thread count.
+pub fn zip2<F: Float>(x: &mut [F], dx: &[F], kernel: impl Fn(&mut [F], &[F]) + Sync) {
+    assert_eq!(x.len(), dx.len(), "x and dx differ in length");
+    if x.len() < PAR_MIN {
+        kernel(x, dx);
+    } else {
+        x.par_chunks_mut(CHUNK)
+            .zip(dx.par_chunks(CHUNK))
+            .for_each(|(x, dx)| kernel(x, dx));
+    }
+}
+
+/// Like [`zip2`] with one state vector `s` updated alongside `x`.
+pub fn zip3<F: Float>(
+    x: &mut [F],
+    s: &mut [F],
+    dx: &[F],
+    kernel: impl Fn(&mut [F], &mut [F], &[F]) + Sync,
+) {
+    assert_eq!(x.len(), dx.len(), "x and dx differ in length");
+    assert_eq!(x.len(), s.len(), "x and its state differ in length");
+    if x.len() < PAR_MIN {
+        kernel(x, s, dx);
+    } else {
+        x.par_chunks_mut(CHUNK)
+            .zip(s.par_chunks_mut(CHUNK))
+            .zip(dx.par_chunks(CHUNK))
+            .for_each(|((x, s), dx)| kernel(x, s, dx));
+    }
+}

@@ -1,0 +1,220 @@
+//! Figures as PNG and SVG (and animated GIF), from plain numbers: line charts (linear or log y),
+//! contour plots with trajectories, histograms, scatter plots and image grids.
+//!
+//! A figure is a grid of [`Panel`]s. Every panel draws on any plotters backend, so the PNG and the
+//! SVG of a figure come from the same code. Text uses DejaVu Sans, committed under `assets/` and
+//! registered before the first drawing, so no system font library is needed.
+
+mod contour;
+mod hist;
+mod image;
+mod line;
+
+pub use contour::{ContourPlot, contour_segments};
+pub use hist::{Histogram, Scatter};
+pub use image::ImageGrid;
+pub use line::{Legend, LineChart, Series};
+
+use crate::results::{ResultsError, write_atomic};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+/// A drawing error from plotters, as text.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PlotError(pub String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        PlotError(e.to_string())
+    }
+}
+
+static FONT: Once = Once::new();
+
+/// Registers the committed DejaVu Sans as plotters' `sans-serif` (idempotent). Call before any
+/// drawing, including criterion's own plots in benches.
+pub fn register_fonts() {
+    FONT.call_once(|| {
+        let bytes: &'static [u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+        if plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_err() {
+            panic!("the committed font assets/DejaVuSans.ttf does not parse");
+        }
+    });
+}
+
+/// Ten distinguishable colours (Tableau 10), used in order.
+pub const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// The `i`-th palette colour (wrapping).
+pub fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Font sizes used everywhere, in pixels.
+pub(crate) const TITLE_SIZE: u32 = 22;
+pub(crate) const LABEL_SIZE: u32 = 17;
+pub(crate) const TICK_SIZE: u32 = 14;
+
+/// One chart in a figure.
+pub enum Panel {
+    Line(LineChart),
+    Contour(ContourPlot),
+    Histogram(Histogram),
+    Scatter(Scatter),
+    Images(ImageGrid),
+}
+
+impl Panel {
+    /// Draws the panel filling `area`.
+    pub fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError>
+    where
+        DB::ErrorType: 'static,
+    {
+        match self {
+            Panel::Line(p) => p.draw(area),
+            Panel::Contour(p) => p.draw(area),
+            Panel::Histogram(p) => p.draw(area),
+            Panel::Scatter(p) => p.draw(area),
+            Panel::Images(p) => p.draw(area),
+        }
+    }
+}
+
+/// Panels laid out in a grid of `cols` columns, each `panel_size` pixels.
+pub struct Figure {
+    pub panels: Vec<Panel>,
+    pub cols: usize,
+    pub panel_size: (u32, u32),
+}
+
+impl Figure {
+    /// A figure of one panel.
+    pub fn single(panel: Panel, size: (u32, u32)) -> Self {
+        Figure {
+            panels: vec![panel],
+            cols: 1,
+            panel_size: size,
+        }
+    }
+
+    fn size(&self) -> (u32, u32) {
+        let cols = self.cols.max(1);
+        let rows = self.panels.len().div_ceil(cols).max(1);
+        (
+            self.panel_size.0 * cols as u32,
+            self.panel_size.1 * rows as u32,
+        )
+    }
+
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let cols = self.cols.max(1);
+        let rows = self.panels.len().div_ceil(cols).max(1);
+        let areas = root.split_evenly((rows, cols));
+        for (panel, area) in self.panels.iter().zip(areas.iter()) {
+            panel.draw(area)?;
+        }
+        root.present()?;
+        Ok(())
+    }
+
+    /// Writes `<stem>.png` and `<stem>.svg` into `dir`; returns both paths.
+    pub fn save(&self, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, ResultsError> {
+        register_fonts();
+        let size = self.size();
+        let png = dir.join(format!("{stem}.png"));
+        write_atomic(&png, |tmp| {
+            self.draw_on(&BitMapBackend::new(tmp, size).into_drawing_area())
+        })?;
+        let svg = dir.join(format!("{stem}.svg"));
+        write_atomic(&svg, |tmp| {
+            self.draw_on(&SVGBackend::new(tmp, size).into_drawing_area())
+        })?;
+        Ok(vec![png, svg])
+    }
+}
+
+/// Writes an animated GIF: frame `i` of `frames` is the figure `frame(i)`; `delay_ms` per frame.
+pub fn save_gif(
+    path: &Path,
+    frames: usize,
+    delay_ms: u32,
+    frame: impl Fn(usize) -> Figure,
+) -> Result<PathBuf, ResultsError> {
+    register_fonts();
+    write_atomic(path, |tmp| -> Result<(), PlotError> {
+        let size = frame(0).size();
+        let root = BitMapBackend::gif(tmp, size, delay_ms)
+            .map_err(|e| PlotError(e.to_string()))?
+            .into_drawing_area();
+        for i in 0..frames {
+            frame(i).draw_on(&root)?;
+        }
+        Ok(())
+    })?;
+    Ok(path.to_path_buf())
+}
+
+/// `lo..hi` widened by `frac` of its span on both sides (and made non-empty).
+pub(crate) fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (0.0, 1.0);
+    }
+    let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
+    (lo - frac * span, hi + frac * span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_png_svg_and_gif() {
+        let dir = tempfile::tempdir().unwrap();
+        let chart = |n: usize| LineChart {
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            log_y: true,
+            series: vec![Series::new(
+                "a",
+                (1..=n.max(2)).map(|i| (i as f64, 1.0 / i as f64)).collect(),
+            )],
+            legend: Legend::UpperRight,
+        };
+        let files = Figure::single(Panel::Line(chart(10)), (400, 300))
+            .save(dir.path(), "f")
+            .unwrap();
+        for f in &files {
+            assert!(std::fs::metadata(f).unwrap().len() > 1000, "{f:?}");
+        }
+        let png = std::fs::read(&files[0]).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        let svg = std::fs::read_to_string(&files[1]).unwrap();
+        assert!(svg.contains("<svg"));
+        let gif = save_gif(&dir.path().join("a.gif"), 3, 50, |i| {
+            Figure::single(Panel::Line(chart(i + 2)), (200, 150))
+        })
+        .unwrap();
+        assert_eq!(&std::fs::read(gif).unwrap()[..3], b"GIF");
+        // Nothing but the three outputs is left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+}

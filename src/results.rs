@@ -1,0 +1,187 @@
+//! Writing an experiment's outputs: CSV files, `meta.json`, and figures, each written atomically
+//! (to a temporary file in the same folder, then renamed) so a killed run never leaves a
+//! half-written file behind.
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// An error while writing results.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {message}")]
+    Encode { path: PathBuf, message: String },
+}
+
+/// Runs `write` on a temporary path next to `path`, then renames it into place. On error the
+/// temporary file is removed and `path` is left as it was.
+pub fn write_atomic<E: std::fmt::Display>(
+    path: &Path,
+    write: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), ResultsError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // Keep the extension last: some writers (image encoders) choose the format from it.
+    let tmp = path.with_file_name(format!(".partial-{}-{name}", std::process::id()));
+    let result = write(&tmp).map_err(|e| ResultsError::Encode {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    });
+    let result = result.and_then(|()| {
+        std::fs::rename(&tmp, path).map_err(|source| ResultsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// An experiment's output folder, e.g. `results/momentum/`.
+#[derive(Clone, Debug)]
+pub struct ResultsDir {
+    dir: PathBuf,
+}
+
+impl ResultsDir {
+    /// Creates the folder (and its parents).
+    pub fn create(dir: &Path) -> Result<Self, ResultsError> {
+        std::fs::create_dir_all(dir).map_err(|source| ResultsError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(ResultsDir {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Writes `rows` as CSV with a header from the row type's field names.
+    pub fn write_csv<T: Serialize>(
+        &self,
+        name: &str,
+        rows: impl IntoIterator<Item = T>,
+    ) -> Result<PathBuf, ResultsError> {
+        let path = self.path(name);
+        write_atomic(&path, |tmp| -> Result<(), csv::Error> {
+            let mut w = csv::Writer::from_path(tmp)?;
+            for row in rows {
+                w.serialize(row)?;
+            }
+            w.flush()?;
+            Ok(())
+        })?;
+        Ok(path)
+    }
+
+    /// Writes `value` as pretty-printed JSON.
+    pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<PathBuf, ResultsError> {
+        let path = self.path(name);
+        write_atomic(&path, |tmp| -> Result<(), std::io::Error> {
+            let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+            text.push('\n');
+            std::fs::write(tmp, text)
+        })?;
+        Ok(path)
+    }
+}
+
+/// The data set an experiment used.
+#[derive(Clone, Debug, Serialize)]
+pub struct DataInfo {
+    pub name: String,
+    /// `full` or `subset`.
+    pub kind: String,
+    pub dir: String,
+    pub found_via: String,
+    pub n_train: usize,
+    pub n_val: usize,
+    pub n_test: usize,
+}
+
+/// `meta.json`: how the results in a folder were made.
+#[derive(Clone, Debug, Serialize)]
+pub struct Meta {
+    pub experiment: String,
+    pub command: Vec<String>,
+    pub seed: u64,
+    pub quick: bool,
+    pub threads: usize,
+    pub hyperparameters: serde_json::Value,
+    pub data: Option<DataInfo>,
+    pub crate_version: String,
+    pub git_commit: Option<String>,
+    pub wall_seconds: f64,
+    pub outputs: Vec<String>,
+}
+
+/// The current git commit of the source tree (with `-dirty` if it has uncommitted changes), if git
+/// and a repository are available.
+pub fn git_commit() -> Option<String> {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("git")
+        .args(["-C", dir, "rev-parse", "HEAD"])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let mut commit = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    let dirty = std::process::Command::new("git")
+        .args(["-C", dir, "status", "--porcelain", "--untracked-files=no"])
+        .output()
+        .ok()
+        .is_some_and(|o| !o.stdout.is_empty());
+    if dirty {
+        commit.push_str("-dirty");
+    }
+    Some(commit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Row {
+        a: usize,
+        b: Option<f64>,
+    }
+
+    #[test]
+    fn csv_has_header_and_empty_optional_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = ResultsDir::create(&dir.path().join("x")).unwrap();
+        let p = r
+            .write_csv("t.csv", [Row { a: 1, b: Some(0.5) }, Row { a: 2, b: None }])
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(p).unwrap(), "a,b\n1,0.5\n2,\n");
+    }
+
+    #[test]
+    fn failed_write_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.csv");
+        let r = write_atomic(&target, |tmp| -> Result<(), String> {
+            std::fs::write(tmp, "half").unwrap();
+            Err("killed".into())
+        });
+        assert!(r.is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
