@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn parallel_path_matches_serial_bits() {
-        let n = (1 << 18) + 12345;
+        let n: usize = (1 << 18) + 12345;
         let dx: Vec<f32> = (0..n)
             .map(|i| ((i * 7919) % 1000) as f32 * 1e-3 - 0.5)
             .collect();

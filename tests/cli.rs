@@ -1,0 +1,151 @@
+//! The experiment binaries as a user meets them: byte-identical outputs for equal seeds, and a
+//! one-line error, a non-zero exit and no output folder for bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn subset() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist-subset")
+}
+
+fn momentum(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_exp_momentum"))
+        .args(args)
+        .env_remove("NNLAB_DATA")
+        .output()
+        .expect("exp_momentum runs")
+}
+
+fn quick_run(out: &Path, seed: &str, threads: &str) -> Output {
+    let o = momentum(&[
+        "--quick",
+        "--seed",
+        seed,
+        "--threads",
+        threads,
+        "--data-dir",
+        subset().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "exp_momentum failed: {}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+fn csv_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn equal_seeds_write_identical_csv_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, c, d) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"), tmp.path().join("d"));
+    let first = quick_run(&a, "5", "1");
+    quick_run(&b, "5", "1");
+    quick_run(&c, "6", "1");
+    quick_run(&d, "5", "2");
+    let (fa, fb, fc, fd) = (csv_files(&a), csv_files(&b), csv_files(&c), csv_files(&d));
+    let names: Vec<&str> = fa.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(names, ["epochs.csv", "surface_summary.csv", "training.csv", "trajectory.csv"]);
+    assert_eq!(fa, fb, "same seed, same threads: byte-identical");
+    assert_eq!(fa, fd, "the thread count does not change these results");
+    let training = |f: &[(String, Vec<u8>)]| f.iter().find(|x| x.0 == "training.csv").unwrap().1.clone();
+    assert_ne!(training(&fa), training(&fc), "another seed trains differently");
+    // Every figure and meta.json are there, and the subset was announced.
+    for f in ["trajectories.png", "trajectories.svg", "loss.png", "loss.svg", "mlp.png", "mlp.svg", "race.gif", "meta.json"] {
+        assert!(a.join(f).is_file(), "{f} missing");
+    }
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(stderr.contains("note: using the Fashion-MNIST subset"), "{stderr}");
+    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(a.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["data"]["kind"], "subset");
+    assert_eq!(meta["seed"], 5);
+    assert_eq!(meta["quick"], true);
+    assert_eq!(meta["hyperparameters"]["learning_rate"], 0.035);
+    // No temporary files are left behind.
+    assert!(std::fs::read_dir(&a).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with(".partial")));
+}
+
+/// Runs with `args`, expects failure with one stderr line containing `needle`, and no output.
+fn assert_refused(args: &[&str], out: &Path, needle: &str) {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--quick", "--out", out.to_str().unwrap()]);
+    let o = momentum(&all);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("note:")).collect();
+    assert_eq!(lines.len(), 1, "{args:?}: expected one line, got {stderr}");
+    assert!(lines[0].starts_with("error: ") && lines[0].contains(needle), "{args:?}: {stderr}");
+    assert!(!out.exists(), "{args:?}: output folder was created");
+}
+
+#[test]
+fn bad_input_is_refused_with_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert_refused(&["--learning-rate", "-0.1"], &out, "learning_rate must be positive and finite, got -0.1");
+    assert_refused(&["--mu", "0.9,1.5"], &out, "mu must be in [0, 1), got 1.5");
+    assert_refused(&["--data-dir", "/no/such/folder"], &out, "data directory /no/such/folder does not exist");
+
+    // A copy of the subset with one file truncated, then one with a corrupt magic number.
+    let data = tmp.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for e in std::fs::read_dir(subset()).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, data.join(p.file_name().unwrap())).unwrap();
+    }
+    let labels = data.join("t10k-labels-idx1-ubyte.gz");
+    let raw = flate2_decompress(&std::fs::read(&labels).unwrap());
+    std::fs::remove_file(&labels).unwrap();
+    let raw_path = data.join("t10k-labels-idx1-ubyte");
+    std::fs::write(&raw_path, &raw[..raw.len() - 10]).unwrap();
+    let d = data.to_str().unwrap();
+    assert_refused(&["--data-dir", d], &out, "truncated: header promises 1000 data bytes, file holds 990");
+    let mut bad = raw.clone();
+    bad[2] = 0x0b;
+    std::fs::write(&raw_path, &bad).unwrap();
+    assert_refused(&["--data-dir", d], &out, "element type 0x0b is not unsigned byte");
+    std::fs::write(&raw_path, &raw).unwrap(); // labels intact again: only the images are at fault
+    let images = data.join("t10k-images-idx3-ubyte.gz");
+    let gz = std::fs::read(&images).unwrap();
+    std::fs::write(&images, &gz[..gz.len() / 3]).unwrap();
+    assert_refused(&["--data-dir", d], &out, "corrupt or truncated gzip stream");
+}
+
+fn flate2_decompress(gz: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(gz).read_to_end(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn help_documents_every_flag() {
+    let o = momentum(&["--help"]);
+    assert!(o.status.success());
+    let help = String::from_utf8_lossy(&o.stdout);
+    for flag in [
+        "--quick", "--seed", "--out", "--data-dir", "--threads", "--learning-rate", "--iters", "--mu", "--mlp-learning-rate",
+        "--mlp-mu", "--epochs", "--batch-size", "--hidden", "--init",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}");
+    }
+}
+
+#[test]
+fn reproduce_refuses_out_and_unknown_experiments() {
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_reproduce")).args(args).output().unwrap();
+    let o = run(&["--quick", "--out", "/tmp/x"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--out names one experiment's folder"));
+    let o = run(&["--quick", "--only", "nonsense"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown experiment \"nonsense\""));
+}
