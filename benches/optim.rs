@@ -16,24 +16,37 @@ const THREADS: [usize; 2] = [1, 2];
 const F32: u64 = 4;
 
 fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool")
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
 }
 
 fn data(n: usize) -> (Vec<f32>, Vec<f32>) {
     let x = (0..n).map(|i| (i % 1000) as f32 * 1e-3).collect();
-    let dx = (0..n).map(|i| ((i * 7) % 1000) as f32 * 1e-6 - 5e-4).collect();
+    let dx = (0..n)
+        .map(|i| ((i * 7) % 1000) as f32 * 1e-6 - 5e-4)
+        .collect();
     (x, dx)
 }
 
 /// The yardstick: `a += s * b` in place, split by rayon's own adaptive chunking (independent of
 /// the optimizers' chunking in `nnlab::optim`). Reads a and b, writes a: 3 arrays.
 fn stream(a: &mut [f32], b: &[f32], s: f32) {
-    a.par_iter_mut().zip(b.par_iter()).with_min_len(1 << 15).for_each(|(a, &b)| *a += s * b);
+    a.par_iter_mut()
+        .zip(b.par_iter())
+        .with_min_len(1 << 15)
+        .for_each(|(a, &b)| *a += s * b);
 }
 
 /// Benchmarks `step` (bytes moved per call: `arrays` f32 arrays of n) in `group` for each size
 /// and thread count.
-fn bench_rule(c: &mut Criterion, name: &str, arrays: u64, mut make: impl FnMut() -> Box<dyn Optimizer<f32>>) {
+fn bench_rule(
+    c: &mut Criterion,
+    name: &str,
+    arrays: u64,
+    mut make: impl FnMut() -> Box<dyn Optimizer<f32>>,
+) {
     let mut group = c.benchmark_group(format!("optim/{name}"));
     group.sample_size(20);
     for n in SIZES {
@@ -44,9 +57,14 @@ fn bench_rule(c: &mut Criterion, name: &str, arrays: u64, mut make: impl FnMut()
             let mut opt = make();
             // Touch the state once so the first timed step does not allocate it.
             pool.install(|| opt.update(0, &mut x, &dx));
-            group.bench_with_input(BenchmarkId::new(format!("{threads}t"), n), &n, |bench, _| {
-                bench.iter(|| pool.install(|| opt.update(0, black_box(&mut x), black_box(&dx))));
-            });
+            group.bench_with_input(
+                BenchmarkId::new(format!("{threads}t"), n),
+                &n,
+                |bench, _| {
+                    bench
+                        .iter(|| pool.install(|| opt.update(0, black_box(&mut x), black_box(&dx))));
+                },
+            );
         }
     }
     group.finish();
@@ -61,9 +79,13 @@ fn yardstick(c: &mut Criterion) {
         let (mut a, b) = data(n);
         for threads in THREADS {
             let pool = pool(threads);
-            group.bench_with_input(BenchmarkId::new(format!("{threads}t"), n), &n, |bench, _| {
-                bench.iter(|| pool.install(|| stream(black_box(&mut a), black_box(&b), -1e-3)));
-            });
+            group.bench_with_input(
+                BenchmarkId::new(format!("{threads}t"), n),
+                &n,
+                |bench, _| {
+                    bench.iter(|| pool.install(|| stream(black_box(&mut a), black_box(&b), -1e-3)));
+                },
+            );
         }
     }
     group.finish();
@@ -74,7 +96,9 @@ fn rules(c: &mut Criterion) {
     // SGD: reads x, dx; writes x.
     bench_rule(c, "sgd", 3, || Box::new(Sgd::new(1e-3).expect("valid")));
     // Momentum: reads x, v, dx; writes x, v.
-    bench_rule(c, "momentum", 5, || Box::new(Momentum::<f32>::new(1e-3, 0.9).expect("valid")));
+    bench_rule(c, "momentum", 5, || {
+        Box::new(Momentum::<f32>::new(1e-3, 0.9).expect("valid"))
+    });
 }
 
 criterion_group!(benches, yardstick, rules);

@@ -16,7 +16,7 @@ use nnlab::init::Init;
 use nnlab::layers::ActivationKind;
 use nnlab::loss::LossKind;
 use nnlab::network::Sequential;
-use nnlab::optim::{Momentum, Optimizer, Sgd};
+use nnlab::optim::{Momentum, Optimizer, Sgd, contraction_rate};
 use nnlab::plot::{ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif};
 use nnlab::results::{DataInfo, Meta, ResultsDir, git_commit};
 use nnlab::rng::substream;
@@ -82,6 +82,11 @@ struct SurfaceSummary {
     final_loss: f64,
     /// First iteration with loss below 1e-3 (empty if never).
     iters_to_1e_3: Option<usize>,
+    /// Theory: the factor by which the error shrinks per step along x (curvature a) and y (b),
+    /// and overall (the slower of the two).
+    rate_x: f64,
+    rate_y: f64,
+    rate: f64,
 }
 
 #[derive(Serialize)]
@@ -187,7 +192,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             });
         }
         let last = path.last().expect("a path holds its start");
+        let mu = c.mu.unwrap_or(0.0);
+        let (rate_x, rate_y) = (
+            contraction_rate(args.learning_rate, mu, taco.a),
+            contraction_rate(args.learning_rate, mu, taco.b),
+        );
         summary.push(SurfaceSummary {
+            rate_x,
+            rate_y,
+            rate: rate_x.max(rate_y),
             optimizer: c.opt.name(),
             mu: c.mu,
             iters: last.iter,

@@ -198,7 +198,9 @@ mod tests {
             train_eval_rows: 10,
         };
         let h = train(&mut net, &mut opt, &data, &cfg, &mut rng, &mut |_| {});
-        let at = h.diverged_at.expect("a learning rate of 1e30 overflows f32");
+        let at = h
+            .diverged_at
+            .expect("a learning rate of 1e30 overflows f32");
         assert_eq!(h.iters.last().unwrap().iter, at);
         assert!(!h.iters.last().unwrap().loss.is_finite());
         assert!(at < 50 * 5);

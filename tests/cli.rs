@@ -28,7 +28,11 @@ fn quick_run(out: &Path, seed: &str, threads: &str) -> Output {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "exp_momentum failed: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "exp_momentum failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     o
 }
 
@@ -37,7 +41,12 @@ fn csv_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     files.sort();
     files
@@ -46,31 +55,67 @@ fn csv_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn equal_seeds_write_identical_csv_files() {
     let tmp = tempfile::tempdir().unwrap();
-    let (a, b, c, d) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"), tmp.path().join("d"));
+    let (a, b, c, d) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("c"),
+        tmp.path().join("d"),
+    );
     let first = quick_run(&a, "5", "1");
     quick_run(&b, "5", "1");
     quick_run(&c, "6", "1");
     quick_run(&d, "5", "2");
     let (fa, fb, fc, fd) = (csv_files(&a), csv_files(&b), csv_files(&c), csv_files(&d));
     let names: Vec<&str> = fa.iter().map(|f| f.0.as_str()).collect();
-    assert_eq!(names, ["epochs.csv", "surface_summary.csv", "training.csv", "trajectory.csv"]);
+    assert_eq!(
+        names,
+        [
+            "epochs.csv",
+            "surface_summary.csv",
+            "training.csv",
+            "trajectory.csv"
+        ]
+    );
     assert_eq!(fa, fb, "same seed, same threads: byte-identical");
     assert_eq!(fa, fd, "the thread count does not change these results");
-    let training = |f: &[(String, Vec<u8>)]| f.iter().find(|x| x.0 == "training.csv").unwrap().1.clone();
-    assert_ne!(training(&fa), training(&fc), "another seed trains differently");
+    let training =
+        |f: &[(String, Vec<u8>)]| f.iter().find(|x| x.0 == "training.csv").unwrap().1.clone();
+    assert_ne!(
+        training(&fa),
+        training(&fc),
+        "another seed trains differently"
+    );
     // Every figure and meta.json are there, and the subset was announced.
-    for f in ["trajectories.png", "trajectories.svg", "loss.png", "loss.svg", "mlp.png", "mlp.svg", "race.gif", "meta.json"] {
+    for f in [
+        "trajectories.png",
+        "trajectories.svg",
+        "loss.png",
+        "loss.svg",
+        "mlp.png",
+        "mlp.svg",
+        "race.gif",
+        "meta.json",
+    ] {
         assert!(a.join(f).is_file(), "{f} missing");
     }
     let stderr = String::from_utf8_lossy(&first.stderr);
-    assert!(stderr.contains("note: using the Fashion-MNIST subset"), "{stderr}");
-    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(a.join("meta.json")).unwrap()).unwrap();
+    assert!(
+        stderr.contains("note: using the Fashion-MNIST subset"),
+        "{stderr}"
+    );
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("meta.json")).unwrap()).unwrap();
     assert_eq!(meta["data"]["kind"], "subset");
     assert_eq!(meta["seed"], 5);
     assert_eq!(meta["quick"], true);
     assert_eq!(meta["hyperparameters"]["learning_rate"], 0.035);
     // No temporary files are left behind.
-    assert!(std::fs::read_dir(&a).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with(".partial")));
+    assert!(std::fs::read_dir(&a).unwrap().all(|e| {
+        !e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".partial")
+    }));
 }
 
 /// Runs with `args`, expects failure with one stderr line containing `needle`, and no output.
@@ -82,7 +127,10 @@ fn assert_refused(args: &[&str], out: &Path, needle: &str) {
     assert_eq!(o.status.code(), Some(1), "{args:?}: {stderr}");
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("note:")).collect();
     assert_eq!(lines.len(), 1, "{args:?}: expected one line, got {stderr}");
-    assert!(lines[0].starts_with("error: ") && lines[0].contains(needle), "{args:?}: {stderr}");
+    assert!(
+        lines[0].starts_with("error: ") && lines[0].contains(needle),
+        "{args:?}: {stderr}"
+    );
     assert!(!out.exists(), "{args:?}: output folder was created");
 }
 
@@ -90,9 +138,17 @@ fn assert_refused(args: &[&str], out: &Path, needle: &str) {
 fn bad_input_is_refused_with_one_line() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    assert_refused(&["--learning-rate", "-0.1"], &out, "learning_rate must be positive and finite, got -0.1");
+    assert_refused(
+        &["--learning-rate", "-0.1"],
+        &out,
+        "learning_rate must be positive and finite, got -0.1",
+    );
     assert_refused(&["--mu", "0.9,1.5"], &out, "mu must be in [0, 1), got 1.5");
-    assert_refused(&["--data-dir", "/no/such/folder"], &out, "data directory /no/such/folder does not exist");
+    assert_refused(
+        &["--data-dir", "/no/such/folder"],
+        &out,
+        "data directory /no/such/folder does not exist",
+    );
 
     // A copy of the subset with one file truncated, then one with a corrupt magic number.
     let data = tmp.path().join("data");
@@ -107,11 +163,19 @@ fn bad_input_is_refused_with_one_line() {
     let raw_path = data.join("t10k-labels-idx1-ubyte");
     std::fs::write(&raw_path, &raw[..raw.len() - 10]).unwrap();
     let d = data.to_str().unwrap();
-    assert_refused(&["--data-dir", d], &out, "truncated: header promises 1000 data bytes, file holds 990");
+    assert_refused(
+        &["--data-dir", d],
+        &out,
+        "truncated: header promises 1000 data bytes, file holds 990",
+    );
     let mut bad = raw.clone();
     bad[2] = 0x0b;
     std::fs::write(&raw_path, &bad).unwrap();
-    assert_refused(&["--data-dir", d], &out, "element type 0x0b is not unsigned byte");
+    assert_refused(
+        &["--data-dir", d],
+        &out,
+        "element type 0x0b is not unsigned byte",
+    );
     std::fs::write(&raw_path, &raw).unwrap(); // labels intact again: only the images are at fault
     let images = data.join("t10k-images-idx3-ubyte.gz");
     let gz = std::fs::read(&images).unwrap();
@@ -122,7 +186,9 @@ fn bad_input_is_refused_with_one_line() {
 fn flate2_decompress(gz: &[u8]) -> Vec<u8> {
     use std::io::Read;
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(gz).read_to_end(&mut out).unwrap();
+    flate2::read::GzDecoder::new(gz)
+        .read_to_end(&mut out)
+        .unwrap();
     out
 }
 
@@ -132,8 +198,20 @@ fn help_documents_every_flag() {
     assert!(o.status.success());
     let help = String::from_utf8_lossy(&o.stdout);
     for flag in [
-        "--quick", "--seed", "--out", "--data-dir", "--threads", "--learning-rate", "--iters", "--mu", "--mlp-learning-rate",
-        "--mlp-mu", "--epochs", "--batch-size", "--hidden", "--init",
+        "--quick",
+        "--seed",
+        "--out",
+        "--data-dir",
+        "--threads",
+        "--learning-rate",
+        "--iters",
+        "--mu",
+        "--mlp-learning-rate",
+        "--mlp-mu",
+        "--epochs",
+        "--batch-size",
+        "--hidden",
+        "--init",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
     }
@@ -141,7 +219,12 @@ fn help_documents_every_flag() {
 
 #[test]
 fn reproduce_refuses_out_and_unknown_experiments() {
-    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_reproduce")).args(args).output().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_reproduce"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
     let o = run(&["--quick", "--out", "/tmp/x"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--out names one experiment's folder"));

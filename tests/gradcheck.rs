@@ -120,7 +120,10 @@ fn affine_gradients() {
     }
 }
 
-fn check_loss(loss: fn(ndarray::ArrayView2<f64>, &[usize]) -> (f64, Array2<f64>), name: &str) {
+/// A loss: scores (N, C), labels -> (loss, dscores).
+type LossFn = fn(ndarray::ArrayView2<f64>, &[usize]) -> (f64, Array2<f64>);
+
+fn check_loss(loss: LossFn, name: &str) {
     let (n, c) = (5, 4);
     let scores = randn_array(n, c, 7);
     let y = [0, 3, 1, 2, 3];

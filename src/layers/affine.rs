@@ -7,7 +7,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 // ANCHOR: affine_forward
 /// x: (N, D), w: (D, M), b: (M,) -> out: (N, M)
 pub fn affine_forward<F: Float>(x: ArrayView2<F>, w: ArrayView2<F>, b: ArrayView1<F>) -> Array2<F> {
-    x.dot(&w) + &b
+    x.dot(&w) + b
 }
 // ANCHOR_END: affine_forward
 

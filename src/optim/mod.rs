@@ -8,7 +8,7 @@
 pub mod momentum;
 pub mod sgd;
 
-pub use momentum::Momentum;
+pub use momentum::{Momentum, contraction_rate};
 pub use sgd::Sgd;
 
 use crate::Float;

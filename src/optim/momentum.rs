@@ -30,6 +30,22 @@ impl<F: Float> Momentum<F> {
     }
 }
 
+// ANCHOR: contraction_rate
+/// How fast Momentum converges along one direction of a quadratic with curvature `lambda`: the
+/// spectral radius of the map `(x, v) -> (x + v', v' = mu v - learning_rate lambda x)`, i.e. the
+/// largest |z| with `z² - (1 + mu - learning_rate lambda) z + mu = 0`. The error shrinks by this
+/// factor per step in the long run (`mu = 0` gives SGD's `|1 - learning_rate lambda|`).
+pub fn contraction_rate(learning_rate: f64, mu: f64, lambda: f64) -> f64 {
+    let b = 1.0 + mu - learning_rate * lambda;
+    let disc = b * b - 4.0 * mu;
+    if disc < 0.0 {
+        mu.sqrt() // complex pair: |z|² = product of the roots = mu
+    } else {
+        ((b.abs() + disc.sqrt()) / 2.0).max((b.abs() - disc.sqrt()).abs() / 2.0)
+    }
+}
+// ANCHOR_END: contraction_rate
+
 /// The step on one chunk.
 #[inline]
 pub fn momentum_kernel<F: Float>(x: &mut [F], v: &mut [F], dx: &[F], learning_rate: F, mu: F) {
@@ -87,6 +103,38 @@ mod tests {
             approx::assert_abs_diff_eq!(x[1], e[1], epsilon = 8.0 * f64::EPSILON);
         }
         approx::assert_relative_eq!(opt.velocity(0, 2)[1], 1.08, epsilon = 8.0 * f64::EPSILON);
+    }
+
+    #[test]
+    fn contraction_rates() {
+        // SGD: |1 - lr lambda|.
+        approx::assert_relative_eq!(contraction_rate(0.035, 0.0, 1.0), 0.965, epsilon = 1e-12);
+        approx::assert_relative_eq!(contraction_rate(0.035, 0.0, 50.0), 0.75, epsilon = 1e-12);
+        // Complex roots: sqrt(mu).
+        approx::assert_relative_eq!(
+            contraction_rate(0.035, 0.9, 1.0),
+            0.9f64.sqrt(),
+            epsilon = 1e-12
+        );
+        // Real roots of z² - 1.465 z + 0.5: (1.465 + sqrt(0.146225)) / 2.
+        approx::assert_relative_eq!(
+            contraction_rate(0.035, 0.5, 1.0),
+            (1.465 + 0.146225f64.sqrt()) / 2.0,
+            epsilon = 1e-12
+        );
+        // Matches the iteration itself: run 400 steps on f = 0.5 x² and compare the decay.
+        let mut m = Momentum::<f64>::new(0.035, 0.5).unwrap();
+        let mut x = [1.0f64];
+        for _ in 0..400 {
+            let dx = [x[0]];
+            m.update(0, &mut x, &dx);
+        }
+        let measured = x[0].abs().powf(1.0 / 400.0);
+        approx::assert_relative_eq!(
+            measured,
+            contraction_rate(0.035, 0.5, 1.0),
+            max_relative = 5e-3
+        );
     }
 
     #[test]

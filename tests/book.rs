@@ -1,0 +1,170 @@
+//! The book cannot drift from the code: every chapter in SUMMARY.md exists, every
+//! `{{#include path:anchor}}` names an existing file and a defined anchor, and every figure or
+//! local file it links exists.
+
+use std::path::{Path, PathBuf};
+
+fn book_src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src")
+}
+
+fn chapters() -> Vec<PathBuf> {
+    let summary =
+        std::fs::read_to_string(book_src().join("SUMMARY.md")).expect("book/src/SUMMARY.md");
+    let mut out = vec![book_src().join("SUMMARY.md")];
+    for target in links(&summary) {
+        let p = book_src().join(&target);
+        assert!(
+            p.is_file(),
+            "SUMMARY.md names {target}, which does not exist"
+        );
+        out.push(p);
+    }
+    assert!(
+        out.len() >= 3,
+        "the book has an introduction and at least one chapter"
+    );
+    out
+}
+
+/// Targets of markdown links and images `](target)`, without `#fragment`, skipping URLs.
+fn links(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("](") {
+        rest = &rest[i + 2..];
+        let Some(end) = rest.find(')') else { break };
+        let target = rest[..end]
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        if !target.is_empty() && !target.contains("://") {
+            out.push(target);
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// `(path, anchor)` of every `{{#include path}}` or `{{#include path:anchor}}`.
+fn includes(text: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("{{#include ") {
+        rest = &rest[i + "{{#include ".len()..];
+        let end = rest.find("}}").expect("unterminated include");
+        let spec = rest[..end].trim();
+        match spec.split_once(':') {
+            Some((path, anchor)) if !anchor.chars().next().is_some_and(|c| c.is_ascii_digit()) => {
+                out.push((path.to_string(), Some(anchor.to_string())))
+            }
+            Some((path, _lines)) => out.push((path.to_string(), None)),
+            None => out.push((spec.to_string(), None)),
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+#[test]
+fn every_include_and_anchor_exists() {
+    let mut count = 0;
+    for chapter in chapters() {
+        let text = std::fs::read_to_string(&chapter).unwrap();
+        let dir = chapter.parent().unwrap();
+        for (path, anchor) in includes(&text) {
+            let file = dir.join(&path);
+            let source = std::fs::read_to_string(&file)
+                .unwrap_or_else(|e| panic!("{}: include {path}: {e}", chapter.display()));
+            if let Some(anchor) = anchor {
+                for marker in [format!("ANCHOR: {anchor}"), format!("ANCHOR_END: {anchor}")] {
+                    assert!(
+                        source.contains(&marker),
+                        "{}: {path} has no `{marker}`",
+                        chapter.display()
+                    );
+                }
+            }
+            count += 1;
+        }
+    }
+    assert!(
+        count >= 5,
+        "only {count} includes found: the chapters should include the real code"
+    );
+}
+
+#[test]
+fn every_figure_and_local_link_exists() {
+    let mut figures = 0;
+    for chapter in chapters() {
+        let text = std::fs::read_to_string(&chapter).unwrap();
+        let dir = chapter.parent().unwrap();
+        for target in links(&text) {
+            assert!(
+                dir.join(&target).exists(),
+                "{}: links {target}, which does not exist",
+                chapter.display()
+            );
+            if target.ends_with(".png") || target.ends_with(".gif") {
+                figures += 1;
+            }
+        }
+    }
+    assert!(figures >= 4, "only {figures} figures found");
+}
+
+#[test]
+fn every_experiment_has_committed_results() {
+    let experiments = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    for entry in std::fs::read_dir(experiments).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if let Some(exp) = name
+            .strip_prefix("exp_")
+            .and_then(|n| n.strip_suffix(".rs"))
+        {
+            let meta = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("results")
+                .join(exp)
+                .join("meta.json");
+            let meta: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&meta).unwrap()).unwrap();
+            assert_eq!(
+                meta["quick"], false,
+                "results/{exp} must come from a full run"
+            );
+            for output in meta["outputs"].as_array().unwrap() {
+                let f = meta_dir(exp).join(output.as_str().unwrap());
+                assert!(
+                    f.is_file(),
+                    "results/{exp}: {} listed in meta.json is missing",
+                    f.display()
+                );
+            }
+        }
+    }
+}
+
+fn meta_dir(exp: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("results")
+        .join(exp)
+}
+
+#[test]
+fn parsers_find_what_they_should() {
+    assert_eq!(
+        links("![a](x.png) [b](https://e.org) [c](y.md#s)"),
+        vec!["x.png", "y.md"]
+    );
+    assert_eq!(
+        includes("{{#include ../a.rs:step}} {{#include b.csv}} {{#include c.rs:3:5}}"),
+        vec![
+            ("../a.rs".into(), Some("step".into())),
+            ("b.csv".into(), None),
+            ("c.rs".into(), None)
+        ]
+    );
+}
