@@ -9,6 +9,8 @@ use std::time::Instant;
 
 #[path = "exp_momentum.rs"]
 mod exp_momentum;
+#[path = "exp_update_rules.rs"]
+mod exp_update_rules;
 
 /// Run every experiment of the book, passing the shared flags through.
 #[derive(Parser, Debug)]

@@ -16,6 +16,7 @@ pub mod optim;
 pub mod plot;
 pub mod results;
 pub mod rng;
+pub mod search;
 pub mod surfaces;
 pub mod train;
 

@@ -114,7 +114,7 @@ impl Surface for Beale {
         (dx, dy)
     }
     fn window(&self) -> (f64, f64, f64, f64) {
-        (-4.5, 4.5, -4.5, 4.5)
+        (-1.0, 4.0, -1.5, 2.0)
     }
     fn start(&self) -> (f64, f64) {
         (1.0, 1.5)

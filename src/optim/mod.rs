@@ -5,10 +5,20 @@
 //! same objects drive the 2-D experiments (one slot holding `(x, y)`) and network training (one
 //! slot per weight matrix and bias).
 
+pub mod adagrad;
+pub mod adam;
 pub mod momentum;
+pub mod nesterov;
+pub mod rmsprop;
+pub mod rule;
 pub mod sgd;
 
+pub use adagrad::AdaGrad;
+pub use adam::Adam;
 pub use momentum::{Momentum, contraction_rate};
+pub use nesterov::Nesterov;
+pub use rmsprop::RmsProp;
+pub use rule::Rule;
 pub use sgd::Sgd;
 
 use crate::Float;
@@ -46,6 +56,36 @@ pub fn check_unit_interval(name: &'static str, value: f64) -> Result<f64, Hyperp
             name,
             requirement: "in [0, 1)",
             value,
+        })
+    }
+}
+
+/// Checks `0 < value < 1` (RMSProp's `decay_rate`: 0 would forget everything, 1 would be AdaGrad
+/// without the sum).
+pub fn check_open_unit_interval(
+    name: &'static str,
+    value: f64,
+) -> Result<f64, HyperparameterError> {
+    if value > 0.0 && value < 1.0 {
+        Ok(value)
+    } else {
+        Err(HyperparameterError {
+            name,
+            requirement: "in (0, 1)",
+            value,
+        })
+    }
+}
+
+/// Checks `eps > 0` and finite.
+pub fn check_eps(eps: f64) -> Result<f64, HyperparameterError> {
+    if eps > 0.0 && eps.is_finite() {
+        Ok(eps)
+    } else {
+        Err(HyperparameterError {
+            name: "eps",
+            requirement: "positive and finite",
+            value: eps,
         })
     }
 }

@@ -217,4 +217,58 @@ mod tests {
         // Nothing but the three outputs is left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
     }
+
+    #[test]
+    fn every_panel_kind_renders() {
+        let dir = tempfile::tempdir().unwrap();
+        let panels = vec![
+            Panel::Contour(ContourPlot {
+                title: "contour".into(),
+                f: Box::new(|x, y| x * x + 4.0 * y * y),
+                window: (-2.0, 2.0, -1.0, 1.0),
+                levels: 6,
+                log_levels: true,
+                trajectories: vec![Series::new(
+                    "path",
+                    vec![(-1.5, 0.8), (-1.0, -0.5), (-0.3, 0.2)],
+                )],
+                target: Some((0.0, 0.0)),
+                grid: 30,
+            }),
+            Panel::Histogram(Histogram {
+                title: "hist".into(),
+                x_label: "v".into(),
+                values: (0..100).map(|i| (i % 17) as f64).collect(),
+                bins: 10,
+            }),
+            Panel::Scatter(Scatter {
+                title: "scatter".into(),
+                points: vec![(0.0, 1.0), (1.0, 0.0), (0.5, 0.5)],
+                classes: vec![0, 1, 2],
+            }),
+            Panel::Images(ImageGrid {
+                title: "images".into(),
+                images: vec![
+                    (0..16).map(f64::from).collect(),
+                    (0..16).map(|v| f64::from(15 - v)).collect(),
+                ],
+                captions: vec!["up".into(), "down".into()],
+                width: 4,
+                height: 4,
+                cols: 2,
+            }),
+        ];
+        let files = Figure {
+            panels,
+            cols: 2,
+            panel_size: (300, 240),
+        }
+        .save(dir.path(), "all")
+        .unwrap();
+        assert!(std::fs::metadata(&files[0]).unwrap().len() > 5_000);
+        let svg = std::fs::read_to_string(&files[1]).unwrap();
+        for title in ["contour", "hist", "scatter", "images", "path"] {
+            assert!(svg.contains(title), "SVG lacks {title}");
+        }
+    }
 }

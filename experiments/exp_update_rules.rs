@@ -1,0 +1,654 @@
+//! Chapter "Update rules", part 2: SGD, Momentum, Nesterov, AdaGrad, RMSProp and Adam.
+//!
+//! 1. The six rules on four 2-D surfaces (taco shell, Rosenbrock, Beale, saddle), each rule at the
+//!    learning rate a log-uniform grid search picks for that surface (`tuning.csv`).
+//! 2. A GIF race of all six on Beale's function.
+//! 3. AdaGrad against RMSProp on noisy gradients over a long run: the effective step size.
+//! 4. The same 2-layer MLP on Fashion-MNIST trained with each rule at its best learning rate from a
+//!    small sweep (`mlp_sweep.csv`).
+//!
+//!     cargo run --release --bin exp_update_rules             # full run, writes results/update_rules/
+//!     cargo run --release --bin exp_update_rules -- --quick  # seconds; every code path
+
+use anyhow::Context;
+use clap::Parser;
+use nnlab::cli::{CommonArgs, progress, run_main};
+use nnlab::data::fashion::zero_center;
+use nnlab::data::{DataKind, FashionMnist, locate_fashion_mnist};
+use nnlab::init::Init;
+use nnlab::layers::ActivationKind;
+use nnlab::loss::LossKind;
+use nnlab::network::Sequential;
+use nnlab::optim::{AdaGrad, Optimizer, RmsProp, Rule};
+use nnlab::plot::{ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif};
+use nnlab::results::{DataInfo, Meta, ResultsDir, git_commit};
+use nnlab::rng::{randn, substream};
+use nnlab::search::{grid_search, log_grid};
+use nnlab::surfaces::{Beale, PathPoint, Rosenbrock, Saddle, Surface, TacoShell, descend};
+use nnlab::train::{Split, TrainConfig, train};
+use serde::Serialize;
+use std::time::Instant;
+
+const EXPERIMENT: &str = "update_rules";
+
+/// The six update rules on 2-D surfaces and on a 2-layer MLP, each at a tuned learning rate.
+#[derive(Parser, Debug, Clone)]
+#[command(version, about, long_about = None, allow_negative_numbers = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Iterations on each 2-D surface (also the tuning budget).
+    #[arg(long, default_value_t = 200)]
+    pub iters: usize,
+    /// Smallest learning rate of the tuning grid.
+    #[arg(long, default_value_t = 1e-5)]
+    pub lr_min: f64,
+    /// Largest learning rate of the tuning grid.
+    #[arg(long, default_value_t = 3.0)]
+    pub lr_max: f64,
+    /// Points of the log-uniform tuning grid [default: 41, or 9 with --quick].
+    #[arg(long)]
+    pub grid_points: Option<usize>,
+    /// Iterations of the AdaGrad-vs-RMSProp run [default: 20000, or 2000 with --quick].
+    #[arg(long)]
+    pub long_iters: Option<usize>,
+    /// Learning rate of both rules in the AdaGrad-vs-RMSProp run.
+    #[arg(long, default_value_t = 0.1)]
+    pub step_learning_rate: f64,
+    /// Standard deviation of the Gaussian noise added to each gradient in that run.
+    #[arg(long, default_value_t = 1.0)]
+    pub noise: f64,
+    /// Epochs of MLP training [default: 5, or 1 with --quick].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Mini-batch size of MLP training.
+    #[arg(long, default_value_t = 100)]
+    pub batch_size: usize,
+    /// Hidden units of the MLP (784 -> hidden -> 10).
+    #[arg(long, default_value_t = 100)]
+    pub hidden: usize,
+    /// Training images each sweep candidate trains on for one epoch [default: 10000, or 500 with --quick].
+    #[arg(long)]
+    pub sweep_rows: Option<usize>,
+}
+
+/// The MLP sweep's candidate learning rates per rule: three around the rule's usual default.
+fn mlp_candidates(rule: Rule) -> [f64; 3] {
+    match rule {
+        Rule::Sgd => [0.03, 0.1, 0.3],
+        Rule::Momentum | Rule::Nesterov => [0.003, 0.01, 0.03],
+        Rule::Adagrad => [0.003, 0.01, 0.03],
+        Rule::Rmsprop | Rule::Adam => [1e-4, 3e-4, 1e-3],
+    }
+}
+
+#[derive(Serialize)]
+struct TrajectoryRow {
+    surface: &'static str,
+    optimizer: &'static str,
+    learning_rate: f64,
+    mu: Option<f64>,
+    decay_rate: Option<f64>,
+    beta1: Option<f64>,
+    beta2: Option<f64>,
+    eps: Option<f64>,
+    iter: usize,
+    x: f64,
+    y: f64,
+    loss: f64,
+}
+
+#[derive(Serialize)]
+struct TuningRow {
+    surface: &'static str,
+    optimizer: &'static str,
+    learning_rate: f64,
+    objective: f64,
+    chosen: bool,
+}
+
+#[derive(Serialize)]
+struct StepRow {
+    optimizer: &'static str,
+    iter: usize,
+    step_x: f64,
+    step_y: f64,
+    loss: f64,
+}
+
+#[derive(Serialize)]
+struct SweepRow {
+    optimizer: &'static str,
+    learning_rate: f64,
+    val_accuracy: f64,
+    diverged: bool,
+    chosen: bool,
+}
+
+#[derive(Serialize)]
+struct TrainingRow {
+    optimizer: &'static str,
+    learning_rate: f64,
+    epoch: usize,
+    iter: usize,
+    train_loss: f64,
+    val_accuracy: Option<f64>,
+}
+
+/// The tuning objective: the loss after the run; a run that left the finite numbers is +inf.
+/// The saddle is unbounded below, so there the final point is clamped to the plotting window
+/// first: escaping counts the same however far the run went.
+fn objective(surface: &dyn Surface, path: &[PathPoint], iters: usize) -> f64 {
+    let last = path.last().expect("a path holds its start");
+    if last.iter < iters {
+        return f64::INFINITY;
+    }
+    if surface.minimum().is_none() {
+        let (x0, x1, y0, y1) = surface.window();
+        return surface.value(last.x.clamp(x0, x1), last.y.clamp(y0, y1));
+    }
+    last.loss
+}
+
+fn hyper(opt: &dyn Optimizer<f64>, name: &str) -> Option<f64> {
+    opt.hyperparameters()
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| *v)
+}
+
+/// Contour panel of `surface` with paths, in a window that holds the start and the minimum.
+fn contour_panel(
+    surface: &'static dyn Surface,
+    title: String,
+    paths: Vec<Series>,
+    grid: usize,
+) -> Panel {
+    Panel::Contour(ContourPlot {
+        title,
+        f: Box::new(move |x, y| surface.value(x, y)),
+        window: surface.window(),
+        levels: 16,
+        log_levels: surface.minimum().is_some(),
+        trajectories: paths,
+        target: surface.minimum(),
+        grid,
+    })
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let quick = args.common.quick;
+    let grid_points = args.grid_points.unwrap_or(if quick { 9 } else { 41 });
+    let long_iters = args
+        .long_iters
+        .unwrap_or(if quick { 2_000 } else { 20_000 });
+    let epochs = args.epochs.unwrap_or(if quick { 1 } else { 5 });
+    let sweep_rows = args.sweep_rows.unwrap_or(if quick { 500 } else { 10_000 });
+    // Refuse bad values before touching data or files.
+    anyhow::ensure!(
+        args.iters > 0 && long_iters > 0 && epochs > 0,
+        "--iters, --long-iters and --epochs must be at least 1"
+    );
+    anyhow::ensure!(grid_points >= 2, "--grid-points must be at least 2");
+    anyhow::ensure!(
+        args.batch_size > 0 && args.hidden > 0 && sweep_rows > 0,
+        "--batch-size, --hidden and --sweep-rows must be at least 1"
+    );
+    anyhow::ensure!(
+        args.lr_min > 0.0 && args.lr_max > args.lr_min && args.lr_max.is_finite(),
+        "the tuning grid needs 0 < --lr-min < --lr-max, got {} and {}",
+        args.lr_min,
+        args.lr_max
+    );
+    anyhow::ensure!(
+        args.noise >= 0.0 && args.noise.is_finite(),
+        "--noise must be non-negative, got {}",
+        args.noise
+    );
+    AdaGrad::<f64>::new(args.step_learning_rate)?;
+    let threads = args.common.init_threads()?;
+    let source =
+        locate_fashion_mnist(args.common.data_dir.as_deref()).context("finding Fashion-MNIST")?;
+    let data = FashionMnist::<f32>::load(source).context("loading Fashion-MNIST")?;
+    if data.kind == DataKind::Subset {
+        eprintln!(
+            "note: using the {}; install Debian's dataset-fashion-mnist or pass --data-dir for the full set",
+            data.describe()
+        );
+    } else {
+        eprintln!("data: {}", data.describe());
+    }
+    let out = ResultsDir::create(&args.common.out_dir(EXPERIMENT))?;
+    let mut outputs = Vec::new();
+
+    // Part 1: tune each rule's learning rate on each surface, then run it.
+    static TACO: TacoShell = TacoShell { a: 1.0, b: 50.0 };
+    let surfaces: [&'static dyn Surface; 4] = [&TACO, &Rosenbrock, &Beale, &Saddle];
+    let grid = log_grid(args.lr_min, args.lr_max, grid_points);
+    let mut tuning = Vec::new();
+    let mut rows = Vec::new();
+    let mut paths: Vec<Vec<(Rule, f64, Vec<PathPoint>)>> = Vec::new();
+    let bar = progress(
+        (surfaces.len() * Rule::ALL.len()) as u64,
+        "tuning on surfaces",
+    );
+    for &surface in &surfaces {
+        let mut per_surface = Vec::new();
+        for rule in Rule::ALL {
+            let (trials, best) = grid_search(&grid, |lr| {
+                let mut opt = rule.build::<f64>(lr).expect("grid values are positive");
+                objective(
+                    surface,
+                    &descend(surface, opt.as_mut(), surface.start(), args.iters),
+                    args.iters,
+                )
+            });
+            tuning.extend(trials.iter().enumerate().map(|(i, t)| TuningRow {
+                surface: surface.name(),
+                optimizer: rule.build::<f64>(t.value).expect("valid").name(),
+                learning_rate: t.value,
+                objective: t.objective,
+                chosen: i == best,
+            }));
+            let lr = trials[best].value;
+            let mut opt = rule.build::<f64>(lr)?;
+            let path = descend(surface, opt.as_mut(), surface.start(), args.iters);
+            rows.extend(path.iter().map(|p| TrajectoryRow {
+                surface: surface.name(),
+                optimizer: opt.name(),
+                learning_rate: lr,
+                mu: hyper(opt.as_ref(), "mu"),
+                decay_rate: hyper(opt.as_ref(), "decay_rate"),
+                beta1: hyper(opt.as_ref(), "beta1"),
+                beta2: hyper(opt.as_ref(), "beta2"),
+                eps: hyper(opt.as_ref(), "eps"),
+                iter: p.iter,
+                x: p.x,
+                y: p.y,
+                loss: p.loss,
+            }));
+            per_surface.push((rule, lr, path));
+            bar.inc(1);
+        }
+        paths.push(per_surface);
+    }
+    bar.finish_and_clear();
+    outputs.push(out.write_csv("tuning.csv", tuning)?);
+    outputs.push(out.write_csv("trajectory.csv", rows)?);
+
+    let series = |runs: &[(Rule, f64, Vec<PathPoint>)], upto: usize| -> Vec<Series> {
+        runs.iter()
+            .enumerate()
+            .map(|(i, (rule, lr, path))| Series {
+                name: format!("{} ({lr:.2e})", rule.label()),
+                points: path.iter().take(upto).map(|p| (p.x, p.y)).collect(),
+                color: Some(i),
+            })
+            .collect()
+    };
+    let panels = surfaces
+        .iter()
+        .zip(&paths)
+        .map(|(&s, runs)| contour_panel(s, s.formula(), series(runs, usize::MAX), 160))
+        .collect();
+    outputs.extend(
+        Figure {
+            panels,
+            cols: 2,
+            panel_size: (760, 560),
+        }
+        .save(out.dir(), "trajectories")?,
+    );
+
+    let panels = surfaces
+        .iter()
+        .zip(&paths)
+        .map(|(&s, runs)| {
+            let bounded = s.minimum().is_some();
+            Panel::Line(LineChart {
+                title: format!(
+                    "{}: {}",
+                    s.name(),
+                    if bounded { "loss (log scale)" } else { "loss" }
+                ),
+                x_label: "iteration".into(),
+                y_label: "loss".into(),
+                log_y: bounded,
+                series: runs
+                    .iter()
+                    .map(|(rule, _, path)| {
+                        Series::new(
+                            rule.label(),
+                            path.iter().map(|p| (p.iter as f64, p.loss)).collect(),
+                        )
+                    })
+                    .collect(),
+                legend: Legend::LowerLeft,
+            })
+        })
+        .collect();
+    outputs.extend(
+        Figure {
+            panels,
+            cols: 2,
+            panel_size: (700, 480),
+        }
+        .save(out.dir(), "loss")?,
+    );
+
+    // Part 2: the race on Beale's function.
+    let beale = &paths[2];
+    let frames = if quick { 5 } else { 80 };
+    outputs.push(save_gif(&out.path("race.gif"), frames, 60, |k| {
+        let upto = 1 + (args.iters * (k + 1)).div_ceil(frames);
+        Figure::single(
+            contour_panel(
+                &Beale,
+                format!("Beale's function, iteration {}", upto - 1),
+                series(beale, upto),
+                if quick { 40 } else { 140 },
+            ),
+            (760, 560),
+        )
+    })?);
+
+    // Part 3: AdaGrad vs RMSProp on noisy gradients of the taco shell.
+    let mut step_rows = Vec::new();
+    let mut step_series = Vec::new();
+    let mut loss_series = Vec::new();
+    let mut adagrad = AdaGrad::<f64>::new(args.step_learning_rate)?;
+    let mut rmsprop = RmsProp::<f64>::new(args.step_learning_rate, 0.99)?;
+    for which in 0..2 {
+        let mut rng = substream(args.common.seed, 10);
+        let mut p = [TACO.start().0, TACO.start().1];
+        let (mut steps, mut losses) = (Vec::new(), Vec::new());
+        for iter in 1..=long_iters {
+            let (gx, gy) = TACO.grad(p[0], p[1]);
+            let dx = [
+                gx + args.noise * randn(&mut rng),
+                gy + args.noise * randn(&mut rng),
+            ];
+            let (name, cache): (&'static str, [f64; 2]) = if which == 0 {
+                adagrad.update(0, &mut p, &dx);
+                let c = adagrad.cache(0, 2);
+                ("adagrad", [c[0], c[1]])
+            } else {
+                rmsprop.update(0, &mut p, &dx);
+                let c = rmsprop.cache(0, 2);
+                ("rmsprop", [c[0], c[1]])
+            };
+            // ANCHOR: effective_step
+            let step = |cache: f64| args.step_learning_rate / (cache.sqrt() + 1e-7);
+            // ANCHOR_END: effective_step
+            let row = StepRow {
+                optimizer: name,
+                iter,
+                step_x: step(cache[0]),
+                step_y: step(cache[1]),
+                loss: TACO.value(p[0], p[1]),
+            };
+            steps.push((iter as f64, row.step_x));
+            losses.push((iter as f64, row.loss));
+            step_rows.push(row);
+        }
+        let label = if which == 0 {
+            "AdaGrad"
+        } else {
+            "RMSProp (decay_rate=0.99)"
+        };
+        step_series.push(Series::new(label, steps));
+        loss_series.push(Series::new(label, losses));
+    }
+    // Keep the CSV small: every iteration up to 100, then every 10th.
+    outputs.push(
+        out.write_csv(
+            "step_size.csv",
+            step_rows
+                .into_iter()
+                .filter(|r| r.iter <= 100 || r.iter % 10 == 0),
+        )?,
+    );
+    let panels = vec![
+        Panel::Line(LineChart {
+            title: format!(
+                "effective step along x, learning_rate={}",
+                args.step_learning_rate
+            ),
+            x_label: "iteration".into(),
+            y_label: "learning_rate / (sqrt(cache) + eps)".into(),
+            log_y: true,
+            series: step_series,
+            legend: Legend::LowerLeft,
+        }),
+        Panel::Line(LineChart {
+            title: format!("loss with gradient noise std {}", args.noise),
+            x_label: "iteration".into(),
+            y_label: "loss".into(),
+            log_y: true,
+            series: loss_series,
+            legend: Legend::UpperRight,
+        }),
+    ];
+    outputs.extend(
+        Figure {
+            panels,
+            cols: 2,
+            panel_size: (700, 480),
+        }
+        .save(out.dir(), "step_size")?,
+    );
+
+    // Part 4: the MLP on Fashion-MNIST, every rule at its best swept learning rate.
+    let (mut x_train, mut y_train, mut x_val, mut y_val) =
+        data.split_validation(if quick { 500 } else { 5_000 });
+    if quick {
+        x_train = x_train.slice(ndarray::s![..1_000, ..]).to_owned();
+        y_train.truncate(1_000);
+    }
+    zero_center(&mut x_train, &mut [&mut x_val]);
+    x_val = x_val
+        .slice(ndarray::s![
+            ..y_val.len().min(if quick { 500 } else { 5_000 }),
+            ..
+        ])
+        .to_owned();
+    y_val.truncate(x_val.nrows());
+    let sweep_rows = sweep_rows.min(y_train.len());
+    let sweep_split = Split {
+        x_train: x_train.slice(ndarray::s![..sweep_rows, ..]),
+        y_train: &y_train[..sweep_rows],
+        x_val: x_val.view(),
+        y_val: &y_val,
+    };
+    let split = Split {
+        x_train: x_train.view(),
+        y_train: &y_train,
+        x_val: x_val.view(),
+        y_val: &y_val,
+    };
+    let net_for = |seed: u64| {
+        let mut rng = substream(seed, 2);
+        let net = Sequential::<f32>::mlp(
+            &[784, args.hidden, 10],
+            ActivationKind::Relu,
+            Init::He,
+            LossKind::Softmax,
+            0.0,
+            &mut rng,
+        );
+        (net, rng)
+    };
+    let mut sweep = Vec::new();
+    let mut training = Vec::new();
+    let (mut curves, mut accuracy_curves, mut chosen) =
+        (Vec::new(), Vec::new(), serde_json::Map::new());
+    let sweep_cfg = TrainConfig {
+        epochs: 1,
+        batch_size: args.batch_size,
+        train_eval_rows: 1_000,
+    };
+    let cfg = TrainConfig {
+        epochs,
+        batch_size: args.batch_size,
+        train_eval_rows: 5_000,
+    };
+    let smooth = (y_train.len().div_ceil(args.batch_size) * epochs / 20).clamp(1, 25);
+    for rule in Rule::ALL {
+        let candidates = mlp_candidates(rule);
+        let (trials, best) = grid_search(&candidates, |lr| {
+            let (mut net, mut rng) = net_for(args.common.seed);
+            let mut opt = rule.build::<f32>(lr).expect("candidates are positive");
+            let h = train(
+                &mut net,
+                opt.as_mut(),
+                &sweep_split,
+                &sweep_cfg,
+                &mut rng,
+                &mut |_| {},
+            );
+            if h.diverged_at.is_some() {
+                f64::INFINITY
+            } else {
+                -h.epochs.last().map_or(0.0, |e| e.val_accuracy)
+            }
+        });
+        sweep.extend(trials.iter().enumerate().map(|(i, t)| SweepRow {
+            optimizer: rule.build::<f32>(t.value).expect("valid").name(),
+            learning_rate: t.value,
+            val_accuracy: if t.objective.is_finite() {
+                -t.objective
+            } else {
+                0.0
+            },
+            diverged: !t.objective.is_finite(),
+            chosen: i == best,
+        }));
+        let lr = trials[best].value;
+        let (mut net, mut rng) = net_for(args.common.seed);
+        let mut opt = rule.build::<f32>(lr)?;
+        let bar = progress(
+            (y_train.len().div_ceil(args.batch_size) * epochs) as u64,
+            &format!("MLP {}", rule.label()),
+        );
+        let h = train(&mut net, opt.as_mut(), &split, &cfg, &mut rng, &mut |_| {
+            bar.inc(1)
+        });
+        bar.finish_and_clear();
+        eprintln!(
+            "{}: learning_rate {lr}, final val accuracy {:.4}",
+            rule.label(),
+            h.epochs.last().map_or(f64::NAN, |e| e.val_accuracy)
+        );
+        chosen.insert(opt.name().into(), lr.into());
+        training.extend(h.iters.iter().map(|r| {
+            TrainingRow {
+                optimizer: opt.name(),
+                learning_rate: lr,
+                epoch: r.epoch,
+                iter: r.iter,
+                train_loss: r.loss,
+                val_accuracy: h
+                    .epochs
+                    .iter()
+                    .find(|e| e.iter == r.iter)
+                    .map(|e| e.val_accuracy),
+            }
+        }));
+        let losses: Vec<f64> = h.iters.iter().map(|r| r.loss).collect();
+        let smoothed = (smooth.min(losses.len()).max(1)..=losses.len())
+            .map(|end| {
+                (
+                    end as f64,
+                    losses[end - smooth.min(end)..end].iter().sum::<f64>() / smooth.min(end) as f64,
+                )
+            })
+            .collect();
+        curves.push(Series::new(format!("{} ({lr})", rule.label()), smoothed));
+        accuracy_curves.push(Series::new(
+            rule.label(),
+            h.epochs
+                .iter()
+                .map(|e| (e.epoch as f64, e.val_accuracy))
+                .collect(),
+        ));
+    }
+    outputs.push(out.write_csv("mlp_sweep.csv", sweep)?);
+    outputs.push(out.write_csv("training.csv", training)?);
+    let panels = vec![
+        Panel::Line(LineChart {
+            title: format!("MLP 784-{}-10: training loss", args.hidden),
+            x_label: format!("iteration (moving average of {smooth})"),
+            y_label: "training loss".into(),
+            log_y: false,
+            series: curves,
+            legend: Legend::UpperRight,
+        }),
+        Panel::Line(LineChart {
+            title: "validation accuracy".into(),
+            x_label: "epoch".into(),
+            y_label: "accuracy".into(),
+            log_y: false,
+            series: accuracy_curves,
+            legend: Legend::LowerRight,
+        }),
+    ];
+    outputs.extend(
+        Figure {
+            panels,
+            cols: 2,
+            panel_size: (700, 500),
+        }
+        .save(out.dir(), "mlp")?,
+    );
+
+    let hyperparameters = serde_json::json!({
+        "iters": args.iters,
+        "tuning": {"grid": "log-uniform", "lr_min": args.lr_min, "lr_max": args.lr_max, "points": grid_points,
+                   "objective": "loss after `iters` steps (+inf if the run diverged; saddle: point clamped to the window)"},
+        "defaults": {"mu": 0.9, "decay_rate": 0.99, "beta1": 0.9, "beta2": 0.999, "eps": 1e-7},
+        "step_size_run": {"iters": long_iters, "learning_rate": args.step_learning_rate, "noise_std": args.noise, "rmsprop_decay_rate": 0.99},
+        "mlp": {"layers": [784, args.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax",
+                "epochs": epochs, "batch_size": args.batch_size, "sweep": "each candidate trains 1 epoch on the first sweep_rows training images; best validation accuracy wins",
+                "sweep_rows": sweep_rows, "chosen_learning_rates": chosen},
+    });
+    let mut names: Vec<String> = outputs
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    names.push("meta.json".into());
+    let meta = Meta {
+        experiment: EXPERIMENT.into(),
+        command: std::env::args().collect(),
+        seed: args.common.seed,
+        quick,
+        threads,
+        hyperparameters,
+        data: Some(DataInfo {
+            name: "Fashion-MNIST".into(),
+            kind: format!("{:?}", data.kind).to_lowercase(),
+            dir: data.source.dir.display().to_string(),
+            found_via: data.source.found_via.into(),
+            n_train: y_train.len(),
+            n_val: y_val.len(),
+            n_test: data.y_test.len(),
+        }),
+        crate_version: env!("CARGO_PKG_VERSION").into(),
+        git_commit: git_commit(),
+        wall_seconds: started.elapsed().as_secs_f64(),
+        outputs: names,
+    };
+    out.write_json("meta.json", &meta)?;
+    eprintln!(
+        "wrote {} files to {} in {:.1} s",
+        meta.outputs.len(),
+        out.dir().display(),
+        meta.wall_seconds
+    );
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}

@@ -1,0 +1,67 @@
+//! Nesterov momentum [Nesterov, 1983; Sutskever et al., 2013], in the slide's rewrite.
+//!
+//! The look-ahead form evaluates the gradient at `x + mu * v`. Renaming the variable to the
+//! look-ahead point, `phi = x + mu * v`, gives an update that needs only the gradient at the
+//! current parameters:
+//! `v_prev = v; v = mu * v - learning_rate * dx; x += -mu * v_prev + (1 + mu) * v`.
+
+use super::{
+    HyperparameterError, Optimizer, SlotState, check_learning_rate, check_unit_interval, zip3,
+};
+use crate::Float;
+
+/// Nesterov momentum (the slide's "phi" form; `x` holds phi).
+#[derive(Clone, Debug)]
+pub struct Nesterov<F> {
+    pub learning_rate: f64,
+    pub mu: f64,
+    v: SlotState<F>,
+}
+
+impl<F: Float> Nesterov<F> {
+    /// Refuses `learning_rate <= 0` and `mu` outside `[0, 1)`.
+    pub fn new(learning_rate: f64, mu: f64) -> Result<Self, HyperparameterError> {
+        Ok(Nesterov {
+            learning_rate: check_learning_rate(learning_rate)?,
+            mu: check_unit_interval("mu", mu)?,
+            v: SlotState::default(),
+        })
+    }
+}
+
+/// The step on one chunk.
+#[inline]
+pub fn nesterov_kernel<F: Float>(x: &mut [F], v: &mut [F], dx: &[F], learning_rate: F, mu: F) {
+    for ((x, v), &dx) in x.iter_mut().zip(v.iter_mut()).zip(dx) {
+        // ANCHOR: nesterov_step
+        let v_prev = *v;
+        *v = mu * *v - learning_rate * dx;
+        *x += -mu * v_prev + (F::one() + mu) * *v;
+        // ANCHOR_END: nesterov_step
+    }
+}
+
+impl<F: Float> Optimizer<F> for Nesterov<F> {
+    fn name(&self) -> &'static str {
+        "nesterov"
+    }
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
+        vec![("learning_rate", self.learning_rate), ("mu", self.mu)]
+    }
+    fn learning_rate(&self) -> f64 {
+        self.learning_rate
+    }
+    fn set_learning_rate(&mut self, learning_rate: f64) {
+        self.learning_rate = learning_rate;
+    }
+    fn update(&mut self, slot: usize, x: &mut [F], dx: &[F]) {
+        let (learning_rate, mu) = (F::lit(self.learning_rate), F::lit(self.mu));
+        let v = self.v.get(slot, x.len());
+        zip3(x, v, dx, |x, v, dx| {
+            nesterov_kernel(x, v, dx, learning_rate, mu)
+        });
+    }
+    fn reset(&mut self) {
+        self.v.clear();
+    }
+}

@@ -1,0 +1,56 @@
+//! The six update rules by name, with the defaults the book uses for everything but the learning
+//! rate (`mu = 0.9`, `decay_rate = 0.99`, `beta1 = 0.9`, `beta2 = 0.999`, `eps = 1e-7`).
+
+use super::{AdaGrad, Adam, HyperparameterError, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
+use crate::Float;
+
+/// One of the lecture's update rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rule {
+    Sgd,
+    Momentum,
+    Nesterov,
+    Adagrad,
+    Rmsprop,
+    Adam,
+}
+
+impl Rule {
+    /// All six, in the lecture's order.
+    pub const ALL: [Rule; 6] = [
+        Rule::Sgd,
+        Rule::Momentum,
+        Rule::Nesterov,
+        Rule::Adagrad,
+        Rule::Rmsprop,
+        Rule::Adam,
+    ];
+
+    /// The label figures use.
+    pub fn label(self) -> &'static str {
+        match self {
+            Rule::Sgd => "SGD",
+            Rule::Momentum => "Momentum",
+            Rule::Nesterov => "Nesterov",
+            Rule::Adagrad => "AdaGrad",
+            Rule::Rmsprop => "RMSProp",
+            Rule::Adam => "Adam",
+        }
+    }
+
+    /// The rule with `learning_rate` and the default other hyperparameters.
+    pub fn build<F: Float>(
+        self,
+        learning_rate: f64,
+    ) -> Result<Box<dyn Optimizer<F>>, HyperparameterError> {
+        Ok(match self {
+            Rule::Sgd => Box::new(Sgd::new(learning_rate)?),
+            Rule::Momentum => Box::new(Momentum::new(learning_rate, 0.9)?),
+            Rule::Nesterov => Box::new(Nesterov::new(learning_rate, 0.9)?),
+            Rule::Adagrad => Box::new(AdaGrad::new(learning_rate)?),
+            Rule::Rmsprop => Box::new(RmsProp::new(learning_rate, 0.99)?),
+            Rule::Adam => Box::new(Adam::new(learning_rate, 0.9, 0.999)?),
+        })
+    }
+}
