@@ -7,7 +7,7 @@
 //!     cargo bench --bench optim -- --quick        # a rough pass in seconds
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use nnlab::optim::{Momentum, Optimizer, Sgd};
+use nnlab::optim::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
 use rayon::prelude::*;
 use std::hint::black_box;
 
@@ -56,6 +56,7 @@ fn bench_rule(
             let pool = pool(threads);
             let mut opt = make();
             // Touch the state once so the first timed step does not allocate it.
+            opt.begin_step();
             pool.install(|| opt.update(0, &mut x, &dx));
             group.bench_with_input(
                 BenchmarkId::new(format!("{threads}t"), n),
@@ -98,6 +99,22 @@ fn rules(c: &mut Criterion) {
     // Momentum: reads x, v, dx; writes x, v.
     bench_rule(c, "momentum", 5, || {
         Box::new(Momentum::<f32>::new(1e-3, 0.9).expect("valid"))
+    });
+    // Nesterov: reads x, v, dx; writes x, v.
+    bench_rule(c, "nesterov", 5, || {
+        Box::new(Nesterov::<f32>::new(1e-3, 0.9).expect("valid"))
+    });
+    // AdaGrad: reads x, cache, dx; writes x, cache.
+    bench_rule(c, "adagrad", 5, || {
+        Box::new(AdaGrad::<f32>::new(1e-3).expect("valid"))
+    });
+    // RMSProp: reads x, cache, dx; writes x, cache.
+    bench_rule(c, "rmsprop", 5, || {
+        Box::new(RmsProp::<f32>::new(1e-3, 0.99).expect("valid"))
+    });
+    // Adam: reads x, m, v, dx; writes x, m, v.
+    bench_rule(c, "adam", 7, || {
+        Box::new(Adam::<f32>::new(1e-3, 0.9, 0.999).expect("valid"))
     });
 }
 

@@ -16,7 +16,9 @@ use nnlab::init::Init;
 use nnlab::layers::ActivationKind;
 use nnlab::loss::LossKind;
 use nnlab::network::Sequential;
-use nnlab::optim::{Momentum, Optimizer, Sgd, contraction_rate};
+use nnlab::optim::{
+    Momentum, Nesterov, Optimizer, Sgd, contraction_rate, nesterov_contraction_rate,
+};
 use nnlab::plot::{ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif};
 use nnlab::results::{DataInfo, Meta, ResultsDir, git_commit};
 use nnlab::rng::substream;
@@ -42,10 +44,13 @@ pub struct Args {
     /// Momentum coefficients to compare with SGD.
     #[arg(long, value_delimiter = ',', default_values_t = vec![0.5, 0.9, 0.99])]
     pub mu: Vec<f64>,
-    /// Learning rate of both rules when training the MLP.
+    /// Momentum coefficient of Nesterov's rule on the taco shell.
+    #[arg(long, default_value_t = 0.9)]
+    pub nesterov_mu: f64,
+    /// Learning rate of every rule when training the MLP.
     #[arg(long, default_value_t = 0.02)]
     pub mlp_learning_rate: f64,
-    /// Momentum coefficient for the MLP.
+    /// Momentum coefficient of Momentum and Nesterov for the MLP.
     #[arg(long, default_value_t = 0.9)]
     pub mlp_mu: f64,
     /// Epochs of MLP training [default: 5, or 2 with --quick].
@@ -114,22 +119,35 @@ struct Contender<O> {
     label: String,
     mu: Option<f64>,
     opt: O,
+    /// The predicted per-step contraction on a quadratic: (learning_rate, mu, curvature) -> rate.
+    rate: fn(f64, f64, f64) -> f64,
 }
 
 fn contenders<F: nnlab::Float>(
     learning_rate: f64,
     mus: &[f64],
+    nesterov_mu: Option<f64>,
 ) -> anyhow::Result<Vec<Contender<Box<dyn Optimizer<F>>>>> {
     let mut out: Vec<Contender<Box<dyn Optimizer<F>>>> = vec![Contender {
         label: "SGD".into(),
         mu: None,
         opt: Box::new(Sgd::new(learning_rate)?),
+        rate: contraction_rate,
     }];
     for &mu in mus {
         out.push(Contender {
             label: format!("Momentum mu={mu}"),
             mu: Some(mu),
             opt: Box::new(Momentum::new(learning_rate, mu)?),
+            rate: contraction_rate,
+        });
+    }
+    if let Some(mu) = nesterov_mu {
+        out.push(Contender {
+            label: format!("Nesterov mu={mu}"),
+            mu: Some(mu),
+            opt: Box::new(Nesterov::new(learning_rate, mu)?),
+            rate: nesterov_contraction_rate,
         });
     }
     Ok(out)
@@ -149,8 +167,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
     let quick = args.common.quick;
     // Refuse bad hyperparameters before touching data or files.
-    let mut surface_rules = contenders::<f64>(args.learning_rate, &args.mu)?;
-    let mut mlp_rules = contenders::<f32>(args.mlp_learning_rate, &[args.mlp_mu])?;
+    let mut surface_rules =
+        contenders::<f64>(args.learning_rate, &args.mu, Some(args.nesterov_mu))?;
+    let mut mlp_rules =
+        contenders::<f32>(args.mlp_learning_rate, &[args.mlp_mu], Some(args.mlp_mu))?;
     anyhow::ensure!(args.iters > 0, "--iters must be at least 1");
     anyhow::ensure!(args.batch_size > 0, "--batch-size must be at least 1");
     anyhow::ensure!(args.hidden > 0, "--hidden must be at least 1");
@@ -194,8 +214,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let last = path.last().expect("a path holds its start");
         let mu = c.mu.unwrap_or(0.0);
         let (rate_x, rate_y) = (
-            contraction_rate(args.learning_rate, mu, taco.a),
-            contraction_rate(args.learning_rate, mu, taco.b),
+            (c.rate)(args.learning_rate, mu, taco.a),
+            (c.rate)(args.learning_rate, mu, taco.b),
         );
         summary.push(SurfaceSummary {
             rate_x,
@@ -212,9 +232,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     outputs.push(out.write_csv("trajectory.csv", rows)?);
     outputs.push(out.write_csv("surface_summary.csv", summary)?);
 
-    // The window holds every path.
-    let (mut x0, mut x1, mut y0, mut y1) = taco.window();
-    for p in trajectories.iter().flat_map(|t| t.1.iter()) {
+    // The window holds every path that stays near the valley; a diverging path runs off the
+    // plot instead of shrinking the valley to a line.
+    let (bx0, bx1, by0, by1) = taco.window();
+    let (mut x0, mut x1, mut y0, mut y1) = (bx0, bx1, by0, by1);
+    let near = |p: &&PathPoint| {
+        p.x.abs() <= 2.0 * bx0.abs().max(bx1.abs()) && p.y.abs() <= 2.0 * by0.abs().max(by1.abs())
+    };
+    for p in trajectories.iter().flat_map(|t| t.1.iter()).filter(near) {
         (x0, x1, y0, y1) = (x0.min(p.x), x1.max(p.x), y0.min(p.y), y1.max(p.y));
     }
     let window = (x0 - 0.5, x1 + 0.5, y0 - 0.2, y1 + 0.2);
@@ -259,12 +284,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .save(out.dir(), "trajectories")?,
     );
 
+    // A diverging run is drawn until its loss passes 10x the starting loss, and says so.
+    let start_loss = taco.value(taco.start().0, taco.start().1);
     let loss_series = trajectories
         .iter()
         .map(|(label, path)| {
+            let diverges = path.last().is_some_and(|p| p.loss > start_loss);
             Series::new(
-                label.clone(),
-                path.iter().map(|p| (p.iter as f64, p.loss)).collect(),
+                if diverges {
+                    format!("{label} (diverges)")
+                } else {
+                    label.clone()
+                },
+                path.iter()
+                    .take_while(|p| p.loss <= 10.0 * start_loss)
+                    .map(|p| (p.iter as f64, p.loss))
+                    .collect(),
             )
         })
         .collect();

@@ -7,8 +7,10 @@
 //! 4. The same 2-layer MLP on Fashion-MNIST trained with each rule at its best learning rate from a
 //!    small sweep (`mlp_sweep.csv`).
 //!
+//! ```text
 //!     cargo run --release --bin exp_update_rules             # full run, writes results/update_rules/
 //!     cargo run --release --bin exp_update_rules -- --quick  # seconds; every code path
+//! ```
 
 use anyhow::Context;
 use clap::Parser;
@@ -72,13 +74,14 @@ pub struct Args {
     pub sweep_rows: Option<usize>,
 }
 
-/// The MLP sweep's candidate learning rates per rule: three around the rule's usual default.
-fn mlp_candidates(rule: Rule) -> [f64; 3] {
+/// The MLP sweep's candidate learning rates per rule: four, a factor of about 3 apart, around
+/// the rule's usual default.
+fn mlp_candidates(rule: Rule) -> [f64; 4] {
     match rule {
-        Rule::Sgd => [0.03, 0.1, 0.3],
-        Rule::Momentum | Rule::Nesterov => [0.003, 0.01, 0.03],
-        Rule::Adagrad => [0.003, 0.01, 0.03],
-        Rule::Rmsprop | Rule::Adam => [1e-4, 3e-4, 1e-3],
+        Rule::Sgd => [0.03, 0.1, 0.3, 1.0],
+        Rule::Momentum | Rule::Nesterov => [0.003, 0.01, 0.03, 0.1],
+        Rule::Adagrad => [0.003, 0.01, 0.03, 0.1],
+        Rule::Rmsprop | Rule::Adam => [1e-4, 3e-4, 1e-3, 3e-3],
     }
 }
 
@@ -143,11 +146,17 @@ fn objective(surface: &dyn Surface, path: &[PathPoint], iters: usize) -> f64 {
     if last.iter < iters {
         return f64::INFINITY;
     }
-    if surface.minimum().is_none() {
-        let (x0, x1, y0, y1) = surface.window();
-        return surface.value(last.x.clamp(x0, x1), last.y.clamp(y0, y1));
+    clamped_loss(surface, last)
+}
+
+/// The loss at `p`; on a surface unbounded below, at `p` clamped to the plotting window (escaping
+/// counts the same however far the run went).
+fn clamped_loss(surface: &dyn Surface, p: &PathPoint) -> f64 {
+    if surface.minimum().is_some() {
+        return p.loss;
     }
-    last.loss
+    let (x0, x1, y0, y1) = surface.window();
+    surface.value(p.x.clamp(x0, x1), p.y.clamp(y0, y1))
 }
 
 fn hyper(opt: &dyn Optimizer<f64>, name: &str) -> Option<f64> {
@@ -310,7 +319,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 title: format!(
                     "{}: {}",
                     s.name(),
-                    if bounded { "loss (log scale)" } else { "loss" }
+                    if bounded {
+                        "loss (log scale)"
+                    } else {
+                        "loss, point clamped to the window"
+                    }
                 ),
                 x_label: "iteration".into(),
                 y_label: "loss".into(),
@@ -320,7 +333,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     .map(|(rule, _, path)| {
                         Series::new(
                             rule.label(),
-                            path.iter().map(|p| (p.iter as f64, p.loss)).collect(),
+                            path.iter()
+                                .map(|p| (p.iter as f64, clamped_loss(s, p)))
+                                .collect(),
                         )
                     })
                     .collect(),
@@ -525,6 +540,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             chosen: i == best,
         }));
         let lr = trials[best].value;
+        if best + 1 == candidates.len() {
+            eprintln!(
+                "note: {}'s best swept learning rate {lr} is the largest candidate; the optimum may lie above it",
+                rule.label()
+            );
+        }
         let (mut net, mut rng) = net_for(args.common.seed);
         let mut opt = rule.build::<f32>(lr)?;
         let bar = progress(

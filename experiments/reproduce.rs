@@ -25,9 +25,14 @@ struct Args {
 
 /// Each experiment: its name and how to run it from the pass-through flags.
 type Runner = fn(Vec<String>) -> anyhow::Result<()>;
-const EXPERIMENTS: &[(&str, Runner)] = &[("momentum", |argv| {
-    exp_momentum::run(exp_momentum::Args::try_parse_from(argv)?)
-})];
+const EXPERIMENTS: &[(&str, Runner)] = &[
+    ("momentum", |argv| {
+        exp_momentum::run(exp_momentum::Args::try_parse_from(argv)?)
+    }),
+    ("update_rules", |argv| {
+        exp_update_rules::run(exp_update_rules::Args::try_parse_from(argv)?)
+    }),
+];
 
 fn main() {
     run_main(|| {

@@ -147,6 +147,28 @@ fn every_experiment_has_committed_results() {
     }
 }
 
+#[test]
+fn reproduce_runs_every_experiment() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reproduce = std::fs::read_to_string(root.join("experiments/reproduce.rs")).unwrap();
+    for entry in std::fs::read_dir(root.join("experiments")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if let Some(exp) = name
+            .strip_prefix("exp_")
+            .and_then(|n| n.strip_suffix(".rs"))
+        {
+            assert!(
+                reproduce.contains(&format!("(\"{exp}\"")),
+                "reproduce does not run exp_{exp}"
+            );
+            assert!(
+                reproduce.contains(&format!("#[path = \"{name}\"]")),
+                "reproduce does not include {name}"
+            );
+        }
+    }
+}
+
 fn meta_dir(exp: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("results")

@@ -208,6 +208,7 @@ fn help_documents_every_flag() {
         "--mu",
         "--mlp-learning-rate",
         "--mlp-mu",
+        "--nesterov-mu",
         "--epochs",
         "--batch-size",
         "--hidden",
@@ -231,4 +232,66 @@ fn reproduce_refuses_out_and_unknown_experiments() {
     let o = run(&["--quick", "--only", "nonsense"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown experiment \"nonsense\""));
+}
+
+#[test]
+fn update_rules_quick_is_deterministic_with_the_documented_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |out: &Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_exp_update_rules"))
+            .args([
+                "--quick",
+                "--seed",
+                "3",
+                "--data-dir",
+                subset().to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .env_remove("NNLAB_DATA")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run(&a);
+    run(&b);
+    assert_eq!(csv_files(&a), csv_files(&b));
+    let header = |f: &str| {
+        std::fs::read_to_string(a.join(f))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        header("trajectory.csv"),
+        "surface,optimizer,learning_rate,mu,decay_rate,beta1,beta2,eps,iter,x,y,loss"
+    );
+    assert_eq!(
+        header("training.csv"),
+        "optimizer,learning_rate,epoch,iter,train_loss,val_accuracy"
+    );
+    // Every rule on every surface, each with exactly one chosen learning rate.
+    let tuning = std::fs::read_to_string(a.join("tuning.csv")).unwrap();
+    for surface in ["taco", "rosenbrock", "beale", "saddle"] {
+        for rule in ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"] {
+            let chosen = tuning
+                .lines()
+                .filter(|l| l.starts_with(&format!("{surface},{rule},")) && l.ends_with(",true"))
+                .count();
+            assert_eq!(chosen, 1, "{surface}/{rule}");
+        }
+    }
+    for f in [
+        "trajectories.png",
+        "loss.png",
+        "step_size.png",
+        "mlp.png",
+        "race.gif",
+        "meta.json",
+    ] {
+        assert!(a.join(f).is_file(), "{f} missing");
+    }
 }

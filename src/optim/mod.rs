@@ -16,7 +16,7 @@ pub mod sgd;
 pub use adagrad::AdaGrad;
 pub use adam::Adam;
 pub use momentum::{Momentum, contraction_rate};
-pub use nesterov::Nesterov;
+pub use nesterov::{Nesterov, nesterov_contraction_rate};
 pub use rmsprop::RmsProp;
 pub use rule::Rule;
 pub use sgd::Sgd;

@@ -36,10 +36,14 @@ impl<F: Float> Momentum<F> {
 /// largest |z| with `z² - (1 + mu - learning_rate lambda) z + mu = 0`. The error shrinks by this
 /// factor per step in the long run (`mu = 0` gives SGD's `|1 - learning_rate lambda|`).
 pub fn contraction_rate(learning_rate: f64, mu: f64, lambda: f64) -> f64 {
-    let b = 1.0 + mu - learning_rate * lambda;
-    let disc = b * b - 4.0 * mu;
+    quadratic_root_radius(1.0 + mu - learning_rate * lambda, mu)
+}
+
+/// The largest |z| over the roots of `z² - b z + c = 0`.
+pub fn quadratic_root_radius(b: f64, c: f64) -> f64 {
+    let disc = b * b - 4.0 * c;
     if disc < 0.0 {
-        mu.sqrt() // complex pair: |z|² = product of the roots = mu
+        c.sqrt() // complex pair: |z|² = product of the roots = c
     } else {
         ((b.abs() + disc.sqrt()) / 2.0).max((b.abs() - disc.sqrt()).abs() / 2.0)
     }

@@ -29,6 +29,14 @@ impl<F: Float> Nesterov<F> {
     }
 }
 
+/// Nesterov's counterpart of [`super::contraction_rate`]: on a direction of curvature `lambda`
+/// with `h = learning_rate * lambda`, the phi form maps `(phi, v)` by a matrix with trace
+/// `1 + mu - (1 + mu) h` and determinant `mu (1 - h)`; its spectral radius is the rate.
+pub fn nesterov_contraction_rate(learning_rate: f64, mu: f64, lambda: f64) -> f64 {
+    let h = learning_rate * lambda;
+    super::momentum::quadratic_root_radius(1.0 + mu - (1.0 + mu) * h, mu * (1.0 - h))
+}
+
 /// The step on one chunk.
 #[inline]
 pub fn nesterov_kernel<F: Float>(x: &mut [F], v: &mut [F], dx: &[F], learning_rate: F, mu: F) {
@@ -63,5 +71,26 @@ impl<F: Float> Optimizer<F> for Nesterov<F> {
     }
     fn reset(&mut self) {
         self.v.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contraction_rate_matches_the_iteration() {
+        for (lr, mu, lambda) in [(0.035, 0.9, 1.0), (0.035, 0.9, 50.0), (0.1, 0.5, 3.0)] {
+            let mut opt = Nesterov::<f64>::new(lr, mu).unwrap();
+            let mut x = [1.0f64];
+            let n = 300;
+            for _ in 0..n {
+                let dx = [lambda * x[0]];
+                opt.update(0, &mut x, &dx);
+            }
+            let measured = x[0].abs().powf(1.0 / n as f64);
+            let predicted = nesterov_contraction_rate(lr, mu, lambda);
+            approx::assert_relative_eq!(measured, predicted, max_relative = 2e-2);
+        }
     }
 }

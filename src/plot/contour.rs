@@ -1,6 +1,6 @@
 //! Contour plots of a 2-D function with optimizer trajectories on top.
 
-use super::line::{Legend, draw_legend, segments, tick};
+use super::line::{Legend, draw_legend, tick};
 use super::{LABEL_SIZE, PlotError, Series, TICK_SIZE, TITLE_SIZE, color};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -20,6 +20,48 @@ pub struct ContourPlot {
     /// Marked with a star, e.g. the minimum.
     pub target: Option<(f64, f64)>,
     pub grid: usize,
+}
+
+/// The part of segment `a`-`b` inside the window `(x0, x1, y0, y1)` (Liang–Barsky), if any.
+/// Paths that run off to huge values (a diverging optimizer) are cut at the frame instead of
+/// being handed to the backend as out-of-range pixel coordinates.
+pub fn clip_segment(
+    a: (f64, f64),
+    b: (f64, f64),
+    window: (f64, f64, f64, f64),
+) -> Option<[(f64, f64); 2]> {
+    let (x0, x1, y0, y1) = window;
+    if ![a.0, a.1, b.0, b.1].iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [
+        (-dx, a.0 - x0),
+        (dx, x1 - a.0),
+        (-dy, a.1 - y0),
+        (dy, y1 - a.1),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+        } else {
+            let r = q / p;
+            if p < 0.0 {
+                t0 = t0.max(r);
+            } else {
+                t1 = t1.min(r);
+            }
+        }
+    }
+    if t0 > t1 {
+        return None;
+    }
+    // Clamp: for endpoints far outside (1e38 and beyond) the interpolation cancels catastrophically
+    // and can land far from the frame it should touch.
+    let at = |t: f64| ((a.0 + t * dx).clamp(x0, x1), (a.1 + t * dy).clamp(y0, y1));
+    Some([at(t0), at(t1)])
 }
 
 /// Line segments of the level set `f = level` by marching squares over a regular grid.
@@ -133,7 +175,12 @@ impl ContourPlot {
         for (i, s) in self.trajectories.iter().enumerate() {
             let c = color(s.color.unwrap_or(i));
             chart
-                .draw_series(segments(&s.points, c.stroke_width(2)))?
+                .draw_series(
+                    s.points
+                        .windows(2)
+                        .filter_map(|w| clip_segment(w[0], w[1], self.window))
+                        .map(|seg| PathElement::new(seg.to_vec(), c.stroke_width(2))),
+                )?
                 .label(&s.name)
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
@@ -161,6 +208,69 @@ impl ContourPlot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn diverging_paths_draw_without_overflow() {
+        let plot = ContourPlot {
+            title: "t".into(),
+            f: Box::new(|x, y| x * x + y * y),
+            window: (-11.0, 11.0, -3.0, 3.0),
+            levels: 4,
+            log_levels: true,
+            trajectories: vec![Series::new(
+                "diverging",
+                vec![
+                    (-10.0, 1.0),
+                    (-9.0, -3.5),
+                    (-8.0, 12.0),
+                    (-7.0, -1e20),
+                    (-6.0, 1e38),
+                    (-5.0, -1e39),
+                    (1.0, 1e300),
+                ],
+            )],
+            target: None,
+            grid: 20,
+        };
+        crate::plot::register_fonts();
+        let mut buf = vec![0u8; 300 * 200 * 3];
+        let root = BitMapBackend::with_buffer(&mut buf, (300, 200)).into_drawing_area();
+        plot.draw(&root).unwrap();
+    }
+
+    #[test]
+    fn clipping() {
+        let w = (0.0, 1.0, 0.0, 1.0);
+        assert_eq!(
+            clip_segment((0.2, 0.2), (0.8, 0.8), w),
+            Some([(0.2, 0.2), (0.8, 0.8)])
+        );
+        assert_eq!(
+            clip_segment((-1.0, 0.5), (2.0, 0.5), w),
+            Some([(0.0, 0.5), (1.0, 0.5)])
+        );
+        assert_eq!(clip_segment((2.0, 2.0), (3.0, 5.0), w), None);
+        let far = clip_segment((0.5, 0.5), (0.5, 1e300), w).unwrap();
+        assert_eq!(far[1], (0.5, 1.0));
+        assert_eq!(clip_segment((0.5, 0.5), (f64::NAN, 0.5), w), None);
+        // A diverging optimizer's jump between +-1e38 across the window: the cut stays on the frame.
+        let w2 = (-11.5, 9.7, -2.5, 4.2);
+        let s = clip_segment((-0.0039, 7.5e37), (-0.0038, -1.35e38), w2).unwrap();
+        for p in s {
+            assert!(
+                (-11.5..=9.7).contains(&p.0) && (-2.5..=4.2).contains(&p.1),
+                "{s:?}"
+            );
+        }
+        // Both ends astronomically far on opposite sides: the cut stays on the frame.
+        let s = clip_segment((0.3, -1e38), (0.6, 1.1e39), w).unwrap();
+        for p in s {
+            assert!(
+                (0.0..=1.0).contains(&p.0) && (0.0..=1.0).contains(&p.1),
+                "{s:?}"
+            );
+        }
+    }
 
     #[test]
     fn circle_level_set() {

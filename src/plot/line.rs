@@ -57,7 +57,10 @@ impl Legend {
 
 /// Tick labels without a trailing `.0` on whole numbers.
 pub(crate) fn tick(v: &f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e5).contains(&a) {
+        format!("{v:.0e}")
+    } else if v.fract() == 0.0 {
         format!("{v:.0}")
     } else {
         format!("{}", (v * 1e6).round() / 1e6)
