@@ -68,8 +68,7 @@ pub fn adam_kernel<F: Float>(
     }
 }
 
-const CHUNK: usize = 1 << 16;
-const PAR_MIN: usize = 1 << 18;
+use super::CHUNK;
 
 impl<F: Float> Optimizer<F> for Adam<F> {
     fn name(&self) -> &'static str {
@@ -107,7 +106,7 @@ impl<F: Float> Optimizer<F> for Adam<F> {
         );
         let m = self.m.get(slot, x.len());
         let v = self.v.get(slot, x.len());
-        if x.len() < PAR_MIN {
+        if super::serial(x.len()) {
             adam_kernel(x, m, v, dx, lr, b1, b2, eps, t);
         } else {
             x.par_chunks_mut(CHUNK)

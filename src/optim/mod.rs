@@ -143,14 +143,20 @@ impl<F: Float> SlotState<F> {
 
 /// Elements per parallel task: large enough to amortize scheduling, small enough to split 1M
 /// parameters across cores. Below `PAR_MIN` elements the loop runs on the calling thread.
-const CHUNK: usize = 1 << 16;
+pub const CHUNK: usize = 1 << 16;
 const PAR_MIN: usize = 1 << 18;
+
+/// Whether a loop over `len` elements runs on the calling thread: small tensors, or a pool of one
+/// thread (where splitting into tasks only adds overhead).
+pub fn serial(len: usize) -> bool {
+    len < PAR_MIN || rayon::current_num_threads() == 1
+}
 
 /// Applies `kernel` to matching chunks of `x` and `dx` (in parallel for large tensors).
 /// Elementwise kernels give the same bits whatever the thread count.
 pub fn zip2<F: Float>(x: &mut [F], dx: &[F], kernel: impl Fn(&mut [F], &[F]) + Sync) {
     assert_eq!(x.len(), dx.len(), "x and dx differ in length");
-    if x.len() < PAR_MIN {
+    if serial(x.len()) {
         kernel(x, dx);
     } else {
         x.par_chunks_mut(CHUNK)
@@ -168,7 +174,7 @@ pub fn zip3<F: Float>(
 ) {
     assert_eq!(x.len(), dx.len(), "x and dx differ in length");
     assert_eq!(x.len(), s.len(), "x and its state differ in length");
-    if x.len() < PAR_MIN {
+    if serial(x.len()) {
         kernel(x, s, dx);
     } else {
         x.par_chunks_mut(CHUNK)
