@@ -7,11 +7,9 @@
 //!     cargo run --release --bin exp_momentum            # full run, writes results/momentum/
 //!     cargo run --release --bin exp_momentum -- --quick # seconds; every code path
 
-use anyhow::Context;
 use clap::Parser;
-use nnlab::cli::{CommonArgs, progress, run_main};
+use nnlab::cli::{CommonArgs, RunContext, progress, run_main};
 use nnlab::data::fashion::zero_center;
-use nnlab::data::{DataKind, FashionMnist, locate_fashion_mnist};
 use nnlab::init::Init;
 use nnlab::layers::ActivationKind;
 use nnlab::loss::LossKind;
@@ -20,12 +18,11 @@ use nnlab::optim::{
     Momentum, Nesterov, Optimizer, Sgd, contraction_rate, nesterov_contraction_rate,
 };
 use nnlab::plot::{ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif};
-use nnlab::results::{DataInfo, Meta, ResultsDir, git_commit};
+use nnlab::results::DataInfo;
 use nnlab::rng::substream;
 use nnlab::surfaces::{PathPoint, Surface, TacoShell, descend};
-use nnlab::train::{History, Split, TrainConfig, train};
+use nnlab::train::{Split, TrainConfig, moving_average, train};
 use serde::Serialize;
-use std::time::Instant;
 
 const EXPERIMENT: &str = "momentum";
 
@@ -153,18 +150,7 @@ fn contenders<F: nnlab::Float>(
     Ok(out)
 }
 
-fn moving_average(h: &History, window: usize) -> Vec<(f64, f64)> {
-    let losses: Vec<f64> = h.iters.iter().map(|r| r.loss).collect();
-    (window.min(losses.len()).max(1)..=losses.len())
-        .map(|end| {
-            let w = &losses[end.saturating_sub(window)..end];
-            (end as f64, w.iter().sum::<f64>() / w.len() as f64)
-        })
-        .collect()
-}
-
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let started = Instant::now();
     let quick = args.common.quick;
     // Refuse bad hyperparameters before touching data or files.
     let mut surface_rules =
@@ -176,20 +162,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(args.hidden > 0, "--hidden must be at least 1");
     let epochs = args.epochs.unwrap_or(if quick { 2 } else { 5 });
     anyhow::ensure!(epochs > 0, "--epochs must be at least 1");
-    let threads = args.common.init_threads()?;
-
-    let source =
-        locate_fashion_mnist(args.common.data_dir.as_deref()).context("finding Fashion-MNIST")?;
-    let data = FashionMnist::<f32>::load(source).context("loading Fashion-MNIST")?;
-    if data.kind == DataKind::Subset {
-        eprintln!(
-            "note: using the {}; install Debian's dataset-fashion-mnist or pass --data-dir for the full set",
-            data.describe()
-        );
-    } else {
-        eprintln!("data: {}", data.describe());
-    }
-    let out = ResultsDir::create(&args.common.out_dir(EXPERIMENT))?;
+    let run = RunContext::start(EXPERIMENT, &args.common)?;
+    let data = run.load_fashion_mnist()?;
+    let out = run.results_dir()?;
     let mut outputs = Vec::new();
 
     // Part 1: the taco shell.
@@ -414,7 +389,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             train_accuracy: e.train_accuracy,
             val_accuracy: e.val_accuracy,
         }));
-        curves.push(Series::new(c.label.clone(), moving_average(&h, smooth)));
+        curves.push(Series::new(
+            c.label.clone(),
+            moving_average(&h.iters.iter().map(|r| r.loss).collect::<Vec<_>>(), smooth),
+        ));
         accuracy_curves.push(Series::new(
             c.label.clone(),
             h.epochs
@@ -476,39 +454,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "test_accuracy": test_accuracy,
         },
     });
-    let mut names: Vec<String> = outputs
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    names.push("meta.json".into());
-    let meta = Meta {
-        experiment: EXPERIMENT.into(),
-        command: std::env::args().collect(),
-        seed: args.common.seed,
-        quick,
-        threads,
-        hyperparameters,
-        data: Some(DataInfo {
-            name: "Fashion-MNIST".into(),
-            kind: format!("{:?}", data.kind).to_lowercase(),
-            dir: data.source.dir.display().to_string(),
-            found_via: data.source.found_via.into(),
-            n_train: y_train.len(),
-            n_val: y_val.len(),
-            n_test: data.y_test.len(),
-        }),
-        crate_version: env!("CARGO_PKG_VERSION").into(),
-        git_commit: git_commit(),
-        wall_seconds: started.elapsed().as_secs_f64(),
-        outputs: names,
-    };
-    out.write_json("meta.json", &meta)?;
-    eprintln!(
-        "wrote {} files to {} in {:.1} s",
-        meta.outputs.len(),
-        out.dir().display(),
-        meta.wall_seconds
-    );
+    let data_info = DataInfo::fashion_mnist(&data, y_train.len(), y_val.len());
+    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }
 

@@ -12,24 +12,21 @@
 //!     cargo run --release --bin exp_update_rules -- --quick  # seconds; every code path
 //! ```
 
-use anyhow::Context;
 use clap::Parser;
-use nnlab::cli::{CommonArgs, progress, run_main};
+use nnlab::cli::{CommonArgs, RunContext, progress, run_main};
 use nnlab::data::fashion::zero_center;
-use nnlab::data::{DataKind, FashionMnist, locate_fashion_mnist};
 use nnlab::init::Init;
 use nnlab::layers::ActivationKind;
 use nnlab::loss::LossKind;
 use nnlab::network::Sequential;
 use nnlab::optim::{AdaGrad, Optimizer, RmsProp, Rule};
 use nnlab::plot::{ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif};
-use nnlab::results::{DataInfo, Meta, ResultsDir, git_commit};
+use nnlab::results::DataInfo;
 use nnlab::rng::{randn, substream};
 use nnlab::search::{grid_search, log_grid};
 use nnlab::surfaces::{Beale, PathPoint, Rosenbrock, Saddle, Surface, TacoShell, descend};
-use nnlab::train::{Split, TrainConfig, train};
+use nnlab::train::{Split, TrainConfig, moving_average, train};
 use serde::Serialize;
-use std::time::Instant;
 
 const EXPERIMENT: &str = "update_rules";
 
@@ -186,7 +183,6 @@ fn contour_panel(
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let started = Instant::now();
     let quick = args.common.quick;
     let grid_points = args.grid_points.unwrap_or(if quick { 9 } else { 41 });
     let long_iters = args
@@ -216,19 +212,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.noise
     );
     AdaGrad::<f64>::new(args.step_learning_rate)?;
-    let threads = args.common.init_threads()?;
-    let source =
-        locate_fashion_mnist(args.common.data_dir.as_deref()).context("finding Fashion-MNIST")?;
-    let data = FashionMnist::<f32>::load(source).context("loading Fashion-MNIST")?;
-    if data.kind == DataKind::Subset {
-        eprintln!(
-            "note: using the {}; install Debian's dataset-fashion-mnist or pass --data-dir for the full set",
-            data.describe()
-        );
-    } else {
-        eprintln!("data: {}", data.describe());
-    }
-    let out = ResultsDir::create(&args.common.out_dir(EXPERIMENT))?;
+    let run = RunContext::start(EXPERIMENT, &args.common)?;
+    let data = run.load_fashion_mnist()?;
+    let out = run.results_dir()?;
     let mut outputs = Vec::new();
 
     // Part 1: tune each rule's learning rate on each surface, then run it.
@@ -577,14 +563,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         }));
         let losses: Vec<f64> = h.iters.iter().map(|r| r.loss).collect();
-        let smoothed = (smooth.min(losses.len()).max(1)..=losses.len())
-            .map(|end| {
-                (
-                    end as f64,
-                    losses[end - smooth.min(end)..end].iter().sum::<f64>() / smooth.min(end) as f64,
-                )
-            })
-            .collect();
+        let smoothed = moving_average(&losses, smooth);
         curves.push(Series::new(format!("{} ({lr})", rule.label()), smoothed));
         accuracy_curves.push(Series::new(
             rule.label(),
@@ -633,39 +612,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 "epochs": epochs, "batch_size": args.batch_size, "sweep": "each candidate trains 1 epoch on the first sweep_rows training images; best validation accuracy wins",
                 "sweep_rows": sweep_rows, "chosen_learning_rates": chosen},
     });
-    let mut names: Vec<String> = outputs
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    names.push("meta.json".into());
-    let meta = Meta {
-        experiment: EXPERIMENT.into(),
-        command: std::env::args().collect(),
-        seed: args.common.seed,
-        quick,
-        threads,
-        hyperparameters,
-        data: Some(DataInfo {
-            name: "Fashion-MNIST".into(),
-            kind: format!("{:?}", data.kind).to_lowercase(),
-            dir: data.source.dir.display().to_string(),
-            found_via: data.source.found_via.into(),
-            n_train: y_train.len(),
-            n_val: y_val.len(),
-            n_test: data.y_test.len(),
-        }),
-        crate_version: env!("CARGO_PKG_VERSION").into(),
-        git_commit: git_commit(),
-        wall_seconds: started.elapsed().as_secs_f64(),
-        outputs: names,
-    };
-    out.write_json("meta.json", &meta)?;
-    eprintln!(
-        "wrote {} files to {} in {:.1} s",
-        meta.outputs.len(),
-        out.dir().display(),
-        meta.wall_seconds
-    );
+    let data_info = DataInfo::fashion_mnist(&data, y_train.len(), y_val.len());
+    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }
 

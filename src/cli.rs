@@ -1,5 +1,7 @@
 //! The command line every experiment shares, and how binaries report errors and progress.
 
+use crate::data::{DataKind, FashionMnist, locate_fashion_mnist};
+use crate::results::{DataInfo, Meta, ResultsDir, git_commit};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
@@ -91,4 +93,86 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
     );
     bar.set_message(what.to_string());
     bar
+}
+
+/// What every experiment does around its own work: set up threads, find and load the data (saying
+/// so when only the subset is there), create the output folder, and write `meta.json` last.
+pub struct RunContext {
+    pub experiment: &'static str,
+    pub common: CommonArgs,
+    pub threads: usize,
+    started: std::time::Instant,
+}
+
+impl RunContext {
+    /// Starts the clock and the thread pool. Call after the experiment validated its own flags.
+    pub fn start(experiment: &'static str, common: &CommonArgs) -> anyhow::Result<Self> {
+        let started = std::time::Instant::now();
+        let threads = common.init_threads()?;
+        Ok(RunContext {
+            experiment,
+            common: common.clone(),
+            threads,
+            started,
+        })
+    }
+
+    /// Fashion-MNIST as `f32`, found as `--data-dir` and the documented search order say; a note on
+    /// stderr when it is the committed subset.
+    pub fn load_fashion_mnist(&self) -> anyhow::Result<FashionMnist<f32>> {
+        use anyhow::Context;
+        let source = locate_fashion_mnist(self.common.data_dir.as_deref())
+            .context("finding Fashion-MNIST")?;
+        let data = FashionMnist::<f32>::load(source).context("loading Fashion-MNIST")?;
+        if data.kind == DataKind::Subset {
+            eprintln!(
+                "note: using the {}; install Debian's dataset-fashion-mnist or pass --data-dir for the full set",
+                data.describe()
+            );
+        } else {
+            eprintln!("data: {}", data.describe());
+        }
+        Ok(data)
+    }
+
+    /// The output folder, created.
+    pub fn results_dir(&self) -> anyhow::Result<ResultsDir> {
+        Ok(ResultsDir::create(&self.common.out_dir(self.experiment))?)
+    }
+
+    /// Writes `meta.json` listing `outputs` (and itself) and reports the run on stderr.
+    pub fn finish(
+        &self,
+        out: &ResultsDir,
+        hyperparameters: serde_json::Value,
+        data: Option<DataInfo>,
+        outputs: &[PathBuf],
+    ) -> anyhow::Result<Meta> {
+        let mut names: Vec<String> = outputs
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        names.push("meta.json".into());
+        let meta = Meta {
+            experiment: self.experiment.into(),
+            command: std::env::args().collect(),
+            seed: self.common.seed,
+            quick: self.common.quick,
+            threads: self.threads,
+            hyperparameters,
+            data,
+            crate_version: env!("CARGO_PKG_VERSION").into(),
+            git_commit: git_commit(),
+            wall_seconds: self.started.elapsed().as_secs_f64(),
+            outputs: names,
+        };
+        out.write_json("meta.json", &meta)?;
+        eprintln!(
+            "wrote {} files to {} in {:.1} s",
+            meta.outputs.len(),
+            out.dir().display(),
+            meta.wall_seconds
+        );
+        Ok(meta)
+    }
 }

@@ -114,6 +114,28 @@ pub struct DataInfo {
     pub n_test: usize,
 }
 
+impl DataInfo {
+    /// Fashion-MNIST as an experiment used it: `n_train` and `n_val` rows of its training set.
+    pub fn fashion_mnist<F>(
+        data: &crate::data::FashionMnist<F>,
+        n_train: usize,
+        n_val: usize,
+    ) -> Self {
+        DataInfo {
+            name: "Fashion-MNIST".into(),
+            kind: match data.kind {
+                crate::data::DataKind::Full => "full".into(),
+                crate::data::DataKind::Subset => "subset".into(),
+            },
+            dir: data.source.dir.display().to_string(),
+            found_via: data.source.found_via.into(),
+            n_train,
+            n_val,
+            n_test: data.y_test.len(),
+        }
+    }
+}
+
 /// `meta.json`: how the results in a folder were made.
 #[derive(Clone, Debug, Serialize)]
 pub struct Meta {

@@ -51,6 +51,20 @@ pub struct Split<'a, F> {
     pub y_val: &'a [usize],
 }
 
+/// `(i, mean of values[i - window..i])` for i from `window` (or the series length, if shorter) to the
+/// end, with i counted from 1: a moving average for noisy mini-batch losses.
+pub fn moving_average(values: &[f64], window: usize) -> Vec<(f64, f64)> {
+    let window = window.clamp(1, values.len().max(1));
+    (window..=values.len())
+        .map(|end| {
+            (
+                end as f64,
+                values[end - window..end].iter().sum::<f64>() / window as f64,
+            )
+        })
+        .collect()
+}
+
 /// The rows `idx` of x: (N, D) and y as a batch: (B, D), (B,).
 pub fn gather<F: Float>(x: ArrayView2<F>, y: &[usize], idx: &[usize]) -> (Array2<F>, Vec<usize>) {
     (x.select(Axis(0), idx), idx.iter().map(|&i| y[i]).collect())
@@ -143,6 +157,16 @@ mod tests {
             train_eval_rows: 300,
         };
         train(&mut net, &mut opt, &data, &cfg, &mut rng, &mut |_| {})
+    }
+
+    #[test]
+    fn moving_average_values() {
+        assert_eq!(
+            moving_average(&[1.0, 2.0, 3.0, 6.0], 2),
+            vec![(2.0, 1.5), (3.0, 2.5), (4.0, 4.5)]
+        );
+        assert_eq!(moving_average(&[4.0, 2.0], 5), vec![(2.0, 3.0)]);
+        assert!(moving_average(&[], 3).is_empty());
     }
 
     #[test]
