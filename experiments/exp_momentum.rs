@@ -17,7 +17,9 @@ use nnlab::network::Sequential;
 use nnlab::optim::{
     Momentum, Nesterov, Optimizer, Sgd, contraction_rate, nesterov_contraction_rate,
 };
-use nnlab::plot::{ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif};
+use nnlab::plot::{
+    ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif, training_curves,
+};
 use nnlab::results::DataInfo;
 use nnlab::rng::substream;
 use nnlab::surfaces::{PathPoint, Surface, TacoShell, descend};
@@ -407,31 +409,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "MLP 784-{}-10, batch {}, learning_rate={}",
         args.hidden, args.batch_size, args.mlp_learning_rate
     );
-    let panels = vec![
-        Panel::Line(LineChart {
-            title: format!("{mlp_title}: training loss"),
-            x_label: format!("iteration (moving average of {smooth})"),
-            y_label: "training loss".into(),
-            log_y: false,
-            series: curves,
-            legend: Legend::UpperRight,
-        }),
-        Panel::Line(LineChart {
-            title: "validation accuracy".into(),
-            x_label: "epoch".into(),
-            y_label: "accuracy".into(),
-            log_y: false,
-            series: accuracy_curves,
-            legend: Legend::LowerRight,
-        }),
-    ];
     outputs.extend(
-        Figure {
-            panels,
-            cols: 2,
-            panel_size: (700, 480),
-        }
-        .save(out.dir(), "mlp")?,
+        training_curves(&mlp_title, smooth, curves, accuracy_curves).save(out.dir(), "mlp")?,
     );
 
     let hyperparameters = serde_json::json!({

@@ -20,7 +20,9 @@ use nnlab::layers::ActivationKind;
 use nnlab::loss::LossKind;
 use nnlab::network::Sequential;
 use nnlab::optim::{AdaGrad, Optimizer, RmsProp, Rule};
-use nnlab::plot::{ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif};
+use nnlab::plot::{
+    ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif, training_curves,
+};
 use nnlab::results::DataInfo;
 use nnlab::rng::{randn, substream};
 use nnlab::search::{grid_search, log_grid};
@@ -575,30 +577,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     outputs.push(out.write_csv("mlp_sweep.csv", sweep)?);
     outputs.push(out.write_csv("training.csv", training)?);
-    let panels = vec![
-        Panel::Line(LineChart {
-            title: format!("MLP 784-{}-10: training loss", args.hidden),
-            x_label: format!("iteration (moving average of {smooth})"),
-            y_label: "training loss".into(),
-            log_y: false,
-            series: curves,
-            legend: Legend::UpperRight,
-        }),
-        Panel::Line(LineChart {
-            title: "validation accuracy".into(),
-            x_label: "epoch".into(),
-            y_label: "accuracy".into(),
-            log_y: false,
-            series: accuracy_curves,
-            legend: Legend::LowerRight,
-        }),
-    ];
     outputs.extend(
-        Figure {
-            panels,
-            cols: 2,
-            panel_size: (700, 500),
-        }
+        training_curves(
+            &format!("MLP 784-{}-10", args.hidden),
+            smooth,
+            curves,
+            accuracy_curves,
+        )
         .save(out.dir(), "mlp")?,
     );
 

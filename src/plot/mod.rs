@@ -151,6 +151,39 @@ impl Figure {
     }
 }
 
+/// The two-panel training figure the chapters share: mini-batch loss (already smoothed over
+/// `smooth` iterations) against iteration, and validation accuracy against epoch.
+pub fn training_curves(
+    title: &str,
+    smooth: usize,
+    losses: Vec<Series>,
+    accuracies: Vec<Series>,
+) -> Figure {
+    let panels = vec![
+        Panel::Line(LineChart {
+            title: format!("{title}: training loss"),
+            x_label: format!("iteration (moving average of {smooth})"),
+            y_label: "training loss".into(),
+            log_y: false,
+            series: losses,
+            legend: Legend::UpperRight,
+        }),
+        Panel::Line(LineChart {
+            title: "validation accuracy".into(),
+            x_label: "epoch".into(),
+            y_label: "accuracy".into(),
+            log_y: false,
+            series: accuracies,
+            legend: Legend::LowerRight,
+        }),
+    ];
+    Figure {
+        panels,
+        cols: 2,
+        panel_size: (700, 490),
+    }
+}
+
 /// Writes an animated GIF: frame `i` of `frames` is the figure `frame(i)`; `delay_ms` per frame.
 pub fn save_gif(
     path: &Path,
