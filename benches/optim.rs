@@ -7,6 +7,7 @@
 //!     cargo bench --bench optim -- --quick        # a rough pass in seconds
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use nnlab::optim::buffer::StateVec;
 use nnlab::optim::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
 use rayon::prelude::*;
 use std::hint::black_box;
@@ -22,11 +23,15 @@ fn pool(threads: usize) -> rayon::ThreadPool {
         .expect("thread pool")
 }
 
-fn data(n: usize) -> (Vec<f32>, Vec<f32>) {
-    let x = (0..n).map(|i| (i % 1000) as f32 * 1e-3).collect();
-    let dx = (0..n)
-        .map(|i| ((i * 7) % 1000) as f32 * 1e-6 - 5e-4)
-        .collect();
+/// Parameters and gradients, in the same huge-page-backed buffers the optimizers keep their state
+/// in (see `nnlab::optim::buffer`), so the yardstick and every rule stream the same kind of memory.
+fn data(n: usize) -> (StateVec<f32>, StateVec<f32>) {
+    let mut x = StateVec::zeros(n);
+    let mut dx = StateVec::zeros(n);
+    for (i, (x, dx)) in x.iter_mut().zip(dx.iter_mut()).enumerate() {
+        *x = (i % 1000) as f32 * 1e-3;
+        *dx = ((i * 7) % 1000) as f32 * 1e-6 - 5e-4;
+    }
     (x, dx)
 }
 

@@ -6,7 +6,7 @@ use crate::Float;
 
 /// AdaGrad with the slide's `eps = 1e-7` by default.
 #[derive(Clone, Debug)]
-pub struct AdaGrad<F> {
+pub struct AdaGrad<F: Float> {
     pub learning_rate: f64,
     pub eps: f64,
     cache: SlotState<F>,

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 /// Adam with the paper's defaults `beta1 = 0.9`, `beta2 = 0.999` and the slide's `eps = 1e-7`.
 #[derive(Clone, Debug)]
-pub struct Adam<F> {
+pub struct Adam<F: Float> {
     pub learning_rate: f64,
     pub beta1: f64,
     pub beta2: f64,

@@ -7,6 +7,7 @@
 
 pub mod adagrad;
 pub mod adam;
+pub mod buffer;
 pub mod momentum;
 pub mod nesterov;
 pub mod rmsprop;
@@ -116,22 +117,26 @@ pub fn step_all<F: Float>(opt: &mut dyn Optimizer<F>, params: Vec<ParamGrad<'_, 
     }
 }
 
-/// Per-slot state vectors, created as zeros the first time a slot is seen.
-#[derive(Clone, Debug, Default)]
-pub struct SlotState<F> {
-    slots: Vec<Vec<F>>,
+/// Per-slot state vectors, created as zeros the first time a slot is seen (in huge-page-backed
+/// memory when large; see [`buffer`]).
+#[derive(Clone, Debug)]
+pub struct SlotState<F: Float> {
+    slots: Vec<Option<buffer::StateVec<F>>>,
+}
+
+impl<F: Float> Default for SlotState<F> {
+    fn default() -> Self {
+        SlotState { slots: Vec::new() }
+    }
 }
 
 impl<F: Float> SlotState<F> {
     /// The state vector of `slot`, zero-initialized with length `len` on first use.
     pub fn get(&mut self, slot: usize, len: usize) -> &mut [F] {
         if self.slots.len() <= slot {
-            self.slots.resize_with(slot + 1, Vec::new);
+            self.slots.resize_with(slot + 1, || None);
         }
-        let s = &mut self.slots[slot];
-        if s.is_empty() {
-            *s = vec![F::zero(); len];
-        }
+        let s = self.slots[slot].get_or_insert_with(|| buffer::StateVec::zeros(len));
         assert_eq!(s.len(), len, "parameter slot {slot} changed size");
         s
     }

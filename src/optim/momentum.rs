@@ -8,7 +8,7 @@ use crate::Float;
 
 /// Momentum: a ball rolling on the loss surface; `mu` (0.5, 0.9, 0.99) is one minus the friction.
 #[derive(Clone, Debug)]
-pub struct Momentum<F> {
+pub struct Momentum<F: Float> {
     pub learning_rate: f64,
     pub mu: f64,
     v: SlotState<F>,

@@ -12,7 +12,7 @@ use crate::Float;
 
 /// Nesterov momentum (the slide's "phi" form; `x` holds phi).
 #[derive(Clone, Debug)]
-pub struct Nesterov<F> {
+pub struct Nesterov<F: Float> {
     pub learning_rate: f64,
     pub mu: f64,
     v: SlotState<F>,

@@ -10,7 +10,7 @@ use crate::Float;
 
 /// RMSProp with `eps = 1e-7` by default.
 #[derive(Clone, Debug)]
-pub struct RmsProp<F> {
+pub struct RmsProp<F: Float> {
     pub learning_rate: f64,
     pub decay_rate: f64,
     pub eps: f64,
