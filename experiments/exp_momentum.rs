@@ -9,7 +9,6 @@
 
 use clap::Parser;
 use nnlab::cli::{CommonArgs, RunContext, progress, run_main};
-use nnlab::data::fashion::zero_center;
 use nnlab::init::Init;
 use nnlab::layers::ActivationKind;
 use nnlab::loss::LossKind;
@@ -312,20 +311,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     })?);
 
     // Part 2: a 2-layer MLP on Fashion-MNIST, same initialization and batches for both rules.
-    let (mut x_train, mut y_train, mut x_val, mut y_val) =
-        data.split_validation(if quick { 500 } else { 5_000 });
-    if quick {
-        x_train = x_train.slice(ndarray::s![..1_000, ..]).to_owned();
-        y_train.truncate(1_000);
-    }
-    let mut x_test = data.x_test.clone();
-    zero_center(&mut x_train, &mut [&mut x_val, &mut x_test]);
-    if quick {
-        x_val = x_val
-            .slice(ndarray::s![..500.min(x_val.nrows()), ..])
-            .to_owned();
-        y_val.truncate(500);
-    }
+    let d = data.prepared(if quick { 500 } else { 5_000 }, quick.then_some(1_000));
+    let (x_train, y_train, x_val, y_val, x_test) =
+        (d.x_train, d.y_train, d.x_val, d.y_val, d.x_test);
     let split = Split {
         x_train: x_train.view(),
         y_train: &y_train,

@@ -14,7 +14,6 @@
 
 use clap::Parser;
 use nnlab::cli::{CommonArgs, RunContext, progress, run_main};
-use nnlab::data::fashion::zero_center;
 use nnlab::init::Init;
 use nnlab::layers::ActivationKind;
 use nnlab::loss::LossKind;
@@ -243,7 +242,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             });
             tuning.extend(trials.iter().enumerate().map(|(i, t)| TuningRow {
                 surface: surface.name(),
-                optimizer: rule.build::<f64>(t.value).expect("valid").name(),
+                optimizer: rule.name(),
                 learning_rate: t.value,
                 objective: t.objective,
                 chosen: i == best,
@@ -443,20 +442,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
 
     // Part 4: the MLP on Fashion-MNIST, every rule at its best swept learning rate.
-    let (mut x_train, mut y_train, mut x_val, mut y_val) =
-        data.split_validation(if quick { 500 } else { 5_000 });
-    if quick {
-        x_train = x_train.slice(ndarray::s![..1_000, ..]).to_owned();
-        y_train.truncate(1_000);
-    }
-    zero_center(&mut x_train, &mut [&mut x_val]);
-    x_val = x_val
-        .slice(ndarray::s![
-            ..y_val.len().min(if quick { 500 } else { 5_000 }),
-            ..
-        ])
-        .to_owned();
-    y_val.truncate(x_val.nrows());
+    let d = data.prepared(if quick { 500 } else { 5_000 }, quick.then_some(1_000));
+    let (x_train, y_train, x_val, y_val) = (d.x_train, d.y_train, d.x_val, d.y_val);
     let sweep_rows = sweep_rows.min(y_train.len());
     let sweep_split = Split {
         x_train: x_train.slice(ndarray::s![..sweep_rows, ..]),
@@ -517,7 +504,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         });
         sweep.extend(trials.iter().enumerate().map(|(i, t)| SweepRow {
-            optimizer: rule.build::<f32>(t.value).expect("valid").name(),
+            optimizer: rule.name(),
             learning_rate: t.value,
             val_accuracy: if t.objective.is_finite() {
                 -t.objective

@@ -221,6 +221,27 @@ impl<F: Float> FashionMnist<F> {
         )
     }
 
+    /// The split the MLP experiments train on: the last `n_val` training images for validation,
+    /// at most `max_train` of the rest for training, and every matrix zero-centered with the
+    /// training mean (the lecture's preprocessing).
+    pub fn prepared(&self, n_val: usize, max_train: Option<usize>) -> Prepared<F> {
+        let (mut x_train, mut y_train, mut x_val, y_val) = self.split_validation(n_val);
+        if let Some(max) = max_train.filter(|&m| m < y_train.len()) {
+            x_train = x_train.slice(s![..max, ..]).to_owned();
+            y_train.truncate(max);
+        }
+        let mut x_test = self.x_test.clone();
+        zero_center(&mut x_train, &mut [&mut x_val, &mut x_test]);
+        Prepared {
+            x_train,
+            y_train,
+            x_val,
+            y_val,
+            x_test,
+            y_test: self.y_test.clone(),
+        }
+    }
+
     /// A one-line description for logs, e.g. `Fashion-MNIST subset: 5000 train / 1000 test`.
     pub fn describe(&self) -> String {
         format!(
@@ -235,6 +256,19 @@ impl<F: Float> FashionMnist<F> {
             self.source.found_via
         )
     }
+}
+
+/// Training, validation and test data ready for a network (see [`FashionMnist::prepared`]).
+pub struct Prepared<F> {
+    /// (N_train, 784)
+    pub x_train: Array2<F>,
+    pub y_train: Vec<usize>,
+    /// (N_val, 784)
+    pub x_val: Array2<F>,
+    pub y_val: Vec<usize>,
+    /// (N_test, 784)
+    pub x_test: Array2<F>,
+    pub y_test: Vec<usize>,
 }
 
 /// Subtracts the per-pixel mean of `train` from every matrix (the lecture's zero-centering; the

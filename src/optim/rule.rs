@@ -27,6 +27,18 @@ impl Rule {
         Rule::Adam,
     ];
 
+    /// The name the built optimizer reports (`Optimizer::name`), as the CSV files spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Sgd => "sgd",
+            Rule::Momentum => "momentum",
+            Rule::Nesterov => "nesterov",
+            Rule::Adagrad => "adagrad",
+            Rule::Rmsprop => "rmsprop",
+            Rule::Adam => "adam",
+        }
+    }
+
     /// The label figures use.
     pub fn label(self) -> &'static str {
         match self {
@@ -52,5 +64,17 @@ impl Rule {
             Rule::Rmsprop => Box::new(RmsProp::new(learning_rate, 0.99)?),
             Rule::Adam => Box::new(Adam::new(learning_rate, 0.9, 0.999)?),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_the_built_optimizers() {
+        for rule in Rule::ALL {
+            assert_eq!(rule.name(), rule.build::<f64>(0.1).unwrap().name());
+        }
     }
 }
