@@ -17,6 +17,7 @@ pub mod plot;
 pub mod results;
 pub mod rng;
 pub mod search;
+pub mod second_order;
 pub mod surfaces;
 pub mod train;
 
