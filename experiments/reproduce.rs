@@ -9,6 +9,8 @@ use std::time::Instant;
 
 #[path = "exp_momentum.rs"]
 mod exp_momentum;
+#[path = "exp_second_order.rs"]
+mod exp_second_order;
 #[path = "exp_update_rules.rs"]
 mod exp_update_rules;
 
@@ -31,6 +33,9 @@ const EXPERIMENTS: &[(&str, Runner)] = &[
     }),
     ("update_rules", |argv| {
         exp_update_rules::run(exp_update_rules::Args::try_parse_from(argv)?)
+    }),
+    ("second_order", |argv| {
+        exp_second_order::run(exp_second_order::Args::try_parse_from(argv)?)
     }),
 ];
 

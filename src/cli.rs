@@ -120,10 +120,15 @@ impl RunContext {
     /// Fashion-MNIST as `f32`, found as `--data-dir` and the documented search order say; a note on
     /// stderr when it is the committed subset.
     pub fn load_fashion_mnist(&self) -> anyhow::Result<FashionMnist<f32>> {
+        self.load_fashion_mnist_as::<f32>()
+    }
+
+    /// [`RunContext::load_fashion_mnist`] in the precision `F`.
+    pub fn load_fashion_mnist_as<F: crate::float::Float>(&self) -> anyhow::Result<FashionMnist<F>> {
         use anyhow::Context;
         let source = locate_fashion_mnist(self.common.data_dir.as_deref())
             .context("finding Fashion-MNIST")?;
-        let data = FashionMnist::<f32>::load(source).context("loading Fashion-MNIST")?;
+        let data = FashionMnist::<F>::load(source).context("loading Fashion-MNIST")?;
         if data.kind == DataKind::Subset {
             eprintln!(
                 "note: using the {}; install Debian's dataset-fashion-mnist or pass --data-dir for the full set",

@@ -100,7 +100,9 @@ impl Bfgs {
         let mut p = vec![0.0; n];
         matvec(&state.h, &state.grad, &mut p);
         p.iter_mut().for_each(|p| *p = -*p);
-        if !(dot(&p, &state.grad) < 0.0) {
+        // Written so that a NaN slope also counts as "not descent".
+        let slope = dot(&p, &state.grad);
+        if slope.is_nan() || slope >= 0.0 {
             // H lost positive definiteness to rounding (or the objective is not smooth): start
             // again from steepest descent rather than fail.
             self.resets += 1;

@@ -83,7 +83,7 @@ impl StrongWolfe {
         alpha0: f64,
     ) -> Result<Step, LineSearchError> {
         let dphi0 = dot(g0, p);
-        if !(dphi0 < 0.0) {
+        if dphi0.is_nan() || dphi0 >= 0.0 {
             return Err(LineSearchError::NotDescent(dphi0));
         }
         let start = f.evals;
@@ -198,7 +198,7 @@ fn interpolate(lo: &Trial, hi: &Trial) -> f64 {
     }
     let d1 = lo.dphi + hi.dphi - 3.0 * (lo.phi - hi.phi) / (a - b);
     let disc = d1 * d1 - lo.dphi * hi.dphi;
-    if !(disc >= 0.0) {
+    if disc.is_nan() || disc < 0.0 {
         return mid;
     }
     let d2 = (b - a).signum() * disc.sqrt();

@@ -264,14 +264,18 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     debug_assert_eq!(a.len(), b.len());
     // Four partial sums: vectorizes, and fixes the summation order whatever the machine.
     let mut s = [0.0; 4];
-    let (ca, ra) = a.as_chunks::<4>();
-    let (cb, rb) = b.as_chunks::<4>();
-    for (x, y) in ca.iter().zip(cb) {
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
         for i in 0..4 {
             s[i] += x[i] * y[i];
         }
     }
-    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
     (s[0] + s[1]) + (s[2] + s[3]) + tail
 }
 

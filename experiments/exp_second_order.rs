@@ -1,0 +1,776 @@
+//! Chapter "Second-order methods": Newton, BFGS and L-BFGS against gradient descent and Adam.
+//!
+//! 1. Rosenbrock: trajectories and value per iteration of every method.
+//! 2. Softmax regression on Fashion-MNIST, full batch: loss per iteration and per second for GD,
+//!    Adam, BFGS, L-BFGS (m = 5, 10, 20); Newton on the reduced (7x7-pooled) problem where the
+//!    Hessian fits; final train and test accuracy.
+//! 3. The cost of one iteration against the dimension n (chained Rosenbrock), with fitted slopes.
+//! 4. Noise: L-BFGS fed mini-batch values and gradients against full batch.
+//!
+//! Run:
+//!
+//!     cargo run --release --bin exp_second_order            # full run, writes results/second_order/
+//!     cargo run --release --bin exp_second_order -- --quick # under a minute; every code path
+
+use std::time::Instant;
+
+use clap::Parser;
+use nnlab::cli::{CommonArgs, RunContext, progress, run_main};
+use nnlab::optim::{Adam, Sgd};
+use nnlab::plot::{ContourPlot, Figure, Legend, LineChart, Panel, Series};
+use nnlab::results::DataInfo;
+use nnlab::rng::substream;
+use nnlab::second_order::objectives::{MiniBatch, Rosenbrock, SoftmaxRegression, pool_images};
+use nnlab::second_order::{
+    Bfgs, FirstOrder, Lbfgs, Minimizer, Newton, Objective, Report, Stopping,
+};
+use nnlab::surfaces::{self, Surface};
+use serde::Serialize;
+
+const EXPERIMENT: &str = "second_order";
+
+/// Newton, BFGS and L-BFGS against GD and Adam: Rosenbrock, softmax regression, cost scaling, noise.
+#[derive(Parser, Debug, Clone)]
+#[command(version, about, long_about = None)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Iteration budget of every method on softmax regression (SciPy's run in the chapter uses 200)
+    /// [default: 200, or 30 with --quick].
+    #[arg(long)]
+    pub iters: Option<usize>,
+    /// L-BFGS history sizes to compare.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![5, 10, 20])]
+    pub history: Vec<usize>,
+    /// Learning rates tried for GD and Adam (each keeps the one with the lowest loss after
+    /// --tune-iters iterations).
+    #[arg(long, value_delimiter = ',', default_values_t = vec![1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0])]
+    pub learning_rates: Vec<f64>,
+    /// Iterations of each tuning run on softmax regression [default: 20, or 5 with --quick].
+    #[arg(long)]
+    pub tune_iters: Option<usize>,
+    /// Iterations of GD and Adam on Rosenbrock (second-order methods stop on their own).
+    #[arg(long, default_value_t = 2000)]
+    pub rosenbrock_iters: usize,
+    /// Pooling of the reduced problem for Newton: 28x28 images averaged over pool x pool blocks.
+    #[arg(long, default_value_t = 4)]
+    pub pool: usize,
+    /// Mini-batch sizes for the noise comparison.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![100, 1000])]
+    pub batches: Vec<usize>,
+    /// Largest dimension of the scaling measurement for Newton and BFGS [default: 4000, or 500
+    /// with --quick]; L-BFGS continues to 100 times that.
+    #[arg(long)]
+    pub scaling_max_n: Option<usize>,
+    /// Skip dense BFGS on the full softmax problem (its inverse Hessian takes 493 MB).
+    #[arg(long)]
+    pub no_bfgs: bool,
+}
+
+#[derive(Serialize)]
+struct TrajectoryRow {
+    surface: &'static str,
+    method: String,
+    iter: usize,
+    x: f64,
+    y: f64,
+    loss: f64,
+}
+
+#[derive(Serialize)]
+struct ConvergenceRow {
+    problem: &'static str,
+    method: String,
+    m: Option<usize>,
+    iter: usize,
+    evals: usize,
+    seconds: f64,
+    loss: f64,
+    grad_norm: f64,
+}
+
+#[derive(Serialize)]
+struct SummaryRow {
+    problem: &'static str,
+    method: String,
+    iterations: usize,
+    evals: usize,
+    seconds: f64,
+    loss: f64,
+    grad_norm: f64,
+    stop: &'static str,
+    train_accuracy: Option<f64>,
+    test_accuracy: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct TuningRow {
+    problem: &'static str,
+    method: &'static str,
+    learning_rate: f64,
+    iters: usize,
+    final_loss: f64,
+}
+
+#[derive(Serialize)]
+struct ScalingRow {
+    method: &'static str,
+    n: usize,
+    seconds_per_iter: f64,
+    bytes: usize,
+}
+
+#[derive(Serialize)]
+struct NoiseRow {
+    method: String,
+    batch: Option<usize>,
+    iter: usize,
+    evals: usize,
+    full_loss: f64,
+}
+
+/// GD or Adam at `lr`.
+fn first_order(adam: bool, lr: f64) -> anyhow::Result<FirstOrder> {
+    Ok(if adam {
+        FirstOrder::new(Box::new(Adam::<f64>::new(lr, 0.9, 0.999)?))
+    } else {
+        FirstOrder::new(Box::new(Sgd::new(lr)?))
+    })
+}
+
+/// The learning rate with the lowest loss after `iters` full-batch iterations (a diverged run
+/// counts as infinitely bad).
+fn tune(
+    problem: &'static str,
+    adam: bool,
+    lrs: &[f64],
+    f: &mut dyn Objective,
+    x0: &[f64],
+    iters: usize,
+    rows: &mut Vec<TuningRow>,
+) -> anyhow::Result<f64> {
+    let mut best = (f64::INFINITY, lrs[0]);
+    for &lr in lrs {
+        let r = first_order(adam, lr)?.minimize(f, x0, &Stopping::iterations(iters));
+        let loss = if r.value.is_finite() {
+            r.value
+        } else {
+            f64::INFINITY
+        };
+        rows.push(TuningRow {
+            problem,
+            method: if adam { "Adam" } else { "GD" },
+            learning_rate: lr,
+            iters,
+            final_loss: r.value,
+        });
+        if loss < best.0 {
+            best = (loss, lr);
+        }
+    }
+    Ok(best.1)
+}
+
+fn convergence_rows(
+    problem: &'static str,
+    m: Option<usize>,
+    name: &str,
+    r: &Report,
+) -> Vec<ConvergenceRow> {
+    r.history
+        .iter()
+        .map(|h| ConvergenceRow {
+            problem,
+            method: name.to_string(),
+            m,
+            iter: h.iter,
+            evals: h.evals,
+            seconds: h.seconds,
+            loss: h.value,
+            grad_norm: h.grad_norm,
+        })
+        .collect()
+}
+
+/// Least-squares slope of log10(y) against log10(x).
+fn loglog_slope(points: &[(f64, f64)]) -> f64 {
+    let pts: Vec<(f64, f64)> = points
+        .iter()
+        .map(|&(x, y)| (x.log10(), y.log10()))
+        .collect();
+    let n = pts.len() as f64;
+    let (mx, my) = (
+        pts.iter().map(|p| p.0).sum::<f64>() / n,
+        pts.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    sxy / sxx
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let quick = args.common.quick;
+    let iters = args.iters.unwrap_or(if quick { 30 } else { 200 });
+    let tune_iters = args.tune_iters.unwrap_or(if quick { 5 } else { 20 });
+    let scaling_max_n = args.scaling_max_n.unwrap_or(if quick { 500 } else { 4000 });
+    anyhow::ensure!(iters > 0, "--iters must be at least 1");
+    anyhow::ensure!(tune_iters > 0, "--tune-iters must be at least 1");
+    anyhow::ensure!(
+        args.rosenbrock_iters > 0,
+        "--rosenbrock-iters must be at least 1"
+    );
+    anyhow::ensure!(
+        !args.history.is_empty() && args.history.iter().all(|&m| m > 0),
+        "--history needs sizes of at least 1"
+    );
+    anyhow::ensure!(
+        !args.learning_rates.is_empty()
+            && args
+                .learning_rates
+                .iter()
+                .all(|&lr| lr > 0.0 && lr.is_finite()),
+        "--learning-rates must be positive and finite"
+    );
+    anyhow::ensure!(
+        args.pool >= 1 && 28 % args.pool == 0,
+        "--pool must divide 28 (1, 2, 4, 7, 14 or 28), got {}",
+        args.pool
+    );
+    anyhow::ensure!(
+        args.batches.iter().all(|&b| b > 0),
+        "--batches must be at least 1"
+    );
+    anyhow::ensure!(scaling_max_n >= 10, "--scaling-max-n must be at least 10");
+    // Validate every learning rate before any work.
+    for &lr in &args.learning_rates {
+        first_order(false, lr)?;
+        first_order(true, lr)?;
+    }
+    let run = RunContext::start(EXPERIMENT, &args.common)?;
+    let data = run.load_fashion_mnist_as::<f64>()?;
+    let out = run.results_dir()?;
+    let mut outputs = Vec::new();
+    let mut tuning = Vec::new();
+
+    // 1. Rosenbrock.
+    let rosen = surfaces::Rosenbrock;
+    let start = [rosen.start().0, rosen.start().1];
+    let mut f2 = Rosenbrock { n: 2 };
+    let gd_lr = tune(
+        "rosenbrock",
+        false,
+        &args.learning_rates,
+        &mut f2,
+        &start,
+        args.rosenbrock_iters,
+        &mut tuning,
+    )?;
+    let adam_lr = tune(
+        "rosenbrock",
+        true,
+        &args.learning_rates,
+        &mut f2,
+        &start,
+        args.rosenbrock_iters,
+        &mut tuning,
+    )?;
+    let tight = Stopping {
+        grad_tol: 1e-8,
+        rel_tol: 0.0,
+        max_iter: args.rosenbrock_iters,
+        keep_path: true,
+    };
+    let mut runs: Vec<(String, Report)> = Vec::new();
+    for adam in [false, true] {
+        let mut m = first_order(adam, if adam { adam_lr } else { gd_lr })?;
+        runs.push((
+            m.name(),
+            m.minimize(
+                &mut f2,
+                &start,
+                &Stopping::iterations(args.rosenbrock_iters),
+            ),
+        ));
+    }
+    let mut newton = Newton::damped();
+    runs.push((newton.name(), newton.minimize(&mut f2, &start, &tight)));
+    runs.push((
+        "BFGS".into(),
+        Bfgs::default().minimize(&mut f2, &start, &tight),
+    ));
+    let mut lb = Lbfgs::new(10);
+    runs.push((lb.name(), lb.minimize(&mut f2, &start, &tight)));
+    let mut rows = Vec::new();
+    for (name, r) in &runs {
+        for (i, x) in r.path.iter().enumerate() {
+            rows.push(TrajectoryRow {
+                surface: "rosenbrock",
+                method: name.clone(),
+                iter: i,
+                x: x[0],
+                y: x[1],
+                loss: r.history[i].value,
+            });
+        }
+        eprintln!(
+            "rosenbrock {name}: {} iterations, {} evaluations, f = {:.3e} ({})",
+            r.iterations,
+            r.evals,
+            r.value,
+            r.stop.label()
+        );
+    }
+    outputs.push(out.write_csv("trajectory.csv", rows)?);
+    let paths = runs
+        .iter()
+        .enumerate()
+        .map(|(i, (name, r))| Series {
+            name: format!("{name}: {} it.", r.iterations),
+            points: r.path.iter().map(|x| (x[0], x[1])).collect(),
+            color: Some(i),
+        })
+        .collect();
+    let shown = 100;
+    let values = runs
+        .iter()
+        .enumerate()
+        .map(|(i, (name, r))| Series {
+            name: name.clone(),
+            points: r
+                .history
+                .iter()
+                .take(shown + 1)
+                .map(|h| (h.iter as f64, h.value))
+                .collect(),
+            color: Some(i),
+        })
+        .collect();
+    outputs.extend(
+        Figure {
+            panels: vec![
+                Panel::Contour(ContourPlot {
+                    title: format!("Rosenbrock {} from {:?}", rosen.formula(), start),
+                    f: Box::new(move |x, y| rosen.value(x, y)),
+                    window: rosen.window(),
+                    levels: 16,
+                    log_levels: true,
+                    trajectories: paths,
+                    target: rosen.minimum(),
+                    grid: if quick { 80 } else { 200 },
+                }),
+                Panel::Line(LineChart {
+                    title: format!(
+                        "Value, first {shown} iterations (GD, Adam: {} in all)",
+                        args.rosenbrock_iters
+                    ),
+                    x_label: "iteration".into(),
+                    y_label: "f(x, y)".into(),
+                    log_y: true,
+                    series: values,
+                    legend: Legend::LowerLeft,
+                }),
+            ],
+            cols: 2,
+            panel_size: (720, 560),
+        }
+        .save(out.dir(), "rosenbrock")?,
+    );
+
+    // 2. Softmax regression, full batch.
+    let mut train = SoftmaxRegression::new(data.x_train.view(), &data.y_train, 10, 1e-4);
+    let test = SoftmaxRegression::new(data.x_test.view(), &data.y_test, 10, 1e-4);
+    let dim = train.dim();
+    let zeros = vec![0.0; dim];
+    let stop = Stopping {
+        max_iter: iters,
+        ..Stopping::default()
+    };
+    let mut convergence = Vec::new();
+    let mut summary = Vec::new();
+    let gd_lr = tune(
+        "softmax",
+        false,
+        &args.learning_rates,
+        &mut train,
+        &zeros,
+        tune_iters,
+        &mut tuning,
+    )?;
+    let adam_lr = tune(
+        "softmax",
+        true,
+        &args.learning_rates,
+        &mut train,
+        &zeros,
+        tune_iters,
+        &mut tuning,
+    )?;
+    let mut methods: Vec<(Option<usize>, Box<dyn Minimizer>)> = vec![
+        (None, Box::new(first_order(false, gd_lr)?)),
+        (None, Box::new(first_order(true, adam_lr)?)),
+    ];
+    if !args.no_bfgs {
+        methods.push((None, Box::new(Bfgs::default())));
+    }
+    for &m in &args.history {
+        methods.push((Some(m), Box::new(Lbfgs::new(m))));
+    }
+    let bar = progress(methods.len() as u64, "softmax regression");
+    let mut full_runs = Vec::new();
+    for (m, method) in &mut methods {
+        let name = method.name();
+        let r = method.minimize(&mut train, &zeros, &stop);
+        convergence.extend(convergence_rows("softmax", *m, &name, &r));
+        summary.push(SummaryRow {
+            problem: "softmax",
+            method: name.clone(),
+            iterations: r.iterations,
+            evals: r.evals,
+            seconds: r.seconds,
+            loss: r.value,
+            grad_norm: r.grad_norm,
+            stop: r.stop.label(),
+            train_accuracy: Some(train.accuracy(&r.x)),
+            test_accuracy: Some(test.accuracy(&r.x)),
+        });
+        bar.suspend(|| {
+            eprintln!(
+                "softmax {name}: {} iterations, {} evaluations, {:.2} s, loss {:.5} ({})",
+                r.iterations,
+                r.evals,
+                r.seconds,
+                r.value,
+                r.stop.label()
+            )
+        });
+        full_runs.push((name, r));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    // The reduced problem: Newton where the Hessian fits, beside L-BFGS and GD.
+    let side = 28 / args.pool;
+    let mut small = SoftmaxRegression::new(
+        pool_images(data.x_train.view(), 28, args.pool).view(),
+        &data.y_train,
+        10,
+        1e-4,
+    );
+    let small_test = SoftmaxRegression::new(
+        pool_images(data.x_test.view(), 28, args.pool).view(),
+        &data.y_test,
+        10,
+        1e-4,
+    );
+    let small_zeros = vec![0.0; small.dim()];
+    let small_gd_lr = tune(
+        "softmax_pooled",
+        false,
+        &args.learning_rates,
+        &mut small,
+        &small_zeros,
+        tune_iters,
+        &mut tuning,
+    )?;
+    let mut small_runs = Vec::new();
+    let mut newton = Newton::damped();
+    let r = newton.minimize(&mut small, &small_zeros, &stop);
+    small_runs.push((newton.name(), None, r));
+    let mut lb = Lbfgs::new(10);
+    small_runs.push((
+        lb.name(),
+        Some(10),
+        lb.minimize(&mut small, &small_zeros, &stop),
+    ));
+    let mut gd = first_order(false, small_gd_lr)?;
+    small_runs.push((
+        gd.name(),
+        None,
+        gd.minimize(&mut small, &small_zeros, &stop),
+    ));
+    for (name, m, r) in &small_runs {
+        convergence.extend(convergence_rows("softmax_pooled", *m, name, r));
+        summary.push(SummaryRow {
+            problem: "softmax_pooled",
+            method: name.clone(),
+            iterations: r.iterations,
+            evals: r.evals,
+            seconds: r.seconds,
+            loss: r.value,
+            grad_norm: r.grad_norm,
+            stop: r.stop.label(),
+            train_accuracy: Some(small.accuracy(&r.x)),
+            test_accuracy: Some(small_test.accuracy(&r.x)),
+        });
+        eprintln!(
+            "pooled {side}x{side} {name}: {} iterations, {} evaluations, {:.2} s, loss {:.5} ({})",
+            r.iterations,
+            r.evals,
+            r.seconds,
+            r.value,
+            r.stop.label()
+        );
+    }
+    outputs.push(out.write_csv("convergence.csv", convergence)?);
+    outputs.push(out.write_csv("tuning.csv", tuning)?);
+
+    // Suboptimality against the lowest value any method reached on the problem.
+    let gap_series = |runs: &[(String, &Report)],
+                      best: f64,
+                      x: &dyn Fn(&nnlab::second_order::IterStat) -> f64|
+     -> Vec<Series> {
+        runs.iter()
+            .enumerate()
+            .map(|(i, (name, r))| Series {
+                name: name.clone(),
+                points: r
+                    .history
+                    .iter()
+                    .map(|h| (x(h), h.value - best))
+                    .filter(|p| p.1 > 0.0)
+                    .collect(),
+                color: Some(i),
+            })
+            .collect()
+    };
+    let full: Vec<(String, &Report)> = full_runs.iter().map(|(n, r)| (n.clone(), r)).collect();
+    let best_full = full
+        .iter()
+        .map(|(_, r)| r.value)
+        .fold(f64::INFINITY, f64::min)
+        - 1e-6;
+    let pooled: Vec<(String, &Report)> =
+        small_runs.iter().map(|(n, _, r)| (n.clone(), r)).collect();
+    let best_pooled = pooled
+        .iter()
+        .map(|(_, r)| r.value)
+        .fold(f64::INFINITY, f64::min)
+        - 1e-9;
+    let chart = |title: String, x_label: &str, series: Vec<Series>| {
+        Panel::Line(LineChart {
+            title,
+            x_label: x_label.into(),
+            y_label: "loss - best loss".into(),
+            log_y: true,
+            series,
+            legend: Legend::UpperRight,
+        })
+    };
+    let n_train = train.samples();
+    outputs.extend(
+        Figure {
+            panels: vec![
+                chart(
+                    format!("Softmax regression, {n_train} images, {dim} parameters"),
+                    "iteration",
+                    gap_series(&full, best_full, &|h| h.iter as f64),
+                ),
+                chart(
+                    "Same runs against wall time".into(),
+                    "seconds",
+                    gap_series(&full, best_full, &|h| h.seconds),
+                ),
+                chart(
+                    format!(
+                        "Pooled to {side}x{side}: {} parameters, exact Hessian",
+                        small.dim()
+                    ),
+                    "iteration",
+                    gap_series(&pooled, best_pooled, &|h| h.iter as f64),
+                ),
+                chart(
+                    "Pooled problem against wall time".into(),
+                    "seconds",
+                    gap_series(&pooled, best_pooled, &|h| h.seconds),
+                ),
+            ],
+            cols: 2,
+            panel_size: (720, 440),
+        }
+        .save(out.dir(), "softmax_convergence")?,
+    );
+    outputs.push(out.write_csv("summary.csv", summary)?);
+
+    // 3. Cost of one iteration against n.
+    let mut sizes: Vec<usize> = [
+        10, 30, 100, 300, 1000, 2000, 4000, 10_000, 30_000, 100_000, 400_000,
+    ]
+    .into_iter()
+    .filter(|&n| n <= 100 * scaling_max_n)
+    .collect();
+    sizes.dedup();
+    let mut scaling = Vec::new();
+    let per_iter = 5;
+    let bar = progress(sizes.len() as u64, "cost per iteration");
+    for &n in &sizes {
+        let mut f = Rosenbrock { n };
+        let x0 = f.start();
+        let st = Stopping::iterations(per_iter);
+        let mut time =
+            |method: &'static str, bytes: usize, run: &mut dyn FnMut(&mut Rosenbrock) -> Report| {
+                let t = Instant::now();
+                let r = run(&mut f);
+                let secs = t.elapsed().as_secs_f64() / r.iterations.max(1) as f64;
+                scaling.push(ScalingRow {
+                    method,
+                    n,
+                    seconds_per_iter: secs,
+                    bytes,
+                });
+            };
+        if n <= scaling_max_n {
+            time("Newton", 2 * n * n * 8, &mut |f| {
+                Newton::damped().minimize(f, &x0, &st)
+            });
+            time("BFGS", n * n * 8, &mut |f| {
+                Bfgs::default().minimize(f, &x0, &st)
+            });
+        }
+        time("L-BFGS (m=10)", 2 * 10 * n * 8, &mut |f| {
+            Lbfgs::new(10).minimize(f, &x0, &st)
+        });
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let mut slopes = serde_json::Map::new();
+    let mut scaling_series = Vec::new();
+    for (i, method) in ["Newton", "BFGS", "L-BFGS (m=10)"].into_iter().enumerate() {
+        let pts: Vec<(f64, f64)> = scaling
+            .iter()
+            .filter(|r| r.method == method)
+            .map(|r| (r.n as f64, r.seconds_per_iter))
+            .collect();
+        // Fit where the method's own linear algebra dominates (n >= 300), not call overhead.
+        let fit: Vec<(f64, f64)> = pts.iter().copied().filter(|p| p.0 >= 300.0).collect();
+        let slope = if fit.len() >= 2 {
+            loglog_slope(&fit)
+        } else {
+            f64::NAN
+        };
+        eprintln!("scaling {method}: slope {slope:.2}");
+        slopes.insert(method.into(), serde_json::json!(slope));
+        scaling_series.push(Series {
+            name: format!("{method}: slope {slope:.2}"),
+            points: pts.iter().map(|&(n, s)| (n.log10(), s.log10())).collect(),
+            color: Some(i + 2),
+        });
+    }
+    outputs.push(out.write_csv("scaling.csv", scaling)?);
+    outputs.extend(
+        Figure::single(
+            Panel::Line(LineChart {
+                title: "Cost of one iteration, chained Rosenbrock (log-log; slope = exponent of n)"
+                    .into(),
+                x_label: "log10 n".into(),
+                y_label: "log10 seconds per iteration".into(),
+                log_y: false,
+                series: scaling_series,
+                legend: Legend::LowerRight,
+            }),
+            (900, 560),
+        )
+        .save(out.dir(), "scaling")?,
+    );
+
+    // 4. Noise: L-BFGS on mini-batch values and gradients, measured on the full training loss.
+    let mut noise = Vec::new();
+    let noise_stop = Stopping {
+        max_iter: iters,
+        keep_path: true,
+        ..Stopping::default()
+    };
+    let mut noise_series = Vec::new();
+    let mut full_loss = |x: &[f64]| {
+        let mut g = vec![0.0; dim];
+        train.value_grad(x, &mut g)
+    };
+    let mut cases: Vec<(String, Option<usize>, Report)> = Vec::new();
+    let full_lb = full_runs.iter().find(|(n, _)| n == "L-BFGS (m=10)");
+    let reference = match full_lb {
+        Some((_, r)) => r.clone(),
+        None => Lbfgs::new(10).minimize(
+            &mut SoftmaxRegression::new(data.x_train.view(), &data.y_train, 10, 1e-4),
+            &zeros,
+            &noise_stop,
+        ),
+    };
+    cases.push(("L-BFGS (m=10), full batch".into(), None, reference));
+    let train_view = SoftmaxRegression::new(data.x_train.view(), &data.y_train, 10, 1e-4);
+    for (i, &b) in args.batches.iter().enumerate() {
+        let mut mb = MiniBatch {
+            full: &train_view,
+            batch: b.min(train_view.samples()),
+            rng: substream(args.common.seed, 100 + i as u64),
+        };
+        let r = Lbfgs::new(10).minimize(&mut mb, &zeros, &noise_stop);
+        cases.push((format!("L-BFGS (m=10), batch {b}"), Some(b), r));
+    }
+    for (i, (name, b, r)) in cases.iter().enumerate() {
+        let mut pts = Vec::new();
+        for (k, h) in r.history.iter().enumerate() {
+            // The full-batch run's history already holds the full loss (and keeps no path).
+            let loss = if b.is_none() {
+                h.value
+            } else {
+                full_loss(&r.path[k])
+            };
+            noise.push(NoiseRow {
+                method: name.clone(),
+                batch: *b,
+                iter: h.iter,
+                evals: h.evals,
+                full_loss: loss,
+            });
+            pts.push((h.iter as f64, loss));
+        }
+        eprintln!(
+            "noise {name}: {} iterations ({}), full loss {:.5}",
+            r.iterations,
+            r.stop.label(),
+            pts.last().map_or(f64::NAN, |p| p.1)
+        );
+        noise_series.push(Series {
+            name: format!("{name} ({})", r.stop.label()),
+            points: pts,
+            color: Some(i),
+        });
+    }
+    outputs.push(out.write_csv("noise.csv", noise)?);
+    outputs.extend(
+        Figure::single(
+            Panel::Line(LineChart {
+                title: "L-BFGS with noise: full training loss at each iterate".into(),
+                x_label: "iteration".into(),
+                y_label: "full-batch training loss".into(),
+                log_y: true,
+                series: noise_series,
+                legend: Legend::UpperRight,
+            }),
+            (900, 560),
+        )
+        .save(out.dir(), "noise")?,
+    );
+
+    let hyperparameters = serde_json::json!({
+        "objective": "mean cross-entropy + 0.5 * 1e-4 * ||W||_F^2 (bias not regularized), f64, pixels/255, W = 0 start",
+        "stopping": {"grad_tol (max |g_i|)": 1e-5, "rel_tol": 2.220446049250313e-9, "max_iter": iters, "note": "SciPy L-BFGS-B defaults"},
+        "line_search": {"conditions": "strong Wolfe", "c1": 1e-4, "c2": 0.9},
+        "history": args.history,
+        "learning_rates_tried": args.learning_rates,
+        "tune_iters": tune_iters,
+        "chosen": {"rosenbrock_gd": runs[0].0, "rosenbrock_adam": runs[1].0, "softmax_gd": gd_lr, "softmax_adam": adam_lr, "pooled_gd": small_gd_lr},
+        "rosenbrock_iters": args.rosenbrock_iters,
+        "pool": args.pool,
+        "batches": args.batches,
+        "scaling": {"objective": "chained Rosenbrock", "sizes": sizes, "iterations_timed": per_iter, "slopes_fit_n_ge_300": slopes},
+        "newton": {"pooled_shifts": newton.shifts},
+    });
+    let data_info = DataInfo::fashion_mnist(&data, data.y_train.len(), 0);
+    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}

@@ -1,0 +1,62 @@
+//! faer (used by Newton's method) against LAPACK (OpenBLAS through ndarray-linalg) on random
+//! well-conditioned matrices: the linear solve and the symmetric eigendecomposition.
+//! Opt-in: `cargo test --features lapack --test lapack` (needs `libopenblas-dev`).
+#![cfg(feature = "lapack")]
+
+use faer::{Mat, Side};
+use ndarray::{Array1, Array2};
+use ndarray_linalg::{Eigh, Solve, UPLO};
+use nnlab::rng::{randn, seeded};
+use nnlab::second_order::newton::newton_direction;
+
+/// `A = M'M / n + I` (symmetric positive definite, condition number a few tens) and `b`.
+fn problem(n: usize, seed: u64) -> (Array2<f64>, Array1<f64>) {
+    let mut rng = seeded(seed);
+    let m = Array2::from_shape_fn((n, n), |_| randn(&mut rng));
+    let a = m.t().dot(&m) / n as f64 + Array2::<f64>::eye(n);
+    let b = Array1::from_shape_fn(n, |_| randn(&mut rng));
+    (a, b)
+}
+
+#[test]
+fn faer_cholesky_solve_matches_lapack() {
+    for (n, seed) in [(5, 1), (64, 2), (300, 3)] {
+        let (a, b) = problem(n, seed);
+        let lapack = a.solve(&b).expect("LAPACK solve");
+        // newton_direction solves A p = -g: pass g = -b.
+        let flat: Vec<f64> = a.iter().copied().collect();
+        let (faer_x, tau) = newton_direction(&flat, &b.iter().map(|v| -v).collect::<Vec<_>>());
+        assert_eq!(tau, 0.0, "A is positive definite: no shift");
+        for (u, v) in faer_x.iter().zip(lapack.iter()) {
+            assert!(
+                (u - v).abs() <= 1e-10 * (1.0 + v.abs()),
+                "n={n}: faer {u} vs LAPACK {v}"
+            );
+        }
+    }
+}
+
+#[test]
+fn faer_symmetric_eigendecomposition_matches_lapack() {
+    for (n, seed) in [(4, 4), (50, 5), (200, 6)] {
+        let (a, _) = problem(n, seed);
+        let (lapack_vals, lapack_vecs) = a.eigh(UPLO::Lower).expect("LAPACK eigh");
+        let fm = Mat::from_fn(n, n, |i, j| a[[i, j]]);
+        let evd = fm.self_adjoint_eigen(Side::Lower).expect("faer eigh");
+        let (vals, vecs) = (evd.S(), evd.U());
+        for i in 0..n {
+            // Both sort ascending.
+            assert!(
+                (vals[i] - lapack_vals[i]).abs() <= 1e-10 * lapack_vals[i].abs(),
+                "eigenvalue {i}"
+            );
+            // Eigenvectors agree up to sign.
+            let dot: f64 = (0..n).map(|r| vecs[(r, i)] * lapack_vecs[[r, i]]).sum();
+            assert!(
+                (dot.abs() - 1.0).abs() < 1e-8,
+                "eigenvector {i}: |cos| = {}",
+                dot.abs()
+            );
+        }
+    }
+}
