@@ -295,3 +295,101 @@ fn update_rules_quick_is_deterministic_with_the_documented_columns() {
         assert!(a.join(f).is_file(), "{f} missing");
     }
 }
+
+/// exp_second_order, cut to seconds: the same seed gives the same CSVs, except the columns that
+/// are wall-clock measurements (`seconds`, `seconds_per_iter`); bad flags are refused up front.
+#[test]
+fn second_order_is_deterministic_apart_from_timings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |dir: &Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_exp_second_order"))
+            .args([
+                "--quick",
+                "--threads",
+                "2",
+                "--iters",
+                "4",
+                "--tune-iters",
+                "2",
+                "--learning-rates",
+                "0.1,1",
+                "--rosenbrock-iters",
+                "30",
+                "--scaling-max-n",
+                "10",
+                "--batches",
+                "50",
+                "--pool",
+                "7",
+                "--history",
+                "3",
+                "--no-bfgs",
+                "--data-dir",
+                subset().to_str().unwrap(),
+                "--out",
+                dir.to_str().unwrap(),
+            ])
+            .env_remove("NNLAB_DATA")
+            .output()
+            .expect("exp_second_order runs");
+        assert!(
+            o.status.success(),
+            "exp_second_order failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("subset"),
+            "says it used the subset"
+        );
+    };
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run(&a);
+    run(&b);
+    for name in ["trajectory.csv", "tuning.csv", "noise.csv"] {
+        assert_eq!(
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+            "{name} differs"
+        );
+    }
+    // convergence.csv: problem,method,m,iter,evals,seconds,loss,grad_norm — all but seconds equal.
+    let without_seconds = |p: PathBuf| -> Vec<String> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                l.split(',')
+                    .enumerate()
+                    .filter(|(i, _)| *i != 5)
+                    .map(|(_, f)| f)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect()
+    };
+    let ca = without_seconds(a.join("convergence.csv"));
+    assert_eq!(ca, without_seconds(b.join("convergence.csv")));
+    assert_eq!(ca[0], "problem,method,m,iter,evals,loss,grad_norm");
+    assert!(
+        ca.iter()
+            .any(|l| l.starts_with("softmax_pooled,Newton (line search),"))
+    );
+    assert!(a.join("meta.json").is_file() && a.join("softmax_convergence.png").is_file());
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_exp_second_order"))
+        .args([
+            "--pool",
+            "5",
+            "--out",
+            tmp.path().join("bad").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--pool must divide 28"), "{err}");
+    assert!(
+        !tmp.path().join("bad").exists(),
+        "no output folder for refused input"
+    );
+}
