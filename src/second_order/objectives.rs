@@ -244,14 +244,16 @@ impl SoftmaxRegression {
             kernels::scores::<K>(xb, wt, w, z); // z: (rows, d+1) x (d+1, k) -> (rows, k)
             for (zi, &y) in z.chunks_exact_mut(k).zip(&self.labels[b..b + rows]) {
                 let zmax = zi.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+                // -log softmax_y = log Σ exp(z - zmax) - (z_y - zmax)
+                let zy = zi[y] - zmax;
                 let mut sum = 0.0;
                 for v in zi.iter_mut() {
                     *v = (*v - zmax).exp();
                     sum += *v;
                 }
-                // -log softmax_y = log Σ exp(z - zmax) - (z_y - zmax)
-                loss += sum.ln() - zi[y].ln();
-                zi.iter_mut().for_each(|v| *v /= sum);
+                loss += sum.ln() - zy;
+                let inv = 1.0 / sum;
+                zi.iter_mut().for_each(|v| *v *= inv);
                 zi[y] -= 1.0;
             }
             kernels::add_outer::<K>(xb, z, w, grad); // grad += X_b' (P - Y)_b : (d+1, rows) x (rows, k)
