@@ -374,7 +374,11 @@ fn softmax_regression_gradient_and_hessian_match_finite_differences() {
             let num = (fp - fm) / (2.0 * eps);
             // Central differences with h = 1e-5 are accurate to ~1e-10 absolute (truncation h²
             // and rounding 1e-16 / h): relative 1e-7, or 1e-9 absolute for small components.
-            assert!((num - g[i]).abs() <= 1e-9 + 1e-7 * g[i].abs(), "k={k} grad[{i}]: {num} vs {}", g[i]);
+            assert!(
+                (num - g[i]).abs() <= 1e-9 + 1e-7 * g[i].abs(),
+                "k={k} grad[{i}]: {num} vs {}",
+                g[i]
+            );
             for j in 0..n {
                 let num = (gp[j] - gm[j]) / (2.0 * eps);
                 let exact = h[j * n + i];

@@ -1,28 +1,32 @@
 //! The two skinny matrix products of softmax regression, `Z = X W` and `G += X' P` with `X` a
 //! cache block of rows `(rows, w)` and only `K <= 10` columns on the other side. General GEMM
-//! kernels (faer's, BLAS's) tile for square-ish shapes and reach ~19 GFLOP/s here; these keep all
-//! `K` accumulators in registers and stream `X` once per product.
+//! kernels (faer's, BLAS's) tile for square-ish shapes and reached ~19 GFLOP/s on these; here
+//! register tiles are shaped for them: 4 rows by 12 (padded) classes for `X W`, 8 features by 5
+//! classes for `X' P`, 12 and 10 accumulators in AVX2's 16 vector registers.
 //!
 //! With AVX2 and FMA (the build uses `-C target-cpu=native`) the loops are written with
-//! `std::arch` intrinsics; other targets get the same loops in plain Rust. Both sum in the same
-//! order, so results do not depend on the thread count.
+//! `std::arch` intrinsics; other targets get loops in plain Rust that sum in the same order with
+//! `mul_add`, so every path gives the same bits, whatever the thread count.
 
-/// Classes the register-blocked kernels handle (Fashion-MNIST has 10; 10 accumulators + 2 operands
-/// fit AVX2's 16 vector registers).
+/// Classes the register-blocked kernels handle (Fashion-MNIST has 10).
 pub const MAX_K: usize = 10;
 const LANES: usize = 4;
 
-/// `z = X W` for a block of rows: `x: (rows, w)` row-major, `wt = W': (K, w)` row-major,
-/// `z: (rows, K)`. Per row, `K` dot products vectorized along the features.
-pub fn scores<const K: usize>(x: &[f64], wt: &[f64], w: usize, z: &mut [f64]) {
-    assert!(K <= MAX_K && wt.len() == K * w && x.len() % w == 0 && z.len() == x.len() / w * K);
+/// Classes padded to this many columns in the score kernel's copy of `W` (three 4-lane vectors).
+pub const KP: usize = 12;
+
+/// `z = X W` for a block of rows: `x: (rows, w)` row-major, `wp: (w, KP)` row-major (`W` with its
+/// `K` columns padded with zeros to `KP`), `z: (rows, K)`. Each score is summed over the features in
+/// order with fused multiply-adds, so every path gives the same bits.
+pub fn scores<const K: usize>(x: &[f64], wp: &[f64], w: usize, z: &mut [f64]) {
+    assert!(K <= MAX_K && wp.len() == w * KP && x.len() % w == 0 && z.len() == x.len() / w * K);
     #[cfg(all(
         target_arch = "x86_64",
         target_feature = "avx2",
         target_feature = "fma"
     ))]
     {
-        avx2::scores::<K>(x, wt, w, z)
+        avx2::scores::<K>(x, wp, w, z)
     }
     #[cfg(not(all(
         target_arch = "x86_64",
@@ -30,7 +34,7 @@ pub fn scores<const K: usize>(x: &[f64], wt: &[f64], w: usize, z: &mut [f64]) {
         target_feature = "fma"
     )))]
     {
-        portable::scores::<K>(x, wt, w, z)
+        portable::scores::<K>(x, wp, w, z)
     }
 }
 
@@ -69,19 +73,10 @@ pub fn add_outer<const K: usize>(x: &[f64], p: &[f64], w: usize, grad: &mut [f64
 pub mod portable {
     use super::LANES;
 
-    pub fn scores<const K: usize>(x: &[f64], wt: &[f64], w: usize, z: &mut [f64]) {
-        let body = w / LANES * LANES;
+    pub fn scores<const K: usize>(x: &[f64], wp: &[f64], w: usize, z: &mut [f64]) {
         for (xr, zr) in x.chunks_exact(w).zip(z.chunks_exact_mut(K)) {
             for (a, z) in zr.iter_mut().enumerate() {
-                let wa = &wt[a * w..(a + 1) * w];
-                let mut acc = [0.0; LANES];
-                for j in (0..body).step_by(LANES) {
-                    for l in 0..LANES {
-                        acc[l] = xr[j + l].mul_add(wa[j + l], acc[l]);
-                    }
-                }
-                let tail: f64 = (body..w).map(|j| xr[j] * wa[j]).sum();
-                *z = (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail;
+                *z = (0..w).fold(0.0, |acc, k| xr[k].mul_add(wp[k * super::KP + a], acc));
             }
         }
     }
@@ -112,11 +107,16 @@ pub mod portable {
         body: usize,
         grad: &mut [f64],
     ) {
+        // Like the tiles: each entry sums its rows from zero, then is added to grad once.
         for j in body..w {
+            let mut acc = [0.0; K];
             for (xr, pr) in x.chunks_exact(w).zip(p.chunks_exact(K)) {
-                for (a, &pa) in pr.iter().enumerate() {
-                    grad[j * K + a] = xr[j].mul_add(pa, grad[j * K + a]);
+                for (acc, &pa) in acc.iter_mut().zip(pr) {
+                    *acc = xr[j].mul_add(pa, *acc);
                 }
+            }
+            for (g, acc) in grad[j * K..(j + 1) * K].iter_mut().zip(acc) {
+                *g += acc;
             }
         }
     }
@@ -130,94 +130,46 @@ pub mod portable {
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::LANES;
+    use super::{KP, LANES};
 
-    /// Horizontal sum in the portable loop's order: `(l0 + l1) + (l2 + l3)`.
-    #[inline(always)]
-    fn hsum(v: __m256d) -> f64 {
-        let mut a = [0.0; LANES];
-        // SAFETY: `a` holds exactly 4 f64.
-        unsafe { _mm256_storeu_pd(a.as_mut_ptr(), v) };
-        (a[0] + a[1]) + (a[2] + a[3])
-    }
-
-    pub fn scores<const K: usize>(x: &[f64], wt: &[f64], w: usize, z: &mut [f64]) {
-        if K % GROUP == 0 {
-            scores_2x5::<K>(x, wt, w, z)
-        } else {
-            scores_1xk::<K>(x, wt, w, z)
-        }
-    }
-
-    /// Two rows by 5 classes: per 4 features, 2 row loads and 5 `W'` loads feed 10 FMAs, and the
-    /// 5 rows of `W'` (5 x 785 x 8 bytes = 31 KB) stay in L1 while the rows stream past.
-    fn scores_2x5<const K: usize>(x: &[f64], wt: &[f64], w: usize, z: &mut [f64]) {
-        let body = w / LANES * LANES;
-        let mut pairs = x.chunks_exact(2 * w);
-        let mut out = z.chunks_exact_mut(2 * K);
-        for (xx, zz) in (&mut pairs).zip(&mut out) {
-            for a0 in (0..K).step_by(GROUP) {
-                // SAFETY: AVX2/FMA enabled at compile time. Row loads read xx[r*w + j .. +4] with
-                // r < 2 and j + 4 <= body <= w (inside xx, length 2w); W' loads read
-                // wt[(a0+a)*w + j .. +4] with a0 + a < K (inside wt, length K*w).
-                unsafe {
-                    let mut r0 = [_mm256_setzero_pd(); GROUP];
-                    let mut r1 = [_mm256_setzero_pd(); GROUP];
-                    let mut j = 0;
-                    while j < body {
-                        let x0 = _mm256_loadu_pd(xx.as_ptr().add(j));
-                        let x1 = _mm256_loadu_pd(xx.as_ptr().add(w + j));
-                        for a in 0..GROUP {
-                            let wv = _mm256_loadu_pd(wt.as_ptr().add((a0 + a) * w + j));
-                            r0[a] = _mm256_fmadd_pd(x0, wv, r0[a]);
-                            r1[a] = _mm256_fmadd_pd(x1, wv, r1[a]);
-                        }
-                        j += LANES;
-                    }
-                    for a in 0..GROUP {
-                        zz[a0 + a] = hsum(r0[a]);
-                        zz[K + a0 + a] = hsum(r1[a]);
-                    }
-                }
-            }
-        }
-        let rem = pairs.remainder();
-        let zrem = out.into_remainder();
-        scores_1xk::<K>(rem, wt, w, zrem);
-        // Features body..w: fewer than one vector.
-        for (xr, zr) in x
-            .chunks_exact(w)
-            .zip(z.chunks_exact_mut(K))
-            .take(x.len() / w - rem.len() / w)
-        {
-            for (a, z) in zr.iter_mut().enumerate() {
-                *z += (body..w).map(|j| xr[j] * wt[a * w + j]).sum::<f64>();
-            }
-        }
-    }
-
-    fn scores_1xk<const K: usize>(x: &[f64], wt: &[f64], w: usize, z: &mut [f64]) {
-        let body = w / LANES * LANES;
-        for (xr, zr) in x.chunks_exact(w).zip(z.chunks_exact_mut(K)) {
-            // SAFETY: AVX2 and FMA are enabled at compile time (cfg above). Every load reads
-            // LANES elements at j with j + LANES <= body <= w: inside the row `xr` (length w)
-            // and inside row a < K of `wt` (length K * w).
+    /// Four rows by the 12 padded classes: per feature, 3 loads of `W`'s row and 4 broadcasts of
+    /// the rows' values feed 12 FMAs into 12 register accumulators (16 registers in all).
+    pub fn scores<const K: usize>(x: &[f64], wp: &[f64], w: usize, z: &mut [f64]) {
+        let mut quads = x.chunks_exact(4 * w);
+        let mut out = z.chunks_exact_mut(4 * K);
+        for (xq, zq) in (&mut quads).zip(&mut out) {
+            // SAFETY: AVX2/FMA enabled at compile time.
+            let mut acc = [[unsafe { _mm256_setzero_pd() }; 3]; 4];
+            // SAFETY: AVX2/FMA enabled at compile time. For k < w: W loads read wp[k*KP .. +12]
+            // (inside wp, length w*KP); broadcasts read xq[r*w + k] with r < 4 (inside xq, 4w).
             unsafe {
-                let mut acc = [_mm256_setzero_pd(); K];
-                let mut j = 0;
-                while j < body {
-                    let xv = _mm256_loadu_pd(xr.as_ptr().add(j));
-                    for (a, acc) in acc.iter_mut().enumerate() {
-                        let wv = _mm256_loadu_pd(wt.as_ptr().add(a * w + j));
-                        *acc = _mm256_fmadd_pd(xv, wv, *acc);
+                for k in 0..w {
+                    let wr = wp.as_ptr().add(k * KP);
+                    let (w0, w1, w2) = (
+                        _mm256_loadu_pd(wr),
+                        _mm256_loadu_pd(wr.add(4)),
+                        _mm256_loadu_pd(wr.add(8)),
+                    );
+                    for (r, acc) in acc.iter_mut().enumerate() {
+                        let xv = _mm256_broadcast_sd(&*xq.as_ptr().add(r * w + k));
+                        acc[0] = _mm256_fmadd_pd(xv, w0, acc[0]);
+                        acc[1] = _mm256_fmadd_pd(xv, w1, acc[1]);
+                        acc[2] = _mm256_fmadd_pd(xv, w2, acc[2]);
                     }
-                    j += LANES;
-                }
-                for (a, (z, acc)) in zr.iter_mut().zip(acc).enumerate() {
-                    *z = hsum(acc) + (body..w).map(|j| xr[j] * wt[a * w + j]).sum::<f64>();
                 }
             }
+            for (r, acc) in acc.iter().enumerate() {
+                let mut v = [0.0; KP];
+                // SAFETY: v holds exactly 12 f64.
+                unsafe {
+                    _mm256_storeu_pd(v.as_mut_ptr(), acc[0]);
+                    _mm256_storeu_pd(v.as_mut_ptr().add(4), acc[1]);
+                    _mm256_storeu_pd(v.as_mut_ptr().add(8), acc[2]);
+                }
+                zq[r * K..(r + 1) * K].copy_from_slice(&v[..K]);
+            }
         }
+        super::portable::scores::<K>(quads.remainder(), wp, w, out.into_remainder());
     }
 
     /// Classes per pass in the 8-feature kernel: 2 x 5 accumulators + 2 feature vectors + a
@@ -300,5 +252,57 @@ mod avx2 {
             j0 += LANES;
         }
         super::portable::tail_columns::<K>(x, p, w, body, grad);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{randn, seeded};
+
+    /// The dispatching kernels (AVX2 on this build) give the portable loops' bits exactly, on odd
+    /// shapes that exercise every remainder path.
+    #[test]
+    fn fast_paths_match_portable_bit_for_bit() {
+        let mut rng = seeded(11);
+        for (rows, w) in [(1, 3), (7, 13), (64, 785), (33, 50)] {
+            let x: Vec<f64> = (0..rows * w).map(|_| randn(&mut rng)).collect();
+            let wp: Vec<f64> = (0..w * KP)
+                .map(|i| if i % KP < 10 { randn(&mut rng) } else { 0.0 })
+                .collect();
+            let (mut z, mut zp) = (vec![0.0; rows * 10], vec![0.0; rows * 10]);
+            scores::<10>(&x, &wp, w, &mut z);
+            portable::scores::<10>(&x, &wp, w, &mut zp);
+            assert!(
+                z.iter().zip(&zp).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "scores {rows}x{w}"
+            );
+            for k in [3usize, 10] {
+                let p: Vec<f64> = (0..rows * k).map(|_| randn(&mut rng)).collect();
+                let (mut g, mut gp) = (vec![0.5; w * k], vec![0.5; w * k]);
+                match k {
+                    3 => {
+                        add_outer::<3>(&x, &p, w, &mut g);
+                        portable::add_outer::<3>(&x, &p, w, &mut gp);
+                    }
+                    _ => {
+                        add_outer::<10>(&x, &p, w, &mut g);
+                        portable::add_outer::<10>(&x, &p, w, &mut gp);
+                    }
+                }
+                assert!(
+                    g.iter().zip(&gp).all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "add_outer k={k} {rows}x{w}"
+                );
+                // And both are X'P.
+                for j in 0..w {
+                    for a in 0..k {
+                        let e: f64 =
+                            0.5 + (0..rows).map(|i| x[i * w + j] * p[i * k + a]).sum::<f64>();
+                        assert!((g[j * k + a] - e).abs() < 1e-10 * (1.0 + e.abs()));
+                    }
+                }
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@ use faer::{Accum, Mat, MatRef, Par};
 use ndarray::ArrayView2;
 use rayon::prelude::*;
 
-use super::kernels::{self, MAX_K};
+use super::kernels::{self, KP, MAX_K};
 use super::{Hessian, Objective};
 use rand::Rng;
 
@@ -232,7 +232,7 @@ impl SoftmaxRegression {
     /// Data term of one task (rows `start..start+len`): the summed loss, and `X'(P - Y)` added to
     /// `grad` (`(d + 1, k)` row-major). One cache block of rows at a time, so each block of `X` is
     /// read from memory once and reused from cache by the second product.
-    fn task<const K: usize>(&self, wt: &[f64], start: usize, len: usize, grad: &mut [f64]) -> f64 {
+    fn task<const K: usize>(&self, wp: &[f64], start: usize, len: usize, grad: &mut [f64]) -> f64 {
         let (w, k) = (self.d + 1, K);
         let mut loss = 0.0;
         let mut z = vec![0.0; BLOCK_ROWS * k];
@@ -241,7 +241,7 @@ impl SoftmaxRegression {
             let rows = BLOCK_ROWS.min(start + len - b);
             let xb = &self.features[b * w..(b + rows) * w];
             let z = &mut z[..rows * k];
-            kernels::scores::<K>(xb, wt, w, z); // z: (rows, d+1) x (d+1, k) -> (rows, k)
+            kernels::scores::<K>(xb, wp, w, z); // z: (rows, d+1) x (d+1, k) -> (rows, k)
             for (zi, &y) in z.chunks_exact_mut(k).zip(&self.labels[b..b + rows]) {
                 let zmax = zi.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
                 // -log softmax_y = log Σ exp(z - zmax) - (z_y - zmax)
@@ -271,10 +271,18 @@ impl Objective for SoftmaxRegression {
     fn value_grad(&mut self, params: &[f64], grad: &mut [f64]) -> f64 {
         let dim = self.dim();
         assert_eq!(params.len(), dim, "parameter vector has the wrong length");
-        // W' (k, d+1): each class's weights contiguous, as the score kernel reads them.
+        // W (d+1, k) with its class columns padded to KP, as the score kernel reads it.
         let (w, k) = (self.d + 1, self.k);
-        let wt: Vec<f64> = (0..k * w).map(|i| params[(i % w) * k + i / w]).collect();
-        let wt = &wt;
+        let wp: Vec<f64> = (0..w * KP)
+            .map(|i| {
+                if i % KP < k {
+                    params[(i / KP) * k + i % KP]
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let wp = &wp;
         let tasks = self.n.div_ceil(TASK_ROWS);
         let partial: Vec<(f64, Vec<f64>)> = (0..tasks)
             .into_par_iter()
@@ -284,15 +292,15 @@ impl Objective for SoftmaxRegression {
                 let len = TASK_ROWS.min(self.n - start);
                 // The kernels keep a class count's accumulators in registers: one copy per k.
                 let loss = match k {
-                    2 => self.task::<2>(wt, start, len, &mut g),
-                    3 => self.task::<3>(wt, start, len, &mut g),
-                    4 => self.task::<4>(wt, start, len, &mut g),
-                    5 => self.task::<5>(wt, start, len, &mut g),
-                    6 => self.task::<6>(wt, start, len, &mut g),
-                    7 => self.task::<7>(wt, start, len, &mut g),
-                    8 => self.task::<8>(wt, start, len, &mut g),
-                    9 => self.task::<9>(wt, start, len, &mut g),
-                    10 => self.task::<10>(wt, start, len, &mut g),
+                    2 => self.task::<2>(wp, start, len, &mut g),
+                    3 => self.task::<3>(wp, start, len, &mut g),
+                    4 => self.task::<4>(wp, start, len, &mut g),
+                    5 => self.task::<5>(wp, start, len, &mut g),
+                    6 => self.task::<6>(wp, start, len, &mut g),
+                    7 => self.task::<7>(wp, start, len, &mut g),
+                    8 => self.task::<8>(wp, start, len, &mut g),
+                    9 => self.task::<9>(wp, start, len, &mut g),
+                    10 => self.task::<10>(wp, start, len, &mut g),
                     _ => unreachable!("checked in new"),
                 };
                 (loss, g)
