@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 
+use rayon::prelude::*;
+
 use super::{
     Counted, Minimizer, Objective, Report, StopReason, Stopping, StrongWolfe, Tracker, axpy, dot,
     norm,
@@ -58,7 +60,9 @@ pub fn two_loop(history: &VecDeque<Pair>, gamma: f64, g: &[f64]) -> Vec<f64> {
         axpy(-a[i], &pair.y, &mut q);
     }
     let mut r = q;
-    r.iter_mut().for_each(|r| *r *= gamma);
+    r.par_iter_mut()
+        .with_min_len(1 << 15)
+        .for_each(|r| *r *= gamma);
     for (i, pair) in history.iter().enumerate() {
         let b = pair.rho * dot(&pair.y, &r);
         axpy(a[i] - b, &pair.s, &mut r);

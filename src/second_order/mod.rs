@@ -8,6 +8,8 @@
 
 use std::time::Instant;
 
+use rayon::prelude::*;
+
 use thiserror::Error;
 
 pub mod bfgs;
@@ -260,8 +262,26 @@ pub enum SolveError {
     NonFinite,
 }
 
+/// Vectors at least this long are split into fixed chunks of `PAR_CHUNK` for the parallel dot
+/// product and `axpy`; the chunking does not depend on the thread count, so neither do the bits.
+const PAR_MIN: usize = 1 << 17;
+const PAR_CHUNK: usize = 1 << 15;
+
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    debug_assert_eq!(a.len(), b.len());
+    assert_eq!(a.len(), b.len(), "dot of vectors of different lengths");
+    if a.len() < PAR_MIN {
+        return dot_serial(a, b);
+    }
+    // Partial sums of fixed chunks, added in order.
+    let partial: Vec<f64> = a
+        .par_chunks(PAR_CHUNK)
+        .zip(b.par_chunks(PAR_CHUNK))
+        .map(|(a, b)| dot_serial(a, b))
+        .collect();
+    partial.iter().sum()
+}
+
+fn dot_serial(a: &[f64], b: &[f64]) -> f64 {
     // Four partial sums: vectorizes, and fixes the summation order whatever the machine.
     let mut s = [0.0; 4];
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
@@ -289,8 +309,17 @@ pub fn max_abs(a: &[f64]) -> f64 {
 
 /// `y += alpha * x`
 pub fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
-    debug_assert_eq!(x.len(), y.len());
-    for (y, x) in y.iter_mut().zip(x) {
-        *y += alpha * x;
+    assert_eq!(x.len(), y.len(), "axpy of vectors of different lengths");
+    let kernel = |y: &mut [f64], x: &[f64]| {
+        for (y, x) in y.iter_mut().zip(x) {
+            *y += alpha * x;
+        }
+    };
+    if y.len() < PAR_MIN {
+        kernel(y, x);
+    } else {
+        y.par_chunks_mut(PAR_CHUNK)
+            .zip(x.par_chunks(PAR_CHUNK))
+            .for_each(|(y, x)| kernel(y, x));
     }
 }
