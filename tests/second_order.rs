@@ -475,3 +475,32 @@ fn pooling_averages_blocks() {
     // Top-left 2x2 block of a 4x4 ramp: 0, 1, 4, 5.
     assert_eq!(p.row(0).to_vec(), vec![2.5, 4.5, 10.5, 12.5]);
 }
+
+#[test]
+fn long_dot_products_do_not_depend_on_the_thread_count() {
+    let mut rng = seeded(12);
+    let n = 300_001; // several parallel chunks and a ragged end
+    let a: Vec<f64> = (0..n).map(|_| randn(&mut rng)).collect();
+    let b: Vec<f64> = (0..n).map(|_| randn(&mut rng)).collect();
+    let at = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| {
+            let mut y = b.clone();
+            nnlab::second_order::axpy(0.25, &a, &mut y);
+            (dot(&a, &b), y)
+        })
+    };
+    let (d1, y1) = at(1);
+    let (d2, y2) = at(2);
+    assert_eq!(d1.to_bits(), d2.to_bits());
+    assert_eq!(y1, y2);
+    let naive: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+    assert!(
+        (d1 - naive).abs() < 1e-9 * naive.abs().max(1.0),
+        "{d1} vs {naive}"
+    );
+    assert_eq!(y1[7], b[7] + 0.25 * a[7]);
+}
