@@ -3,6 +3,8 @@
 
 pub mod activations;
 pub mod affine;
+pub mod conv;
+pub mod pool;
 
 pub use activations::{
     Activation, ActivationKind, relu_backward, relu_forward, sigmoid_backward, sigmoid_forward,

@@ -1,0 +1,332 @@
+//! Convolution (NCHW): the definition as loops (CS231n's `conv_forward_naive`, the reference) and
+//! im2col + one matrix product per image (faer's GEMM), forward and backward.
+//!
+//! Shapes: `x: (N, C, H, W)`, `w: (F, C, HH, WW)`, `b: (F,)` → `out: (N, F, Ho, Wo)` with
+//! `Ho = 1 + (H + 2 pad - HH) / stride` and `Wo = 1 + (W + 2 pad - WW) / stride`.
+
+use faer::traits::RealField;
+use faer::{Accum, MatMut, MatRef, Par};
+use ndarray::{Array1, Array2, Array4, ArrayView1, ArrayView4, Axis};
+use rayon::prelude::*;
+
+use crate::Float;
+
+/// Stride and zero padding of a convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConvParams {
+    pub stride: usize,
+    pub pad: usize,
+}
+
+/// The output size along one axis, or `None` when the kernel does not fit or the stride does not
+/// tile the padded input exactly.
+pub fn out_size(input: usize, kernel: usize, stride: usize, pad: usize) -> Option<usize> {
+    let padded = input + 2 * pad;
+    if stride == 0 || kernel == 0 || kernel > padded || (padded - kernel) % stride != 0 {
+        return None;
+    }
+    Some(1 + (padded - kernel) / stride)
+}
+
+fn out_dims(
+    x: (usize, usize, usize, usize),
+    w: (usize, usize, usize, usize),
+    p: ConvParams,
+) -> (usize, usize) {
+    let (_, c, h, wd) = x;
+    let (_, cw, hh, ww) = w;
+    assert_eq!(c, cw, "input has {c} channels, filters expect {cw}");
+    let ho = out_size(h, hh, p.stride, p.pad).unwrap_or_else(|| {
+        panic!(
+            "filter height {hh} with stride {} and pad {} does not tile height {h}",
+            p.stride, p.pad
+        )
+    });
+    let wo = out_size(wd, ww, p.stride, p.pad).unwrap_or_else(|| {
+        panic!(
+            "filter width {ww} with stride {} and pad {} does not tile width {wd}",
+            p.stride, p.pad
+        )
+    });
+    (ho, wo)
+}
+
+// ANCHOR: conv_naive
+/// `out[n, f, i, j] = b[f] + Σ_{c, di, dj} w[f, c, di, dj] · xpad[n, c, i·stride + di, j·stride + dj]`
+pub fn conv_forward_naive<F: Float>(
+    x: ArrayView4<F>,
+    w: ArrayView4<F>,
+    b: ArrayView1<F>,
+    p: ConvParams,
+) -> Array4<F> {
+    let (n, c, h, wd) = x.dim();
+    let (nf, _, hh, ww) = w.dim();
+    let (ho, wo) = out_dims(x.dim(), w.dim(), p);
+    let mut out = Array4::zeros((n, nf, ho, wo));
+    for img in 0..n {
+        for f in 0..nf {
+            for i in 0..ho {
+                for j in 0..wo {
+                    let mut s = b[f];
+                    for ch in 0..c {
+                        for di in 0..hh {
+                            for dj in 0..ww {
+                                // Position in the unpadded input; outside it the padding is zero.
+                                let (r, q) = (
+                                    (i * p.stride + di) as isize - p.pad as isize,
+                                    (j * p.stride + dj) as isize - p.pad as isize,
+                                );
+                                if r >= 0 && q >= 0 && (r as usize) < h && (q as usize) < wd {
+                                    s += w[[f, ch, di, dj]] * x[[img, ch, r as usize, q as usize]];
+                                }
+                            }
+                        }
+                    }
+                    out[[img, f, i, j]] = s;
+                }
+            }
+        }
+    }
+    out
+}
+// ANCHOR_END: conv_naive
+
+/// Gradients of [`conv_forward_naive`]: `(dx, dw, db)` from `dout: (N, F, Ho, Wo)`.
+pub fn conv_backward_naive<F: Float>(
+    dout: ArrayView4<F>,
+    x: ArrayView4<F>,
+    w: ArrayView4<F>,
+    p: ConvParams,
+) -> (Array4<F>, Array4<F>, Array1<F>) {
+    let (n, c, h, wd) = x.dim();
+    let (nf, _, hh, ww) = w.dim();
+    let (ho, wo) = out_dims(x.dim(), w.dim(), p);
+    assert_eq!(dout.dim(), (n, nf, ho, wo), "dout has the wrong shape");
+    let mut dx = Array4::zeros(x.dim());
+    let mut dw = Array4::zeros(w.dim());
+    let db = dout.sum_axis(Axis(3)).sum_axis(Axis(2)).sum_axis(Axis(0));
+    for img in 0..n {
+        for f in 0..nf {
+            for i in 0..ho {
+                for j in 0..wo {
+                    let g = dout[[img, f, i, j]];
+                    for ch in 0..c {
+                        for di in 0..hh {
+                            for dj in 0..ww {
+                                let (r, q) = (
+                                    (i * p.stride + di) as isize - p.pad as isize,
+                                    (j * p.stride + dj) as isize - p.pad as isize,
+                                );
+                                if r >= 0 && q >= 0 && (r as usize) < h && (q as usize) < wd {
+                                    let (r, q) = (r as usize, q as usize);
+                                    dw[[f, ch, di, dj]] += g * x[[img, ch, r, q]];
+                                    dx[[img, ch, r, q]] += g * w[[f, ch, di, dj]];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (dx, dw, db)
+}
+
+// ANCHOR: im2col
+/// One image `x: (C, H, W)` (flat) → `cols: (C·HH·WW, Ho·Wo)` row-major: column `(i, j)` holds the
+/// receptive field of output pixel `(i, j)`, so the convolution is `W (F, C·HH·WW) × cols`. Costs
+/// `HH·WW / stride²` times the input's memory.
+pub fn im2col<F: Float>(
+    x: &[F],
+    dims: (usize, usize, usize),
+    k: (usize, usize),
+    p: ConvParams,
+    out: (usize, usize),
+    cols: &mut [F],
+) {
+    let (c, h, w) = dims;
+    let (hh, ww) = k;
+    let (ho, wo) = out;
+    assert_eq!(cols.len(), c * hh * ww * ho * wo);
+    for ch in 0..c {
+        for di in 0..hh {
+            for dj in 0..ww {
+                let row = &mut cols[((ch * hh + di) * ww + dj) * ho * wo..][..ho * wo];
+                for i in 0..ho {
+                    let r = (i * p.stride + di) as isize - p.pad as isize;
+                    for j in 0..wo {
+                        let q = (j * p.stride + dj) as isize - p.pad as isize;
+                        row[i * wo + j] =
+                            if r >= 0 && q >= 0 && (r as usize) < h && (q as usize) < w {
+                                x[(ch * h + r as usize) * w + q as usize]
+                            } else {
+                                F::zero()
+                            };
+                    }
+                }
+            }
+        }
+    }
+}
+// ANCHOR_END: im2col
+
+/// The adjoint of [`im2col`]: adds each column entry back to the input pixel it came from.
+pub fn col2im<F: Float>(
+    cols: &[F],
+    dims: (usize, usize, usize),
+    k: (usize, usize),
+    p: ConvParams,
+    out: (usize, usize),
+    dx: &mut [F],
+) {
+    let (c, h, w) = dims;
+    let (hh, ww) = k;
+    let (ho, wo) = out;
+    for ch in 0..c {
+        for di in 0..hh {
+            for dj in 0..ww {
+                let row = &cols[((ch * hh + di) * ww + dj) * ho * wo..][..ho * wo];
+                for i in 0..ho {
+                    let r = (i * p.stride + di) as isize - p.pad as isize;
+                    if r < 0 || r as usize >= h {
+                        continue;
+                    }
+                    for j in 0..wo {
+                        let q = (j * p.stride + dj) as isize - p.pad as isize;
+                        if q >= 0 && (q as usize) < w {
+                            dx[(ch * h + r as usize) * w + q as usize] += row[i * wo + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `c (m, n) = a (m, k) × b (k, n)` (or `+=` with `accumulate`), all row-major slices; `a_t`
+/// reads `a` as the transpose of a row-major `(k, m)`, `b_t` likewise for `b` (`(n, k)`).
+#[allow(clippy::too_many_arguments)]
+fn gemm<F: Float + RealField>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[F],
+    a_t: bool,
+    b: &[F],
+    b_t: bool,
+    c: &mut [F],
+    accumulate: bool,
+) {
+    let a = if a_t {
+        MatRef::from_row_major_slice(a, k, m).transpose()
+    } else {
+        MatRef::from_row_major_slice(a, m, k)
+    };
+    let b = if b_t {
+        MatRef::from_row_major_slice(b, n, k).transpose()
+    } else {
+        MatRef::from_row_major_slice(b, k, n)
+    };
+    let c = MatMut::from_row_major_slice_mut(c, m, n);
+    let accum = if accumulate {
+        Accum::Add
+    } else {
+        Accum::Replace
+    };
+    faer::linalg::matmul::matmul(c, accum, a, b, F::one(), Par::Seq);
+}
+
+// ANCHOR: conv_im2col
+/// The convolution as one GEMM per image, `out_n = W (F, C·HH·WW) × im2col(x_n) + b`; images in
+/// parallel (each writes only its own output, so the bits do not depend on the thread count).
+pub fn conv_forward_im2col<F: Float + RealField>(
+    x: ArrayView4<F>,
+    w: ArrayView4<F>,
+    b: ArrayView1<F>,
+    p: ConvParams,
+) -> Array4<F> {
+    let (n, c, h, wd) = x.dim();
+    let (nf, _, hh, ww) = w.dim();
+    let (ho, wo) = out_dims(x.dim(), w.dim(), p);
+    let (x, w) = (x.as_standard_layout(), w.as_standard_layout());
+    let (xs, ws) = (
+        x.as_slice().expect("standard layout"),
+        w.as_slice().expect("standard layout"),
+    );
+    let (kdim, pix) = (c * hh * ww, ho * wo);
+    let mut out = Array4::zeros((n, nf, ho, wo));
+    out.as_slice_mut()
+        .expect("fresh array")
+        .par_chunks_mut(nf * pix)
+        .zip(xs.par_chunks(c * h * wd))
+        .for_each_init(
+            || vec![F::zero(); kdim * pix],
+            |cols, (o, xi)| {
+                im2col(xi, (c, h, wd), (hh, ww), p, (ho, wo), cols);
+                gemm(nf, pix, kdim, ws, false, cols, false, o, false);
+                for (f, row) in o.chunks_exact_mut(pix).enumerate() {
+                    row.iter_mut().for_each(|v| *v += b[f]);
+                }
+            },
+        );
+    out
+}
+// ANCHOR_END: conv_im2col
+
+/// Gradients of [`conv_forward_im2col`]: per image `dW += dout_n × cols_nᵀ`, `dcols = Wᵀ × dout_n`,
+/// `dx_n = col2im(dcols)`. Images run in parallel; their weight gradients are summed in image
+/// order, so the bits do not depend on the thread count.
+pub fn conv_backward_im2col<F: Float + RealField>(
+    dout: ArrayView4<F>,
+    x: ArrayView4<F>,
+    w: ArrayView4<F>,
+    p: ConvParams,
+) -> (Array4<F>, Array4<F>, Array1<F>) {
+    let (n, c, h, wd) = x.dim();
+    let (nf, _, hh, ww) = w.dim();
+    let (ho, wo) = out_dims(x.dim(), w.dim(), p);
+    assert_eq!(dout.dim(), (n, nf, ho, wo), "dout has the wrong shape");
+    let (x, w, dout) = (
+        x.as_standard_layout(),
+        w.as_standard_layout(),
+        dout.as_standard_layout(),
+    );
+    let (xs, ws, ds) = (
+        x.as_slice().unwrap(),
+        w.as_slice().unwrap(),
+        dout.as_slice().unwrap(),
+    );
+    let (kdim, pix) = (c * hh * ww, ho * wo);
+    let mut dx = Array4::<F>::zeros(x.dim());
+    let dws: Vec<Vec<F>> = dx
+        .as_slice_mut()
+        .expect("fresh array")
+        .par_chunks_mut(c * h * wd)
+        .zip(xs.par_chunks(c * h * wd))
+        .zip(ds.par_chunks(nf * pix))
+        .map(|((dxi, xi), di)| {
+            let mut cols = vec![F::zero(); kdim * pix];
+            im2col(xi, (c, h, wd), (hh, ww), p, (ho, wo), &mut cols);
+            let mut dw = vec![F::zero(); nf * kdim];
+            gemm(nf, kdim, pix, di, false, &cols, true, &mut dw, false); // (F, pix) x (pix, kdim)
+            gemm(kdim, pix, nf, ws, true, di, false, &mut cols, false); // (kdim, F) x (F, pix)
+            col2im(&cols, (c, h, wd), (hh, ww), p, (ho, wo), dxi);
+            dw
+        })
+        .collect();
+    let mut dw = Array2::<F>::zeros((nf, kdim));
+    for part in &dws {
+        dw.as_slice_mut()
+            .unwrap()
+            .iter_mut()
+            .zip(part)
+            .for_each(|(a, b)| *a += *b);
+    }
+    let db = dout.sum_axis(Axis(3)).sum_axis(Axis(2)).sum_axis(Axis(0));
+    (
+        dx,
+        dw.into_shape_with_order((nf, c, hh, ww))
+            .expect("same size"),
+        db,
+    )
+}
