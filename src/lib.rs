@@ -10,6 +10,7 @@ pub mod float;
 pub mod gradcheck;
 pub mod init;
 pub mod layers;
+pub mod lenet;
 pub mod loss;
 pub mod network;
 pub mod optim;

@@ -330,3 +330,117 @@ pub fn conv_backward_im2col<F: Float + RealField>(
         db,
     )
 }
+
+/// A convolution layer for [`crate::network::Sequential`]: rows of its 2-D input and output are
+/// flattened `(C, H, W)` images, so it chains with affine layers without a separate flatten.
+pub struct Conv2d<F: Float> {
+    pub w: Array4<F>,
+    pub b: Array1<F>,
+    dw: Array4<F>,
+    db: Array1<F>,
+    params: ConvParams,
+    /// `(C, H, W)` of one input image.
+    input: (usize, usize, usize),
+    x: Option<Array4<F>>,
+}
+
+impl<F: Float> Conv2d<F> {
+    /// `w: (F, C, HH, WW)` for input images of shape `input = (C, H, W)`; zero bias.
+    pub fn new(w: Array4<F>, input: (usize, usize, usize), params: ConvParams) -> Self {
+        let (nf, c, hh, ww) = w.dim();
+        assert_eq!(
+            c, input.0,
+            "filters expect {c} channels, the input has {}",
+            input.0
+        );
+        out_dims((1, input.0, input.1, input.2), (nf, c, hh, ww), params);
+        Conv2d {
+            dw: Array4::zeros(w.dim()),
+            w: w.as_standard_layout().into_owned(),
+            b: Array1::zeros(nf),
+            db: Array1::zeros(nf),
+            params,
+            input,
+            x: None,
+        }
+    }
+
+    /// `(F, Ho, Wo)` of one output image.
+    pub fn output(&self) -> (usize, usize, usize) {
+        let (nf, _, hh, ww) = self.w.dim();
+        let (ho, wo) = out_dims(
+            (1, self.input.0, self.input.1, self.input.2),
+            (nf, self.input.0, hh, ww),
+            self.params,
+        );
+        (nf, ho, wo)
+    }
+}
+
+impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
+    fn describe(&self) -> String {
+        let (nf, _, hh, ww) = self.w.dim();
+        let (c, h, w) = self.input;
+        let (_, ho, wo) = self.output();
+        format!(
+            "conv {nf}@{hh}x{ww} stride {} pad {}: {c}x{h}x{w} -> {nf}x{ho}x{wo}",
+            self.params.stride, self.params.pad
+        )
+    }
+
+    fn forward(&mut self, x: ndarray::ArrayView2<F>, _mode: super::Mode) -> Array2<F> {
+        let (c, h, w) = self.input;
+        let n = x.nrows();
+        let x4 = x
+            .as_standard_layout()
+            .into_owned()
+            .into_shape_with_order((n, c, h, w))
+            .expect("rows are flattened (C, H, W) images");
+        let out = conv_forward_im2col(x4.view(), self.w.view(), self.b.view(), self.params);
+        self.x = Some(x4);
+        let m = out.len() / n;
+        out.into_shape_with_order((n, m)).expect("same size")
+    }
+
+    fn backward(&mut self, dout: ndarray::ArrayView2<F>) -> Array2<F> {
+        let x = self
+            .x
+            .as_ref()
+            .expect("conv backward called before forward");
+        let n = x.dim().0;
+        let (nf, ho, wo) = self.output();
+        let d4 = dout
+            .as_standard_layout()
+            .into_owned()
+            .into_shape_with_order((n, nf, ho, wo))
+            .expect("dout matches the output");
+        let (dx, dw, db) = conv_backward_im2col(d4.view(), x.view(), self.w.view(), self.params);
+        self.dw = dw;
+        self.db = db;
+        let m = dx.len() / n;
+        dx.into_shape_with_order((n, m)).expect("same size")
+    }
+
+    fn params(&mut self) -> Vec<super::ParamGrad<'_, F>> {
+        vec![
+            super::ParamGrad {
+                name: "W",
+                value: self.w.as_slice_mut().expect("contiguous"),
+                grad: self.dw.as_slice().expect("contiguous"),
+            },
+            super::ParamGrad {
+                name: "b",
+                value: self.b.as_slice_mut().expect("contiguous"),
+                grad: self.db.as_slice().expect("contiguous"),
+            },
+        ]
+    }
+
+    fn weight_sq_sum(&self) -> F {
+        self.w.iter().map(|&v| v * v).sum()
+    }
+
+    fn add_weight_decay_grad(&mut self, reg: F) {
+        self.dw.scaled_add(reg, &self.w);
+    }
+}

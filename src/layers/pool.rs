@@ -100,3 +100,75 @@ pub fn pool_backward<F: Float>(
     dx
 }
 // ANCHOR_END: pool_backward
+
+/// A pooling layer for [`crate::network::Sequential`] (rows are flattened `(C, H, W)` images).
+pub struct Pool2d<F: Float> {
+    kind: PoolKind,
+    params: PoolParams,
+    input: (usize, usize, usize),
+    x: Option<Array4<F>>,
+}
+
+impl<F: Float> Pool2d<F> {
+    pub fn new(kind: PoolKind, params: PoolParams, input: (usize, usize, usize)) -> Self {
+        out_dims(input.1, input.2, params);
+        Pool2d {
+            kind,
+            params,
+            input,
+            x: None,
+        }
+    }
+
+    /// `(C, Ho, Wo)` of one output image.
+    pub fn output(&self) -> (usize, usize, usize) {
+        let (ho, wo) = out_dims(self.input.1, self.input.2, self.params);
+        (self.input.0, ho, wo)
+    }
+}
+
+impl<F: Float> super::Layer<F> for Pool2d<F> {
+    fn describe(&self) -> String {
+        let (c, h, w) = self.input;
+        let (_, ho, wo) = self.output();
+        let kind = match self.kind {
+            PoolKind::Max => "max pool",
+            PoolKind::Average => "average pool",
+        };
+        format!(
+            "{kind} {0}x{0} stride {1}: {c}x{h}x{w} -> {c}x{ho}x{wo}",
+            self.params.size, self.params.stride
+        )
+    }
+
+    fn forward(&mut self, x: ndarray::ArrayView2<F>, _mode: super::Mode) -> ndarray::Array2<F> {
+        let (c, h, w) = self.input;
+        let n = x.nrows();
+        let x4 = x
+            .as_standard_layout()
+            .into_owned()
+            .into_shape_with_order((n, c, h, w))
+            .expect("rows are flattened (C, H, W) images");
+        let out = pool_forward(x4.view(), self.kind, self.params);
+        self.x = Some(x4);
+        let m = out.len() / n;
+        out.into_shape_with_order((n, m)).expect("same size")
+    }
+
+    fn backward(&mut self, dout: ndarray::ArrayView2<F>) -> ndarray::Array2<F> {
+        let x = self
+            .x
+            .as_ref()
+            .expect("pool backward called before forward");
+        let n = x.dim().0;
+        let (c, ho, wo) = self.output();
+        let d4 = dout
+            .as_standard_layout()
+            .into_owned()
+            .into_shape_with_order((n, c, ho, wo))
+            .expect("dout matches the output");
+        let dx = pool_backward(d4.view(), x.view(), self.kind, self.params);
+        let m = dx.len() / n;
+        dx.into_shape_with_order((n, m)).expect("same size")
+    }
+}

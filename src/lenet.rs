@@ -1,0 +1,75 @@
+//! LeNet-5 [LeCun et al., 1998] on 28x28 Fashion-MNIST images. The original takes 32x32 inputs;
+//! padding C1 by 2 is the same computation as zero-padding the image to 32x32 first.
+//!
+//! C1 6@5x5 → S2 2x2 → C3 16@5x5 → S4 2x2 → C5 120 → F6 84 → 10. C5 sees the whole 16x5x5 map,
+//! so it is written as an affine layer 400 → 120 (the same 48,120 parameters as a 5x5 convolution
+//! with 120 filters). ReLU and max pooling by default; the 1998 variant uses tanh and average
+//! pooling ("subsampling"; the original's trainable subsampling coefficients are left out).
+
+use faer::traits::RealField;
+use ndarray::Array4;
+use rand::Rng;
+
+use crate::Float;
+use crate::init::{Init, init_weights};
+use crate::layers::conv::{Conv2d, ConvParams};
+use crate::layers::pool::{Pool2d, PoolKind, PoolParams};
+use crate::layers::{Activation, ActivationKind, Affine};
+use crate::loss::LossKind;
+use crate::network::Sequential;
+
+/// Which LeNet-5.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LeNetVariant {
+    /// ReLU and max pooling, He initialization.
+    Modern,
+    /// tanh and average pooling, Xavier initialization.
+    Original,
+}
+
+/// Filters `(F, C, HH, WW)` drawn like an affine layer with fan-in `C·HH·WW`.
+fn filters<F: Float, R: Rng + ?Sized>(
+    init: Init,
+    f: usize,
+    c: usize,
+    k: usize,
+    rng: &mut R,
+) -> Array4<F> {
+    let w = init_weights::<F, R>(init, c * k * k, f, rng); // (fan_in, F)
+    Array4::from_shape_fn((f, c, k, k), |(o, ch, a, b)| w[[(ch * k + a) * k + b, o]])
+}
+
+// ANCHOR: lenet5
+pub fn lenet5<F: Float + RealField, R: Rng + ?Sized>(
+    variant: LeNetVariant,
+    reg: F,
+    rng: &mut R,
+) -> Sequential<F> {
+    let (act, pool, init) = match variant {
+        LeNetVariant::Modern => (ActivationKind::Relu, PoolKind::Max, Init::He),
+        LeNetVariant::Original => (ActivationKind::Tanh, PoolKind::Average, Init::Xavier),
+    };
+    let two = PoolParams { size: 2, stride: 2 };
+    Sequential::new(LossKind::Softmax, reg)
+        .push(Conv2d::new(
+            filters(init, 6, 1, 5, rng),
+            (1, 28, 28),
+            ConvParams { stride: 1, pad: 2 },
+        )) // C1: 6x28x28
+        .push(Activation::new(act))
+        .push(Pool2d::new(pool, two, (6, 28, 28))) // S2: 6x14x14
+        .push(Conv2d::new(
+            filters(init, 16, 6, 5, rng),
+            (6, 14, 14),
+            ConvParams { stride: 1, pad: 0 },
+        )) // C3: 16x10x10
+        .push(Activation::new(act))
+        .push(Pool2d::new(pool, two, (16, 10, 10))) // S4: 16x5x5
+        .push(Affine::new(init_weights(init, 400, 120, rng))) // C5: 120
+        .push(Activation::new(act))
+        .push(Affine::new(init_weights(init, 120, 84, rng))) // F6: 84
+        .push(Activation::new(act))
+        .push(Affine::new(init_weights(init, 84, 10, rng))) // output: 10
+}
+// ANCHOR_END: lenet5
