@@ -132,36 +132,48 @@ pub fn conv_backward_naive<F: Float>(
     (dx, dw, db)
 }
 
+/// For kernel offset `d` along an axis: the output positions `j_lo..j_hi` whose input position
+/// `j·stride + d - pad` falls inside `0..len` (the others read the zero padding).
+fn valid_range(out: usize, len: usize, d: usize, p: ConvParams) -> (usize, usize) {
+    // j·stride + d >= pad  and  j·stride + d - pad < len
+    let lo = p.pad.saturating_sub(d).div_ceil(p.stride);
+    let hi = if len + p.pad > d { (len + p.pad - d).div_ceil(p.stride) } else { 0 };
+    (lo.min(out), hi.min(out).max(lo.min(out)))
+}
+
 // ANCHOR: im2col
 /// One image `x: (C, H, W)` (flat) → `cols: (C·HH·WW, Ho·Wo)` row-major: column `(i, j)` holds the
 /// receptive field of output pixel `(i, j)`, so the convolution is `W (F, C·HH·WW) × cols`. Costs
-/// `HH·WW / stride²` times the input's memory.
-pub fn im2col<F: Float>(
-    x: &[F],
-    dims: (usize, usize, usize),
-    k: (usize, usize),
-    p: ConvParams,
-    out: (usize, usize),
-    cols: &mut [F],
-) {
+/// `HH·WW / stride²` times the input's memory. Each output row is one contiguous copy of an input
+/// row segment (stride 1) plus the zeros of the padding.
+pub fn im2col<F: Float>(x: &[F], dims: (usize, usize, usize), k: (usize, usize), p: ConvParams, out: (usize, usize), cols: &mut [F]) {
     let (c, h, w) = dims;
     let (hh, ww) = k;
     let (ho, wo) = out;
     assert_eq!(cols.len(), c * hh * ww * ho * wo);
+    assert_eq!(x.len(), c * h * w);
     for ch in 0..c {
         for di in 0..hh {
+            let (i_lo, i_hi) = valid_range(ho, h, di, p);
             for dj in 0..ww {
+                let (j_lo, j_hi) = valid_range(wo, w, dj, p);
                 let row = &mut cols[((ch * hh + di) * ww + dj) * ho * wo..][..ho * wo];
-                for i in 0..ho {
-                    let r = (i * p.stride + di) as isize - p.pad as isize;
-                    for j in 0..wo {
-                        let q = (j * p.stride + dj) as isize - p.pad as isize;
-                        row[i * wo + j] =
-                            if r >= 0 && q >= 0 && (r as usize) < h && (q as usize) < w {
-                                x[(ch * h + r as usize) * w + q as usize]
-                            } else {
-                                F::zero()
-                            };
+                for (i, out_row) in row.chunks_exact_mut(wo).enumerate() {
+                    if i < i_lo || i >= i_hi {
+                        out_row.fill(F::zero());
+                        continue;
+                    }
+                    let r = i * p.stride + di - p.pad;
+                    let src = &x[(ch * h + r) * w..][..w];
+                    out_row[..j_lo].fill(F::zero());
+                    out_row[j_hi..].fill(F::zero());
+                    let q0 = j_lo * p.stride + dj - p.pad;
+                    if p.stride == 1 {
+                        out_row[j_lo..j_hi].copy_from_slice(&src[q0..q0 + (j_hi - j_lo)]);
+                    } else {
+                        for (o, j) in out_row[j_lo..j_hi].iter_mut().zip(0..) {
+                            *o = src[q0 + j * p.stride];
+                        }
                     }
                 }
             }
@@ -171,31 +183,23 @@ pub fn im2col<F: Float>(
 // ANCHOR_END: im2col
 
 /// The adjoint of [`im2col`]: adds each column entry back to the input pixel it came from.
-pub fn col2im<F: Float>(
-    cols: &[F],
-    dims: (usize, usize, usize),
-    k: (usize, usize),
-    p: ConvParams,
-    out: (usize, usize),
-    dx: &mut [F],
-) {
+pub fn col2im<F: Float>(cols: &[F], dims: (usize, usize, usize), k: (usize, usize), p: ConvParams, out: (usize, usize), dx: &mut [F]) {
     let (c, h, w) = dims;
     let (hh, ww) = k;
     let (ho, wo) = out;
+    assert_eq!(dx.len(), c * h * w);
     for ch in 0..c {
         for di in 0..hh {
+            let (i_lo, i_hi) = valid_range(ho, h, di, p);
             for dj in 0..ww {
+                let (j_lo, j_hi) = valid_range(wo, w, dj, p);
                 let row = &cols[((ch * hh + di) * ww + dj) * ho * wo..][..ho * wo];
-                for i in 0..ho {
-                    let r = (i * p.stride + di) as isize - p.pad as isize;
-                    if r < 0 || r as usize >= h {
-                        continue;
-                    }
-                    for j in 0..wo {
-                        let q = (j * p.stride + dj) as isize - p.pad as isize;
-                        if q >= 0 && (q as usize) < w {
-                            dx[(ch * h + r as usize) * w + q as usize] += row[i * wo + j];
-                        }
+                for i in i_lo..i_hi {
+                    let r = i * p.stride + di - p.pad;
+                    let dst = &mut dx[(ch * h + r) * w..][..w];
+                    let q0 = j_lo * p.stride + dj - p.pad;
+                    for (j, v) in row[i * wo + j_lo..i * wo + j_hi].iter().enumerate() {
+                        dst[q0 + j * p.stride] += *v;
                     }
                 }
             }

@@ -2,6 +2,7 @@
 //! `x: (N, C, H, W)` → `out: (N, C, Ho, Wo)`, `Ho = 1 + (H - size) / stride`.
 
 use ndarray::{Array4, ArrayView4};
+use rayon::prelude::*;
 
 use crate::Float;
 
@@ -35,68 +36,86 @@ fn out_dims(h: usize, w: usize, p: PoolParams) -> (usize, usize) {
 
 // ANCHOR: pool_forward
 /// Max: the largest value of each window (the first one on ties). Average: the window's mean.
+/// One `(H, W)` plane at a time, planes in parallel.
 pub fn pool_forward<F: Float>(x: ArrayView4<F>, kind: PoolKind, p: PoolParams) -> Array4<F> {
     let (n, c, h, w) = x.dim();
     let (ho, wo) = out_dims(h, w, p);
     let scale = F::one() / F::lit((p.size * p.size) as f64);
-    Array4::from_shape_fn((n, c, ho, wo), |(i, ch, r, q)| {
-        let window = (0..p.size).flat_map(|a| (0..p.size).map(move |b| (a, b)));
-        let mut vals = window.map(|(a, b)| x[[i, ch, r * p.stride + a, q * p.stride + b]]);
-        match kind {
-            PoolKind::Max => {
-                let first = vals.next().expect("window has at least one element");
-                vals.fold(first, |m, v| if v > m { v } else { m })
+    let x = x.as_standard_layout();
+    let mut out = Array4::zeros((n, c, ho, wo));
+    out.as_slice_mut()
+        .expect("fresh array")
+        .par_chunks_mut(ho * wo)
+        .zip(x.as_slice().expect("standard layout").par_chunks(h * w))
+        .for_each(|(o, plane)| {
+            for r in 0..ho {
+                for q in 0..wo {
+                    let (r0, q0) = (r * p.stride, q * p.stride);
+                    let mut acc = match kind {
+                        PoolKind::Max => plane[r0 * w + q0],
+                        PoolKind::Average => F::zero(),
+                    };
+                    for a in 0..p.size {
+                        for &v in &plane[(r0 + a) * w + q0..][..p.size] {
+                            acc = match kind {
+                                PoolKind::Max if v > acc => v,
+                                PoolKind::Max => acc,
+                                PoolKind::Average => acc + v,
+                            };
+                        }
+                    }
+                    o[r * wo + q] = if kind == PoolKind::Average { acc * scale } else { acc };
+                }
             }
-            PoolKind::Average => vals.fold(F::zero(), |s, v| s + v) * scale,
-        }
-    })
+        });
+    out
 }
 // ANCHOR_END: pool_forward
 
 // ANCHOR: pool_backward
 /// Max pooling routes each output's gradient to the one input that won its window (the first on
 /// ties, as the forward pass chose); average pooling spreads it evenly over the window.
-pub fn pool_backward<F: Float>(
-    dout: ArrayView4<F>,
-    x: ArrayView4<F>,
-    kind: PoolKind,
-    p: PoolParams,
-) -> Array4<F> {
+pub fn pool_backward<F: Float>(dout: ArrayView4<F>, x: ArrayView4<F>, kind: PoolKind, p: PoolParams) -> Array4<F> {
     let (n, c, h, w) = x.dim();
     let (ho, wo) = out_dims(h, w, p);
     assert_eq!(dout.dim(), (n, c, ho, wo), "dout has the wrong shape");
     let scale = F::one() / F::lit((p.size * p.size) as f64);
-    let mut dx = Array4::zeros(x.dim());
-    for i in 0..n {
-        for ch in 0..c {
+    let (x, dout) = (x.as_standard_layout(), dout.as_standard_layout());
+    let mut dx = Array4::zeros((n, c, h, w));
+    dx.as_slice_mut()
+        .expect("fresh array")
+        .par_chunks_mut(h * w)
+        .zip(x.as_slice().expect("standard layout").par_chunks(h * w))
+        .zip(dout.as_slice().expect("standard layout").par_chunks(ho * wo))
+        .for_each(|((dplane, plane), g)| {
             for r in 0..ho {
                 for q in 0..wo {
-                    let g = dout[[i, ch, r, q]];
                     let (r0, q0) = (r * p.stride, q * p.stride);
+                    let g = g[r * wo + q];
                     match kind {
                         PoolKind::Max => {
-                            let mut best = (r0, q0);
+                            let mut best = r0 * w + q0;
                             for a in 0..p.size {
                                 for b in 0..p.size {
-                                    if x[[i, ch, r0 + a, q0 + b]] > x[[i, ch, best.0, best.1]] {
-                                        best = (r0 + a, q0 + b);
+                                    let k = (r0 + a) * w + q0 + b;
+                                    if plane[k] > plane[best] {
+                                        best = k;
                                     }
                                 }
                             }
-                            dx[[i, ch, best.0, best.1]] += g;
+                            dplane[best] += g;
                         }
                         PoolKind::Average => {
                             for a in 0..p.size {
-                                for b in 0..p.size {
-                                    dx[[i, ch, r0 + a, q0 + b]] += g * scale;
+                                for d in &mut dplane[(r0 + a) * w + q0..][..p.size] {
+                                    *d += g * scale;
                                 }
                             }
                         }
                     }
                 }
             }
-        }
-    }
+        });
     dx
 }
 // ANCHOR_END: pool_backward
