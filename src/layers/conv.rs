@@ -137,7 +137,11 @@ pub fn conv_backward_naive<F: Float>(
 fn valid_range(out: usize, len: usize, d: usize, p: ConvParams) -> (usize, usize) {
     // j·stride + d >= pad  and  j·stride + d - pad < len
     let lo = p.pad.saturating_sub(d).div_ceil(p.stride);
-    let hi = if len + p.pad > d { (len + p.pad - d).div_ceil(p.stride) } else { 0 };
+    let hi = if len + p.pad > d {
+        (len + p.pad - d).div_ceil(p.stride)
+    } else {
+        0
+    };
     (lo.min(out), hi.min(out).max(lo.min(out)))
 }
 
@@ -146,7 +150,14 @@ fn valid_range(out: usize, len: usize, d: usize, p: ConvParams) -> (usize, usize
 /// receptive field of output pixel `(i, j)`, so the convolution is `W (F, C·HH·WW) × cols`. Costs
 /// `HH·WW / stride²` times the input's memory. Each output row is one contiguous copy of an input
 /// row segment (stride 1) plus the zeros of the padding.
-pub fn im2col<F: Float>(x: &[F], dims: (usize, usize, usize), k: (usize, usize), p: ConvParams, out: (usize, usize), cols: &mut [F]) {
+pub fn im2col<F: Float>(
+    x: &[F],
+    dims: (usize, usize, usize),
+    k: (usize, usize),
+    p: ConvParams,
+    out: (usize, usize),
+    cols: &mut [F],
+) {
     let (c, h, w) = dims;
     let (hh, ww) = k;
     let (ho, wo) = out;
@@ -183,7 +194,14 @@ pub fn im2col<F: Float>(x: &[F], dims: (usize, usize, usize), k: (usize, usize),
 // ANCHOR_END: im2col
 
 /// The adjoint of [`im2col`]: adds each column entry back to the input pixel it came from.
-pub fn col2im<F: Float>(cols: &[F], dims: (usize, usize, usize), k: (usize, usize), p: ConvParams, out: (usize, usize), dx: &mut [F]) {
+pub fn col2im<F: Float>(
+    cols: &[F],
+    dims: (usize, usize, usize),
+    k: (usize, usize),
+    p: ConvParams,
+    out: (usize, usize),
+    dx: &mut [F],
+) {
     let (c, h, w) = dims;
     let (hh, ww) = k;
     let (ho, wo) = out;

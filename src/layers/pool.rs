@@ -6,6 +6,9 @@ use rayon::prelude::*;
 
 use crate::Float;
 
+/// Planes per parallel task: a 28x28 plane is too little work to schedule on its own.
+const PLANES_PER_TASK: usize = 32;
+
 /// Which pooling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PoolKind {
@@ -43,31 +46,44 @@ pub fn pool_forward<F: Float>(x: ArrayView4<F>, kind: PoolKind, p: PoolParams) -
     let scale = F::one() / F::lit((p.size * p.size) as f64);
     let x = x.as_standard_layout();
     let mut out = Array4::zeros((n, c, ho, wo));
-    out.as_slice_mut()
+    let planes = out
+        .as_slice_mut()
         .expect("fresh array")
         .par_chunks_mut(ho * wo)
         .zip(x.as_slice().expect("standard layout").par_chunks(h * w))
-        .for_each(|(o, plane)| {
-            for r in 0..ho {
-                for q in 0..wo {
+        .with_min_len(PLANES_PER_TASK);
+    match kind {
+        PoolKind::Max => planes.for_each(|(o, plane)| {
+            for (r, orow) in o.chunks_exact_mut(wo).enumerate() {
+                for (q, o) in orow.iter_mut().enumerate() {
                     let (r0, q0) = (r * p.stride, q * p.stride);
-                    let mut acc = match kind {
-                        PoolKind::Max => plane[r0 * w + q0],
-                        PoolKind::Average => F::zero(),
-                    };
+                    let mut m = plane[r0 * w + q0];
                     for a in 0..p.size {
                         for &v in &plane[(r0 + a) * w + q0..][..p.size] {
-                            acc = match kind {
-                                PoolKind::Max if v > acc => v,
-                                PoolKind::Max => acc,
-                                PoolKind::Average => acc + v,
-                            };
+                            if v > m {
+                                m = v;
+                            }
                         }
                     }
-                    o[r * wo + q] = if kind == PoolKind::Average { acc * scale } else { acc };
+                    *o = m;
                 }
             }
-        });
+        }),
+        PoolKind::Average => planes.for_each(|(o, plane)| {
+            for (r, orow) in o.chunks_exact_mut(wo).enumerate() {
+                for (q, o) in orow.iter_mut().enumerate() {
+                    let (r0, q0) = (r * p.stride, q * p.stride);
+                    let mut s = F::zero();
+                    for a in 0..p.size {
+                        for &v in &plane[(r0 + a) * w + q0..][..p.size] {
+                            s += v;
+                        }
+                    }
+                    *o = s * scale;
+                }
+            }
+        }),
+    }
     out
 }
 // ANCHOR_END: pool_forward
@@ -75,7 +91,12 @@ pub fn pool_forward<F: Float>(x: ArrayView4<F>, kind: PoolKind, p: PoolParams) -
 // ANCHOR: pool_backward
 /// Max pooling routes each output's gradient to the one input that won its window (the first on
 /// ties, as the forward pass chose); average pooling spreads it evenly over the window.
-pub fn pool_backward<F: Float>(dout: ArrayView4<F>, x: ArrayView4<F>, kind: PoolKind, p: PoolParams) -> Array4<F> {
+pub fn pool_backward<F: Float>(
+    dout: ArrayView4<F>,
+    x: ArrayView4<F>,
+    kind: PoolKind,
+    p: PoolParams,
+) -> Array4<F> {
     let (n, c, h, w) = x.dim();
     let (ho, wo) = out_dims(h, w, p);
     assert_eq!(dout.dim(), (n, c, ho, wo), "dout has the wrong shape");
@@ -86,7 +107,11 @@ pub fn pool_backward<F: Float>(dout: ArrayView4<F>, x: ArrayView4<F>, kind: Pool
         .expect("fresh array")
         .par_chunks_mut(h * w)
         .zip(x.as_slice().expect("standard layout").par_chunks(h * w))
-        .zip(dout.as_slice().expect("standard layout").par_chunks(ho * wo))
+        .zip(
+            dout.as_slice()
+                .expect("standard layout")
+                .par_chunks(ho * wo),
+        )
         .for_each(|((dplane, plane), g)| {
             for r in 0..ho {
                 for q in 0..wo {
