@@ -4,6 +4,9 @@
 //! 1024³ f32 GEMM (faer) as the machine's practical peak. Throughput in FLOPs (reported as
 //! elements): forward 2·N·K·C·R·S·Ho·Wo, forward+backward 3x that. 1 and 2 threads.
 
+mod common;
+use common::{THREADS, pool};
+
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -16,15 +19,6 @@ use nnlab::layers::pool::{PoolKind, PoolParams, pool_backward, pool_forward};
 use nnlab::lenet::{LeNetVariant, lenet5};
 use nnlab::optim::{Adam, Optimizer, step_all};
 use nnlab::rng::{randn, seeded};
-
-const THREADS: [usize; 2] = [1, 2];
-
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("thread pool")
-}
 
 fn random4(shape: (usize, usize, usize, usize), seed: u64) -> Array4<f32> {
     let mut rng = seeded(seed);

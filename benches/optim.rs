@@ -6,6 +6,9 @@
 //!     cargo bench --bench optim
 //!     cargo bench --bench optim -- --quick        # a rough pass in seconds
 
+mod common;
+use common::{THREADS, pool};
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use nnlab::optim::buffer::StateVec;
 use nnlab::optim::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
@@ -13,15 +16,7 @@ use rayon::prelude::*;
 use std::hint::black_box;
 
 const SIZES: [usize; 2] = [1_000_000, 10_000_000];
-const THREADS: [usize; 2] = [1, 2];
 const F32: u64 = 4;
-
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("thread pool")
-}
 
 /// Parameters and gradients, in the same huge-page-backed buffers the optimizers keep their state
 /// in (see `nnlab::optim::buffer`), so the yardstick and every rule stream the same kind of memory.

@@ -3,6 +3,9 @@
 //! evaluation of softmax regression on the Fashion-MNIST training set (the full 60,000 images when
 //! installed, otherwise the committed subset; the benchmark id says which). 1 and 2 threads.
 
+mod common;
+use common::{THREADS, pool};
+
 use std::collections::VecDeque;
 use std::hint::black_box;
 
@@ -14,15 +17,6 @@ use nnlab::second_order::bfgs::update_inverse_hessian;
 use nnlab::second_order::lbfgs::{Pair, two_loop};
 use nnlab::second_order::newton::newton_direction;
 use nnlab::second_order::objectives::{Quadratic, SoftmaxRegression};
-
-const THREADS: [usize; 2] = [1, 2];
-
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("thread pool")
-}
 
 fn random_vec(n: usize, rng: &mut nnlab::rng::NnRng) -> Vec<f64> {
     (0..n).map(|_| randn(rng)).collect()

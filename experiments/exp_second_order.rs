@@ -171,6 +171,40 @@ fn tune(
     Ok(best.1)
 }
 
+/// The summary row of a run, with accuracies of its parameters on both sets.
+fn summary_row(
+    problem: &'static str,
+    name: &str,
+    r: &Report,
+    train: &SoftmaxRegression,
+    test: &SoftmaxRegression,
+) -> SummaryRow {
+    SummaryRow {
+        problem,
+        method: name.to_string(),
+        iterations: r.iterations,
+        evals: r.evals,
+        seconds: r.seconds,
+        loss: r.value,
+        grad_norm: r.grad_norm,
+        stop: r.stop.label(),
+        train_accuracy: Some(train.accuracy(&r.x)),
+        test_accuracy: Some(test.accuracy(&r.x)),
+    }
+}
+
+/// One line of progress: iterations, evaluations, time, loss, why it stopped.
+fn run_line(r: &Report) -> String {
+    format!(
+        "{} iterations, {} evaluations, {:.2} s, loss {:.5} ({})",
+        r.iterations,
+        r.evals,
+        r.seconds,
+        r.value,
+        r.stop.label()
+    )
+}
+
 fn convergence_rows(
     problem: &'static str,
     m: Option<usize>,
@@ -421,28 +455,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let name = method.name();
         let r = method.minimize(&mut train, &zeros, &stop);
         convergence.extend(convergence_rows("softmax", *m, &name, &r));
-        summary.push(SummaryRow {
-            problem: "softmax",
-            method: name.clone(),
-            iterations: r.iterations,
-            evals: r.evals,
-            seconds: r.seconds,
-            loss: r.value,
-            grad_norm: r.grad_norm,
-            stop: r.stop.label(),
-            train_accuracy: Some(train.accuracy(&r.x)),
-            test_accuracy: Some(test.accuracy(&r.x)),
-        });
-        bar.suspend(|| {
-            eprintln!(
-                "softmax {name}: {} iterations, {} evaluations, {:.2} s, loss {:.5} ({})",
-                r.iterations,
-                r.evals,
-                r.seconds,
-                r.value,
-                r.stop.label()
-            )
-        });
+        summary.push(summary_row("softmax", &name, &r, &train, &test));
+        bar.suspend(|| eprintln!("softmax {name}: {}", run_line(&r)));
         full_runs.push((name, r));
         bar.inc(1);
     }
@@ -490,26 +504,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     ));
     for (name, m, r) in &small_runs {
         convergence.extend(convergence_rows("softmax_pooled", *m, name, r));
-        summary.push(SummaryRow {
-            problem: "softmax_pooled",
-            method: name.clone(),
-            iterations: r.iterations,
-            evals: r.evals,
-            seconds: r.seconds,
-            loss: r.value,
-            grad_norm: r.grad_norm,
-            stop: r.stop.label(),
-            train_accuracy: Some(small.accuracy(&r.x)),
-            test_accuracy: Some(small_test.accuracy(&r.x)),
-        });
-        eprintln!(
-            "pooled {side}x{side} {name}: {} iterations, {} evaluations, {:.2} s, loss {:.5} ({})",
-            r.iterations,
-            r.evals,
-            r.seconds,
-            r.value,
-            r.stop.label()
-        );
+        summary.push(summary_row("softmax_pooled", name, r, &small, &small_test));
+        eprintln!("pooled {side}x{side} {name}: {}", run_line(r));
     }
     outputs.push(out.write_csv("convergence.csv", convergence)?);
     outputs.push(out.write_csv("tuning.csv", tuning)?);
@@ -680,31 +676,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ..Stopping::default()
     };
     let mut noise_series = Vec::new();
-    let mut full_loss = |x: &[f64]| {
-        let mut g = vec![0.0; dim];
-        train.value_grad(x, &mut g)
-    };
     let mut cases: Vec<(String, Option<usize>, Report)> = Vec::new();
-    let full_lb = full_runs.iter().find(|(n, _)| n == "L-BFGS (m=10)");
-    let reference = match full_lb {
+    let reference = match full_runs.iter().find(|(n, _)| n == "L-BFGS (m=10)") {
         Some((_, r)) => r.clone(),
-        None => Lbfgs::new(10).minimize(
-            &mut SoftmaxRegression::new(data.x_train.view(), &data.y_train, 10, 1e-4),
-            &zeros,
-            &noise_stop,
-        ),
+        None => Lbfgs::new(10).minimize(&mut train, &zeros, &noise_stop),
     };
     cases.push(("L-BFGS (m=10), full batch".into(), None, reference));
-    let train_view = SoftmaxRegression::new(data.x_train.view(), &data.y_train, 10, 1e-4);
     for (i, &b) in args.batches.iter().enumerate() {
         let mut mb = MiniBatch {
-            full: &train_view,
-            batch: b.min(train_view.samples()),
+            full: &train,
+            batch: b.min(train.samples()),
             rng: substream(args.common.seed, 100 + i as u64),
         };
         let r = Lbfgs::new(10).minimize(&mut mb, &zeros, &noise_stop);
         cases.push((format!("L-BFGS (m=10), batch {b}"), Some(b), r));
     }
+    let mut full_loss = |x: &[f64]| {
+        let mut g = vec![0.0; dim];
+        train.value_grad(x, &mut g)
+    };
     for (i, (name, b, r)) in cases.iter().enumerate() {
         let mut pts = Vec::new();
         for (k, h) in r.history.iter().enumerate() {

@@ -73,18 +73,12 @@ impl<F: Float> Layer<F> for Affine<F> {
     }
 
     fn params(&mut self) -> Vec<ParamGrad<'_, F>> {
-        vec![
-            ParamGrad {
-                name: "W",
-                value: self.w.as_slice_mut().expect("W is contiguous"),
-                grad: self.dw.as_slice().expect("dW is contiguous"),
-            },
-            ParamGrad {
-                name: "b",
-                value: self.b.as_slice_mut().expect("b is contiguous"),
-                grad: self.db.as_slice().expect("db is contiguous"),
-            },
-        ]
+        super::weight_and_bias(
+            self.w.as_slice_mut().expect("W is contiguous"),
+            self.dw.as_slice().expect("dW is contiguous"),
+            self.b.as_slice_mut().expect("b is contiguous"),
+            self.db.as_slice().expect("db is contiguous"),
+        )
     }
 
     fn weight_sq_sum(&self) -> F {

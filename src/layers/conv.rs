@@ -28,27 +28,85 @@ pub fn out_size(input: usize, kernel: usize, stride: usize, pad: usize) -> Optio
     Some(1 + (padded - kernel) / stride)
 }
 
-fn out_dims(
-    x: (usize, usize, usize, usize),
-    w: (usize, usize, usize, usize),
-    p: ConvParams,
-) -> (usize, usize) {
-    let (_, c, h, wd) = x;
-    let (_, cw, hh, ww) = w;
-    assert_eq!(c, cw, "input has {c} channels, filters expect {cw}");
-    let ho = out_size(h, hh, p.stride, p.pad).unwrap_or_else(|| {
-        panic!(
-            "filter height {hh} with stride {} and pad {} does not tile height {h}",
-            p.stride, p.pad
-        )
-    });
-    let wo = out_size(wd, ww, p.stride, p.pad).unwrap_or_else(|| {
-        panic!(
-            "filter width {ww} with stride {} and pad {} does not tile width {wd}",
-            p.stride, p.pad
-        )
-    });
-    (ho, wo)
+/// Every size of one convolution: input `(C, H, W)`, filters `(F, C, HH, WW)`, output
+/// `(F, Ho, Wo)`, and the stride and padding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub f: usize,
+    pub hh: usize,
+    pub ww: usize,
+    pub ho: usize,
+    pub wo: usize,
+    pub p: ConvParams,
+}
+
+impl Geometry {
+    /// From one input image's `(C, H, W)` and the filters' `(F, C, HH, WW)`; panics with the reason
+    /// when they do not fit together.
+    pub fn new(
+        input: (usize, usize, usize),
+        filters: (usize, usize, usize, usize),
+        p: ConvParams,
+    ) -> Self {
+        let (c, h, w) = input;
+        let (f, cw, hh, ww) = filters;
+        assert_eq!(c, cw, "input has {c} channels, filters expect {cw}");
+        let ho = out_size(h, hh, p.stride, p.pad).unwrap_or_else(|| {
+            panic!(
+                "filter height {hh} with stride {} and pad {} does not tile height {h}",
+                p.stride, p.pad
+            )
+        });
+        let wo = out_size(w, ww, p.stride, p.pad).unwrap_or_else(|| {
+            panic!(
+                "filter width {ww} with stride {} and pad {} does not tile width {w}",
+                p.stride, p.pad
+            )
+        });
+        Geometry {
+            c,
+            h,
+            w,
+            f,
+            hh,
+            ww,
+            ho,
+            wo,
+            p,
+        }
+    }
+
+    /// For a batch `x: (N, C, H, W)` and filters `w`.
+    fn of<F>(x: &ArrayView4<F>, w: &ArrayView4<F>, p: ConvParams) -> Self {
+        let (_, c, h, wd) = x.dim();
+        Geometry::new((c, h, wd), w.dim(), p)
+    }
+
+    /// Rows of the im2col matrix: `C·HH·WW`.
+    fn patch(&self) -> usize {
+        self.c * self.hh * self.ww
+    }
+
+    /// Output pixels per filter: `Ho·Wo`.
+    fn pixels(&self) -> usize {
+        self.ho * self.wo
+    }
+
+    /// The input pixel that kernel offset `(di, dj)` of output pixel `(i, j)` reads, or `None` in
+    /// the zero padding.
+    fn input_pos(&self, i: usize, j: usize, di: usize, dj: usize) -> Option<(usize, usize)> {
+        let r = (i * self.p.stride + di).checked_sub(self.p.pad)?;
+        let q = (j * self.p.stride + dj).checked_sub(self.p.pad)?;
+        (r < self.h && q < self.w).then_some((r, q))
+    }
+}
+
+/// `db[f] = Σ_{n, i, j} dout[n, f, i, j]`
+fn bias_grad<F: Float>(dout: &ArrayView4<F>) -> Array1<F> {
+    dout.sum_axis(Axis(3)).sum_axis(Axis(2)).sum_axis(Axis(0))
 }
 
 // ANCHOR: conv_naive
@@ -59,25 +117,20 @@ pub fn conv_forward_naive<F: Float>(
     b: ArrayView1<F>,
     p: ConvParams,
 ) -> Array4<F> {
-    let (n, c, h, wd) = x.dim();
-    let (nf, _, hh, ww) = w.dim();
-    let (ho, wo) = out_dims(x.dim(), w.dim(), p);
-    let mut out = Array4::zeros((n, nf, ho, wo));
+    let g = Geometry::of(&x, &w, p);
+    let n = x.dim().0;
+    let mut out = Array4::zeros((n, g.f, g.ho, g.wo));
     for img in 0..n {
-        for f in 0..nf {
-            for i in 0..ho {
-                for j in 0..wo {
+        for f in 0..g.f {
+            for i in 0..g.ho {
+                for j in 0..g.wo {
                     let mut s = b[f];
-                    for ch in 0..c {
-                        for di in 0..hh {
-                            for dj in 0..ww {
-                                // Position in the unpadded input; outside it the padding is zero.
-                                let (r, q) = (
-                                    (i * p.stride + di) as isize - p.pad as isize,
-                                    (j * p.stride + dj) as isize - p.pad as isize,
-                                );
-                                if r >= 0 && q >= 0 && (r as usize) < h && (q as usize) < wd {
-                                    s += w[[f, ch, di, dj]] * x[[img, ch, r as usize, q as usize]];
+                    for ch in 0..g.c {
+                        for di in 0..g.hh {
+                            for dj in 0..g.ww {
+                                // Outside the input the padding is zero.
+                                if let Some((r, q)) = g.input_pos(i, j, di, dj) {
+                                    s += w[[f, ch, di, dj]] * x[[img, ch, r, q]];
                                 }
                             }
                         }
@@ -98,29 +151,22 @@ pub fn conv_backward_naive<F: Float>(
     w: ArrayView4<F>,
     p: ConvParams,
 ) -> (Array4<F>, Array4<F>, Array1<F>) {
-    let (n, c, h, wd) = x.dim();
-    let (nf, _, hh, ww) = w.dim();
-    let (ho, wo) = out_dims(x.dim(), w.dim(), p);
-    assert_eq!(dout.dim(), (n, nf, ho, wo), "dout has the wrong shape");
+    let g = Geometry::of(&x, &w, p);
+    let n = x.dim().0;
+    assert_eq!(dout.dim(), (n, g.f, g.ho, g.wo), "dout has the wrong shape");
     let mut dx = Array4::zeros(x.dim());
     let mut dw = Array4::zeros(w.dim());
-    let db = dout.sum_axis(Axis(3)).sum_axis(Axis(2)).sum_axis(Axis(0));
     for img in 0..n {
-        for f in 0..nf {
-            for i in 0..ho {
-                for j in 0..wo {
-                    let g = dout[[img, f, i, j]];
-                    for ch in 0..c {
-                        for di in 0..hh {
-                            for dj in 0..ww {
-                                let (r, q) = (
-                                    (i * p.stride + di) as isize - p.pad as isize,
-                                    (j * p.stride + dj) as isize - p.pad as isize,
-                                );
-                                if r >= 0 && q >= 0 && (r as usize) < h && (q as usize) < wd {
-                                    let (r, q) = (r as usize, q as usize);
-                                    dw[[f, ch, di, dj]] += g * x[[img, ch, r, q]];
-                                    dx[[img, ch, r, q]] += g * w[[f, ch, di, dj]];
+        for f in 0..g.f {
+            for i in 0..g.ho {
+                for j in 0..g.wo {
+                    let d = dout[[img, f, i, j]];
+                    for ch in 0..g.c {
+                        for di in 0..g.hh {
+                            for dj in 0..g.ww {
+                                if let Some((r, q)) = g.input_pos(i, j, di, dj) {
+                                    dw[[f, ch, di, dj]] += d * x[[img, ch, r, q]];
+                                    dx[[img, ch, r, q]] += d * w[[f, ch, di, dj]];
                                 }
                             }
                         }
@@ -129,7 +175,7 @@ pub fn conv_backward_naive<F: Float>(
             }
         }
     }
-    (dx, dw, db)
+    (dx, dw, bias_grad(&dout))
 }
 
 /// For kernel offset `d` along an axis: the output positions `j_lo..j_hi` whose input position
@@ -150,18 +196,19 @@ fn valid_range(out: usize, len: usize, d: usize, p: ConvParams) -> (usize, usize
 /// receptive field of output pixel `(i, j)`, so the convolution is `W (F, C·HH·WW) × cols`. Costs
 /// `HH·WW / stride²` times the input's memory. Each output row is one contiguous copy of an input
 /// row segment (stride 1) plus the zeros of the padding.
-pub fn im2col<F: Float>(
-    x: &[F],
-    dims: (usize, usize, usize),
-    k: (usize, usize),
-    p: ConvParams,
-    out: (usize, usize),
-    cols: &mut [F],
-) {
-    let (c, h, w) = dims;
-    let (hh, ww) = k;
-    let (ho, wo) = out;
-    assert_eq!(cols.len(), c * hh * ww * ho * wo);
+pub fn im2col<F: Float>(x: &[F], g: &Geometry, cols: &mut [F]) {
+    let Geometry {
+        c,
+        h,
+        w,
+        hh,
+        ww,
+        ho,
+        wo,
+        p,
+        ..
+    } = *g;
+    assert_eq!(cols.len(), g.patch() * g.pixels());
     assert_eq!(x.len(), c * h * w);
     for ch in 0..c {
         for di in 0..hh {
@@ -194,17 +241,18 @@ pub fn im2col<F: Float>(
 // ANCHOR_END: im2col
 
 /// The adjoint of [`im2col`]: adds each column entry back to the input pixel it came from.
-pub fn col2im<F: Float>(
-    cols: &[F],
-    dims: (usize, usize, usize),
-    k: (usize, usize),
-    p: ConvParams,
-    out: (usize, usize),
-    dx: &mut [F],
-) {
-    let (c, h, w) = dims;
-    let (hh, ww) = k;
-    let (ho, wo) = out;
+pub fn col2im<F: Float>(cols: &[F], g: &Geometry, dx: &mut [F]) {
+    let Geometry {
+        c,
+        h,
+        w,
+        hh,
+        ww,
+        ho,
+        wo,
+        p,
+        ..
+    } = *g;
     assert_eq!(dx.len(), c * h * w);
     for ch in 0..c {
         for di in 0..hh {
@@ -225,8 +273,8 @@ pub fn col2im<F: Float>(
     }
 }
 
-/// `c (m, n) = a (m, k) × b (k, n)` (or `+=` with `accumulate`), all row-major slices; `a_t`
-/// reads `a` as the transpose of a row-major `(k, m)`, `b_t` likewise for `b` (`(n, k)`).
+/// `c (m, n) = a (m, k) × b (k, n)`, all row-major slices; `a_t` reads `a` as the transpose of a
+/// row-major `(k, m)`, `b_t` likewise for `b` (`(n, k)`).
 #[allow(clippy::too_many_arguments)]
 fn gemm<F: Float + RealField>(
     m: usize,
@@ -237,7 +285,6 @@ fn gemm<F: Float + RealField>(
     b: &[F],
     b_t: bool,
     c: &mut [F],
-    accumulate: bool,
 ) {
     let a = if a_t {
         MatRef::from_row_major_slice(a, k, m).transpose()
@@ -250,12 +297,7 @@ fn gemm<F: Float + RealField>(
         MatRef::from_row_major_slice(b, k, n)
     };
     let c = MatMut::from_row_major_slice_mut(c, m, n);
-    let accum = if accumulate {
-        Accum::Add
-    } else {
-        Accum::Replace
-    };
-    faer::linalg::matmul::matmul(c, accum, a, b, F::one(), Par::Seq);
+    faer::linalg::matmul::matmul(c, Accum::Replace, a, b, F::one(), Par::Seq);
 }
 
 // ANCHOR: conv_im2col
@@ -267,25 +309,24 @@ pub fn conv_forward_im2col<F: Float + RealField>(
     b: ArrayView1<F>,
     p: ConvParams,
 ) -> Array4<F> {
-    let (n, c, h, wd) = x.dim();
-    let (nf, _, hh, ww) = w.dim();
-    let (ho, wo) = out_dims(x.dim(), w.dim(), p);
+    let g = Geometry::of(&x, &w, p);
+    let n = x.dim().0;
     let (x, w) = (x.as_standard_layout(), w.as_standard_layout());
     let (xs, ws) = (
         x.as_slice().expect("standard layout"),
         w.as_slice().expect("standard layout"),
     );
-    let (kdim, pix) = (c * hh * ww, ho * wo);
-    let mut out = Array4::zeros((n, nf, ho, wo));
+    let (kdim, pix) = (g.patch(), g.pixels());
+    let mut out = Array4::zeros((n, g.f, g.ho, g.wo));
     out.as_slice_mut()
         .expect("fresh array")
-        .par_chunks_mut(nf * pix)
-        .zip(xs.par_chunks(c * h * wd))
+        .par_chunks_mut(g.f * pix)
+        .zip(xs.par_chunks(g.c * g.h * g.w))
         .for_each_init(
             || vec![F::zero(); kdim * pix],
             |cols, (o, xi)| {
-                im2col(xi, (c, h, wd), (hh, ww), p, (ho, wo), cols);
-                gemm(nf, pix, kdim, ws, false, cols, false, o, false);
+                im2col(xi, &g, cols);
+                gemm(g.f, pix, kdim, ws, false, cols, false, o);
                 for (f, row) in o.chunks_exact_mut(pix).enumerate() {
                     row.iter_mut().for_each(|v| *v += b[f]);
                 }
@@ -304,10 +345,9 @@ pub fn conv_backward_im2col<F: Float + RealField>(
     w: ArrayView4<F>,
     p: ConvParams,
 ) -> (Array4<F>, Array4<F>, Array1<F>) {
-    let (n, c, h, wd) = x.dim();
-    let (nf, _, hh, ww) = w.dim();
-    let (ho, wo) = out_dims(x.dim(), w.dim(), p);
-    assert_eq!(dout.dim(), (n, nf, ho, wo), "dout has the wrong shape");
+    let g = Geometry::of(&x, &w, p);
+    let n = x.dim().0;
+    assert_eq!(dout.dim(), (n, g.f, g.ho, g.wo), "dout has the wrong shape");
     let (x, w, dout) = (
         x.as_standard_layout(),
         w.as_standard_layout(),
@@ -318,39 +358,30 @@ pub fn conv_backward_im2col<F: Float + RealField>(
         w.as_slice().unwrap(),
         dout.as_slice().unwrap(),
     );
-    let (kdim, pix) = (c * hh * ww, ho * wo);
+    let (kdim, pix, image) = (g.patch(), g.pixels(), g.c * g.h * g.w);
     let mut dx = Array4::<F>::zeros(x.dim());
     let dws: Vec<Vec<F>> = dx
         .as_slice_mut()
         .expect("fresh array")
-        .par_chunks_mut(c * h * wd)
-        .zip(xs.par_chunks(c * h * wd))
-        .zip(ds.par_chunks(nf * pix))
+        .par_chunks_mut(image)
+        .zip(xs.par_chunks(image))
+        .zip(ds.par_chunks(g.f * pix))
         .map(|((dxi, xi), di)| {
             let mut cols = vec![F::zero(); kdim * pix];
-            im2col(xi, (c, h, wd), (hh, ww), p, (ho, wo), &mut cols);
-            let mut dw = vec![F::zero(); nf * kdim];
-            gemm(nf, kdim, pix, di, false, &cols, true, &mut dw, false); // (F, pix) x (pix, kdim)
-            gemm(kdim, pix, nf, ws, true, di, false, &mut cols, false); // (kdim, F) x (F, pix)
-            col2im(&cols, (c, h, wd), (hh, ww), p, (ho, wo), dxi);
+            im2col(xi, &g, &mut cols);
+            let mut dw = vec![F::zero(); g.f * kdim];
+            gemm(g.f, kdim, pix, di, false, &cols, true, &mut dw); // (F, pix) x (pix, kdim)
+            gemm(kdim, pix, g.f, ws, true, di, false, &mut cols); // (kdim, F) x (F, pix)
+            col2im(&cols, &g, dxi);
             dw
         })
         .collect();
-    let mut dw = Array2::<F>::zeros((nf, kdim));
+    let mut dw = Array4::<F>::zeros((g.f, g.c, g.hh, g.ww));
+    let dw_flat = dw.as_slice_mut().expect("fresh array");
     for part in &dws {
-        dw.as_slice_mut()
-            .unwrap()
-            .iter_mut()
-            .zip(part)
-            .for_each(|(a, b)| *a += *b);
+        dw_flat.iter_mut().zip(part).for_each(|(a, b)| *a += *b);
     }
-    let db = dout.sum_axis(Axis(3)).sum_axis(Axis(2)).sum_axis(Axis(0));
-    (
-        dx,
-        dw.into_shape_with_order((nf, c, hh, ww))
-            .expect("same size"),
-        db,
-    )
+    (dx, dw, bias_grad(&dout.view()))
 }
 
 /// A convolution layer for [`crate::network::Sequential`]: rows of its 2-D input and output are
@@ -360,68 +391,55 @@ pub struct Conv2d<F: Float> {
     pub b: Array1<F>,
     dw: Array4<F>,
     db: Array1<F>,
-    params: ConvParams,
-    /// `(C, H, W)` of one input image.
-    input: (usize, usize, usize),
+    geometry: Geometry,
     x: Option<Array4<F>>,
 }
 
 impl<F: Float> Conv2d<F> {
     /// `w: (F, C, HH, WW)` for input images of shape `input = (C, H, W)`; zero bias.
     pub fn new(w: Array4<F>, input: (usize, usize, usize), params: ConvParams) -> Self {
-        let (nf, c, hh, ww) = w.dim();
-        assert_eq!(
-            c, input.0,
-            "filters expect {c} channels, the input has {}",
-            input.0
-        );
-        out_dims((1, input.0, input.1, input.2), (nf, c, hh, ww), params);
+        let geometry = Geometry::new(input, w.dim(), params);
         Conv2d {
             dw: Array4::zeros(w.dim()),
             w: w.as_standard_layout().into_owned(),
-            b: Array1::zeros(nf),
-            db: Array1::zeros(nf),
-            params,
-            input,
+            b: Array1::zeros(geometry.f),
+            db: Array1::zeros(geometry.f),
+            geometry,
             x: None,
         }
     }
 
     /// `(F, Ho, Wo)` of one output image.
     pub fn output(&self) -> (usize, usize, usize) {
-        let (nf, _, hh, ww) = self.w.dim();
-        let (ho, wo) = out_dims(
-            (1, self.input.0, self.input.1, self.input.2),
-            (nf, self.input.0, hh, ww),
-            self.params,
-        );
-        (nf, ho, wo)
+        (self.geometry.f, self.geometry.ho, self.geometry.wo)
     }
 }
 
 impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
     fn describe(&self) -> String {
-        let (nf, _, hh, ww) = self.w.dim();
-        let (c, h, w) = self.input;
-        let (_, ho, wo) = self.output();
+        let Geometry {
+            c,
+            h,
+            w,
+            f,
+            hh,
+            ww,
+            ho,
+            wo,
+            p,
+        } = self.geometry;
         format!(
-            "conv {nf}@{hh}x{ww} stride {} pad {}: {c}x{h}x{w} -> {nf}x{ho}x{wo}",
-            self.params.stride, self.params.pad
+            "conv {f}@{hh}x{ww} stride {} pad {}: {c}x{h}x{w} -> {f}x{ho}x{wo}",
+            p.stride, p.pad
         )
     }
 
     fn forward(&mut self, x: ndarray::ArrayView2<F>, _mode: super::Mode) -> Array2<F> {
-        let (c, h, w) = self.input;
-        let n = x.nrows();
-        let x4 = x
-            .as_standard_layout()
-            .into_owned()
-            .into_shape_with_order((n, c, h, w))
-            .expect("rows are flattened (C, H, W) images");
-        let out = conv_forward_im2col(x4.view(), self.w.view(), self.b.view(), self.params);
+        let g = self.geometry;
+        let x4 = super::rows_to_images(x, (g.c, g.h, g.w));
+        let out = conv_forward_im2col(x4.view(), self.w.view(), self.b.view(), g.p);
         self.x = Some(x4);
-        let m = out.len() / n;
-        out.into_shape_with_order((n, m)).expect("same size")
+        super::images_to_rows(out)
     }
 
     fn backward(&mut self, dout: ndarray::ArrayView2<F>) -> Array2<F> {
@@ -429,33 +447,21 @@ impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
             .x
             .as_ref()
             .expect("conv backward called before forward");
-        let n = x.dim().0;
-        let (nf, ho, wo) = self.output();
-        let d4 = dout
-            .as_standard_layout()
-            .into_owned()
-            .into_shape_with_order((n, nf, ho, wo))
-            .expect("dout matches the output");
-        let (dx, dw, db) = conv_backward_im2col(d4.view(), x.view(), self.w.view(), self.params);
+        let d4 = super::rows_to_images(dout, self.output());
+        let (dx, dw, db) =
+            conv_backward_im2col(d4.view(), x.view(), self.w.view(), self.geometry.p);
         self.dw = dw;
         self.db = db;
-        let m = dx.len() / n;
-        dx.into_shape_with_order((n, m)).expect("same size")
+        super::images_to_rows(dx)
     }
 
     fn params(&mut self) -> Vec<super::ParamGrad<'_, F>> {
-        vec![
-            super::ParamGrad {
-                name: "W",
-                value: self.w.as_slice_mut().expect("contiguous"),
-                grad: self.dw.as_slice().expect("contiguous"),
-            },
-            super::ParamGrad {
-                name: "b",
-                value: self.b.as_slice_mut().expect("contiguous"),
-                grad: self.db.as_slice().expect("contiguous"),
-            },
-        ]
+        super::weight_and_bias(
+            self.w.as_slice_mut().expect("contiguous"),
+            self.dw.as_slice().expect("contiguous"),
+            self.b.as_slice_mut().expect("contiguous"),
+            self.db.as_slice().expect("contiguous"),
+        )
     }
 
     fn weight_sq_sum(&self) -> F {

@@ -13,7 +13,7 @@ pub use activations::{
 pub use affine::{Affine, affine_backward, affine_forward};
 
 use crate::Float;
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, Array4, ArrayView2};
 
 /// Training or evaluation: layers such as dropout and batch norm behave differently in each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,4 +47,42 @@ pub trait Layer<F: Float>: Send {
     }
     /// Adds `reg * W` to the weight gradient (the derivative of `0.5 * reg * ||W||^2`).
     fn add_weight_decay_grad(&mut self, _reg: F) {}
+}
+
+/// A batch of flattened images `(N, C·H·W)` as `(N, C, H, W)` (how convolution and pooling layers
+/// take the rows of a [`crate::network::Sequential`]).
+pub fn rows_to_images<F: Float>(x: ArrayView2<F>, image: (usize, usize, usize)) -> Array4<F> {
+    let n = x.nrows();
+    x.as_standard_layout()
+        .into_owned()
+        .into_shape_with_order((n, image.0, image.1, image.2))
+        .expect("rows are flattened (C, H, W) images")
+}
+
+/// The inverse of [`rows_to_images`].
+pub fn images_to_rows<F: Float>(x: Array4<F>) -> Array2<F> {
+    let (n, c, h, w) = x.dim();
+    x.into_shape_with_order((n, c * h * w))
+        .expect("standard layout")
+}
+
+/// The `W`, `b` pair every layer with weights hands to the optimizer.
+pub fn weight_and_bias<'a, F>(
+    w: &'a mut [F],
+    dw: &'a [F],
+    b: &'a mut [F],
+    db: &'a [F],
+) -> Vec<ParamGrad<'a, F>> {
+    vec![
+        ParamGrad {
+            name: "W",
+            value: w,
+            grad: dw,
+        },
+        ParamGrad {
+            name: "b",
+            value: b,
+            grad: db,
+        },
+    ]
 }

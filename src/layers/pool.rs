@@ -186,17 +186,10 @@ impl<F: Float> super::Layer<F> for Pool2d<F> {
     }
 
     fn forward(&mut self, x: ndarray::ArrayView2<F>, _mode: super::Mode) -> ndarray::Array2<F> {
-        let (c, h, w) = self.input;
-        let n = x.nrows();
-        let x4 = x
-            .as_standard_layout()
-            .into_owned()
-            .into_shape_with_order((n, c, h, w))
-            .expect("rows are flattened (C, H, W) images");
+        let x4 = super::rows_to_images(x, self.input);
         let out = pool_forward(x4.view(), self.kind, self.params);
         self.x = Some(x4);
-        let m = out.len() / n;
-        out.into_shape_with_order((n, m)).expect("same size")
+        super::images_to_rows(out)
     }
 
     fn backward(&mut self, dout: ndarray::ArrayView2<F>) -> ndarray::Array2<F> {
@@ -204,15 +197,7 @@ impl<F: Float> super::Layer<F> for Pool2d<F> {
             .x
             .as_ref()
             .expect("pool backward called before forward");
-        let n = x.dim().0;
-        let (c, ho, wo) = self.output();
-        let d4 = dout
-            .as_standard_layout()
-            .into_owned()
-            .into_shape_with_order((n, c, ho, wo))
-            .expect("dout matches the output");
-        let dx = pool_backward(d4.view(), x.view(), self.kind, self.params);
-        let m = dx.len() / n;
-        dx.into_shape_with_order((n, m)).expect("same size")
+        let d4 = super::rows_to_images(dout, self.output());
+        super::images_to_rows(pool_backward(d4.view(), x.view(), self.kind, self.params))
     }
 }

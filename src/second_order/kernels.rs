@@ -12,6 +12,20 @@
 pub const MAX_K: usize = 10;
 const LANES: usize = 4;
 
+// The intrinsics where the build has AVX2 and FMA, the plain loops elsewhere.
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+))]
+use avx2 as fast;
+#[cfg(not(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+)))]
+use portable as fast;
+
 /// Classes padded to this many columns in the score kernel's copy of `W` (three 4-lane vectors).
 pub const KP: usize = 12;
 
@@ -20,22 +34,7 @@ pub const KP: usize = 12;
 /// order with fused multiply-adds, so every path gives the same bits.
 pub fn scores<const K: usize>(x: &[f64], wp: &[f64], w: usize, z: &mut [f64]) {
     assert!(K <= MAX_K && wp.len() == w * KP && x.len() % w == 0 && z.len() == x.len() / w * K);
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ))]
-    {
-        avx2::scores::<K>(x, wp, w, z)
-    }
-    #[cfg(not(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    )))]
-    {
-        portable::scores::<K>(x, wp, w, z)
-    }
+    fast::scores::<K>(x, wp, w, z)
 }
 
 /// `grad += X' P` for a block of rows: `x: (rows, w)`, `p: (rows, K)`, `grad: (w, K)`, all
@@ -43,22 +42,7 @@ pub fn scores<const K: usize>(x: &[f64], wp: &[f64], w: usize, z: &mut [f64]) {
 /// block, then is added to `grad` once.
 pub fn add_outer<const K: usize>(x: &[f64], p: &[f64], w: usize, grad: &mut [f64]) {
     assert!(K <= MAX_K && x.len() % w == 0 && p.len() == x.len() / w * K && grad.len() == w * K);
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ))]
-    {
-        avx2::add_outer::<K>(x, p, w, grad)
-    }
-    #[cfg(not(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    )))]
-    {
-        portable::add_outer::<K>(x, p, w, grad)
-    }
+    fast::add_outer::<K>(x, p, w, grad)
 }
 
 /// The reference loops (and the path on targets without AVX2/FMA).
