@@ -1,4 +1,5 @@
-//! Convolution hot loops: naive vs im2col + GEMM, forward and forward+backward, on LeNet's C1
+//! Convolution hot loops: naive vs im2col + GEMM vs wide-row im2col + GEMM (the layer's default
+//! for stride 1), forward and forward+backward, on LeNet's C1
 //! (N=64, 1x32x32, 6@5x5) and C3 (N=64, 6x14x14, 16@5x5) and a mid-size layer (N=32, 32x32x32,
 //! 64@3x3, pad 1); max pooling on the LeNet shapes; one LeNet-5 training step at batch 64; and a
 //! 1024³ f32 GEMM (faer) as the machine's practical peak. Throughput in FLOPs (reported as
@@ -12,9 +13,7 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use faer::{Accum, Mat, Par};
 use ndarray::{Array1, Array2, Array4};
-use nnlab::layers::conv::{
-    ConvParams, conv_backward_im2col, conv_forward_im2col, conv_forward_naive,
-};
+use nnlab::layers::conv::{ConvAlgo, ConvParams};
 use nnlab::layers::pool::{PoolKind, PoolParams, pool_backward, pool_forward};
 use nnlab::lenet::{LeNetVariant, lenet5};
 use nnlab::optim::{Adam, Optimizer, step_all};
@@ -60,7 +59,8 @@ fn conv(c: &mut Criterion) {
         let x = random4(case.x, 1);
         let w = random4(case.w, 2);
         let b = Array1::<f32>::zeros(case.w.0);
-        let out = conv_forward_im2col(x.view(), w.view(), b.view(), case.p);
+        let p = case.p;
+        let out = ConvAlgo::Im2col.forward(x.view(), w.view(), b.view(), p);
         let (n, f, ho, wo) = out.dim();
         let flops = 2 * n * f * case.w.1 * case.w.2 * case.w.3 * ho * wo;
         let dout = random4(out.dim(), 3);
@@ -68,48 +68,45 @@ fn conv(c: &mut Criterion) {
         group.sample_size(10);
         for threads in THREADS {
             let pool = pool(threads);
-            group.throughput(Throughput::Elements(flops as u64));
-            group.bench_with_input(
-                BenchmarkId::new("forward_im2col", format!("{threads}t")),
-                &threads,
-                |bn, _| {
-                    bn.iter(|| {
-                        pool.install(|| {
-                            conv_forward_im2col(black_box(x.view()), w.view(), b.view(), case.p)
+            for algo in [ConvAlgo::Im2col, ConvAlgo::Wide] {
+                group.throughput(Throughput::Elements(flops as u64));
+                group.bench_with_input(
+                    BenchmarkId::new(format!("forward_{}", algo.name()), format!("{threads}t")),
+                    &threads,
+                    |bn, _| {
+                        bn.iter(|| {
+                            pool.install(|| {
+                                algo.forward(black_box(x.view()), w.view(), b.view(), p)
+                            })
                         })
-                    })
-                },
-            );
+                    },
+                );
+                group.throughput(Throughput::Elements(3 * flops as u64));
+                group.bench_with_input(
+                    BenchmarkId::new(format!("fwd_bwd_{}", algo.name()), format!("{threads}t")),
+                    &threads,
+                    |bn, _| {
+                        bn.iter(|| {
+                            pool.install(|| {
+                                let o = algo.forward(black_box(x.view()), w.view(), b.view(), p);
+                                (o, algo.backward(dout.view(), x.view(), w.view(), p))
+                            })
+                        })
+                    },
+                );
+            }
             if threads == 1 {
+                group.throughput(Throughput::Elements(flops as u64));
                 group.bench_with_input(
                     BenchmarkId::new("forward_naive", "1t"),
                     &threads,
                     |bn, _| {
                         bn.iter(|| {
-                            conv_forward_naive(black_box(x.view()), w.view(), b.view(), case.p)
+                            ConvAlgo::Naive.forward(black_box(x.view()), w.view(), b.view(), p)
                         })
                     },
                 );
             }
-            group.throughput(Throughput::Elements(3 * flops as u64));
-            group.bench_with_input(
-                BenchmarkId::new("fwd_bwd_im2col", format!("{threads}t")),
-                &threads,
-                |bn, _| {
-                    bn.iter(|| {
-                        pool.install(|| {
-                            let o = conv_forward_im2col(
-                                black_box(x.view()),
-                                w.view(),
-                                b.view(),
-                                case.p,
-                            );
-                            let g = conv_backward_im2col(dout.view(), x.view(), w.view(), case.p);
-                            (o, g)
-                        })
-                    })
-                },
-            );
         }
         group.finish();
     }
