@@ -370,15 +370,17 @@ pub fn conv_backward_im2col<F: Float + RealField>(
         .par_chunks_mut(image)
         .zip(xs.par_chunks(image))
         .zip(ds.par_chunks(g.f * pix))
-        .map(|((dxi, xi), di)| {
-            let mut cols = vec![F::zero(); kdim * pix];
-            im2col(xi, &g, &mut cols, pix);
-            let mut dw = vec![F::zero(); g.f * kdim];
-            gemm(g.f, kdim, pix, di, false, &cols, true, &mut dw); // (F, pix) x (pix, kdim)
-            gemm(kdim, pix, g.f, ws, true, di, false, &mut cols); // (kdim, F) x (F, pix)
-            col2im(&cols, &g, dxi, pix);
-            dw
-        })
+        .map_init(
+            || vec![F::zero(); kdim * pix],
+            |cols, ((dxi, xi), di)| {
+                im2col(xi, &g, cols, pix);
+                let mut dw = vec![F::zero(); g.f * kdim];
+                gemm(g.f, kdim, pix, di, false, cols, true, &mut dw); // (F, pix) x (pix, kdim)
+                gemm(kdim, pix, g.f, ws, true, di, false, cols); // (kdim, F) x (F, pix)
+                col2im(cols, &g, dxi, pix);
+                dw
+            },
+        )
         .collect();
     (
         dx,
@@ -460,26 +462,23 @@ pub fn conv_backward_wide<F: Float + RealField>(
         .par_chunks_mut(image)
         .zip(xs.par_chunks(image))
         .zip(ds.par_chunks(g.f * pix))
-        .map(|((dxi, xi), di)| {
-            let (mut xp, mut cols) = wide.buffers();
-            wide.im2col(xi, &mut xp, &mut cols);
-            let mut dwide = vec![F::zero(); g.f * len];
-            for (plane, dst) in di.chunks_exact(pix).zip(dwide.chunks_mut(len)) {
-                for (row, d) in plane.chunks_exact(g.wo).zip(dst.chunks_mut(wide.wp)) {
-                    d[..g.wo].copy_from_slice(row);
+        .map_init(
+            // Per-task scratch: the discarded columns of `dwide` stay zero, `xp`'s border too.
+            || (wide.buffers(), vec![F::zero(); g.f * len]),
+            |((xp, cols), dwide), ((dxi, xi), di)| {
+                wide.im2col(xi, xp, cols);
+                for (plane, dst) in di.chunks_exact(pix).zip(dwide.chunks_mut(len)) {
+                    for (row, d) in plane.chunks_exact(g.wo).zip(dst.chunks_mut(wide.wp)) {
+                        d[..g.wo].copy_from_slice(row);
+                    }
                 }
-            }
-            let mut dw = vec![F::zero(); g.f * kdim];
-            gemm(g.f, kdim, len, &dwide, false, &cols, true, &mut dw); // (F, L) x (L, kdim)
-            gemm(kdim, len, g.f, ws, true, &dwide, false, &mut cols); // (kdim, F) x (F, L)
-            xp.fill(F::zero());
-            for (r, row) in cols.chunks_exact(len).enumerate() {
-                let dst = &mut xp[wide.start(r)..][..len];
-                dst.iter_mut().zip(row).for_each(|(a, &v)| *a += v);
-            }
-            wide.crop(&xp, dxi);
-            dw
-        })
+                let mut dw = vec![F::zero(); g.f * kdim];
+                gemm(g.f, kdim, len, dwide, false, cols, true, &mut dw); // (F, L) x (L, kdim)
+                gemm(kdim, len, g.f, ws, true, dwide, false, cols); // (kdim, F) x (F, L)
+                wide.col2im(cols, xp, dxi);
+                dw
+            },
+        )
         .collect();
     (
         dx,
@@ -547,6 +546,18 @@ impl Wide {
                 xp[(ch * self.hp + i + pad) * self.wp + pad..][..w].copy_from_slice(row);
             }
         }
+    }
+
+    /// The adjoint of [`Wide::im2col`]: add each row of `dcols` back onto the padded image (using
+    /// `xp` as scratch, its border zero again afterwards), then keep the interior in `dx`.
+    fn col2im<F: Float>(&self, dcols: &[F], xp: &mut [F], dx: &mut [F]) {
+        xp.fill(F::zero());
+        for (r, row) in dcols.chunks_exact(self.len).enumerate() {
+            let dst = &mut xp[self.start(r)..][..self.len];
+            dst.iter_mut().zip(row).for_each(|(a, &v)| *a += v);
+        }
+        self.crop(xp, dx);
+        xp.fill(F::zero());
     }
 
     /// The interior of a padded plane back to an image.
@@ -710,7 +721,7 @@ impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
             .x
             .as_ref()
             .expect("conv backward called before forward");
-        let d4 = super::rows_to_images(dout, self.output());
+        let d4 = super::rows_as_images(dout, self.output());
         let (dx, dw, db) = self
             .algo
             .backward(d4.view(), x.view(), self.w.view(), self.geometry.p);

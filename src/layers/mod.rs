@@ -59,6 +59,18 @@ pub fn rows_to_images<F: Float>(x: ArrayView2<F>, image: (usize, usize, usize)) 
         .expect("rows are flattened (C, H, W) images")
 }
 
+/// Like [`rows_to_images`], without a copy when the rows are already contiguous.
+pub fn rows_as_images<F: Float>(
+    x: ArrayView2<'_, F>,
+    image: (usize, usize, usize),
+) -> ndarray::CowArray<'_, F, ndarray::Ix4> {
+    let n = x.nrows();
+    match x.into_shape_with_order((n, image.0, image.1, image.2)) {
+        Ok(view) => view.into(),
+        Err(_) => rows_to_images(x, image).into(),
+    }
+}
+
 /// The inverse of [`rows_to_images`].
 pub fn images_to_rows<F: Float>(x: Array4<F>) -> Array2<F> {
     let (n, c, h, w) = x.dim();

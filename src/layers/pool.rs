@@ -244,7 +244,7 @@ impl<F: Float> super::Layer<F> for Pool2d<F> {
             .x
             .as_ref()
             .expect("pool backward called before forward");
-        let d4 = super::rows_to_images(dout, self.output());
+        let d4 = super::rows_as_images(dout, self.output());
         super::images_to_rows(pool_backward(d4.view(), x.view(), self.kind, self.params))
     }
 }
