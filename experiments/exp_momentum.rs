@@ -288,6 +288,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         x_label: "iteration".into(),
         y_label: "loss".into(),
         log_y: true,
+        log_x: false,
         series: loss_series,
         legend: Legend::LowerLeft,
     };

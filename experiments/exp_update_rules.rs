@@ -315,6 +315,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 x_label: "iteration".into(),
                 y_label: "loss".into(),
                 log_y: bounded,
+                log_x: false,
                 series: runs
                     .iter()
                     .map(|(rule, _, path)| {
@@ -420,6 +421,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             x_label: "iteration".into(),
             y_label: "learning_rate / (sqrt(cache) + eps)".into(),
             log_y: true,
+            log_x: false,
             series: step_series,
             legend: Legend::LowerLeft,
         }),
@@ -428,6 +430,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             x_label: "iteration".into(),
             y_label: "loss".into(),
             log_y: true,
+            log_x: false,
             series: loss_series,
             legend: Legend::UpperRight,
         }),

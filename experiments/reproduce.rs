@@ -7,6 +7,8 @@ use clap::Parser;
 use nnlab::cli::{CommonArgs, run_main};
 use std::time::Instant;
 
+#[path = "exp_cnn.rs"]
+mod exp_cnn;
 #[path = "exp_momentum.rs"]
 mod exp_momentum;
 #[path = "exp_second_order.rs"]
@@ -36,6 +38,9 @@ const EXPERIMENTS: &[(&str, Runner)] = &[
     }),
     ("second_order", |argv| {
         exp_second_order::run(exp_second_order::Args::try_parse_from(argv)?)
+    }),
+    ("cnn", |argv| {
+        exp_cnn::run(exp_cnn::Args::try_parse_from(argv)?)
     }),
 ];
 

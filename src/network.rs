@@ -59,6 +59,20 @@ impl<F: Float> Sequential<F> {
         h
     }
 
+    /// The output of the first `layers` layers (e.g. a convolution's feature maps), evaluation mode.
+    pub fn forward_through(&mut self, x: ArrayView2<F>, layers: usize) -> Array2<F> {
+        assert!(
+            layers <= self.layers.len(),
+            "the network has {} layers",
+            self.layers.len()
+        );
+        let mut h = x.to_owned();
+        for layer in &mut self.layers[..layers] {
+            h = layer.forward(h.view(), Mode::Eval);
+        }
+        h
+    }
+
     /// Forward, loss and backward on a batch; parameter gradients are left in the layers.
     /// x: (N, D), y: (N,) -> loss (data loss plus regularization)
     pub fn loss_and_grad(&mut self, x: ArrayView2<F>, y: &[usize]) -> F {

@@ -33,6 +33,9 @@ pub struct EpochRecord {
     pub train_loss: f64,
     pub train_accuracy: f64,
     pub val_accuracy: f64,
+    /// Wall-clock seconds spent training (forward, backward, update) from the start of the run to
+    /// the end of this epoch; the accuracy evaluations are not counted.
+    pub seconds: f64,
 }
 
 /// Everything a run recorded. `diverged_at` is the iteration whose loss was NaN or infinite.
@@ -88,8 +91,10 @@ pub fn train<F: Float, R: Rng + ?Sized>(
     let mut history = History::default();
     let mut iter = 0;
     let eval_rows = cfg.train_eval_rows.min(n);
+    let mut seconds = 0.0;
     // ANCHOR: train_loop
     'epochs: for epoch in 1..=cfg.epochs {
+        let started = std::time::Instant::now();
         let order = permutation(rng, n);
         let mut epoch_loss = 0.0;
         let batches = order.chunks(cfg.batch_size);
@@ -109,6 +114,7 @@ pub fn train<F: Float, R: Rng + ?Sized>(
             epoch_loss += loss;
         }
         // ANCHOR_END: train_loop
+        seconds += started.elapsed().as_secs_f64();
         history.epochs.push(EpochRecord {
             epoch,
             iter,
@@ -118,6 +124,7 @@ pub fn train<F: Float, R: Rng + ?Sized>(
                 &data.y_train[..eval_rows],
             ),
             val_accuracy: net.accuracy(data.x_val, data.y_val),
+            seconds,
         });
     }
     history

@@ -353,22 +353,8 @@ fn second_order_is_deterministic_apart_from_timings() {
         );
     }
     // convergence.csv: problem,method,m,iter,evals,seconds,loss,grad_norm — all but seconds equal.
-    let without_seconds = |p: PathBuf| -> Vec<String> {
-        std::fs::read_to_string(p)
-            .unwrap()
-            .lines()
-            .map(|l| {
-                l.split(',')
-                    .enumerate()
-                    .filter(|(i, _)| *i != 5)
-                    .map(|(_, f)| f)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
-            .collect()
-    };
-    let ca = without_seconds(a.join("convergence.csv"));
-    assert_eq!(ca, without_seconds(b.join("convergence.csv")));
+    let ca = without_columns(&a.join("convergence.csv"), &[5]);
+    assert_eq!(ca, without_columns(&b.join("convergence.csv"), &[5]));
     assert_eq!(ca[0], "problem,method,m,iter,evals,loss,grad_norm");
     assert!(
         ca.iter()
@@ -392,4 +378,93 @@ fn second_order_is_deterministic_apart_from_timings() {
         !tmp.path().join("bad").exists(),
         "no output folder for refused input"
     );
+}
+
+/// The lines of a CSV file (no quoted commas) without the columns `drop` (0-based).
+fn without_columns(path: &Path, drop: &[usize]) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            l.split(',')
+                .enumerate()
+                .filter(|(i, _)| !drop.contains(i))
+                .map(|(_, f)| f)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect()
+}
+
+/// exp_cnn --quick on the subset: the same seed gives the same confusion matrix and training
+/// numbers (all but the wall-clock columns), LeNet-5 learns something in one short epoch, and bad
+/// flags are refused before any output.
+#[test]
+fn cnn_is_deterministic_apart_from_timings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |dir: &Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_exp_cnn"))
+            .args(["--quick", "--threads", "2", "--data-dir"])
+            .arg(subset())
+            .arg("--out")
+            .arg(dir)
+            .env_remove("NNLAB_DATA")
+            .output()
+            .expect("exp_cnn runs");
+        assert!(
+            o.status.success(),
+            "exp_cnn failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(String::from_utf8_lossy(&o.stderr).contains("subset"));
+    };
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run(&a);
+    run(&b);
+    assert_eq!(
+        std::fs::read(a.join("confusion.csv")).unwrap(),
+        std::fs::read(b.join("confusion.csv")).unwrap()
+    );
+    // training.csv: epoch,iter,train_loss,train_accuracy,val_accuracy,seconds
+    let ta = without_columns(&a.join("training.csv"), &[5]);
+    assert_eq!(ta, without_columns(&b.join("training.csv"), &[5]));
+    assert_eq!(ta[0], "epoch,iter,train_loss,train_accuracy,val_accuracy");
+    let val: f64 = ta[1].split(',').nth(4).unwrap().parse().unwrap();
+    assert!(val > 0.5, "validation accuracy {val} after one quick epoch");
+    // The confusion matrix counts every one of the subset's 1,000 test images once.
+    let confusion = std::fs::read_to_string(a.join("confusion.csv")).unwrap();
+    let total: usize = confusion
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!((confusion.lines().count(), total), (101, 1000));
+    // conv_speed.csv: layer,algo,batch,threads,seconds,gflops — the same rows, timings aside.
+    let sa = without_columns(&a.join("conv_speed.csv"), &[4, 5]);
+    assert_eq!(sa, without_columns(&b.join("conv_speed.csv"), &[4, 5]));
+    assert_eq!(
+        sa.len(),
+        1 + 2 * 3 * 2,
+        "2 layers x 3 algorithms x 2 batch sizes"
+    );
+    for f in [
+        "training.png",
+        "filters.svg",
+        "feature_maps.png",
+        "confusion.png",
+        "conv_speed.svg",
+        "meta.json",
+    ] {
+        assert!(a.join(f).is_file(), "{f} missing");
+    }
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_exp_cnn"))
+        .args(["--speed-batches", "8,0", "--out"])
+        .arg(tmp.path().join("bad"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--speed-batches must be positive"), "{err}");
+    assert!(!tmp.path().join("bad").exists());
 }

@@ -29,7 +29,8 @@ impl ImageGrid {
                 None => cell.clone(),
             };
             let (w, h) = cell.dim_in_pixel();
-            let side = (w as f64 / self.width as f64)
+            // 90% of the cell's width, so neighbouring images stay apart.
+            let side = (0.9 * w as f64 / self.width as f64)
                 .min(h as f64 / self.height as f64)
                 .floor()
                 .max(1.0) as i32;

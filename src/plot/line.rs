@@ -1,4 +1,4 @@
-//! Line charts: one or more named series, linear or logarithmic y axis.
+//! Line charts: one or more named series, linear or logarithmic axes.
 
 use super::{LABEL_SIZE, PlotError, TICK_SIZE, TITLE_SIZE, color, padded};
 use plotters::coord::Shift;
@@ -31,6 +31,8 @@ pub struct LineChart {
     pub y_label: String,
     /// Logarithmic y axis; non-positive values are left out.
     pub log_y: bool,
+    /// Logarithmic x axis; non-positive values are left out.
+    pub log_x: bool,
     pub series: Vec<Series>,
     /// Where the legend box goes.
     pub legend: Legend,
@@ -80,7 +82,10 @@ pub(crate) fn segments(
 
 impl LineChart {
     fn kept(&self, p: &(f64, f64)) -> bool {
-        p.0.is_finite() && p.1.is_finite() && (!self.log_y || p.1 > 0.0)
+        p.0.is_finite()
+            && p.1.is_finite()
+            && (!self.log_y || p.1 > 0.0)
+            && (!self.log_x || p.0 > 0.0)
     }
 
     fn ranges(&self) -> ((f64, f64), (f64, f64)) {
@@ -103,6 +108,8 @@ impl LineChart {
         }
         let x = if x1 > x0 {
             (x0, x1)
+        } else if self.log_x && x0.is_finite() {
+            (x0 / 2.0, x0 * 2.0)
         } else {
             padded(x0, x1, 0.05)
         };
@@ -131,34 +138,35 @@ impl LineChart {
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(70);
-        if self.log_y {
-            let mut chart = builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale())?;
-            chart
-                .configure_mesh()
-                .x_desc(&self.x_label)
-                .y_desc(&self.y_label)
-                .axis_desc_style(("sans-serif", LABEL_SIZE))
-                .label_style(("sans-serif", TICK_SIZE))
-                .x_label_formatter(&tick)
-                .y_label_formatter(&|v| format!("{v:.0e}"))
-                .light_line_style(WHITE.mix(0.0))
-                .draw()?;
-            self.draw_series(&mut chart)?;
-            draw_legend(&mut chart, self.legend)?;
-        } else {
-            let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1)?;
-            chart
-                .configure_mesh()
-                .x_desc(&self.x_label)
-                .y_desc(&self.y_label)
-                .axis_desc_style(("sans-serif", LABEL_SIZE))
-                .label_style(("sans-serif", TICK_SIZE))
-                .x_label_formatter(&tick)
-                .y_label_formatter(&tick)
-                .light_line_style(WHITE.mix(0.0))
-                .draw()?;
-            self.draw_series(&mut chart)?;
-            draw_legend(&mut chart, self.legend)?;
+        // One body for the four axis combinations (their coordinate types differ).
+        macro_rules! finish {
+            ($x:expr, $y:expr) => {{
+                let mut chart = builder.build_cartesian_2d($x, $y)?;
+                chart
+                    .configure_mesh()
+                    .x_desc(&self.x_label)
+                    .y_desc(&self.y_label)
+                    .axis_desc_style(("sans-serif", LABEL_SIZE))
+                    .label_style(("sans-serif", TICK_SIZE))
+                    .x_label_formatter(&tick)
+                    .y_label_formatter(&|v| {
+                        if self.log_y {
+                            format!("{v:.0e}")
+                        } else {
+                            tick(v)
+                        }
+                    })
+                    .light_line_style(WHITE.mix(0.0))
+                    .draw()?;
+                self.draw_series(&mut chart)?;
+                draw_legend(&mut chart, self.legend)?;
+            }};
+        }
+        match (self.log_x, self.log_y) {
+            (false, false) => finish!(x0..x1, y0..y1),
+            (false, true) => finish!(x0..x1, (y0..y1).log_scale()),
+            (true, false) => finish!((x0..x1).log_scale(), y0..y1),
+            (true, true) => finish!((x0..x1).log_scale(), (y0..y1).log_scale()),
         }
         Ok(())
     }

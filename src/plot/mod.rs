@@ -1,16 +1,18 @@
 //! Figures as PNG and SVG (and animated GIF), from plain numbers: line charts (linear or log y),
-//! contour plots with trajectories, histograms, scatter plots and image grids.
+//! contour plots with trajectories, histograms, scatter plots, image grids and heatmaps.
 //!
 //! A figure is a grid of [`Panel`]s. Every panel draws on any plotters backend, so the PNG and the
 //! SVG of a figure come from the same code. Text uses DejaVu Sans, committed under `assets/` and
 //! registered before the first drawing, so no system font library is needed.
 
 mod contour;
+mod heatmap;
 mod hist;
 mod image;
 mod line;
 
 pub use contour::{ContourPlot, contour_segments};
+pub use heatmap::Heatmap;
 pub use hist::{Histogram, Scatter};
 pub use image::ImageGrid;
 pub use line::{Legend, LineChart, Series};
@@ -76,6 +78,7 @@ pub enum Panel {
     Histogram(Histogram),
     Scatter(Scatter),
     Images(ImageGrid),
+    Heatmap(Heatmap),
 }
 
 impl Panel {
@@ -90,6 +93,7 @@ impl Panel {
             Panel::Histogram(p) => p.draw(area),
             Panel::Scatter(p) => p.draw(area),
             Panel::Images(p) => p.draw(area),
+            Panel::Heatmap(p) => p.draw(area),
         }
     }
 }
@@ -165,6 +169,7 @@ pub fn training_curves(
             x_label: format!("iteration (moving average of {smooth})"),
             y_label: "training loss".into(),
             log_y: false,
+            log_x: false,
             series: losses,
             legend: Legend::UpperRight,
         }),
@@ -173,6 +178,7 @@ pub fn training_curves(
             x_label: "epoch".into(),
             y_label: "accuracy".into(),
             log_y: false,
+            log_x: false,
             series: accuracies,
             legend: Legend::LowerRight,
         }),
@@ -226,6 +232,7 @@ mod tests {
             x_label: "x".into(),
             y_label: "y".into(),
             log_y: true,
+            log_x: false,
             series: vec![Series::new(
                 "a",
                 (1..=n.max(2)).map(|i| (i as f64, 1.0 / i as f64)).collect(),

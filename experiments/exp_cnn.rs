@@ -1,0 +1,453 @@
+//! Chapter "Convolutional networks": LeNet-5 on Fashion-MNIST, and how fast its convolutions run.
+//!
+//! 1. Trains LeNet-5 (ReLU/max pooling, or the 1998 tanh/average variant) with Adam by default;
+//!    per-epoch loss, accuracies and training seconds (`training.csv`, `training.png`).
+//! 2. Looks inside: the learned C1 filters (`filters.png`) and the feature maps of one test image
+//!    after C1 and C3 (`feature_maps.png`).
+//! 3. The test set's confusion matrix with the class names (`confusion.csv`, `confusion.png`).
+//! 4. Forward + backward time of LeNet's C1 and C3 with the naive, im2col and wide-row
+//!    convolutions across batch sizes (`conv_speed.csv`, `conv_speed.png`).
+//!
+//! ```text
+//!     cargo run --release --bin exp_cnn             # full run, writes results/cnn/
+//!     cargo run --release --bin exp_cnn -- --quick  # seconds; every code path
+//! ```
+
+use std::time::Instant;
+
+use clap::Parser;
+use ndarray::{Array1, Array4, s};
+use nnlab::cli::{CommonArgs, RunContext, progress, run_main};
+use nnlab::data::fashion::CLASS_NAMES;
+use nnlab::layers::conv::{ConvAlgo, ConvParams};
+use nnlab::lenet::{LeNetVariant, lenet5};
+use nnlab::optim::Rule;
+use nnlab::plot::{Figure, Heatmap, ImageGrid, Legend, LineChart, Panel, Series, training_curves};
+use nnlab::results::DataInfo;
+use nnlab::rng::{randn, substream};
+use nnlab::train::{Split, TrainConfig, moving_average, train};
+use serde::Serialize;
+
+const EXPERIMENT: &str = "cnn";
+
+/// LeNet-5 on Fashion-MNIST: training curves, filters, feature maps, confusion matrix, and the
+/// speed of the three convolution implementations.
+#[derive(Parser, Debug, Clone)]
+#[command(version, about, long_about = None)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Which LeNet-5: `modern` (ReLU, max pooling, He init) or `original` (tanh, average pooling,
+    /// Xavier init).
+    #[arg(long, value_enum, default_value_t = LeNetVariant::Modern)]
+    pub variant: LeNetVariant,
+    /// Update rule (its other hyperparameters are the chapter's defaults: mu 0.9, beta1 0.9,
+    /// beta2 0.999, eps 1e-7).
+    #[arg(long, value_enum, default_value_t = Rule::Adam)]
+    pub rule: Rule,
+    /// Learning rate of the update rule.
+    #[arg(long, default_value_t = 1e-3)]
+    pub learning_rate: f64,
+    /// Epochs [default: 10, or 1 with --quick].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    /// L2 regularization strength on the weights.
+    #[arg(long, default_value_t = 0.0)]
+    pub reg: f64,
+    /// Training images held out for validation [default: 5000, or 500 with --quick].
+    #[arg(long)]
+    pub val: Option<usize>,
+    /// Train on at most this many images [default: all, or 2000 with --quick].
+    #[arg(long)]
+    pub max_train: Option<usize>,
+    /// Batch sizes of the convolution timing (comma-separated) [default: 1,4,16,64,256, or 1,8
+    /// with --quick].
+    #[arg(long, value_delimiter = ',')]
+    pub speed_batches: Vec<usize>,
+    /// Timed repetitions per point of the convolution timing; the fastest counts [default: 5, or
+    /// 1 with --quick].
+    #[arg(long)]
+    pub speed_repeats: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct TrainingRow {
+    epoch: usize,
+    iter: usize,
+    train_loss: f64,
+    train_accuracy: f64,
+    val_accuracy: f64,
+    seconds: f64,
+}
+
+#[derive(Serialize)]
+struct ConfusionRow {
+    true_label: usize,
+    true_class: &'static str,
+    predicted_label: usize,
+    predicted_class: &'static str,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct SpeedRow {
+    layer: &'static str,
+    algo: &'static str,
+    batch: usize,
+    threads: usize,
+    /// Fastest of the repetitions, forward + backward.
+    seconds: f64,
+    /// Forward + backward FLOPs (3 x 2·N·F·C·R·S·Ho·Wo) per second, in billions.
+    gflops: f64,
+}
+
+/// The LeNet layers the speed section times: name, input `(C, H, W)`, filters, parameters.
+const SPEED_LAYERS: [(
+    &str,
+    (usize, usize, usize),
+    (usize, usize, usize, usize),
+    ConvParams,
+); 2] = [
+    (
+        "C1",
+        (1, 28, 28),
+        (6, 1, 5, 5),
+        ConvParams { stride: 1, pad: 2 },
+    ),
+    (
+        "C3",
+        (6, 14, 14),
+        (16, 6, 5, 5),
+        ConvParams { stride: 1, pad: 0 },
+    ),
+];
+
+/// Number of layers of the network up to and including C1's and C3's ReLU.
+const AFTER_C1: usize = 2;
+const AFTER_C3: usize = 5;
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let quick = args.common.quick;
+    let epochs = args.epochs.unwrap_or(if quick { 1 } else { 10 });
+    let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
+    let max_train = args.max_train.or(quick.then_some(2_000));
+    let speed_batches = if args.speed_batches.is_empty() {
+        if quick {
+            vec![1, 8]
+        } else {
+            vec![1, 4, 16, 64, 256]
+        }
+    } else {
+        args.speed_batches.clone()
+    };
+    let repeats = args.speed_repeats.unwrap_or(if quick { 1 } else { 5 });
+    // Refuse bad values before touching data or files.
+    anyhow::ensure!(
+        epochs > 0 && args.batch_size > 0 && repeats > 0,
+        "--epochs, --batch-size and --speed-repeats must be at least 1"
+    );
+    anyhow::ensure!(n_val > 0, "--val must be at least 1");
+    anyhow::ensure!(max_train != Some(0), "--max-train must be at least 1");
+    anyhow::ensure!(
+        speed_batches.iter().all(|&b| b > 0),
+        "--speed-batches must be positive, got {speed_batches:?}"
+    );
+    anyhow::ensure!(
+        args.reg >= 0.0 && args.reg.is_finite(),
+        "--reg must be non-negative, got {}",
+        args.reg
+    );
+    args.rule.build::<f32>(args.learning_rate)?;
+    let run = RunContext::start(EXPERIMENT, &args.common)?;
+    let data = run.load_fashion_mnist()?;
+    let d = data.prepared(n_val, max_train);
+    anyhow::ensure!(
+        !d.y_train.is_empty(),
+        "no training images left after holding out {n_val} for validation"
+    );
+    let out = run.results_dir()?;
+    let mut outputs = Vec::new();
+
+    // Part 1: training.
+    let mut rng = substream(args.common.seed, 1);
+    let mut net = lenet5::<f32, _>(args.variant, args.reg as f32, &mut rng);
+    let architecture = net.describe();
+    let n_params = net.num_params();
+    let mut opt = args.rule.build::<f32>(args.learning_rate)?;
+    let split = Split {
+        x_train: d.x_train.view(),
+        y_train: &d.y_train,
+        x_val: d.x_val.view(),
+        y_val: &d.y_val,
+    };
+    let cfg = TrainConfig {
+        epochs,
+        batch_size: args.batch_size,
+        train_eval_rows: 5_000,
+    };
+    let steps = d.y_train.len().div_ceil(args.batch_size) * epochs;
+    let bar = progress(steps as u64, "training LeNet-5");
+    let h = train(&mut net, opt.as_mut(), &split, &cfg, &mut rng, &mut |r| {
+        bar.inc(1);
+        if r.iter % 50 == 0 {
+            bar.set_message(format!("LeNet-5 loss {:.3}", r.loss));
+        }
+    });
+    bar.finish_and_clear();
+    if let Some(at) = h.diverged_at {
+        anyhow::bail!(
+            "training diverged at iteration {at} (loss not finite); lower --learning-rate"
+        );
+    }
+    let test_pred = net.predict(d.x_test.view(), 1_000);
+    let test_accuracy = test_pred
+        .iter()
+        .zip(&d.y_test)
+        .filter(|(p, t)| p == t)
+        .count() as f64
+        / d.y_test.len() as f64;
+    let last = h.epochs.last().expect("at least one epoch");
+    let epoch_seconds = last.seconds / epochs as f64;
+    eprintln!(
+        "LeNet-5 ({:?}, {} parameters): validation {:.4}, test {:.4} after {epochs} epochs; {:.2} s per epoch on {} threads",
+        args.variant, n_params, last.val_accuracy, test_accuracy, epoch_seconds, run.threads
+    );
+    let rows: Vec<TrainingRow> = h
+        .epochs
+        .iter()
+        .map(|e| TrainingRow {
+            epoch: e.epoch,
+            iter: e.iter,
+            train_loss: e.train_loss,
+            train_accuracy: e.train_accuracy,
+            val_accuracy: e.val_accuracy,
+            seconds: e.seconds,
+        })
+        .collect();
+    outputs.push(out.write_csv("training.csv", rows)?);
+    let losses: Vec<f64> = h.iters.iter().map(|r| r.loss).collect();
+    let smooth = (losses.len() / 50).clamp(1, 100);
+    let accuracy = |f: fn(&nnlab::train::EpochRecord) -> f64| {
+        h.epochs.iter().map(|e| (e.epoch as f64, f(e))).collect()
+    };
+    outputs.extend(
+        training_curves(
+            "LeNet-5",
+            smooth,
+            vec![Series::new(
+                format!("{} ({})", args.rule.label(), args.learning_rate),
+                moving_average(&losses, smooth),
+            )],
+            vec![
+                Series::new("training (5,000 images)", accuracy(|e| e.train_accuracy)),
+                Series::new("validation", accuracy(|e| e.val_accuracy)),
+            ],
+        )
+        .save(out.dir(), "training")?,
+    );
+
+    // Part 2: what the network learned. C1's filters are the first parameter tensor (6x1x5x5).
+    let c1 = net.params()[0].value.to_vec();
+    let filters = ImageGrid {
+        title: "LeNet-5: the six learned C1 filters (5x5)".into(),
+        images: c1
+            .chunks(25)
+            .map(|f| f.iter().map(|&v| f64::from(v)).collect())
+            .collect(),
+        captions: (1..=6).map(|i| format!("filter {i}")).collect(),
+        width: 5,
+        height: 5,
+        cols: 6,
+    };
+    outputs.extend(Figure::single(Panel::Images(filters), (900, 260)).save(out.dir(), "filters")?);
+    let image = d.x_test.slice(s![0..1, ..]);
+    let label = CLASS_NAMES[d.y_test[0]];
+    let after_c1 = net.forward_through(image, AFTER_C1);
+    let after_c3 = net.forward_through(image, AFTER_C3);
+    let to_f64 = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<f64>>();
+    let mut c1_images = vec![to_f64(image.as_slice().expect("row"))];
+    c1_images.extend(
+        after_c1
+            .as_slice()
+            .expect("row")
+            .chunks(28 * 28)
+            .map(to_f64),
+    );
+    let mut c1_captions = vec![format!("input: {label}")];
+    c1_captions.extend((1..=6).map(|i| format!("C1 map {i}")));
+    let c3_images: Vec<Vec<f64>> = after_c3
+        .as_slice()
+        .expect("row")
+        .chunks(10 * 10)
+        .map(to_f64)
+        .collect();
+    outputs.extend(
+        Figure {
+            panels: vec![
+                Panel::Images(ImageGrid {
+                    title: "one test image and its 6 feature maps after C1 + ReLU (28x28)".into(),
+                    images: c1_images,
+                    captions: c1_captions,
+                    width: 28,
+                    height: 28,
+                    cols: 4,
+                }),
+                Panel::Images(ImageGrid {
+                    title: "its 16 feature maps after C3 + ReLU (10x10)".into(),
+                    images: c3_images,
+                    captions: (1..=16).map(|i| format!("C3 map {i}")).collect(),
+                    width: 10,
+                    height: 10,
+                    cols: 8,
+                }),
+            ],
+            cols: 1,
+            panel_size: (1100, 340),
+        }
+        .save(out.dir(), "feature_maps")?,
+    );
+
+    // Part 3: the confusion matrix on the test set.
+    let mut counts = vec![vec![0usize; CLASS_NAMES.len()]; CLASS_NAMES.len()];
+    for (&p, &t) in test_pred.iter().zip(&d.y_test) {
+        counts[t][p] += 1;
+    }
+    let confusion: Vec<ConfusionRow> = (0..CLASS_NAMES.len())
+        .flat_map(|t| {
+            let row = &counts[t];
+            (0..CLASS_NAMES.len()).map(move |p| ConfusionRow {
+                true_label: t,
+                true_class: CLASS_NAMES[t],
+                predicted_label: p,
+                predicted_class: CLASS_NAMES[p],
+                count: row[p],
+            })
+        })
+        .collect();
+    outputs.push(out.write_csv("confusion.csv", confusion)?);
+    let names: Vec<String> = CLASS_NAMES.iter().map(|s| s.to_string()).collect();
+    outputs.extend(
+        Figure::single(
+            Panel::Heatmap(Heatmap {
+                title: format!(
+                    "LeNet-5 on the {} test images: {:.1}% correct",
+                    d.y_test.len(),
+                    100.0 * test_accuracy
+                ),
+                row_label: "true class".into(),
+                col_label: "predicted class".into(),
+                rows: names.clone(),
+                cols: names,
+                values: counts
+                    .iter()
+                    .map(|r| r.iter().map(|&c| c as f64).collect())
+                    .collect(),
+            }),
+            (900, 820),
+        )
+        .save(out.dir(), "confusion")?,
+    );
+
+    // Part 4: convolution speed, forward + backward, per implementation and batch size.
+    let mut speed = Vec::new();
+    let bar = progress(
+        (SPEED_LAYERS.len() * ConvAlgo::ALL.len() * speed_batches.len()) as u64,
+        "timing convolutions",
+    );
+    let mut speed_rng = substream(args.common.seed, 3);
+    for (layer, (c, hgt, wid), wshape, p) in SPEED_LAYERS {
+        let w = Array4::from_shape_fn(wshape, |_| randn(&mut speed_rng) as f32);
+        let b = Array1::<f32>::zeros(wshape.0);
+        for &n in &speed_batches {
+            let x = Array4::from_shape_fn((n, c, hgt, wid), |_| randn(&mut speed_rng) as f32);
+            for algo in ConvAlgo::ALL {
+                let mut best = f64::INFINITY;
+                let mut flops = 0.0;
+                for _ in 0..repeats {
+                    let t = Instant::now();
+                    let y = algo.forward(x.view(), w.view(), b.view(), p);
+                    let grads = algo.backward(y.view(), x.view(), w.view(), p);
+                    best = best.min(t.elapsed().as_secs_f64());
+                    std::hint::black_box(grads);
+                    let (_, f, ho, wo) = y.dim();
+                    flops = 3.0 * 2.0 * (n * f * c * wshape.2 * wshape.3 * ho * wo) as f64;
+                }
+                speed.push(SpeedRow {
+                    layer,
+                    algo: algo.name(),
+                    batch: n,
+                    threads: run.threads,
+                    seconds: best,
+                    gflops: flops / best / 1e9,
+                });
+                bar.inc(1);
+            }
+        }
+    }
+    bar.finish_and_clear();
+    let panels = SPEED_LAYERS
+        .iter()
+        .map(|&(layer, ..)| {
+            Panel::Line(LineChart {
+                title: format!(
+                    "LeNet {layer}: forward + backward, {} thread(s)",
+                    run.threads
+                ),
+                x_label: "batch size (log)".into(),
+                y_label: "milliseconds per image (log)".into(),
+                log_y: true,
+                log_x: true,
+                series: ConvAlgo::ALL
+                    .iter()
+                    .map(|algo| {
+                        Series::new(
+                            algo.name(),
+                            speed
+                                .iter()
+                                .filter(|r| r.layer == layer && r.algo == algo.name())
+                                .map(|r| (r.batch as f64, 1e3 * r.seconds / r.batch as f64))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+                legend: Legend::UpperRight,
+            })
+        })
+        .collect();
+    outputs.push(out.write_csv("conv_speed.csv", speed)?);
+    outputs.extend(
+        Figure {
+            panels,
+            cols: 2,
+            panel_size: (700, 490),
+        }
+        .save(out.dir(), "conv_speed")?,
+    );
+
+    let hyperparameters = serde_json::json!({
+        "variant": args.variant,
+        "architecture": architecture,
+        "parameters": n_params,
+        "rule": args.rule,
+        "learning_rate": args.learning_rate,
+        "defaults": {"mu": 0.9, "decay_rate": 0.99, "beta1": 0.9, "beta2": 0.999, "eps": 1e-7},
+        "epochs": epochs,
+        "batch_size": args.batch_size,
+        "reg": args.reg,
+        "preprocessing": "pixels in [0, 1], minus the training set's per-pixel mean",
+        "speed": {"batches": speed_batches, "repeats": repeats, "timed": "forward + backward, fastest repetition"},
+        "results": {"test_accuracy": test_accuracy, "final_val_accuracy": last.val_accuracy,
+                    "seconds_per_epoch": epoch_seconds},
+    });
+    let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len());
+    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}
