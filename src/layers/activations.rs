@@ -72,7 +72,16 @@ impl<F: Float> Layer<F> for Activation<F> {
         format!("{:?}", self.kind).to_lowercase()
     }
 
-    fn forward(&mut self, x: ArrayView2<F>, _mode: Mode) -> Array2<F> {
+    fn forward(&mut self, x: ArrayView2<F>, mode: Mode) -> Array2<F> {
+        if mode == Mode::Eval {
+            // Nothing to remember for a backward pass.
+            self.cache = None;
+            return match self.kind {
+                ActivationKind::Relu => relu_forward(x),
+                ActivationKind::Tanh => tanh_forward(x),
+                ActivationKind::Sigmoid => sigmoid_forward(x),
+            };
+        }
         let (out, cache) = match self.kind {
             ActivationKind::Relu => (relu_forward(x), x.to_owned()),
             ActivationKind::Tanh => {

@@ -524,6 +524,7 @@ impl Wide {
         )
     }
 
+    // ANCHOR: wide_rows
     /// Pad one image into `xp` (whose border must be zero) and copy each im2col row out of it.
     fn im2col<F: Float>(&self, x: &[F], xp: &mut [F], cols: &mut [F]) {
         self.pad(x, xp);
@@ -559,6 +560,7 @@ impl Wide {
         self.crop(xp, dx);
         xp.fill(F::zero());
     }
+    // ANCHOR_END: wide_rows
 
     /// The interior of a padded plane back to an image.
     fn crop<F: Float>(&self, xp: &[F], x: &mut [F]) {
@@ -706,13 +708,14 @@ impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
         )
     }
 
-    fn forward(&mut self, x: ndarray::ArrayView2<F>, _mode: super::Mode) -> Array2<F> {
+    fn forward(&mut self, x: ndarray::ArrayView2<F>, mode: super::Mode) -> Array2<F> {
         let g = self.geometry;
-        let x4 = super::rows_to_images(x, (g.c, g.h, g.w));
+        let x4 = super::rows_as_images(x, (g.c, g.h, g.w));
         let out = self
             .algo
             .forward(x4.view(), self.w.view(), self.b.view(), g.p);
-        self.x = Some(x4);
+        // Only training needs the input again (for the backward pass).
+        self.x = (mode == super::Mode::Train).then(|| x4.into_owned());
         super::images_to_rows(out)
     }
 

@@ -232,10 +232,10 @@ impl<F: Float> super::Layer<F> for Pool2d<F> {
         )
     }
 
-    fn forward(&mut self, x: ndarray::ArrayView2<F>, _mode: super::Mode) -> ndarray::Array2<F> {
-        let x4 = super::rows_to_images(x, self.input);
+    fn forward(&mut self, x: ndarray::ArrayView2<F>, mode: super::Mode) -> ndarray::Array2<F> {
+        let x4 = super::rows_as_images(x, self.input);
         let out = pool_forward(x4.view(), self.kind, self.params);
-        self.x = Some(x4);
+        self.x = (mode == super::Mode::Train).then(|| x4.into_owned());
         super::images_to_rows(out)
     }
 
