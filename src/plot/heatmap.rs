@@ -5,9 +5,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// `values[r][c]` drawn as a grid, each cell shaded by its share of its row (white 0 → dark blue
-/// 1) and printed as a whole number: a confusion matrix reads as "of the images of class r, how
-/// many were called c".
+/// `values[r][c]` drawn as a grid and printed as whole numbers, each cell shaded by its share of
+/// its row, from white (none) to dark blue (all): a confusion matrix reads as "of the images of
+/// class r, how many were called c".
 pub struct Heatmap {
     pub title: String,
     pub row_label: String,
