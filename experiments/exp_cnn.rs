@@ -104,25 +104,28 @@ struct SpeedRow {
     gflops: f64,
 }
 
-/// The LeNet layers the speed section times: name, input `(C, H, W)`, filters, parameters.
-const SPEED_LAYERS: [(
-    &str,
-    (usize, usize, usize),
-    (usize, usize, usize, usize),
-    ConvParams,
-); 2] = [
-    (
-        "C1",
-        (1, 28, 28),
-        (6, 1, 5, 5),
-        ConvParams { stride: 1, pad: 2 },
-    ),
-    (
-        "C3",
-        (6, 14, 14),
-        (16, 6, 5, 5),
-        ConvParams { stride: 1, pad: 0 },
-    ),
+/// One convolution the speed section times: input `(C, H, W)`, filters `(F, C, HH, WW)`.
+struct SpeedLayer {
+    name: &'static str,
+    input: (usize, usize, usize),
+    filters: (usize, usize, usize, usize),
+    params: ConvParams,
+}
+
+/// LeNet-5's two convolutions as the network runs them.
+const SPEED_LAYERS: [SpeedLayer; 2] = [
+    SpeedLayer {
+        name: "C1",
+        input: (1, 28, 28),
+        filters: (6, 1, 5, 5),
+        params: ConvParams { stride: 1, pad: 2 },
+    },
+    SpeedLayer {
+        name: "C3",
+        input: (6, 14, 14),
+        filters: (16, 6, 5, 5),
+        params: ConvParams { stride: 1, pad: 0 },
+    },
 ];
 
 /// Number of layers of the network up to and including C1's and C3's ReLU.
@@ -358,7 +361,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "timing convolutions",
     );
     let mut speed_rng = substream(args.common.seed, 3);
-    for (layer, (c, hgt, wid), wshape, p) in SPEED_LAYERS {
+    for spec in &SPEED_LAYERS {
+        let (layer, (c, hgt, wid), wshape, p) = (spec.name, spec.input, spec.filters, spec.params);
         let w = Array4::from_shape_fn(wshape, |_| randn(&mut speed_rng) as f32);
         let b = Array1::<f32>::zeros(wshape.0);
         for &n in &speed_batches {
@@ -390,7 +394,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let panels = SPEED_LAYERS
         .iter()
-        .map(|&(layer, ..)| {
+        .map(|spec| {
+            let layer = spec.name;
             Panel::Line(LineChart {
                 title: format!(
                     "LeNet {layer}: forward + backward, {} thread(s)",
