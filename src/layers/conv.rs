@@ -8,7 +8,7 @@
 
 use faer::traits::RealField;
 use faer::{Accum, MatMut, MatRef, Par};
-use ndarray::{Array1, Array2, Array4, ArrayView1, ArrayView4, Axis};
+use ndarray::{Array1, Array2, Array4, ArrayView1, ArrayView4};
 use rayon::prelude::*;
 
 use crate::Float;
@@ -108,7 +108,20 @@ impl Geometry {
 
 /// `db[f] = Σ_{n, i, j} dout[n, f, i, j]`
 fn bias_grad<F: Float>(dout: &ArrayView4<F>) -> Array1<F> {
-    dout.sum_axis(Axis(3)).sum_axis(Axis(2)).sum_axis(Axis(0))
+    let (_, f, ho, wo) = dout.dim();
+    let mut db = Array1::zeros(f);
+    // One pass over contiguous planes, images in order (same bits every run).
+    for image in dout
+        .as_standard_layout()
+        .as_slice()
+        .expect("standard layout")
+        .chunks_exact(f * ho * wo)
+    {
+        for (d, plane) in db.iter_mut().zip(image.chunks_exact(ho * wo)) {
+            *d += plane.iter().copied().sum::<F>();
+        }
+    }
+    db
 }
 
 // ANCHOR: conv_naive
