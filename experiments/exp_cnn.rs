@@ -265,7 +265,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         height: 5,
         cols: 6,
     };
-    outputs.extend(Figure::single(Panel::Images(filters), (900, 260)).save(out.dir(), "filters")?);
+    outputs.extend(Figure::single(Panel::Images(filters), (900, 210)).save(out.dir(), "filters")?);
     let image = d.x_test.slice(s![0..1, ..]);
     let label = CLASS_NAMES[d.y_test[0]];
     let after_c1 = net.forward_through(image, AFTER_C1);
