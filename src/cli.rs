@@ -108,6 +108,7 @@ impl RunContext {
     /// Starts the clock and the thread pool. Call after the experiment validated its own flags.
     pub fn start(experiment: &'static str, common: &CommonArgs) -> anyhow::Result<Self> {
         let started = std::time::Instant::now();
+        crate::memory::keep_freed_memory();
         let threads = common.init_threads()?;
         Ok(RunContext {
             experiment,

@@ -52,11 +52,14 @@ pub fn lenet5<F: Float + RealField, R: Rng + ?Sized>(
     };
     let two = PoolParams { size: 2, stride: 2 };
     Sequential::new(LossKind::Softmax, reg)
-        .push(Conv2d::new(
-            filters(init, 6, 1, 5, rng),
-            (1, 28, 28),
-            ConvParams { stride: 1, pad: 2 },
-        )) // C1: 6x28x28
+        .push(
+            Conv2d::new(
+                filters(init, 6, 1, 5, rng),
+                (1, 28, 28),
+                ConvParams { stride: 1, pad: 2 },
+            )
+            .first_layer(),
+        ) // C1: 6x28x28 (no gradient for the input images)
         .push(Activation::new(act))
         .push(Pool2d::new(pool, two, (6, 28, 28))) // S2: 6x14x14
         .push(Conv2d::new(

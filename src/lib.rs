@@ -12,6 +12,7 @@ pub mod init;
 pub mod layers;
 pub mod lenet;
 pub mod loss;
+pub mod memory;
 pub mod network;
 pub mod optim;
 pub mod plot;

@@ -4,17 +4,31 @@ use super::{Layer, Mode};
 use crate::Float;
 use ndarray::{Array2, ArrayView2, Zip};
 
+/// Elementwise maps over at least this many values run on the thread pool (each element's result
+/// is the same either way).
+const PARALLEL_MIN: usize = 1 << 15;
+
 // ANCHOR: relu
 /// x: (N, D) -> out: (N, D)
 pub fn relu_forward<F: Float>(x: ArrayView2<F>) -> Array2<F> {
-    x.mapv(|v| v.max(F::zero()))
+    let relu = |&v: &F| v.max(F::zero());
+    if x.len() >= PARALLEL_MIN {
+        Zip::from(&x).par_map_collect(relu)
+    } else {
+        x.map(relu)
+    }
 }
 
-/// dout: (N, D), x: (N, D) -> dx: (N, D); the gradient passes where x > 0.
+/// dout: (N, D), x: (N, D) -> dx: (N, D); the gradient passes where x > 0 (equivalently, where
+/// the output relu(x) > 0, which is what the layer remembers).
 pub fn relu_backward<F: Float>(dout: ArrayView2<F>, x: ArrayView2<F>) -> Array2<F> {
-    Zip::from(&dout)
-        .and(&x)
-        .map_collect(|&d, &v| if v > F::zero() { d } else { F::zero() })
+    let pass = |&d: &F, &v: &F| if v > F::zero() { d } else { F::zero() };
+    let zip = Zip::from(&dout).and(&x);
+    if dout.len() >= PARALLEL_MIN {
+        zip.par_map_collect(pass)
+    } else {
+        zip.map_collect(pass)
+    }
 }
 // ANCHOR_END: relu
 
@@ -55,7 +69,7 @@ pub enum ActivationKind {
     Sigmoid,
 }
 
-/// An elementwise nonlinearity; caches its input (ReLU) or output (sigmoid, tanh).
+/// An elementwise nonlinearity; caches its output for the backward pass.
 pub struct Activation<F: Float> {
     kind: ActivationKind,
     cache: Option<Array2<F>>,
@@ -83,7 +97,10 @@ impl<F: Float> Layer<F> for Activation<F> {
             };
         }
         let (out, cache) = match self.kind {
-            ActivationKind::Relu => (relu_forward(x), x.to_owned()),
+            ActivationKind::Relu => {
+                let out = relu_forward(x);
+                (out.clone(), out)
+            }
             ActivationKind::Tanh => {
                 let out = tanh_forward(x);
                 (out.clone(), out)

@@ -453,6 +453,19 @@ pub fn conv_backward_wide<F: Float + RealField>(
     w: ArrayView4<F>,
     p: ConvParams,
 ) -> ConvGrads<F> {
+    let (dx, dw, db) = wide_backward(dout, x, w, p, true);
+    (dx.expect("asked for dx"), dw, db)
+}
+
+/// [`conv_backward_wide`], skipping `dcols = Wᵀ × dout` and col2im when `want_dx` is false (a
+/// network's first layer: nobody needs the gradient of the input images).
+fn wide_backward<F: Float + RealField>(
+    dout: ArrayView4<F>,
+    x: ArrayView4<F>,
+    w: ArrayView4<F>,
+    p: ConvParams,
+    want_dx: bool,
+) -> (Option<Array4<F>>, Array4<F>, Array1<F>) {
     let g = Geometry::of(&x, &w, p);
     let wide = Wide::new(&g);
     let n = x.dim().0;
@@ -468,11 +481,18 @@ pub fn conv_backward_wide<F: Float + RealField>(
         dout.as_slice().unwrap(),
     );
     let (kdim, pix, len, image) = (g.patch(), g.pixels(), wide.len, g.c * g.h * g.w);
-    let mut dx = Array4::<F>::zeros(x.dim());
-    let dws: Vec<Vec<F>> = dx
-        .as_slice_mut()
-        .expect("fresh array")
-        .par_chunks_mut(image)
+    let mut dx = want_dx.then(|| Array4::<F>::zeros(x.dim()));
+    let dx_images: Vec<Option<&mut [F]>> = match dx.as_mut() {
+        Some(dx) => dx
+            .as_slice_mut()
+            .expect("fresh array")
+            .chunks_mut(image)
+            .map(Some)
+            .collect(),
+        None => (0..n).map(|_| None).collect(),
+    };
+    let dws: Vec<Vec<F>> = dx_images
+        .into_par_iter()
         .zip(xs.par_chunks(image))
         .zip(ds.par_chunks(g.f * pix))
         .map_init(
@@ -487,8 +507,10 @@ pub fn conv_backward_wide<F: Float + RealField>(
                 }
                 let mut dw = vec![F::zero(); g.f * kdim];
                 gemm(g.f, kdim, len, dwide, false, cols, true, &mut dw); // (F, L) x (L, kdim)
-                gemm(kdim, len, g.f, ws, true, dwide, false, cols); // (kdim, F) x (F, L)
-                wide.col2im(cols, xp, dxi);
+                if let Some(dxi) = dxi {
+                    gemm(kdim, len, g.f, ws, true, dwide, false, cols); // (kdim, F) x (F, L)
+                    wide.col2im(cols, xp, dxi);
+                }
                 dw
             },
         )
@@ -654,6 +676,25 @@ impl ConvAlgo {
             ConvAlgo::Wide => conv_backward_wide(dout, x, w, p),
         }
     }
+
+    /// `(dw, db)` only: what a network's first layer needs. The wide path then skips its input
+    /// gradient's product and col2im; the others compute the input gradient and drop it.
+    pub fn weight_grads<F: Float + RealField>(
+        self,
+        dout: ArrayView4<F>,
+        x: ArrayView4<F>,
+        w: ArrayView4<F>,
+        p: ConvParams,
+    ) -> (Array4<F>, Array1<F>) {
+        let (_, dw, db) = match self {
+            ConvAlgo::Wide => wide_backward(dout, x, w, p, false),
+            _ => {
+                let (dx, dw, db) = self.backward(dout, x, w, p);
+                (Some(dx), dw, db)
+            }
+        };
+        (dw, db)
+    }
 }
 
 /// A convolution layer for [`crate::network::Sequential`]: rows of its 2-D input and output are
@@ -665,6 +706,8 @@ pub struct Conv2d<F: Float> {
     db: Array1<F>,
     geometry: Geometry,
     algo: ConvAlgo,
+    /// False for a network's first layer: backward then returns an empty `(N, 0)` gradient.
+    input_grad: bool,
     x: Option<Array4<F>>,
 }
 
@@ -679,8 +722,16 @@ impl<F: Float> Conv2d<F> {
             db: Array1::zeros(geometry.f),
             geometry,
             algo: ConvAlgo::fastest(params),
+            input_grad: true,
             x: None,
         }
+    }
+
+    /// Marks the layer as the network's first: its backward pass computes only the weight and
+    /// bias gradients and returns an empty `(N, 0)` array instead of the input's gradient.
+    pub fn first_layer(mut self) -> Self {
+        self.input_grad = false;
+        self
     }
 
     /// Use implementation `algo` instead of the fastest one; panics if it cannot handle the
@@ -738,9 +789,14 @@ impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
             .as_ref()
             .expect("conv backward called before forward");
         let d4 = super::rows_as_images(dout, self.output());
-        let (dx, dw, db) = self
-            .algo
-            .backward(d4.view(), x.view(), self.w.view(), self.geometry.p);
+        let p = self.geometry.p;
+        if !self.input_grad {
+            (self.dw, self.db) = self
+                .algo
+                .weight_grads(d4.view(), x.view(), self.w.view(), p);
+            return Array2::zeros((x.dim().0, 0));
+        }
+        let (dx, dw, db) = self.algo.backward(d4.view(), x.view(), self.w.view(), p);
         self.dw = dw;
         self.db = db;
         super::images_to_rows(dx)

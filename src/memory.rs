@@ -1,0 +1,25 @@
+//! Process-wide memory settings for the hot loops.
+
+/// Keep freed heap memory for reuse instead of handing it back to the operating system.
+///
+/// A training step allocates and frees the same few megabyte-sized activations every iteration.
+/// glibc's defaults serve blocks that large with fresh `mmap`s (or trim them off the heap top) and
+/// return them on `free`, so every step pays the page faults of touching new memory again: in
+/// LeNet-5's step that was about a sixth of the time (7.3 → 6.0 ms at 1 thread). With these
+/// settings blocks up to 32 MiB (glibc's own ceiling for its adaptive threshold) come from the heap
+/// and up to 128 MiB of free heap top is kept. Larger blocks (the optimizers' 40 MB state) are
+/// still mapped separately. Results do not change, only where memory comes from. Idempotent; a
+/// no-op outside glibc.
+pub fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            // SAFETY: mallopt only changes allocator parameters; it is safe to call at any time.
+            unsafe {
+                libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+                libc::mallopt(libc::M_TRIM_THRESHOLD, 128 << 20);
+            }
+        });
+    }
+}
