@@ -52,8 +52,13 @@ impl<F: Float> Sequential<F> {
 
     /// x: (N, D) -> scores: (N, C)
     pub fn forward(&mut self, x: ArrayView2<F>, mode: Mode) -> Array2<F> {
+        self.forward_first(x, self.layers.len(), mode)
+    }
+
+    /// The output of the first `layers` layers.
+    fn forward_first(&mut self, x: ArrayView2<F>, layers: usize, mode: Mode) -> Array2<F> {
         let mut h = x.to_owned();
-        for layer in &mut self.layers {
+        for layer in &mut self.layers[..layers] {
             h = layer.forward(h.view(), mode);
         }
         h
@@ -66,11 +71,7 @@ impl<F: Float> Sequential<F> {
             "the network has {} layers",
             self.layers.len()
         );
-        let mut h = x.to_owned();
-        for layer in &mut self.layers[..layers] {
-            h = layer.forward(h.view(), Mode::Eval);
-        }
-        h
+        self.forward_first(x, layers, Mode::Eval)
     }
 
     /// Forward, loss and backward on a batch; parameter gradients are left in the layers.

@@ -87,30 +87,13 @@ impl<F: Float> Layer<F> for Activation<F> {
     }
 
     fn forward(&mut self, x: ArrayView2<F>, mode: Mode) -> Array2<F> {
-        if mode == Mode::Eval {
-            // Nothing to remember for a backward pass.
-            self.cache = None;
-            return match self.kind {
-                ActivationKind::Relu => relu_forward(x),
-                ActivationKind::Tanh => tanh_forward(x),
-                ActivationKind::Sigmoid => sigmoid_forward(x),
-            };
-        }
-        let (out, cache) = match self.kind {
-            ActivationKind::Relu => {
-                let out = relu_forward(x);
-                (out.clone(), out)
-            }
-            ActivationKind::Tanh => {
-                let out = tanh_forward(x);
-                (out.clone(), out)
-            }
-            ActivationKind::Sigmoid => {
-                let out = sigmoid_forward(x);
-                (out.clone(), out)
-            }
+        let out = match self.kind {
+            ActivationKind::Relu => relu_forward(x),
+            ActivationKind::Tanh => tanh_forward(x),
+            ActivationKind::Sigmoid => sigmoid_forward(x),
         };
-        self.cache = Some(cache);
+        // Only training needs the output again (for the backward pass).
+        self.cache = (mode == Mode::Train).then(|| out.clone());
         out
     }
 

@@ -210,9 +210,8 @@ fn valid_range(out: usize, len: usize, d: usize, p: ConvParams) -> (usize, usize
 /// One image `x: (C, H, W)` (flat) → `cols: (C·HH·WW, Ho·Wo)` row-major: column `(i, j)` holds the
 /// receptive field of output pixel `(i, j)`, so the convolution is `W (F, C·HH·WW) × cols`. Costs
 /// `HH·WW / stride²` times the input's memory. Each output row is one contiguous copy of an input
-/// row segment (stride 1) plus the zeros of the padding. Rows of `cols` are `ld >= Ho·Wo` apart
-/// (`ld > Ho·Wo` when several images share one matrix side by side).
-pub fn im2col<F: Float>(x: &[F], g: &Geometry, cols: &mut [F], ld: usize) {
+/// row segment (stride 1) plus the zeros of the padding.
+pub fn im2col<F: Float>(x: &[F], g: &Geometry, cols: &mut [F]) {
     let Geometry {
         c,
         h,
@@ -224,14 +223,14 @@ pub fn im2col<F: Float>(x: &[F], g: &Geometry, cols: &mut [F], ld: usize) {
         p,
         ..
     } = *g;
-    assert!(ld >= ho * wo && cols.len() >= (g.patch() - 1) * ld + ho * wo);
+    assert_eq!(cols.len(), g.patch() * ho * wo);
     assert_eq!(x.len(), c * h * w);
     for ch in 0..c {
         for di in 0..hh {
             let (i_lo, i_hi) = valid_range(ho, h, di, p);
             for dj in 0..ww {
                 let (j_lo, j_hi) = valid_range(wo, w, dj, p);
-                let row = &mut cols[((ch * hh + di) * ww + dj) * ld..][..ho * wo];
+                let row = &mut cols[((ch * hh + di) * ww + dj) * ho * wo..][..ho * wo];
                 for (i, out_row) in row.chunks_exact_mut(wo).enumerate() {
                     if i < i_lo || i >= i_hi {
                         out_row.fill(F::zero());
@@ -257,7 +256,7 @@ pub fn im2col<F: Float>(x: &[F], g: &Geometry, cols: &mut [F], ld: usize) {
 // ANCHOR_END: im2col
 
 /// The adjoint of [`im2col`]: adds each column entry back to the input pixel it came from.
-pub fn col2im<F: Float>(cols: &[F], g: &Geometry, dx: &mut [F], ld: usize) {
+pub fn col2im<F: Float>(cols: &[F], g: &Geometry, dx: &mut [F]) {
     let Geometry {
         c,
         h,
@@ -269,14 +268,14 @@ pub fn col2im<F: Float>(cols: &[F], g: &Geometry, dx: &mut [F], ld: usize) {
         p,
         ..
     } = *g;
-    assert!(ld >= ho * wo && cols.len() >= (g.patch() - 1) * ld + ho * wo);
+    assert_eq!(cols.len(), g.patch() * ho * wo);
     assert_eq!(dx.len(), c * h * w);
     for ch in 0..c {
         for di in 0..hh {
             let (i_lo, i_hi) = valid_range(ho, h, di, p);
             for dj in 0..ww {
                 let (j_lo, j_hi) = valid_range(wo, w, dj, p);
-                let row = &cols[((ch * hh + di) * ww + dj) * ld..][..ho * wo];
+                let row = &cols[((ch * hh + di) * ww + dj) * ho * wo..][..ho * wo];
                 for i in i_lo..i_hi {
                     let r = i * p.stride + di - p.pad;
                     let dst = &mut dx[(ch * h + r) * w..][..w];
@@ -342,7 +341,7 @@ pub fn conv_forward_im2col<F: Float + RealField>(
         .for_each_init(
             || vec![F::zero(); kdim * pix],
             |cols, (o, xi)| {
-                im2col(xi, &g, cols, pix);
+                im2col(xi, &g, cols);
                 gemm(g.f, pix, kdim, ws, false, cols, false, o);
                 for (f, row) in o.chunks_exact_mut(pix).enumerate() {
                     row.iter_mut().for_each(|v| *v += b[f]);
@@ -386,11 +385,11 @@ pub fn conv_backward_im2col<F: Float + RealField>(
         .map_init(
             || vec![F::zero(); kdim * pix],
             |cols, ((dxi, xi), di)| {
-                im2col(xi, &g, cols, pix);
+                im2col(xi, &g, cols);
                 let mut dw = vec![F::zero(); g.f * kdim];
                 gemm(g.f, kdim, pix, di, false, cols, true, &mut dw); // (F, pix) x (pix, kdim)
                 gemm(kdim, pix, g.f, ws, true, di, false, cols); // (kdim, F) x (F, pix)
-                col2im(cols, &g, dxi, pix);
+                col2im(cols, &g, dxi);
                 dw
             },
         )
@@ -705,7 +704,6 @@ pub struct Conv2d<F: Float> {
     dw: Array4<F>,
     db: Array1<F>,
     geometry: Geometry,
-    algo: ConvAlgo,
     /// False for a network's first layer: backward then returns an empty `(N, 0)` gradient.
     input_grad: bool,
     x: Option<Array4<F>>,
@@ -721,7 +719,6 @@ impl<F: Float> Conv2d<F> {
             b: Array1::zeros(geometry.f),
             db: Array1::zeros(geometry.f),
             geometry,
-            algo: ConvAlgo::fastest(params),
             input_grad: true,
             x: None,
         }
@@ -731,19 +728,6 @@ impl<F: Float> Conv2d<F> {
     /// bias gradients and returns an empty `(N, 0)` array instead of the input's gradient.
     pub fn first_layer(mut self) -> Self {
         self.input_grad = false;
-        self
-    }
-
-    /// Use implementation `algo` instead of the fastest one; panics if it cannot handle the
-    /// layer's stride.
-    pub fn with_algo(mut self, algo: ConvAlgo) -> Self {
-        assert!(
-            algo.supports(self.geometry.p),
-            "{} convolution cannot take stride {}",
-            algo.name(),
-            self.geometry.p.stride
-        );
-        self.algo = algo;
         self
     }
 
@@ -775,9 +759,7 @@ impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
     fn forward(&mut self, x: ndarray::ArrayView2<F>, mode: super::Mode) -> Array2<F> {
         let g = self.geometry;
         let x4 = super::rows_as_images(x, (g.c, g.h, g.w));
-        let out = self
-            .algo
-            .forward(x4.view(), self.w.view(), self.b.view(), g.p);
+        let out = ConvAlgo::fastest(g.p).forward(x4.view(), self.w.view(), self.b.view(), g.p);
         // Only training needs the input again (for the backward pass).
         self.x = (mode == super::Mode::Train).then(|| x4.into_owned());
         super::images_to_rows(out)
@@ -790,13 +772,12 @@ impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
             .expect("conv backward called before forward");
         let d4 = super::rows_as_images(dout, self.output());
         let p = self.geometry.p;
+        let algo = ConvAlgo::fastest(p);
         if !self.input_grad {
-            (self.dw, self.db) = self
-                .algo
-                .weight_grads(d4.view(), x.view(), self.w.view(), p);
+            (self.dw, self.db) = algo.weight_grads(d4.view(), x.view(), self.w.view(), p);
             return Array2::zeros((x.dim().0, 0));
         }
-        let (dx, dw, db) = self.algo.backward(d4.view(), x.view(), self.w.view(), p);
+        let (dx, dw, db) = algo.backward(d4.view(), x.view(), self.w.view(), p);
         self.dw = dw;
         self.db = db;
         super::images_to_rows(dx)

@@ -50,28 +50,25 @@ pub trait Layer<F: Float>: Send {
 }
 
 /// A batch of flattened images `(N, C·H·W)` as `(N, C, H, W)` (how convolution and pooling layers
-/// take the rows of a [`crate::network::Sequential`]).
-pub fn rows_to_images<F: Float>(x: ArrayView2<F>, image: (usize, usize, usize)) -> Array4<F> {
-    let n = x.nrows();
-    x.as_standard_layout()
-        .into_owned()
-        .into_shape_with_order((n, image.0, image.1, image.2))
-        .expect("rows are flattened (C, H, W) images")
-}
-
-/// Like [`rows_to_images`], without a copy when the rows are already contiguous.
+/// take the rows of a [`crate::network::Sequential`]); a view when the rows are contiguous, a
+/// copy otherwise.
 pub fn rows_as_images<F: Float>(
     x: ArrayView2<'_, F>,
     image: (usize, usize, usize),
 ) -> ndarray::CowArray<'_, F, ndarray::Ix4> {
-    let n = x.nrows();
-    match x.into_shape_with_order((n, image.0, image.1, image.2)) {
+    let shape = (x.nrows(), image.0, image.1, image.2);
+    match x.into_shape_with_order(shape) {
         Ok(view) => view.into(),
-        Err(_) => rows_to_images(x, image).into(),
+        Err(_) => x
+            .as_standard_layout()
+            .into_owned()
+            .into_shape_with_order(shape)
+            .expect("rows are flattened (C, H, W) images")
+            .into(),
     }
 }
 
-/// The inverse of [`rows_to_images`].
+/// The inverse of [`rows_as_images`].
 pub fn images_to_rows<F: Float>(x: Array4<F>) -> Array2<F> {
     let (n, c, h, w) = x.dim();
     x.into_shape_with_order((n, c * h * w))
