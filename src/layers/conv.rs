@@ -1,7 +1,8 @@
 //! Convolution (NCHW), forward and backward, three ways: the definition as loops (CS231n's
 //! `conv_forward_naive`, the reference), im2col + one matrix product per image (faer's GEMM), and
-//! the same product on "wide rows" of the zero-padded image, which makes every im2col row one
-//! contiguous copy (stride 1; the default of [`Conv2d`]). [`ConvAlgo`] names and dispatches them.
+//! the same products on "wide rows" of the zero-padded image, where every im2col row is one
+//! contiguous slice of that image, read in place by the kernels of [`super::window`] (stride 1;
+//! the default of [`Conv2d`]). [`ConvAlgo`] names and dispatches them.
 //!
 //! Shapes: `x: (N, C, H, W)`, `w: (F, C, HH, WW)`, `b: (F,)` → `out: (N, F, Ho, Wo)` with
 //! `Ho = 1 + (H + 2 pad - HH) / stride` and `Wo = 1 + (W + 2 pad - WW) / stride`.
@@ -11,6 +12,7 @@ use faer::{Accum, MatMut, MatRef, Par};
 use ndarray::{Array1, Array2, Array4, ArrayView1, ArrayView4};
 use rayon::prelude::*;
 
+use super::window::{self, window_dots, window_product};
 use crate::Float;
 
 /// Stride and zero padding of a convolution.
@@ -406,8 +408,9 @@ pub fn conv_backward_im2col<F: Float + RealField>(
 /// pixel `(i, j)` of kernel offset `(c, di, dj)` reads padded pixel `(c, i + di, j + dj)`, i.e. flat
 /// index `c·Hp·Wp + di·Wp + dj + q` with `q = i·Wp + j`. Computing the output on the padded width
 /// (`q` runs over `L = (Ho-1)·Wp + Wo` columns; `Wp - Wo` of every `Wp` are discarded) turns every
-/// row of the im2col matrix into ONE contiguous copy of `L` values instead of `Ho` short ones, and
-/// col2im into one vector add per row. Images in parallel, as in [`conv_forward_im2col`].
+/// row of the im2col matrix into ONE contiguous slice `xp[starts[r]..][..L]` of the padded image,
+/// so the product reads the image in place ([`window_product`]) and no im2col copy is made.
+/// Images in parallel, as in [`conv_forward_im2col`].
 pub fn conv_forward_wide<F: Float + RealField>(
     x: ArrayView4<F>,
     w: ArrayView4<F>,
@@ -419,17 +422,18 @@ pub fn conv_forward_wide<F: Float + RealField>(
     let n = x.dim().0;
     let (x, w) = (x.as_standard_layout(), w.as_standard_layout());
     let (xs, ws) = (x.as_slice().unwrap(), w.as_slice().unwrap());
-    let (kdim, pix, len) = (g.patch(), g.pixels(), wide.len);
+    let (pix, len) = (g.pixels(), wide.len);
+    let starts = wide.starts();
     let mut out = Array4::zeros((n, g.f, g.ho, g.wo));
     out.as_slice_mut()
         .expect("fresh array")
         .par_chunks_mut(g.f * pix)
         .zip(xs.par_chunks(g.c * g.h * g.w))
         .for_each_init(
-            || (wide.buffers(), vec![F::zero(); g.f * len]),
-            |((xp, cols), prod), (o, xi)| {
-                wide.im2col(xi, xp, cols);
-                gemm(g.f, len, kdim, ws, false, cols, false, prod);
+            || (wide.padded(), vec![F::zero(); g.f * len]),
+            |(xp, prod), (o, xi)| {
+                wide.pad(xi, xp);
+                window_product(ws, g.f, &starts, xp, len, prod);
                 // Keep the Wo valid columns of every output row and add the bias.
                 for ((f, plane), src) in o.chunks_exact_mut(pix).enumerate().zip(prod.chunks(len)) {
                     for (row, s) in plane.chunks_exact_mut(g.wo).zip(src.chunks(wide.wp)) {
@@ -443,8 +447,9 @@ pub fn conv_forward_wide<F: Float + RealField>(
 // ANCHOR_END: conv_wide
 
 /// Gradients of [`conv_forward_wide`]: `dout` is spread onto the wide columns (zeros in the
-/// discarded ones, so they contribute nothing), `dW += dout_n × colsᵀ`, `dcols = Wᵀ × dout_n`, and
-/// each row of `dcols` is added back to the padded input gradient in one pass. Weight gradients
+/// discarded ones, so they contribute nothing), `dW += dout_n × colsᵀ` read in place from the
+/// padded image ([`window_dots`]), `dcols = Wᵀ × dout_n` (faer's GEMM), and each row of `dcols` is
+/// added back to the padded input gradient in one pass. Weight gradients
 /// are summed in image order (same bits for any thread count).
 pub fn conv_backward_wide<F: Float + RealField>(
     dout: ArrayView4<F>,
@@ -480,6 +485,7 @@ fn wide_backward<F: Float + RealField>(
         dout.as_slice().unwrap(),
     );
     let (kdim, pix, len, image) = (g.patch(), g.pixels(), wide.len, g.c * g.h * g.w);
+    let starts = wide.starts();
     let mut dx = want_dx.then(|| Array4::<F>::zeros(x.dim()));
     let dx_images: Vec<Option<&mut [F]>> = match dx.as_mut() {
         Some(dx) => dx
@@ -495,20 +501,24 @@ fn wide_backward<F: Float + RealField>(
         .zip(xs.par_chunks(image))
         .zip(ds.par_chunks(g.f * pix))
         .map_init(
-            // Per-task scratch: the discarded columns of `dwide` stay zero, `xp`'s border too.
-            || (wide.buffers(), vec![F::zero(); g.f * len]),
-            |((xp, cols), dwide), ((dxi, xi), di)| {
-                wide.im2col(xi, xp, cols);
+            // Per-task scratch: the discarded columns of `dwide` stay zero, `xp`'s border too;
+            // `dcols` is only needed for the input gradient.
+            || {
+                let dcols = vec![F::zero(); if want_dx { kdim * len } else { 0 }];
+                (wide.padded(), dcols, vec![F::zero(); g.f * len])
+            },
+            |(xp, dcols, dwide), ((dxi, xi), di)| {
+                wide.pad(xi, xp);
                 for (plane, dst) in di.chunks_exact(pix).zip(dwide.chunks_mut(len)) {
                     for (row, d) in plane.chunks_exact(g.wo).zip(dst.chunks_mut(wide.wp)) {
                         d[..g.wo].copy_from_slice(row);
                     }
                 }
                 let mut dw = vec![F::zero(); g.f * kdim];
-                gemm(g.f, kdim, len, dwide, false, cols, true, &mut dw); // (F, L) x (L, kdim)
+                window_dots(dwide, g.f, &starts, xp, len, &mut dw); // (F, L) x (L, kdim)
                 if let Some(dxi) = dxi {
-                    gemm(kdim, len, g.f, ws, true, dwide, false, cols); // (kdim, F) x (F, L)
-                    wide.col2im(cols, xp, dxi);
+                    gemm(kdim, len, g.f, ws, true, dwide, false, dcols); // (kdim, F) x (F, L)
+                    wide.col2im(dcols, &starts, xp, dxi);
                 }
                 dw
             },
@@ -549,28 +559,22 @@ impl Wide {
         Wide { g: *g, hp, wp, len }
     }
 
-    /// A zeroed padded image `(C, Hp, Wp)` and a wide im2col matrix `(C·HH·WW, L)`.
-    fn buffers<F: Float>(&self) -> (Vec<F>, Vec<F>) {
-        let plane = self.g.c * self.hp * self.wp;
-        (
-            vec![F::zero(); plane],
-            vec![F::zero(); self.g.patch() * self.len],
-        )
+    /// A zeroed padded image `(C, Hp, Wp)`, with the slack the window kernels read past its end.
+    fn padded<F: Float>(&self) -> Vec<F> {
+        vec![F::zero(); self.g.c * self.hp * self.wp + window::SLACK]
     }
 
     // ANCHOR: wide_rows
-    /// Pad one image into `xp` (whose border must be zero) and copy each im2col row out of it.
-    fn im2col<F: Float>(&self, x: &[F], xp: &mut [F], cols: &mut [F]) {
-        self.pad(x, xp);
-        for (r, row) in cols.chunks_exact_mut(self.len).enumerate() {
-            row.copy_from_slice(&xp[self.start(r)..][..self.len]);
-        }
-    }
-
-    /// Where im2col row `r = (c·HH + di)·WW + dj` starts in the padded image.
-    fn start(&self, r: usize) -> usize {
-        let (c, rest) = (r / (self.g.hh * self.g.ww), r % (self.g.hh * self.g.ww));
-        (c * self.hp + rest / self.g.ww) * self.wp + rest % self.g.ww
+    /// Where each im2col row `r = (c·HH + di)·WW + dj` starts in the padded image: row `r` is
+    /// `xp[starts[r]..][..L]`, so the kernels read it in place.
+    fn starts(&self) -> Vec<usize> {
+        let (hh, ww) = (self.g.hh, self.g.ww);
+        (0..self.g.patch())
+            .map(|r| {
+                let (c, di, dj) = (r / (hh * ww), r / ww % hh, r % ww);
+                (c * self.hp + di) * self.wp + dj
+            })
+            .collect()
     }
 
     /// Copy one image into the interior of the zero-padded plane (whose border stays zero).
@@ -585,10 +589,10 @@ impl Wide {
 
     /// The adjoint of [`Wide::im2col`]: add each row of `dcols` back onto the padded image (using
     /// `xp` as scratch, its border zero again afterwards), then keep the interior in `dx`.
-    fn col2im<F: Float>(&self, dcols: &[F], xp: &mut [F], dx: &mut [F]) {
+    fn col2im<F: Float>(&self, dcols: &[F], starts: &[usize], xp: &mut [F], dx: &mut [F]) {
         xp.fill(F::zero());
-        for (r, row) in dcols.chunks_exact(self.len).enumerate() {
-            let dst = &mut xp[self.start(r)..][..self.len];
+        for (row, &start) in dcols.chunks_exact(self.len).zip(starts) {
+            let dst = &mut xp[start..][..self.len];
             dst.iter_mut().zip(row).for_each(|(a, &v)| *a += v);
         }
         self.crop(xp, dx);

@@ -5,6 +5,7 @@ pub mod activations;
 pub mod affine;
 pub mod conv;
 pub mod pool;
+pub mod window;
 
 pub use activations::{
     Activation, ActivationKind, relu_backward, relu_forward, sigmoid_backward, sigmoid_forward,
