@@ -68,7 +68,7 @@ fn conv(c: &mut Criterion) {
         group.sample_size(10);
         for threads in THREADS {
             let pool = pool(threads);
-            for algo in [ConvAlgo::Im2col, ConvAlgo::Wide] {
+            for algo in [ConvAlgo::Im2col, ConvAlgo::Wide, ConvAlgo::Interleaved] {
                 group.throughput(Throughput::Elements(flops as u64));
                 group.bench_with_input(
                     BenchmarkId::new(format!("forward_{}", algo.name()), format!("{threads}t")),

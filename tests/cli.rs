@@ -444,8 +444,8 @@ fn cnn_is_deterministic_apart_from_timings() {
     assert_eq!(sa, without_columns(&b.join("conv_speed.csv"), &[4, 5]));
     assert_eq!(
         sa.len(),
-        1 + 2 * 3 * 2,
-        "2 layers x 3 algorithms x 2 batch sizes"
+        1 + 2 * 4 * 2,
+        "2 layers x 4 algorithms x 2 batch sizes"
     );
     for f in [
         "training.png",

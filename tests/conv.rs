@@ -54,7 +54,7 @@ fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
 
 #[test]
 fn every_fast_path_matches_the_definition_forward_and_backward() {
-    let mut checked = [0usize; 3];
+    let mut checked = [0usize; ConvAlgo::ALL.len()];
     for (k, (xs, ws, stride, pad)) in shapes().into_iter().enumerate() {
         let p = ConvParams { stride, pad };
         let x = random4(xs, 10 + k as u64);
@@ -88,7 +88,10 @@ fn every_fast_path_matches_the_definition_forward_and_backward() {
         }
     }
     // Both fast paths really ran, on many shapes.
-    assert!(checked[1] >= 20 && checked[2] >= 12, "{checked:?}");
+    assert!(
+        checked[1] >= 20 && checked[2] >= 12 && checked[3] >= 12,
+        "{checked:?}"
+    );
 }
 
 /// `L = Σ out ⊙ dout`, so `∂L/∂(x, w, b)` is the backward pass of `dout`.
@@ -239,7 +242,7 @@ fn fast_paths_do_not_depend_on_the_thread_count() {
         random4(ws, 7).mapv(|v| v as f32),
     );
     let b = Array1::from_elem(4, 0.5f32);
-    for algo in [ConvAlgo::Im2col, ConvAlgo::Wide] {
+    for algo in [ConvAlgo::Im2col, ConvAlgo::Wide, ConvAlgo::Interleaved] {
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)

@@ -12,7 +12,10 @@ use faer::{Accum, MatMut, MatRef, Par};
 use ndarray::{Array1, Array2, Array4, ArrayView1, ArrayView4};
 use rayon::prelude::*;
 
-use super::window::{self, window_dots, window_product};
+use super::interleaved::{
+    self, conv_backward_interleaved, conv_forward_interleaved, interleaved_backward,
+};
+use super::window::{self, Panels, window_dots, window_product};
 use crate::Float;
 
 /// Stride and zero padding of a convolution.
@@ -84,18 +87,18 @@ impl Geometry {
     }
 
     /// For a batch `x: (N, C, H, W)` and filters `w`.
-    fn of<F>(x: &ArrayView4<F>, w: &ArrayView4<F>, p: ConvParams) -> Self {
+    pub(super) fn of<F>(x: &ArrayView4<F>, w: &ArrayView4<F>, p: ConvParams) -> Self {
         let (_, c, h, wd) = x.dim();
         Geometry::new((c, h, wd), w.dim(), p)
     }
 
     /// Rows of the im2col matrix: `C·HH·WW`.
-    fn patch(&self) -> usize {
+    pub(super) fn patch(&self) -> usize {
         self.c * self.hh * self.ww
     }
 
     /// Output pixels per filter: `Ho·Wo`.
-    fn pixels(&self) -> usize {
+    pub(super) fn pixels(&self) -> usize {
         self.ho * self.wo
     }
 
@@ -109,7 +112,7 @@ impl Geometry {
 }
 
 /// `db[f] = Σ_{n, i, j} dout[n, f, i, j]`
-fn bias_grad<F: Float>(dout: &ArrayView4<F>) -> Array1<F> {
+pub(super) fn bias_grad<F: Float>(dout: &ArrayView4<F>) -> Array1<F> {
     let (_, f, ho, wo) = dout.dim();
     let mut db = Array1::zeros(f);
     // One pass over contiguous planes, images in order (same bits every run).
@@ -423,7 +426,7 @@ pub fn conv_forward_wide<F: Float + RealField>(
     let (x, w) = (x.as_standard_layout(), w.as_standard_layout());
     let (xs, ws) = (x.as_slice().unwrap(), w.as_slice().unwrap());
     let (pix, len) = (g.pixels(), wide.len);
-    let starts = wide.starts();
+    let (starts, panels) = (wide.starts(), Panels::new(ws, g.f, g.patch()));
     let mut out = Array4::zeros((n, g.f, g.ho, g.wo));
     out.as_slice_mut()
         .expect("fresh array")
@@ -433,7 +436,14 @@ pub fn conv_forward_wide<F: Float + RealField>(
             || (wide.padded(), vec![F::zero(); g.f * len]),
             |(xp, prod), (o, xi)| {
                 wide.pad(xi, xp);
-                window_product(ws, g.f, &starts, xp, len, prod);
+                window_product(
+                    &panels,
+                    &starts,
+                    xp,
+                    std::slice::from_ref(&(0..len)),
+                    prod,
+                    len,
+                );
                 // Keep the Wo valid columns of every output row and add the bias.
                 for ((f, plane), src) in o.chunks_exact_mut(pix).enumerate().zip(prod.chunks(len)) {
                     for (row, s) in plane.chunks_exact_mut(g.wo).zip(src.chunks(wide.wp)) {
@@ -515,7 +525,15 @@ fn wide_backward<F: Float + RealField>(
                     }
                 }
                 let mut dw = vec![F::zero(); g.f * kdim];
-                window_dots(dwide, g.f, &starts, xp, len, &mut dw); // (F, L) x (L, kdim)
+                window_dots(
+                    dwide,
+                    len,
+                    g.f,
+                    &starts,
+                    xp,
+                    std::slice::from_ref(&(0..len)),
+                    &mut dw,
+                ); // (F, L) x (L, kdim)
                 if let Some(dxi) = dxi {
                     gemm(kdim, len, g.f, ws, true, dwide, false, dcols); // (kdim, F) x (F, L)
                     wide.col2im(dcols, &starts, xp, dxi);
@@ -532,7 +550,10 @@ fn wide_backward<F: Float + RealField>(
 }
 
 /// Per-image weight gradients summed in image order into one `(F, C, HH, WW)` array.
-fn sum_in_order<F: Float>(parts: &[Vec<F>], shape: (usize, usize, usize, usize)) -> Array4<F> {
+pub(super) fn sum_in_order<F: Float>(
+    parts: &[Vec<F>],
+    shape: (usize, usize, usize, usize),
+) -> Array4<F> {
     let mut dw = Array4::<F>::zeros(shape);
     let flat = dw.as_slice_mut().expect("fresh array");
     for part in parts {
@@ -621,26 +642,39 @@ pub enum ConvAlgo {
     Im2col,
     /// Wide-row im2col + one GEMM per image: stride 1 only.
     Wide,
+    /// Eight images interleaved in every vector, only the output pixels computed: stride 1 only.
+    Interleaved,
 }
 
-type ConvGrads<F> = (Array4<F>, Array4<F>, Array1<F>);
+pub(super) type ConvGrads<F> = (Array4<F>, Array4<F>, Array1<F>);
 
 impl ConvAlgo {
-    pub const ALL: [ConvAlgo; 3] = [ConvAlgo::Naive, ConvAlgo::Im2col, ConvAlgo::Wide];
+    pub const ALL: [ConvAlgo; 4] = [
+        ConvAlgo::Naive,
+        ConvAlgo::Im2col,
+        ConvAlgo::Wide,
+        ConvAlgo::Interleaved,
+    ];
 
-    /// The fastest implementation that handles `p`: wide rows for stride 1 (faster than plain
-    /// im2col on every benchmarked shape, at 1 and 2 threads), plain im2col otherwise.
-    pub fn fastest(p: ConvParams) -> Self {
-        if p.stride == 1 {
-            ConvAlgo::Wide
-        } else {
+    /// The fastest implementation for `n` images of geometry `g`, as the benchmarks found. For
+    /// stride 1: interleaved images when there is at least one full group of them and wide rows
+    /// would waste more than a fifth of their columns (LeNet's C3: 4 of every 14), wide rows
+    /// otherwise (C1: 4 of 32, the mid layer: 2 of 34; both faster than plain im2col on every
+    /// benchmarked shape). Plain im2col for other strides.
+    pub fn fastest(g: &Geometry, n: usize) -> Self {
+        let wp = g.w + 2 * g.p.pad;
+        if g.p.stride != 1 {
             ConvAlgo::Im2col
+        } else if n >= interleaved::group_size::<f32>() && 5 * (g.ww - 1) > wp {
+            ConvAlgo::Interleaved
+        } else {
+            ConvAlgo::Wide
         }
     }
 
     /// Whether this implementation handles stride and padding `p`.
     pub fn supports(self, p: ConvParams) -> bool {
-        self != ConvAlgo::Wide || p.stride == 1
+        matches!(self, ConvAlgo::Naive | ConvAlgo::Im2col) || p.stride == 1
     }
 
     pub fn name(self) -> &'static str {
@@ -648,6 +682,7 @@ impl ConvAlgo {
             ConvAlgo::Naive => "naive",
             ConvAlgo::Im2col => "im2col",
             ConvAlgo::Wide => "wide",
+            ConvAlgo::Interleaved => "interleaved",
         }
     }
 
@@ -662,6 +697,7 @@ impl ConvAlgo {
             ConvAlgo::Naive => conv_forward_naive(x, w, b, p),
             ConvAlgo::Im2col => conv_forward_im2col(x, w, b, p),
             ConvAlgo::Wide => conv_forward_wide(x, w, b, p),
+            ConvAlgo::Interleaved => conv_forward_interleaved(x, w, b, p),
         }
     }
 
@@ -677,6 +713,7 @@ impl ConvAlgo {
             ConvAlgo::Naive => conv_backward_naive(dout, x, w, p),
             ConvAlgo::Im2col => conv_backward_im2col(dout, x, w, p),
             ConvAlgo::Wide => conv_backward_wide(dout, x, w, p),
+            ConvAlgo::Interleaved => conv_backward_interleaved(dout, x, w, p),
         }
     }
 
@@ -691,6 +728,7 @@ impl ConvAlgo {
     ) -> (Array4<F>, Array1<F>) {
         let (_, dw, db) = match self {
             ConvAlgo::Wide => wide_backward(dout, x, w, p, false),
+            ConvAlgo::Interleaved => interleaved_backward(dout, x, w, p, false),
             _ => {
                 let (dx, dw, db) = self.backward(dout, x, w, p);
                 (Some(dx), dw, db)
@@ -763,7 +801,8 @@ impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
     fn forward(&mut self, x: ndarray::ArrayView2<F>, mode: super::Mode) -> Array2<F> {
         let g = self.geometry;
         let x4 = super::rows_as_images(x, (g.c, g.h, g.w));
-        let out = ConvAlgo::fastest(g.p).forward(x4.view(), self.w.view(), self.b.view(), g.p);
+        let algo = ConvAlgo::fastest(&g, x4.dim().0);
+        let out = algo.forward(x4.view(), self.w.view(), self.b.view(), g.p);
         // Only training needs the input again (for the backward pass).
         self.x = (mode == super::Mode::Train).then(|| x4.into_owned());
         super::images_to_rows(out)
@@ -776,7 +815,7 @@ impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
             .expect("conv backward called before forward");
         let d4 = super::rows_as_images(dout, self.output());
         let p = self.geometry.p;
-        let algo = ConvAlgo::fastest(p);
+        let algo = ConvAlgo::fastest(&self.geometry, x.dim().0);
         if !self.input_grad {
             (self.dw, self.db) = algo.weight_grads(d4.view(), x.view(), self.w.view(), p);
             return Array2::zeros((x.dim().0, 0));

@@ -4,6 +4,7 @@
 pub mod activations;
 pub mod affine;
 pub mod conv;
+pub mod interleaved;
 pub mod pool;
 pub mod window;
 

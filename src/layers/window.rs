@@ -1,5 +1,5 @@
 //! Register-blocked kernels for products whose right-hand matrix is a set of shifted windows of
-//! one buffer: row `t` is `src[starts[t]..][..len]`. In the wide-row convolution
+//! one buffer: row `t` is `src[starts[t]..]`, over chosen ranges of columns. In the wide-row convolution
 //! ([`super::conv::conv_forward_wide`]) the im2col matrix is exactly that, with `src` the
 //! zero-padded image, so these kernels read the image in place and no im2col copy is made.
 //!
@@ -8,64 +8,104 @@
 //! summed in one fixed order, whatever the thread count.
 
 use crate::Float;
+use std::ops::Range;
 
 /// Extra readable zeros `src` needs past its last window for [`window_product`] (which computes
 /// whole blocks of columns and drops the surplus): at least the widest block of any type.
 pub const SLACK: usize = 32;
 
-/// `out[i][q] = Σ_t a[i][t] · src[starts[t] + q]` for `i < m`, `q < len`: `a` is `(m, T)` and
-/// `out` `(m, len)`, both row-major, `T = starts.len()`. `src` must hold `max(starts) + len +
-/// SLACK` values.
-pub fn window_product<F: Float>(
-    a: &[F],
+/// Rows of a left-hand matrix `a (m, T)` packed for [`window_product`]: blocks of `MR = 4` rows,
+/// each stored tap by tap as `(a[i0][t], …, a[i0+3][t])` (zeros past the last row), so the kernel
+/// reads one block's weights for tap `t` with four consecutive loads. Pack once, use for many
+/// images.
+#[derive(Clone, Debug)]
+pub struct Panels<F> {
     m: usize,
-    starts: &[usize],
-    src: &[F],
-    len: usize,
-    out: &mut [F],
-) {
-    // Three vectors of four rows: 12 accumulators. 24 f32 or 12 f64 columns per block.
-    if size_of::<F>() == 4 {
-        product_blocks::<F, 4, 24>(a, m, starts, src, len, out)
-    } else {
-        product_blocks::<F, 4, 12>(a, m, starts, src, len, out)
+    taps: usize,
+    data: Vec<[F; MR]>,
+}
+
+/// Rows per block of [`Panels`].
+const MR: usize = 4;
+
+impl<F: Float> Panels<F> {
+    /// Packs the row-major `(m, taps)` matrix `a`.
+    pub fn new(a: &[F], m: usize, taps: usize) -> Self {
+        assert_eq!(a.len(), m * taps, "a is not (m, taps)");
+        assert!(taps > 0, "a product needs at least one window");
+        let mut data = Vec::with_capacity(m.div_ceil(MR) * taps);
+        for i0 in (0..m).step_by(MR) {
+            data.extend((0..taps).map(|t| {
+                std::array::from_fn(|i| {
+                    let row = i0 + i;
+                    if row < m {
+                        a[row * taps + t]
+                    } else {
+                        F::zero()
+                    }
+                })
+            }));
+        }
+        Panels { m, taps, data }
     }
 }
 
-fn product_blocks<F: Float, const MR: usize, const NR: usize>(
-    a: &[F],
-    m: usize,
+/// `out[i][q] = Σ_t a[i][t] · src[starts[t] + q]` for `i < m` and every column `q` in `cols` (the
+/// other columns of `out` are left alone): `a` is packed `(m, T)` with `T = starts.len()`, and
+/// `out` is row-major `(m, out_len)`. `src` must hold `max(starts) + max(cols.end) + SLACK`
+/// values.
+pub fn window_product<F: Float>(
+    a: &Panels<F>,
     starts: &[usize],
     src: &[F],
-    len: usize,
+    cols: &[Range<usize>],
     out: &mut [F],
+    out_len: usize,
 ) {
-    let taps = starts.len();
-    assert_eq!(a.len(), m * taps, "a is not (m, starts.len())");
-    assert_eq!(out.len(), m * len, "out is not (m, len)");
+    // Three vectors of four rows: 12 accumulators, 24 f32 or 12 f64 columns per block. (Three
+    // rows of four vectors waste no rows on LeNet's 6 channels but measured slower there.)
+    if size_of::<F>() == 4 {
+        product_blocks::<F, 24>(a, starts, src, cols, out, out_len)
+    } else {
+        product_blocks::<F, 12>(a, starts, src, cols, out, out_len)
+    }
+}
+
+fn product_blocks<F: Float, const NR: usize>(
+    a: &Panels<F>,
+    starts: &[usize],
+    src: &[F],
+    cols: &[Range<usize>],
+    out: &mut [F],
+    out_len: usize,
+) {
+    let (m, taps) = (a.m, a.taps);
+    assert_eq!(
+        taps,
+        starts.len(),
+        "a has {taps} columns for {} windows",
+        starts.len()
+    );
+    assert_eq!(out.len(), m * out_len, "out is not (m, out_len)");
+    let end = cols.iter().map(|r| r.end).max().unwrap_or(0);
+    assert!(
+        end <= out_len,
+        "a column range passes the end of out's rows"
+    );
     let last = starts.iter().copied().max().unwrap_or(0);
     assert!(
-        NR <= SLACK && last + len + SLACK <= src.len(),
+        NR <= SLACK && last + end + SLACK <= src.len(),
         "src too short for its windows"
     );
-    // `a`'s rows for one block, interleaved per tap: panel[t] = (a[i0][t], …, a[i0+MR-1][t]).
-    let mut panel = vec![[F::zero(); MR]; taps];
-    for i0 in (0..m).step_by(MR) {
-        let rows = MR.min(m - i0);
-        for (t, p) in panel.iter_mut().enumerate() {
-            *p = std::array::from_fn(|i| {
-                if i < rows {
-                    a[(i0 + i) * taps + t]
-                } else {
-                    F::zero()
+    for (block, panel) in a.data.chunks_exact(taps).enumerate() {
+        let (i0, rows) = (block * MR, MR.min(m - block * MR));
+        for range in cols {
+            for q0 in range.clone().step_by(NR) {
+                let acc = product_tile::<F, MR, NR>(panel, starts, src, q0);
+                let n = NR.min(range.end - q0);
+                for (i, acc) in acc.iter().enumerate().take(rows) {
+                    out[(i0 + i) * out_len + q0..][..n].copy_from_slice(&acc[..n]);
                 }
-            });
-        }
-        for q0 in (0..len).step_by(NR) {
-            let acc = product_tile::<F, MR, NR>(&panel, starts, src, q0);
-            let cols = NR.min(len - q0);
-            for (i, acc) in acc.iter().enumerate().take(rows) {
-                out[(i0 + i) * len + q0..][..cols].copy_from_slice(&acc[..cols]);
             }
         }
     }
@@ -82,9 +122,9 @@ fn product_tile<F: Float, const MR: usize, const NR: usize>(
 ) -> [[F; NR]; MR] {
     let mut acc = [[F::zero(); NR]; MR];
     for (a, &s) in panel.iter().zip(starts) {
-        // SAFETY: product_blocks checked max(starts) + len + SLACK <= src.len(), and q0 < len,
-        // NR <= SLACK, so src[s + q0..s + q0 + NR] is in bounds. The read is unaligned-safe
-        // because [F; NR] has F's alignment.
+        // SAFETY: product_blocks checked max(starts) + max(cols.end) + SLACK <= src.len(), and
+        // q0 < max(cols.end), NR <= SLACK, so src[s + q0..s + q0 + NR] is in bounds. [F; NR] has
+        // F's alignment.
         let b = unsafe { &*src.as_ptr().add(s + q0).cast::<[F; NR]>() };
         for i in 0..MR {
             for j in 0..NR {
@@ -96,53 +136,70 @@ fn product_tile<F: Float, const MR: usize, const NR: usize>(
 }
 // ANCHOR_END: product_tile
 
-/// `out[i][t] = Σ_q a[i][q] · src[starts[t] + q]` for `q < len`: `a` is `(m, len)` and `out`
-/// `(m, T)`, both row-major. `src` must hold `max(starts) + len` values.
+/// `out[i][t] = Σ_q a[i][q] · src[starts[t] + q]` over the columns `q` in `cols`: `a` holds `m`
+/// rows `a_len` apart (the last may stop after the last column used) and `out` is `(m, T)`. `src` must hold `max(starts) + max(cols.end)`
+/// values.
 pub fn window_dots<F: Float>(
     a: &[F],
+    a_len: usize,
     m: usize,
     starts: &[usize],
     src: &[F],
-    len: usize,
+    cols: &[Range<usize>],
     out: &mut [F],
 ) {
     // Four rows by three windows of one vector each: 12 accumulators.
     if size_of::<F>() == 4 {
-        dot_blocks::<F, 4, 3, 8>(a, m, starts, src, len, out)
+        dot_blocks::<F, 4, 3, 8>(a, a_len, m, starts, src, cols, out)
     } else {
-        dot_blocks::<F, 4, 3, 4>(a, m, starts, src, len, out)
+        dot_blocks::<F, 4, 3, 4>(a, a_len, m, starts, src, cols, out)
     }
 }
 
 fn dot_blocks<F: Float, const MR: usize, const TR: usize, const LANES: usize>(
     a: &[F],
+    a_len: usize,
     m: usize,
     starts: &[usize],
     src: &[F],
-    len: usize,
+    cols: &[Range<usize>],
     out: &mut [F],
 ) {
     let taps = starts.len();
-    assert_eq!(a.len(), m * len, "a is not (m, len)");
+    let end = cols.iter().map(|r| r.end).max().unwrap_or(0);
+    assert!(end <= a_len, "a column range passes the end of a's rows");
+    assert!(
+        m == 0 || (m - 1) * a_len + end <= a.len(),
+        "a is shorter than (m, a_len)"
+    );
     assert_eq!(out.len(), m * taps, "out is not (m, starts.len())");
     let last = starts.iter().copied().max().unwrap_or(0);
-    assert!(last + len <= src.len(), "src too short for its windows");
-    let body = len - len % LANES;
+    assert!(last + end <= src.len(), "src too short for its windows");
+    // Each range as whole vectors (`bodies`) plus a few single columns (`tails`).
+    let bodies: Vec<Range<usize>> = cols
+        .iter()
+        .map(|r| r.start..r.end - r.len() % LANES)
+        .collect();
     for i0 in (0..m).step_by(MR) {
         let rows = MR.min(m - i0);
         // A short last block repeats its last row (computed twice, stored once).
-        let a_at: [usize; MR] = std::array::from_fn(|i| (i0 + i.min(rows - 1)) * len);
+        let a_at: [usize; MR] = std::array::from_fn(|i| (i0 + i.min(rows - 1)) * a_len);
         for t0 in (0..taps).step_by(TR) {
             let windows = TR.min(taps - t0);
             let s_at: [usize; TR] = std::array::from_fn(|j| starts[t0 + j.min(windows - 1)]);
-            let acc = dot_tile::<F, MR, TR, LANES>(a, &a_at, src, &s_at, body);
+            let mut acc = [[[F::zero(); LANES]; TR]; MR];
+            for body in &bodies {
+                dot_tile(a, &a_at, src, &s_at, body.clone(), &mut acc);
+            }
             for i in 0..rows {
                 for j in 0..windows {
-                    // The lanes in a fixed pairwise order, then the columns past the last
-                    // whole vector one by one.
+                    // The lanes in a fixed pairwise order, then the columns past each range's
+                    // last whole vector one by one.
                     let mut sum = pairwise(acc[i][j]);
-                    for q in body..len {
-                        sum = a[a_at[i] + q].mul_add(src[s_at[j] + q], sum);
+                    for (range, body) in cols.iter().zip(&bodies) {
+                        for q in body.end..range.end {
+                            sum = a[a_at[i] + q].mul_add(src[s_at[j] + q], sum);
+                        }
                     }
                     out[(i0 + i) * taps + t0 + j] = sum;
                 }
@@ -151,24 +208,25 @@ fn dot_blocks<F: Float, const MR: usize, const TR: usize, const LANES: usize>(
     }
 }
 
-/// One `MR × TR` tile of [`window_dots`] over columns `0..body` (a multiple of LANES), each
-/// output kept as LANES partial sums.
+/// One `MR × TR` tile of [`window_dots`] over the columns of `body` (a multiple of LANES long),
+/// each output kept as LANES partial sums in `acc`.
 #[inline(always)]
 fn dot_tile<F: Float, const MR: usize, const TR: usize, const LANES: usize>(
     a: &[F],
     a_at: &[usize; MR],
     src: &[F],
     s_at: &[usize; TR],
-    body: usize,
-) -> [[[F; LANES]; TR]; MR] {
-    let mut acc = [[[F::zero(); LANES]; TR]; MR];
-    for q0 in (0..body).step_by(LANES) {
-        // SAFETY: dot_blocks checked a.len() = m·len with every a_at[i] + len <= a.len(), and
-        // max(starts) + len <= src.len(); q0 + LANES <= body <= len.
+    body: Range<usize>,
+    acc: &mut [[[F; LANES]; TR]; MR],
+) {
+    for q0 in body.step_by(LANES) {
+        // SAFETY: dot_blocks checked that every a_at[i] + max(cols.end) <= a.len() and max(starts) + max(cols.end) <= src.len();
+        // q0 + LANES <= body.end <= max(cols.end).
         let b: [[F; LANES]; TR] = std::array::from_fn(|j| unsafe {
             *src.as_ptr().add(s_at[j] + q0).cast::<[F; LANES]>()
         });
         for i in 0..MR {
+            // SAFETY: as above.
             let x = unsafe { *a.as_ptr().add(a_at[i] + q0).cast::<[F; LANES]>() };
             for j in 0..TR {
                 for l in 0..LANES {
@@ -177,7 +235,6 @@ fn dot_tile<F: Float, const MR: usize, const TR: usize, const LANES: usize>(
             }
         }
     }
-    acc
 }
 
 /// The sum of a vector's lanes as a balanced tree (the same order every call): lane `l` is first
@@ -232,7 +289,14 @@ mod tests {
             let src = values(40 + len + SLACK, 1);
             let a = values(m * taps, 2);
             let mut out = vec![f64::NAN; m * len];
-            window_product(&a, m, &starts, &src, len, &mut out);
+            window_product(
+                &Panels::new(&a, m, taps),
+                &starts,
+                &src,
+                std::slice::from_ref(&(0..len)),
+                &mut out,
+                len,
+            );
             let want = reference(&a, m, &starts, &src, len);
             for (o, w) in out.iter().zip(&want) {
                 assert!(
@@ -246,7 +310,14 @@ mod tests {
                 src.iter().map(|&v| v as f32).collect(),
             );
             let mut out32 = vec![f32::NAN; m * len];
-            window_product(&a32, m, &starts, &src32, len, &mut out32);
+            window_product(
+                &Panels::new(&a32, m, taps),
+                &starts,
+                &src32,
+                std::slice::from_ref(&(0..len)),
+                &mut out32,
+                len,
+            );
             for (o, w) in out32.iter().zip(&want) {
                 assert!((*o as f64 - w).abs() <= 1e-4 * (1.0 + w.abs()));
             }
@@ -266,7 +337,15 @@ mod tests {
             let src = values(30 + len, 3);
             let a = values(m * len, 4);
             let mut out = vec![f64::NAN; m * taps];
-            window_dots(&a, m, &starts, &src, len, &mut out);
+            window_dots(
+                &a,
+                len,
+                m,
+                &starts,
+                &src,
+                std::slice::from_ref(&(0..len)),
+                &mut out,
+            );
             for i in 0..m {
                 for (t, &s) in starts.iter().enumerate() {
                     let want: f64 = (0..len).map(|q| a[i * len + q] * src[s + q]).sum();
@@ -281,9 +360,68 @@ mod tests {
     }
 
     #[test]
+    fn kernels_touch_only_the_chosen_column_ranges() {
+        // Two rows of a (2, 20) layout: columns 1..9 and 12..19 of each (7 and 8 long, so both
+        // kernels' tails run); taps at offsets 0, 3, 5.
+        let (m, out_len, starts) = (3usize, 20usize, [0usize, 3, 5]);
+        let cols = [1..9, 12..19];
+        let src = values(5 + out_len + SLACK, 5);
+        let a = values(m * starts.len(), 6);
+        let mut out = vec![f64::NAN; m * out_len];
+        window_product(
+            &Panels::new(&a, m, 3),
+            &starts,
+            &src,
+            &cols,
+            &mut out,
+            out_len,
+        );
+        for i in 0..m {
+            for q in 0..out_len {
+                let got = out[i * out_len + q];
+                if cols.iter().any(|r| r.contains(&q)) {
+                    let want: f64 = (0..3).map(|t| a[i * 3 + t] * src[starts[t] + q]).sum();
+                    assert!(
+                        (got - want).abs() < 1e-12,
+                        "row {i} column {q}: {got} vs {want}"
+                    );
+                } else {
+                    assert!(got.is_nan(), "column {q} outside the ranges was written");
+                }
+            }
+        }
+        // Dots over the same ranges; NaN outside them must never be read.
+        let mut rows = values(m * out_len, 7);
+        for (q, v) in rows.iter_mut().enumerate() {
+            if !cols.iter().any(|r| r.contains(&(q % out_len))) {
+                *v = f64::NAN;
+            }
+        }
+        let mut dots = vec![0.0; m * 3];
+        window_dots(&rows, out_len, m, &starts, &src, &cols, &mut dots);
+        for i in 0..m {
+            for t in 0..3 {
+                let want: f64 = cols
+                    .iter()
+                    .flat_map(|r| r.clone())
+                    .map(|q| rows[i * out_len + q] * src[starts[t] + q])
+                    .sum();
+                assert!((dots[i * 3 + t] - want).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
     #[should_panic(expected = "src too short")]
     fn window_product_refuses_a_source_without_slack() {
         let mut out = vec![0.0f32; 4];
-        window_product(&[1.0f32], 1, &[0], &[0.0; 4], 4, &mut out);
+        window_product(
+            &Panels::new(&[1.0f32], 1, 1),
+            &[0],
+            &[0.0; 4],
+            std::slice::from_ref(&(0..4)),
+            &mut out,
+            4,
+        );
     }
 }
