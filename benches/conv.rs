@@ -1,5 +1,5 @@
-//! Convolution hot loops: naive vs im2col + GEMM vs wide-row im2col + GEMM (the layer's default
-//! for stride 1), forward and forward+backward, on LeNet's C1
+//! Convolution hot loops: naive vs im2col + GEMM vs wide rows vs interleaved images (the layer
+//! picks one of the last two for stride 1), forward and forward+backward, on LeNet's C1
 //! (N=64, 1x32x32, 6@5x5) and C3 (N=64, 6x14x14, 16@5x5) and a mid-size layer (N=32, 32x32x32,
 //! 64@3x3, pad 1); max pooling on the LeNet shapes; one LeNet-5 training step at batch 64; and a
 //! 1024³ f32 GEMM (faer) as the machine's practical peak. Throughput in FLOPs (reported as

@@ -5,8 +5,8 @@
 //! 2. Looks inside: the learned C1 filters (`filters.png`) and the feature maps of one test image
 //!    after C1 and C3 (`feature_maps.png`).
 //! 3. The test set's confusion matrix with the class names (`confusion.csv`, `confusion.png`).
-//! 4. Forward + backward time of LeNet's C1 and C3 with the naive, im2col and wide-row
-//!    convolutions across batch sizes (`conv_speed.csv`, `conv_speed.png`).
+//! 4. Forward + backward time of LeNet's C1 and C3 with the naive, im2col, wide-row and
+//!    interleaved convolutions across batch sizes (`conv_speed.csv`, `conv_speed.png`).
 //!
 //! ```text
 //!     cargo run --release --bin exp_cnn             # full run, writes results/cnn/

@@ -183,6 +183,7 @@ impl Layout {
     }
 }
 
+// ANCHOR: conv_interleaved
 /// The forward pass, `V` images at a time: `out = W × (windows of xq)` on the output pixels only.
 pub fn conv_forward_interleaved<F: Float>(
     x: ArrayView4<F>,
@@ -218,6 +219,7 @@ pub fn conv_forward_interleaved<F: Float>(
         );
     out
 }
+// ANCHOR_END: conv_interleaved
 
 /// Gradients of [`conv_forward_interleaved`], `V` images at a time: `dW = dyq × (windows of
 /// xq)ᵀ` over the output pixels, and `dx` = the flipped filters over the windows of `dyq`, on the
