@@ -608,8 +608,9 @@ impl Wide {
         }
     }
 
-    /// The adjoint of [`Wide::im2col`]: add each row of `dcols` back onto the padded image (using
-    /// `xp` as scratch, its border zero again afterwards), then keep the interior in `dx`.
+    /// The adjoint of reading im2col row `r` at `starts[r]`: add each row of `dcols` back onto the
+    /// padded image (using `xp` as scratch, its border zero again afterwards), then keep the
+    /// interior in `dx`.
     fn col2im<F: Float>(&self, dcols: &[F], starts: &[usize], xp: &mut [F], dx: &mut [F]) {
         xp.fill(F::zero());
         for (row, &start) in dcols.chunks_exact(self.len).zip(starts) {
@@ -632,7 +633,7 @@ impl Wide {
     }
 }
 
-/// The three implementations of one convolution. All compute the same function (tested against
+/// The four implementations of one convolution. All compute the same function (tested against
 /// [`ConvAlgo::Naive`] to 1e-10 in `f64`); they differ in speed and in which shapes they take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ConvAlgo {
