@@ -111,20 +111,20 @@ impl Geometry {
     }
 }
 
-/// `db[f] = Σ_{n, i, j} dout[n, f, i, j]`
+/// `db[f] = Σ_{n, i, j} dout[n, f, i, j]`: each image's plane sums in parallel, then added in
+/// image order (same bits for any thread count).
 pub(super) fn bias_grad<F: Float>(dout: &ArrayView4<F>) -> Array1<F> {
     let (_, f, ho, wo) = dout.dim();
-    let mut db = Array1::zeros(f);
-    // One pass over contiguous planes, images in order (same bits every run).
-    for image in dout
-        .as_standard_layout()
+    let dout = dout.as_standard_layout();
+    let per_image: Vec<Vec<F>> = dout
         .as_slice()
         .expect("standard layout")
-        .chunks_exact(f * ho * wo)
-    {
-        for (d, plane) in db.iter_mut().zip(image.chunks_exact(ho * wo)) {
-            *d += plane.iter().copied().sum::<F>();
-        }
+        .par_chunks_exact(f * ho * wo)
+        .map(|image| image.chunks_exact(ho * wo).map(window::sum).collect())
+        .collect();
+    let mut db = Array1::zeros(f);
+    for sums in &per_image {
+        db.iter_mut().zip(sums).for_each(|(d, &s)| *d += s);
     }
     db
 }

@@ -237,6 +237,20 @@ fn dot_tile<F: Float, const MR: usize, const TR: usize, const LANES: usize>(
     }
 }
 
+/// The sum of `values` in eight interleaved partial sums (so the additions vectorize instead of
+/// waiting on each other), combined as a balanced tree, then the last few values in order.
+pub fn sum<F: Float>(values: &[F]) -> F {
+    let mut acc = [F::zero(); 8];
+    let chunks = values.chunks_exact(8);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (a, &v) in acc.iter_mut().zip(chunk) {
+            *a += v;
+        }
+    }
+    tail.iter().fold(pairwise(acc), |s, &v| s + v)
+}
+
 /// The sum of a vector's lanes as a balanced tree (the same order every call): lane `l` is first
 /// added to lane `l + LANES/2`, and so on down to one value.
 #[inline(always)]
@@ -408,6 +422,14 @@ mod tests {
                     .sum();
                 assert!((dots[i * 3 + t] - want).abs() < 1e-12);
             }
+        }
+    }
+
+    #[test]
+    fn sum_adds_every_value_once() {
+        for n in [0usize, 1, 7, 8, 9, 100, 1001] {
+            let v: Vec<f64> = (0..n).map(|i| (i % 13) as f64 - 6.0).collect();
+            assert_eq!(sum(&v), v.iter().sum::<f64>(), "n = {n}");
         }
     }
 
