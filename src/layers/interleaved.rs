@@ -6,7 +6,8 @@
 //! wide rows ([`super::conv::conv_forward_wide`]) also compute the `Wp - Wo` discarded columns of
 //! every row (40% more work for LeNet's C3, whose rows are 10 pixels of 14). The input gradient
 //! is a convolution too: the output gradient zero-padded by the kernel size minus one, correlated
-//! with the flipped filters, run by the same kernel on only the input's own pixels.
+//! with the flipped filters, run by the same kernel on only the input's own pixels, each input
+//! row over only the kernel rows that reach it from some output row.
 //!
 //! Layouts per group of `V` images (`l` the image within the group), all with row stride
 //! `Wq = Wo + 2(WW - 1)`:
