@@ -497,16 +497,7 @@ fn wide_backward<F: Float + RealField>(
     let (kdim, pix, len, image) = (g.patch(), g.pixels(), wide.len, g.c * g.h * g.w);
     let starts = wide.starts();
     let mut dx = want_dx.then(|| Array4::<F>::zeros(x.dim()));
-    let dx_images: Vec<Option<&mut [F]>> = match dx.as_mut() {
-        Some(dx) => dx
-            .as_slice_mut()
-            .expect("fresh array")
-            .chunks_mut(image)
-            .map(Some)
-            .collect(),
-        None => (0..n).map(|_| None).collect(),
-    };
-    let dws: Vec<Vec<F>> = dx_images
+    let dws: Vec<Vec<F>> = chunks_or_none(dx.as_mut(), image, n)
         .into_par_iter()
         .zip(xs.par_chunks(image))
         .zip(ds.par_chunks(g.f * pix))
@@ -547,6 +538,24 @@ fn wide_backward<F: Float + RealField>(
         sum_in_order(&dws, (g.f, g.c, g.hh, g.ww)),
         bias_grad(&dout.view()),
     )
+}
+
+/// `count` chunks of `len` values of `dx` for the parallel tasks to write, or `count` `None`s when
+/// there is no `dx` to compute.
+pub(super) fn chunks_or_none<F: Float>(
+    dx: Option<&mut Array4<F>>,
+    len: usize,
+    count: usize,
+) -> Vec<Option<&mut [F]>> {
+    match dx {
+        Some(dx) => dx
+            .as_slice_mut()
+            .expect("fresh array")
+            .chunks_mut(len)
+            .map(Some)
+            .collect(),
+        None => (0..count).map(|_| None).collect(),
+    }
 }
 
 /// Per-image weight gradients summed in image order into one `(F, C, HH, WW)` array.

@@ -20,7 +20,7 @@ use ndarray::{Array4, ArrayView1, ArrayView4};
 use rayon::prelude::*;
 use std::ops::Range;
 
-use super::conv::{ConvGrads, ConvParams, Geometry, bias_grad, sum_in_order};
+use super::conv::{ConvGrads, ConvParams, Geometry, bias_grad, chunks_or_none, sum_in_order};
 use super::window::{self, Panels, window_dots, window_product};
 use crate::Float;
 
@@ -118,39 +118,45 @@ impl Layout {
             .collect()
     }
 
-    /// Interleave `images` (up to V of them, flat `(C, H, W)` each) into the padded `xq`, whose
-    /// border is zero; lanes without an image are zeroed.
+    /// Interleave the input images of a group (up to V, flat `(C, H, W)` each) into the padded
+    /// `xq`, at `(pad, pad)`.
     fn pack_input<F: Float>(&self, images: &[F], xq: &mut [F]) {
-        let g = &self.g;
-        let count = images.len() / (g.c * g.h * g.w);
-        if count < self.v {
-            xq.fill(F::zero());
-        }
-        for (l, image) in images.chunks_exact(g.c * g.h * g.w).enumerate() {
-            for (c, plane) in image.chunks_exact(g.h * g.w).enumerate() {
-                for (y, row) in plane.chunks_exact(g.w).enumerate() {
-                    let start = self.at(c, self.hp, y + g.p.pad, g.p.pad) + l;
-                    for (x, &value) in row.iter().enumerate() {
-                        xq[start + x * self.v] = value;
-                    }
-                }
-            }
-        }
+        let (g, pad) = (&self.g, self.g.p.pad);
+        self.pack(images, (g.c, self.hp), (pad, pad), (g.h, g.w), xq);
     }
 
-    /// Interleave `dout` of up to V images into `dyq`, offset by `(HH - 1, WW - 1)`.
+    /// Interleave a group's `dout` into `dyq`, at `(HH - 1, WW - 1)`.
     fn pack_dout<F: Float>(&self, dout: &[F], dyq: &mut [F]) {
         let g = &self.g;
-        let count = dout.len() / (g.f * g.ho * g.wo);
-        if count < self.v {
-            dyq.fill(F::zero());
+        self.pack(
+            dout,
+            (g.f, self.hq),
+            (g.hh - 1, g.ww - 1),
+            (g.ho, g.wo),
+            dyq,
+        );
+    }
+
+    /// The inverse of [`Layout::unpack`] without bias: flat images of `planes` planes of `(h, w)`
+    /// go to pixels `(y0 + i, x0 + j)` of a `(planes, plane_rows, Wq, V)` buffer whose other
+    /// pixels stay zero; lanes without an image are zeroed.
+    fn pack<F: Float>(
+        &self,
+        images: &[F],
+        (planes, plane_rows): (usize, usize),
+        (y0, x0): (usize, usize),
+        (h, w): (usize, usize),
+        dst: &mut [F],
+    ) {
+        if images.len() < self.v * planes * h * w {
+            dst.fill(F::zero());
         }
-        for (l, image) in dout.chunks_exact(g.f * g.ho * g.wo).enumerate() {
-            for (f, plane) in image.chunks_exact(g.ho * g.wo).enumerate() {
-                for (i, row) in plane.chunks_exact(g.wo).enumerate() {
-                    let start = self.at(f, self.hq, i + g.hh - 1, g.ww - 1) + l;
+        for (l, image) in images.chunks_exact(planes * h * w).enumerate() {
+            for (c, plane) in image.chunks_exact(h * w).enumerate() {
+                for (i, row) in plane.chunks_exact(w).enumerate() {
+                    let start = self.at(c, plane_rows, y0 + i, x0) + l;
                     for (j, &value) in row.iter().enumerate() {
-                        dyq[start + j * self.v] = value;
+                        dst[start + j * self.v] = value;
                     }
                 }
             }
@@ -262,16 +268,7 @@ pub fn interleaved_backward<F: Float>(
     let (front, dy_rows) = (lay.at(0, 0, g.hh - 1, g.ww - 1), lay.at(1, lay.hq, 0, 0));
     let dx_len = lay.at(1, lay.hp, 0, 0);
     let mut dx = want_dx.then(|| Array4::<F>::zeros(x.dim()));
-    let dx_groups: Vec<Option<&mut [F]>> = match dx.as_mut() {
-        Some(dx) => dx
-            .as_slice_mut()
-            .expect("fresh array")
-            .chunks_mut(lay.v * image)
-            .map(Some)
-            .collect(),
-        None => (0..n.div_ceil(lay.v)).map(|_| None).collect(),
-    };
-    let dws: Vec<Vec<F>> = dx_groups
+    let dws: Vec<Vec<F>> = chunks_or_none(dx.as_mut(), lay.v * image, n.div_ceil(lay.v))
         .into_par_iter()
         .zip(xs.par_chunks(lay.v * image))
         .zip(ds.par_chunks(lay.v * g.f * g.pixels()))

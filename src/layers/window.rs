@@ -284,6 +284,28 @@ mod tests {
         out
     }
 
+    /// [`window_product`] over all `len` columns, computed in `F` from `f64` inputs.
+    fn product_in<F: Float>(
+        a: &[f64],
+        m: usize,
+        starts: &[usize],
+        src: &[f64],
+        len: usize,
+    ) -> Vec<f64> {
+        let to_f = |v: &[f64]| v.iter().map(|&x| F::lit(x)).collect::<Vec<F>>();
+        let mut out = vec![F::nan(); m * len];
+        let panels = Panels::new(&to_f(a), m, starts.len());
+        window_product(
+            &panels,
+            starts,
+            &to_f(src),
+            std::slice::from_ref(&(0..len)),
+            &mut out,
+            len,
+        );
+        out.iter().map(|v| v.as_f64()).collect()
+    }
+
     fn values(n: usize, seed: usize) -> Vec<f64> {
         (0..n)
             .map(|i| ((i * 37 + seed * 11) % 101) as f64 / 50.0 - 1.0)
@@ -302,16 +324,8 @@ mod tests {
             let starts: Vec<usize> = (0..taps).map(|t| (t * 7) % 40).collect();
             let src = values(40 + len + SLACK, 1);
             let a = values(m * taps, 2);
-            let mut out = vec![f64::NAN; m * len];
-            window_product(
-                &Panels::new(&a, m, taps),
-                &starts,
-                &src,
-                std::slice::from_ref(&(0..len)),
-                &mut out,
-                len,
-            );
             let want = reference(&a, m, &starts, &src, len);
+            let out = product_in::<f64>(&a, m, &starts, &src, len);
             for (o, w) in out.iter().zip(&want) {
                 assert!(
                     (o - w).abs() <= 1e-12 * (1.0 + w.abs()),
@@ -319,21 +333,9 @@ mod tests {
                 );
             }
             // f32 goes through the wider blocks.
-            let (a32, src32): (Vec<f32>, Vec<f32>) = (
-                a.iter().map(|&v| v as f32).collect(),
-                src.iter().map(|&v| v as f32).collect(),
-            );
-            let mut out32 = vec![f32::NAN; m * len];
-            window_product(
-                &Panels::new(&a32, m, taps),
-                &starts,
-                &src32,
-                std::slice::from_ref(&(0..len)),
-                &mut out32,
-                len,
-            );
+            let out32 = product_in::<f32>(&a, m, &starts, &src, len);
             for (o, w) in out32.iter().zip(&want) {
-                assert!((*o as f64 - w).abs() <= 1e-4 * (1.0 + w.abs()));
+                assert!((o - w).abs() <= 1e-4 * (1.0 + w.abs()));
             }
         }
     }
