@@ -6,7 +6,7 @@
 //! elements): forward 2·N·K·C·R·S·Ho·Wo, forward+backward 3x that. 1 and 2 threads.
 
 mod common;
-use common::{THREADS, pool};
+use common::{THREADS, iter_warm, pool};
 
 use std::hint::black_box;
 
@@ -74,10 +74,8 @@ fn conv(c: &mut Criterion) {
                     BenchmarkId::new(format!("forward_{}", algo.name()), format!("{threads}t")),
                     &threads,
                     |bn, _| {
-                        bn.iter(|| {
-                            pool.install(|| {
-                                algo.forward(black_box(x.view()), w.view(), b.view(), p)
-                            })
+                        iter_warm(bn, &pool, || {
+                            algo.forward(black_box(x.view()), w.view(), b.view(), p)
                         })
                     },
                 );
@@ -86,11 +84,9 @@ fn conv(c: &mut Criterion) {
                     BenchmarkId::new(format!("fwd_bwd_{}", algo.name()), format!("{threads}t")),
                     &threads,
                     |bn, _| {
-                        bn.iter(|| {
-                            pool.install(|| {
-                                let o = algo.forward(black_box(x.view()), w.view(), b.view(), p);
-                                (o, algo.backward(dout.view(), x.view(), w.view(), p))
-                            })
+                        iter_warm(bn, &pool, || {
+                            let o = algo.forward(black_box(x.view()), w.view(), b.view(), p);
+                            (o, algo.backward(dout.view(), x.view(), w.view(), p))
                         })
                     },
                 );
@@ -129,11 +125,9 @@ fn pooling(c: &mut Criterion) {
                 BenchmarkId::new(format!("{name}_fwd_bwd"), format!("{threads}t")),
                 &threads,
                 |bn, _| {
-                    bn.iter(|| {
-                        pool.install(|| {
-                            let o = pool_forward(black_box(x.view()), PoolKind::Max, p);
-                            (o, pool_backward(dout.view(), x.view(), PoolKind::Max, p))
-                        })
+                    iter_warm(bn, &pool, || {
+                        let o = pool_forward(black_box(x.view()), PoolKind::Max, p);
+                        (o, pool_backward(dout.view(), x.view(), PoolKind::Max, p))
                     })
                 },
             );
@@ -156,12 +150,10 @@ fn lenet_step(c: &mut Criterion) {
             BenchmarkId::new("batch64", format!("{threads}t")),
             &threads,
             |bn, _| {
-                bn.iter(|| {
-                    pool.install(|| {
-                        let loss = net.loss_and_grad(black_box(x.view()), &y);
-                        step_all(&mut opt as &mut dyn Optimizer<f32>, net.params());
-                        loss
-                    })
+                iter_warm(bn, &pool, || {
+                    let loss = net.loss_and_grad(black_box(x.view()), &y);
+                    step_all(&mut opt as &mut dyn Optimizer<f32>, net.params());
+                    loss
                 })
             },
         );
@@ -190,17 +182,15 @@ fn gemm_peak(c: &mut Criterion) {
             BenchmarkId::new("faer", format!("{threads}t")),
             &threads,
             |bn, _| {
-                bn.iter(|| {
-                    pool.install(|| {
-                        faer::linalg::matmul::matmul(
-                            out.as_mut(),
-                            Accum::Replace,
-                            a.as_ref(),
-                            b.as_ref(),
-                            1.0,
-                            par,
-                        )
-                    })
+                iter_warm(bn, &pool, || {
+                    faer::linalg::matmul::matmul(
+                        out.as_mut(),
+                        Accum::Replace,
+                        a.as_ref(),
+                        b.as_ref(),
+                        1.0,
+                        par,
+                    )
                 })
             },
         );

@@ -7,7 +7,7 @@
 //!     cargo bench --bench optim -- --quick        # a rough pass in seconds
 
 mod common;
-use common::{THREADS, pool};
+use common::{THREADS, iter_warm, pool};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use nnlab::optim::buffer::StateVec;
@@ -62,8 +62,9 @@ fn bench_rule(
                 BenchmarkId::new(format!("{threads}t"), n),
                 &n,
                 |bench, _| {
-                    bench
-                        .iter(|| pool.install(|| opt.update(0, black_box(&mut x), black_box(&dx))));
+                    iter_warm(bench, &pool, || {
+                        opt.update(0, black_box(&mut x), black_box(&dx))
+                    });
                 },
             );
         }
@@ -84,7 +85,9 @@ fn yardstick(c: &mut Criterion) {
                 BenchmarkId::new(format!("{threads}t"), n),
                 &n,
                 |bench, _| {
-                    bench.iter(|| pool.install(|| stream(black_box(&mut a), black_box(&b), -1e-3)));
+                    iter_warm(bench, &pool, || {
+                        stream(black_box(&mut a), black_box(&b), -1e-3)
+                    });
                 },
             );
         }

@@ -4,7 +4,7 @@
 //! installed, otherwise the committed subset; the benchmark id says which). 1 and 2 threads.
 
 mod common;
-use common::{THREADS, pool};
+use common::{THREADS, iter_warm, pool};
 
 use std::collections::VecDeque;
 use std::hint::black_box;
@@ -47,7 +47,11 @@ fn two_loop_bench(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new(format!("{threads}t"), format!("n={n},m={m}")),
             &n,
-            |b, _| b.iter(|| pool.install(|| two_loop(black_box(&history), 0.5, black_box(&g)))),
+            |b, _| {
+                iter_warm(b, &pool, || {
+                    two_loop(black_box(&history), 0.5, black_box(&g))
+                })
+            },
         );
     }
     group.finish();
@@ -73,7 +77,9 @@ fn bfgs_update_bench(c: &mut Criterion) {
     for threads in THREADS {
         let pool = pool(threads);
         group.bench_with_input(BenchmarkId::new(format!("{threads}t"), n), &n, |b, _| {
-            b.iter(|| pool.install(|| update_inverse_hessian(black_box(&mut h), &s, &y)))
+            iter_warm(b, &pool, || {
+                update_inverse_hessian(black_box(&mut h), &s, &y)
+            })
         });
     }
     group.finish();
@@ -89,7 +95,9 @@ fn newton_solve_bench(c: &mut Criterion) {
     for threads in THREADS {
         let pool = pool(threads);
         group.bench_with_input(BenchmarkId::new(format!("{threads}t"), n), &n, |b, _| {
-            b.iter(|| pool.install(|| newton_direction(black_box(&q.a), black_box(&q.b))))
+            iter_warm(b, &pool, || {
+                newton_direction(black_box(&q.a), black_box(&q.b))
+            })
         });
     }
     group.finish();
@@ -114,7 +122,7 @@ fn softmax_eval_bench(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new(format!("{threads}t"), format!("N={n}")),
             &n,
-            |b, _| b.iter(|| pool.install(|| f.value_grad(black_box(&w), &mut g))),
+            |b, _| iter_warm(b, &pool, || f.value_grad(black_box(&w), &mut g)),
         );
     }
     group.finish();

@@ -15,6 +15,7 @@ pub mod loss;
 pub mod memory;
 pub mod network;
 pub mod optim;
+pub mod parallel;
 pub mod plot;
 pub mod results;
 pub mod rng;

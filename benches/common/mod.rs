@@ -13,3 +13,14 @@ pub fn pool(threads: usize) -> rayon::ThreadPool {
         .build()
         .expect("thread pool")
 }
+
+/// Times `work` with criterion inside `pool`, its other workers kept awake
+/// ([`nnlab::parallel::keep_warm`]) as in the training loop. The timed loop itself runs on a
+/// worker, so no iteration pays for handing the work to the pool and waking the caller afterwards.
+pub fn iter_warm<R>(
+    bencher: &mut criterion::Bencher,
+    pool: &rayon::ThreadPool,
+    mut work: impl FnMut() -> R + Send,
+) {
+    pool.install(|| nnlab::parallel::keep_warm(|| bencher.iter(&mut work)));
+}

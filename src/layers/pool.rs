@@ -124,16 +124,19 @@ pub fn pool_backward<F: Float>(
     assert_eq!(dout.dim(), (n, c, ho, wo), "dout has the wrong shape");
     let scale = F::one() / F::lit((p.size * p.size) as f64);
     let (x, dout) = (x.as_standard_layout(), dout.as_standard_layout());
+    let (x, dout) = (
+        x.as_slice().expect("standard layout"),
+        dout.as_slice().expect("standard layout"),
+    );
+    if kind == PoolKind::Max && p.size == 2 && p.stride == 2 {
+        return max_pool_2x2_backward(dout, x, (n, c, h, w));
+    }
     let mut dx = Array4::zeros((n, c, h, w));
     dx.as_slice_mut()
         .expect("fresh array")
         .par_chunks_mut(h * w)
-        .zip(x.as_slice().expect("standard layout").par_chunks(h * w))
-        .zip(
-            dout.as_slice()
-                .expect("standard layout")
-                .par_chunks(ho * wo),
-        )
+        .zip(x.par_chunks(h * w))
+        .zip(dout.par_chunks(ho * wo))
         .with_min_len(PLANES_PER_TASK)
         .for_each_init(
             || (vec![F::zero(); wo], vec![0usize; wo]),
@@ -141,18 +144,6 @@ pub fn pool_backward<F: Float>(
                 for (r, grow) in g.chunks_exact(wo).enumerate() {
                     let r0 = r * p.stride;
                     match kind {
-                        PoolKind::Max if p.size == 2 && p.stride == 2 => {
-                            let (top, bottom) = plane[2 * r * w..][..2 * w].split_at(w);
-                            for (q, &g) in grow.iter().enumerate() {
-                                // First maximum in the scan order (0,0), (0,1), (1,0), (1,1).
-                                let (t, b) = (&top[2 * q..2 * q + 2], &bottom[2 * q..2 * q + 2]);
-                                let (mut k, mut m) = (2 * q, t[0]);
-                                (k, m) = if t[1] > m { (2 * q + 1, t[1]) } else { (k, m) };
-                                (k, m) = if b[0] > m { (w + 2 * q, b[0]) } else { (k, m) };
-                                k = if b[1] > m { w + 2 * q + 1 } else { k };
-                                dplane[2 * r * w + k] += g;
-                            }
-                        }
                         PoolKind::Max => {
                             // The same scan order as the forward pass, remembering where the
                             // maximum was: strict `>` keeps the first on ties.
@@ -191,6 +182,55 @@ pub fn pool_backward<F: Float>(
     dx
 }
 // ANCHOR_END: pool_backward
+
+// ANCHOR: max_pool_2x2_backward
+/// LeNet's 2x2 max pooling with stride 2: the windows tile each plane, so every input gradient is
+/// written exactly once — the output gradient where the window's (first) maximum was, zero
+/// elsewhere — with no zero-filling pass and no scattered additions.
+fn max_pool_2x2_backward<F: Float>(
+    dout: &[F],
+    x: &[F],
+    (n, c, h, w): (usize, usize, usize, usize),
+) -> Array4<F> {
+    let mut dx = Array4::<F>::uninit((n, c, h, w));
+    dx.as_slice_mut()
+        .expect("fresh array")
+        .par_chunks_mut(h * w)
+        .zip(x.par_chunks(h * w))
+        .zip(dout.par_chunks(h * w / 4))
+        .with_min_len(PLANES_PER_TASK)
+        .for_each(|((dplane, plane), g)| {
+            let rows = dplane
+                .chunks_exact_mut(2 * w)
+                .zip(plane.chunks_exact(2 * w));
+            for ((drows, rows), grow) in rows.zip(g.chunks_exact(w / 2)) {
+                let ((dtop, dbottom), (top, bottom)) = (drows.split_at_mut(w), rows.split_at(w));
+                let windows = (dtop.chunks_exact_mut(2).zip(dbottom.chunks_exact_mut(2)))
+                    .zip(top.chunks_exact(2).zip(bottom.chunks_exact(2)));
+                for (((dt, db), (t, b)), &g) in windows.zip(grow) {
+                    // The first maximum in the scan order (0,0), (0,1), (1,0), (1,1) wins: above
+                    // every value before it, at least every value after it. Comparisons and
+                    // selects, no branches (which would mispredict on real activations).
+                    let (t0, t1, b0, b1) = (t[0], t[1], b[0], b[1]);
+                    let wins = [
+                        (t0 >= t1) & (t0 >= b0) & (t0 >= b1),
+                        (t1 > t0) & (t1 >= b0) & (t1 >= b1),
+                        (b0 > t0) & (b0 > t1) & (b0 >= b1),
+                        (b1 > t0) & (b1 > t1) & (b1 > b0),
+                    ]
+                    .map(|win| if win { g } else { F::zero() });
+                    dt[0].write(wins[0]);
+                    dt[1].write(wins[1]);
+                    db[0].write(wins[2]);
+                    db[1].write(wins[3]);
+                }
+            }
+        });
+    // SAFETY: 2x2 windows with stride 2 tile every plane (`out_dims` checked that h and w are
+    // even), so the row pairs and column pairs above wrote every element of `dx`.
+    unsafe { dx.assume_init() }
+}
+// ANCHOR_END: max_pool_2x2_backward
 
 /// A pooling layer for [`crate::network::Sequential`] (rows are flattened `(C, H, W)` images).
 pub struct Pool2d<F: Float> {

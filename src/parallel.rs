@@ -1,0 +1,106 @@
+//! Keeping the thread pool awake between the many short parallel loops of a training step.
+//!
+//! A LeNet-5 step at batch 64 is about twenty parallel loops of 50-700 µs each, with serial work
+//! (allocation, the small dense layers, the loss) between them. Rayon's idle workers spin only
+//! briefly and then sleep; on this machine (a virtual machine) waking a sleeping core costs
+//! 160-270 µs at the median, so every loop started with one core and the step ran barely faster on
+//! two threads than on one. OpenMP runtimes (which PyTorch uses) keep idle threads spinning for a
+//! while by default; [`keep_warm`] does the same for one stretch of work.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Pause this many spin-loop hints between looks for work, so an idle worker does not hammer the
+/// busy worker's queue (each look touches its cache lines).
+const IDLE_SPINS: usize = 64;
+
+// ANCHOR: keep_warm
+/// Runs `work` on the current rayon pool while every other worker of the pool waits for work by
+/// spinning instead of sleeping, and returns its result.
+///
+/// Each other worker runs a job that repeatedly asks rayon for a pending job to run
+/// ([`rayon::yield_now`]) until `work` has finished, so a parallel loop inside `work` finds every
+/// core already awake. Only where code runs changes, never what it computes: nnlab's parallel
+/// loops fix their summation order independently of which thread does which part.
+///
+/// The waiting cores stay busy (like OpenMP's active wait policy); with one thread nothing spins.
+/// Nested calls are fine. From outside a pool, `work` runs on a worker of the global pool.
+pub fn keep_warm<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    let done = AtomicBool::new(false);
+    rayon::scope(|scope| {
+        let owner = rayon::current_thread_index();
+        for _ in 1..rayon::current_num_threads() {
+            let done = &done;
+            scope.spawn(move |_| {
+                // The owner picks this job up itself only while waiting inside `work` (or after
+                // it): spinning there would wait for its own caller, so it leaves at once.
+                if rayon::current_thread_index() == owner {
+                    return;
+                }
+                while !done.load(Ordering::Acquire) {
+                    if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                        for _ in 0..IDLE_SPINS {
+                            std::hint::spin_loop();
+                        }
+                    }
+                }
+            });
+        }
+        let result = work();
+        done.store(true, Ordering::Release);
+        result
+    })
+}
+// ANCHOR_END: keep_warm
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rayon::prelude::*;
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool")
+    }
+
+    #[test]
+    fn parallel_work_inside_gets_both_workers_and_its_result_back() {
+        let pool = pool(2);
+        let (sum, threads_used) = pool.install(|| {
+            keep_warm(|| {
+                let sum: u64 = (0..1_000_000u64).into_par_iter().sum();
+                let used = std::sync::Mutex::new(std::collections::BTreeSet::new());
+                (0..64).into_par_iter().with_max_len(1).for_each(|_| {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    used.lock()
+                        .expect("unpoisoned")
+                        .insert(rayon::current_thread_index());
+                });
+                (sum, used.into_inner().expect("unpoisoned").len())
+            })
+        });
+        assert_eq!(sum, 999_999 * 1_000_000 / 2);
+        assert_eq!(threads_used, 2);
+    }
+
+    #[test]
+    fn nests_runs_on_one_thread_and_from_outside_a_pool() {
+        let nested = pool(2).install(|| keep_warm(|| keep_warm(|| keep_warm(|| 7) + 1)));
+        assert_eq!(nested, 8);
+        assert_eq!(pool(1).install(|| keep_warm(|| 5)), 5);
+        let outside: i64 = keep_warm(|| (1..=100i64).into_par_iter().sum());
+        assert_eq!(outside, 5050);
+    }
+
+    #[test]
+    fn a_serial_stretch_finishes_and_the_spinners_leave() {
+        // Work with no parallel loop at all: the other worker spins for its whole length and the
+        // call still returns (the spinner sees `done`).
+        let pool = pool(2);
+        for _ in 0..50 {
+            let v = pool.install(|| keep_warm(|| (0..10_000u32).map(|i| i % 7).sum::<u32>()));
+            assert_eq!(v, (0..10_000u32).map(|i| i % 7).sum::<u32>());
+        }
+    }
+}
