@@ -84,6 +84,19 @@ pub fn train<F: Float, R: Rng + Send + ?Sized>(
     rng: &mut R,
     on_iter: &mut (dyn FnMut(&IterRecord) + Send),
 ) -> History {
+    // The step's many short parallel loops find the other cores awake (see `keep_warm`).
+    keep_warm(|| train_here(net, opt, data, cfg, rng, on_iter))
+}
+
+/// [`train`] on the calling thread.
+fn train_here<F: Float, R: Rng + ?Sized>(
+    net: &mut Sequential<F>,
+    opt: &mut dyn Optimizer<F>,
+    data: &Split<'_, F>,
+    cfg: &TrainConfig,
+    rng: &mut R,
+    on_iter: &mut dyn FnMut(&IterRecord),
+) -> History {
     let n = data.x_train.nrows();
     assert!(
         n > 0 && cfg.batch_size > 0,
@@ -93,44 +106,41 @@ pub fn train<F: Float, R: Rng + Send + ?Sized>(
     let mut iter = 0;
     let eval_rows = cfg.train_eval_rows.min(n);
     let mut seconds = 0.0;
-    // The step's many short parallel loops find the other cores awake (see `keep_warm`).
-    keep_warm(|| {
-        // ANCHOR: train_loop
-        'epochs: for epoch in 1..=cfg.epochs {
-            let started = std::time::Instant::now();
-            let order = permutation(rng, n);
-            let mut epoch_loss = 0.0;
-            let batches = order.chunks(cfg.batch_size);
-            let n_batches = batches.len();
-            for batch in batches {
-                iter += 1;
-                let (x_batch, y_batch) = gather(data.x_train, data.y_train, batch); // sample data
-                let loss = net.loss_and_grad(x_batch.view(), &y_batch).as_f64(); // forward + backward
-                let record = IterRecord { iter, epoch, loss };
-                history.iters.push(record);
-                on_iter(&record);
-                if !loss.is_finite() {
-                    history.diverged_at = Some(iter);
-                    break 'epochs;
-                }
-                step_all(opt, net.params()); // update the parameters
-                epoch_loss += loss;
+    // ANCHOR: train_loop
+    'epochs: for epoch in 1..=cfg.epochs {
+        let started = std::time::Instant::now();
+        let order = permutation(rng, n);
+        let mut epoch_loss = 0.0;
+        let batches = order.chunks(cfg.batch_size);
+        let n_batches = batches.len();
+        for batch in batches {
+            iter += 1;
+            let (x_batch, y_batch) = gather(data.x_train, data.y_train, batch); // sample data
+            let loss = net.loss_and_grad(x_batch.view(), &y_batch).as_f64(); // forward + backward
+            let record = IterRecord { iter, epoch, loss };
+            history.iters.push(record);
+            on_iter(&record);
+            if !loss.is_finite() {
+                history.diverged_at = Some(iter);
+                break 'epochs;
             }
-            // ANCHOR_END: train_loop
-            seconds += started.elapsed().as_secs_f64();
-            history.epochs.push(EpochRecord {
-                epoch,
-                iter,
-                train_loss: epoch_loss / n_batches as f64,
-                train_accuracy: net.accuracy(
-                    data.x_train.slice(s![..eval_rows, ..]),
-                    &data.y_train[..eval_rows],
-                ),
-                val_accuracy: net.accuracy(data.x_val, data.y_val),
-                seconds,
-            });
+            step_all(opt, net.params()); // update the parameters
+            epoch_loss += loss;
         }
-    });
+        // ANCHOR_END: train_loop
+        seconds += started.elapsed().as_secs_f64();
+        history.epochs.push(EpochRecord {
+            epoch,
+            iter,
+            train_loss: epoch_loss / n_batches as f64,
+            train_accuracy: net.accuracy(
+                data.x_train.slice(s![..eval_rows, ..]),
+                &data.y_train[..eval_rows],
+            ),
+            val_accuracy: net.accuracy(data.x_val, data.y_val),
+            seconds,
+        });
+    }
     history
 }
 
