@@ -13,7 +13,6 @@
 //!     cargo run --release --bin exp_cnn -- --quick  # seconds; every code path
 //! ```
 
-use nnlab::parallel::keep_warm;
 use std::time::Instant;
 
 use clap::Parser;
@@ -23,6 +22,7 @@ use nnlab::data::fashion::CLASS_NAMES;
 use nnlab::layers::conv::{ConvAlgo, ConvParams, out_size};
 use nnlab::lenet::{LeNetVariant, lenet5};
 use nnlab::optim::Rule;
+use nnlab::parallel::keep_warm;
 use nnlab::plot::{Figure, Heatmap, ImageGrid, Legend, LineChart, Panel, Series, training_curves};
 use nnlab::results::DataInfo;
 use nnlab::rng::{randn, substream};
@@ -32,7 +32,7 @@ use serde::Serialize;
 const EXPERIMENT: &str = "cnn";
 
 /// LeNet-5 on Fashion-MNIST: training curves, filters, feature maps, confusion matrix, and the
-/// speed of the three convolution implementations.
+/// speed of the four convolution implementations.
 #[derive(Parser, Debug, Clone)]
 #[command(version, about, long_about = None)]
 pub struct Args {

@@ -205,7 +205,9 @@ fn max_pool_2x2_backward<F: Float>(
                 .zip(plane.chunks_exact(2 * w));
             for ((drows, rows), grow) in rows.zip(g.chunks_exact(w / 2)) {
                 let ((dtop, dbottom), (top, bottom)) = (drows.split_at_mut(w), rows.split_at(w));
-                let windows = (dtop.chunks_exact_mut(2).zip(dbottom.chunks_exact_mut(2)))
+                let windows = dtop
+                    .chunks_exact_mut(2)
+                    .zip(dbottom.chunks_exact_mut(2))
                     .zip(top.chunks_exact(2).zip(bottom.chunks_exact(2)));
                 for (((dt, db), (t, b)), &g) in windows.zip(grow) {
                     // The first maximum in the scan order (0,0), (0,1), (1,0), (1,1) wins: above
