@@ -17,6 +17,7 @@ use super::interleaved::{
 };
 use super::window::{self, Panels, window_dots, window_product};
 use crate::Float;
+use std::mem::MaybeUninit;
 
 /// Stride and zero padding of a convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -427,7 +428,8 @@ pub fn conv_forward_wide<F: Float + RealField>(
     let (xs, ws) = (x.as_slice().unwrap(), w.as_slice().unwrap());
     let (pix, len) = (g.pixels(), wide.len);
     let (starts, panels) = (wide.starts(), Panels::new(ws, g.f, g.patch()));
-    let mut out = Array4::zeros((n, g.f, g.ho, g.wo));
+    // Not zero-filled first: the loop below writes every output once.
+    let mut out = Array4::uninit((n, g.f, g.ho, g.wo));
     out.as_slice_mut()
         .expect("fresh array")
         .par_chunks_mut(g.f * pix)
@@ -447,17 +449,23 @@ pub fn conv_forward_wide<F: Float + RealField>(
                 // Keep the Wo valid columns of every output row and add the bias.
                 for ((f, plane), src) in o.chunks_exact_mut(pix).enumerate().zip(prod.chunks(len)) {
                     for (row, s) in plane.chunks_exact_mut(g.wo).zip(src.chunks(wide.wp)) {
-                        row.iter_mut().zip(s).for_each(|(o, &v)| *o = v + b[f]);
+                        row.iter_mut().zip(s).for_each(|(o, &v)| {
+                            o.write(v + b[f]);
+                        });
                     }
                 }
             },
         );
-    out
+    // SAFETY: every image's chunk is split into its F planes of Ho rows of Wo outputs, and each
+    // row is zipped with a source row at least Wo long (the last wide row is exactly Wo), so every
+    // output was written.
+    unsafe { out.assume_init() }
 }
 // ANCHOR_END: conv_wide
 
 /// Gradients of [`conv_forward_wide`]: `dout` is spread onto the wide columns (zeros in the
-/// discarded ones, so they contribute nothing), `dW += dout_n × colsᵀ` read in place from the
+/// discarded ones and in a few more up to a multiple of [`window::DOT_COLS`], so they contribute
+/// nothing and the kernel has no odd columns to finish), `dW += dout_n × colsᵀ` read in place from the
 /// padded image ([`window_dots`]), `dcols = Wᵀ × dout_n` (faer's GEMM), and each row of `dcols` is
 /// added back to the padded input gradient in one pass. Weight gradients
 /// are summed in image order (same bits for any thread count).
@@ -494,9 +502,12 @@ fn wide_backward<F: Float + RealField>(
         w.as_slice().unwrap(),
         dout.as_slice().unwrap(),
     );
-    let (kdim, pix, len, image) = (g.patch(), g.pixels(), wide.len, g.c * g.h * g.w);
+    let (kdim, pix, image) = (g.patch(), g.pixels(), g.c * g.h * g.w);
+    // The wide columns padded with zeros to whole vectors of the weight-gradient kernel.
+    let len = wide.len.next_multiple_of(window::DOT_COLS);
     let starts = wide.starts();
-    let mut dx = want_dx.then(|| Array4::<F>::zeros(x.dim()));
+    // Not zero-filled first: `col2im` writes every input gradient once.
+    let mut dx = want_dx.then(|| Array4::<F>::uninit(x.dim()));
     let dws: Vec<Vec<F>> = chunks_or_none(dx.as_mut(), image, n)
         .into_par_iter()
         .zip(xs.par_chunks(image))
@@ -534,7 +545,9 @@ fn wide_backward<F: Float + RealField>(
         )
         .collect();
     (
-        dx,
+        // SAFETY: each image's chunk of `dx` went through `Wide::col2im`, whose `crop` writes
+        // every (channel, row, column) of it.
+        dx.map(|dx| unsafe { dx.assume_init() }),
         sum_in_order(&dws, (g.f, g.c, g.hh, g.ww)),
         bias_grad(&dout.view()),
     )
@@ -542,11 +555,11 @@ fn wide_backward<F: Float + RealField>(
 
 /// `count` chunks of `len` values of `dx` for the parallel tasks to write, or `count` `None`s when
 /// there is no `dx` to compute.
-pub(super) fn chunks_or_none<F: Float>(
-    dx: Option<&mut Array4<F>>,
+pub(super) fn chunks_or_none<T>(
+    dx: Option<&mut Array4<T>>,
     len: usize,
     count: usize,
-) -> Vec<Option<&mut [F]>> {
+) -> Vec<Option<&mut [T]>> {
     match dx {
         Some(dx) => dx
             .as_slice_mut()
@@ -558,16 +571,22 @@ pub(super) fn chunks_or_none<F: Float>(
     }
 }
 
-/// Per-image weight gradients summed in image order into one `(F, C, HH, WW)` array.
+/// Per-image weight gradients summed in image order into one `(F, C, HH, WW)` array. Blocks of
+/// the array in parallel (each element still summed in image order, so the bits do not depend on
+/// the thread count); a small array is one block.
 pub(super) fn sum_in_order<F: Float>(
     parts: &[Vec<F>],
     shape: (usize, usize, usize, usize),
 ) -> Array4<F> {
+    const BLOCK: usize = 4096;
     let mut dw = Array4::<F>::zeros(shape);
     let flat = dw.as_slice_mut().expect("fresh array");
-    for part in parts {
-        flat.iter_mut().zip(part).for_each(|(a, b)| *a += *b);
-    }
+    flat.par_chunks_mut(BLOCK).enumerate().for_each(|(k, dst)| {
+        for part in parts {
+            let src = &part[k * BLOCK..][..dst.len()];
+            dst.iter_mut().zip(src).for_each(|(a, &b)| *a += b);
+        }
+    });
     dw
 }
 
@@ -617,12 +636,20 @@ impl Wide {
         }
     }
 
-    /// The adjoint of reading im2col row `r` at `starts[r]`: add each row of `dcols` back onto the
+    /// The adjoint of reading im2col row `r` at `starts[r]`: add each row of `dcols` (its first
+    /// `L` values; the rows may be longer) back onto the
     /// padded image (using `xp` as scratch, its border zero again afterwards), then keep the
     /// interior in `dx`.
-    fn col2im<F: Float>(&self, dcols: &[F], starts: &[usize], xp: &mut [F], dx: &mut [F]) {
+    fn col2im<F: Float>(
+        &self,
+        dcols: &[F],
+        starts: &[usize],
+        xp: &mut [F],
+        dx: &mut [MaybeUninit<F>],
+    ) {
         xp.fill(F::zero());
-        for (row, &start) in dcols.chunks_exact(self.len).zip(starts) {
+        let row_len = dcols.len() / starts.len();
+        for (row, &start) in dcols.chunks_exact(row_len).zip(starts) {
             let dst = &mut xp[start..][..self.len];
             dst.iter_mut().zip(row).for_each(|(a, &v)| *a += v);
         }
@@ -632,11 +659,14 @@ impl Wide {
     // ANCHOR_END: wide_rows
 
     /// The interior of a padded plane back to an image.
-    fn crop<F: Float>(&self, xp: &[F], x: &mut [F]) {
+    fn crop<F: Float>(&self, xp: &[F], x: &mut [MaybeUninit<F>]) {
         let (pad, w) = (self.g.p.pad, self.g.w);
         for (ch, dst) in x.chunks_exact_mut(self.g.h * w).enumerate() {
             for (i, row) in dst.chunks_exact_mut(w).enumerate() {
-                row.copy_from_slice(&xp[(ch * self.hp + i + pad) * self.wp + pad..][..w]);
+                let src = &xp[(ch * self.hp + i + pad) * self.wp + pad..][..w];
+                row.iter_mut().zip(src).for_each(|(d, &v)| {
+                    d.write(v);
+                });
             }
         }
     }

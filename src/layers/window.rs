@@ -14,6 +14,11 @@ use std::ops::Range;
 /// whole blocks of columns and drops the surplus): at least the widest block of any type.
 pub const SLACK: usize = 32;
 
+/// A multiple of every vector width [`window_dots`] uses: over a column range this long it has no
+/// columns to finish one by one. Callers that can pad their rows with zeros to such a length (with
+/// `src` readable that far, as [`SLACK`] provides) skip that slow tail.
+pub const DOT_COLS: usize = 8;
+
 /// Rows of a left-hand matrix `a (m, T)` packed for [`window_product`]: blocks of `MR = 4` rows,
 /// each stored tap by tap as `(a[i0][t], …, a[i0+3][t])` (zeros past the last row), so the kernel
 /// reads one block's weights for tap `t` with four consecutive loads. Pack once, use for many
@@ -149,6 +154,7 @@ pub fn window_dots<F: Float>(
     out: &mut [F],
 ) {
     // Four rows by three windows of one vector each: 12 accumulators.
+    const { assert!(DOT_COLS % 8 == 0 && DOT_COLS % 4 == 0) };
     if size_of::<F>() == 4 {
         dot_blocks::<F, 4, 3, 8>(a, a_len, m, starts, src, cols, out)
     } else {
