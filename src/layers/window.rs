@@ -225,7 +225,7 @@ fn dot_tile<F: Float, const MR: usize, const TR: usize, const LANES: usize>(
     body: Range<usize>,
     acc: &mut [[[F; LANES]; TR]; MR],
 ) {
-    for q0 in body.step_by(LANES) {
+    let mut step = |q0: usize| {
         // SAFETY: dot_blocks checked that every a_at[i] + max(cols.end) <= a.len() and max(starts) + max(cols.end) <= src.len();
         // q0 + LANES <= body.end <= max(cols.end).
         let b: [[F; LANES]; TR] = std::array::from_fn(|j| unsafe {
@@ -240,6 +240,17 @@ fn dot_tile<F: Float, const MR: usize, const TR: usize, const LANES: usize>(
                 }
             }
         }
+    };
+    // Two vectors of columns per trip: the loop's bookkeeping (an address increment per row) is
+    // shared by 24 multiply-adds instead of 12. The columns are still added in order.
+    let mut q0 = body.start;
+    while q0 + 2 * LANES <= body.end {
+        step(q0);
+        step(q0 + LANES);
+        q0 += 2 * LANES;
+    }
+    if q0 < body.end {
+        step(q0);
     }
 }
 
