@@ -12,7 +12,8 @@ use crate::Float;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Buffers at least this large (in bytes) are 2 MB-aligned and advised to use huge pages.
+/// Buffers at least this large (in bytes) get their own 2 MB-aligned allocation, advised to use
+/// huge pages.
 const HUGE_MIN_BYTES: usize = 4 << 20;
 const HUGE_ALIGN: usize = 2 << 20;
 /// Successive large buffers start this many bytes apart within their first huge page (cycling
