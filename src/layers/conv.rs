@@ -503,8 +503,7 @@ fn wide_backward<F: Float + RealField>(
         dout.as_slice().unwrap(),
     );
     let (kdim, pix, image) = (g.patch(), g.pixels(), g.c * g.h * g.w);
-    // The wide columns padded with zeros to whole vectors of the weight-gradient kernel.
-    let len = wide.len.next_multiple_of(window::DOT_COLS);
+    let len = wide.grad_len();
     let starts = wide.starts();
     // Not zero-filled first: `col2im` writes every input gradient once.
     let mut dx = want_dx.then(|| Array4::<F>::uninit(x.dim()));
@@ -608,6 +607,12 @@ impl Wide {
         Wide { g: *g, hp, wp, len }
     }
 
+    /// The backward pass's row length for `dout` and `dcols`: the `L` wide columns padded with
+    /// zeros to whole vectors of the weight-gradient kernel ([`window::DOT_COLS`]).
+    fn grad_len(&self) -> usize {
+        self.len.next_multiple_of(window::DOT_COLS)
+    }
+
     /// A zeroed padded image `(C, Hp, Wp)`, with the slack the window kernels read past its end.
     fn padded<F: Float>(&self) -> Vec<F> {
         vec![F::zero(); self.g.c * self.hp * self.wp + window::SLACK]
@@ -636,10 +641,9 @@ impl Wide {
         }
     }
 
-    /// The adjoint of reading im2col row `r` at `starts[r]`: add each row of `dcols` (its first
-    /// `L` values; the rows may be longer) back onto the
-    /// padded image (using `xp` as scratch, its border zero again afterwards), then keep the
-    /// interior in `dx`.
+    /// The adjoint of reading im2col row `r` at `starts[r]`: add each row of `dcols` (rows of
+    /// [`Wide::grad_len`], of which the first `L` values count) back onto the padded image (using
+    /// `xp` as scratch, its border zero again afterwards), then keep the interior in `dx`.
     fn col2im<F: Float>(
         &self,
         dcols: &[F],
@@ -648,8 +652,7 @@ impl Wide {
         dx: &mut [MaybeUninit<F>],
     ) {
         xp.fill(F::zero());
-        let row_len = dcols.len() / starts.len();
-        for (row, &start) in dcols.chunks_exact(row_len).zip(starts) {
+        for (row, &start) in dcols.chunks_exact(self.grad_len()).zip(starts) {
             let dst = &mut xp[start..][..self.len];
             dst.iter_mut().zip(row).for_each(|(a, &v)| *a += v);
         }

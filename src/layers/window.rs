@@ -154,7 +154,6 @@ pub fn window_dots<F: Float>(
     out: &mut [F],
 ) {
     // Four rows by three windows of one vector each: 12 accumulators.
-    const { assert!(DOT_COLS % 8 == 0 && DOT_COLS % 4 == 0) };
     if size_of::<F>() == 4 {
         dot_blocks::<F, 4, 3, 8>(a, a_len, m, starts, src, cols, out)
     } else {
@@ -171,6 +170,7 @@ fn dot_blocks<F: Float, const MR: usize, const TR: usize, const LANES: usize>(
     cols: &[Range<usize>],
     out: &mut [F],
 ) {
+    const { assert!(DOT_COLS % LANES == 0, "DOT_COLS must be whole vectors") };
     let taps = starts.len();
     let end = cols.iter().map(|r| r.end).max().unwrap_or(0);
     assert!(end <= a_len, "a column range passes the end of a's rows");
