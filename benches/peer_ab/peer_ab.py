@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Update-rule steps, nnlab against PyTorch, alternated in one process.
+
+Comparing two benchmark processes run minutes apart mixes the code's speed with the machine's
+drift (memory-bound steps on this VM move 20-50% between processes). This script loads nnlab's
+steps as a C library (built from benches/peer_ab/lib.rs) into the Python process that runs
+PyTorch, and times them in alternating blocks: for each rule, every implementation (ours, and
+PyTorch's for-loop, foreach and fused variants where they exist) takes a block of --block calls,
+round after round, so every implementation sees the same machine. The first two calls of every
+block are not timed: they absorb the previous implementation's idle threads (PyTorch's OpenMP
+workers spin for milliseconds after a parallel loop and would steal a core from our first call).
+
+    python3 benches/peer_ab/peer_ab.py --threads 2            # all rules, 10M parameters
+    python3 benches/peer_ab/peer_ab.py --threads 1 --rules adam,adagrad --out ab.jsonl
+
+Needs PyTorch (see ../shared/bench/README.md) and cargo; builds the library on first use into
+target/peer_ab. Prints one line per rule and writes one JSON record per rule with --out.
+"""
+import argparse
+import ctypes
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# rule -> (PyTorch constructor name, keyword arguments, f32 arrays moved per parameter)
+RULES = {
+    "yardstick": (None, {}, 3),
+    "sgd": ("SGD", {}, 3),
+    "momentum": ("SGD", {"momentum": 0.9}, 5),
+    "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}, 5),
+    "adagrad": ("Adagrad", {}, 5),
+    "rmsprop": ("RMSprop", {"alpha": 0.99}, 5),
+    "adam": ("Adam", {"betas": (0.9, 0.999)}, 7),
+}
+VARIANTS = {"for-loop": {"foreach": False}, "foreach": {"foreach": True}, "fused": {"fused": True}}
+
+ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+ap.add_argument("--threads", type=int, required=True, help="threads for both libraries")
+ap.add_argument("--rules", default=",".join(RULES), help="comma-separated, from: " + ", ".join(RULES))
+ap.add_argument("--variants", default=",".join(VARIANTS), help="PyTorch variants: " + ", ".join(VARIANTS))
+ap.add_argument("--n", type=int, default=10_000_000, help="parameters per step (default 10M)")
+ap.add_argument("--rounds", type=int, default=8, help="blocks per implementation (default 8)")
+ap.add_argument("--block", type=int, default=8, help="timed calls per block (default 8)")
+ap.add_argument("--out", help="append one JSON record per rule to this file")
+args = ap.parse_args()
+rules = args.rules.split(",")
+variants = args.variants.split(",")
+for r in rules:
+    if r not in RULES:
+        sys.exit(f"peer_ab: unknown rule {r!r}; choose from {', '.join(RULES)}")
+for v in variants:
+    if v not in VARIANTS:
+        sys.exit(f"peer_ab: unknown variant {v!r}; choose from {', '.join(VARIANTS)}")
+if args.threads < 1 or args.n < 1 or args.rounds < 1 or args.block < 1:
+    sys.exit("peer_ab: --threads, --n, --rounds and --block must be positive")
+
+import torch  # noqa: E402  (after argument checks, so --help works without PyTorch)
+
+target = os.path.join(ROOT, "target", "peer_ab")
+subprocess.run(["cargo", "build", "--release", "--quiet", "--manifest-path",
+                os.path.join(ROOT, "benches", "peer_ab", "Cargo.toml"), "--target-dir", target],
+               cwd=ROOT, check=True)  # from ROOT so that .cargo/config.toml (target-cpu) applies
+lib = ctypes.CDLL(os.path.join(target, "release", "libnnlab_peer_ab.so"))
+lib.nnlab_ab_new.restype = ctypes.c_void_p
+lib.nnlab_ab_new.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_size_t]
+lib.nnlab_ab_step.argtypes = [ctypes.c_void_p]
+lib.nnlab_ab_free.argtypes = [ctypes.c_void_p]
+
+torch.set_num_threads(args.threads)
+gen = torch.Generator().manual_seed(2)
+base = torch.randn(args.n, generator=gen)
+grad = torch.randn(args.n, generator=gen)
+
+
+def torch_step(name, kw, variant):
+    """PyTorch's step for one variant, after one untimed step; None where it does not exist."""
+    p = torch.nn.Parameter(base.clone())
+    p.grad = grad.clone()
+    try:
+        opt = getattr(torch.optim, name)([p], lr=1e-3, **kw, **VARIANTS[variant])
+        opt.step()
+    except (RuntimeError, ValueError, TypeError):
+        return None
+    return opt.step
+
+
+for rule in rules:
+    name, kw, arrays = RULES[rule]
+    handle = lib.nnlab_ab_new(rule.encode(), args.n, args.threads)
+    if not handle:
+        sys.exit(f"peer_ab: nnlab could not set up {rule}")
+    impls = {"nnlab": lambda h=handle: lib.nnlab_ab_step(h)}
+    if name:
+        for v in variants:
+            step = torch_step(name, kw, v)
+            if step:
+                impls[f"torch {v}"] = step
+    times = {k: [] for k in impls}
+    for _ in range(args.rounds):
+        for k, step in impls.items():
+            step()
+            step()
+            for _ in range(args.block):
+                t0 = time.perf_counter()
+                step()
+                times[k].append((time.perf_counter() - t0) * 1e3)
+    lib.nnlab_ab_free(handle)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    gbps = {k: arrays * 4 * args.n / (m * 1e-3) / 1e9 for k, m in med.items()}
+    rec = {"rule": rule, "n": args.n, "threads": args.threads, "torch": torch.__version__,
+           "calls": args.rounds * args.block, "ms_median": med, "gbps": gbps}
+    peers = {k: m for k, m in med.items() if k != "nnlab"}
+    line = f"{args.threads}t {rule:9s} nnlab {med['nnlab']:6.2f} ms {gbps['nnlab']:5.1f} GB/s"
+    if peers:
+        best = min(peers, key=peers.get)
+        rec["fastest_torch"] = best
+        rec["ratio"] = med["nnlab"] / peers[best]
+        line += f" | fastest torch ({best}) {peers[best]:6.2f} ms | ratio {rec['ratio']:.3f}"
+    print(line, flush=True)
+    if args.out:
+        with open(args.out, "a") as f:
+            f.write(json.dumps(rec) + "\n")
