@@ -1,10 +1,15 @@
 //! nnlab's update-rule steps behind a C interface, for `peer_ab.py`: a handle owns one
-//! optimizer, its parameters and gradient (in the same huge-page-backed buffers as
+//! optimizer, its parameters and gradient (built by `benches/common/optim_steps.rs`, as in
 //! `benches/optim.rs`) and a rayon pool of the requested size; `nnlab_ab_step` takes one step.
+//! Unlike the criterion benches it leaves the allocator settings alone
+//! (`nnlab::memory::keep_freed_memory`): in PyTorch's process they would change how PyTorch's
+//! for-loop and foreach variants get their per-step temporaries.
 
+#[path = "../common/optim_steps.rs"]
+mod optim_steps;
+
+use nnlab::optim::Optimizer;
 use nnlab::optim::buffer::StateVec;
-use nnlab::optim::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
-use rayon::prelude::*;
 use std::ffi::{CStr, c_char};
 
 /// What a handle steps: one of the six rules, or the bandwidth yardstick `a += s * b`.
@@ -36,14 +41,11 @@ pub unsafe extern "C" fn nnlab_ab_new(
     // SAFETY: the caller passes a NUL-terminated string.
     let rule = unsafe { CStr::from_ptr(rule) }.to_str().unwrap_or("");
     let step = match rule {
-        "sgd" => Step::Rule(Box::new(Sgd::new(1e-3).expect("valid"))),
-        "momentum" => Step::Rule(Box::new(Momentum::new(1e-3, 0.9).expect("valid"))),
-        "nesterov" => Step::Rule(Box::new(Nesterov::new(1e-3, 0.9).expect("valid"))),
-        "adagrad" => Step::Rule(Box::new(AdaGrad::new(1e-3).expect("valid"))),
-        "rmsprop" => Step::Rule(Box::new(RmsProp::new(1e-3, 0.99).expect("valid"))),
-        "adam" => Step::Rule(Box::new(Adam::new(1e-3, 0.9, 0.999).expect("valid"))),
         "yardstick" => Step::Yardstick,
-        _ => return std::ptr::null_mut(),
+        name => match optim_steps::rule(name) {
+            Some(opt) => Step::Rule(opt),
+            None => return std::ptr::null_mut(),
+        },
     };
     if n == 0 || threads == 0 {
         return std::ptr::null_mut();
@@ -51,12 +53,7 @@ pub unsafe extern "C" fn nnlab_ab_new(
     let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(threads).build() else {
         return std::ptr::null_mut();
     };
-    let mut x = StateVec::zeros(n);
-    let mut dx = StateVec::zeros(n);
-    for (i, (x, dx)) in x.iter_mut().zip(dx.iter_mut()).enumerate() {
-        *x = (i % 1000) as f32 * 1e-3;
-        *dx = ((i * 7) % 1000) as f32 * 1e-6 - 5e-4;
-    }
+    let (x, dx) = optim_steps::data(n);
     let handle = Box::into_raw(Box::new(Handle { step, x, dx, pool }));
     // SAFETY: just created.
     unsafe { nnlab_ab_step(handle) };
@@ -76,12 +73,26 @@ pub unsafe extern "C" fn nnlab_ab_step(handle: *mut Handle) {
             opt.begin_step();
             opt.update(0, x, dx);
         }
-        Step::Yardstick => x
-            .par_iter_mut()
-            .zip(dx.par_iter())
-            .with_min_len(1 << 15)
-            .for_each(|(a, &b)| *a += -1e-3 * b),
+        Step::Yardstick => optim_steps::stream(x, dx, -1e-3),
     });
+}
+
+/// The `f32` arrays a step of `rule` moves per parameter (reads + writes), as the criterion bench
+/// counts them; 0 for an unknown name.
+///
+/// # Safety
+/// `rule` is a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nnlab_ab_arrays(rule: *const c_char) -> u64 {
+    // SAFETY: the caller passes a NUL-terminated string.
+    let rule = unsafe { CStr::from_ptr(rule) }.to_str().unwrap_or("");
+    if rule == "yardstick" {
+        return 3; // reads a, b; writes a
+    }
+    optim_steps::RULES
+        .iter()
+        .find(|&&(name, _)| name == rule)
+        .map_or(0, |&(_, arrays)| arrays)
 }
 
 /// Frees a handle.
