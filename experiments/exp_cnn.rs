@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use ndarray::{Array1, Array4, s};
-use nnlab::cli::{CommonArgs, RunContext, progress, run_main};
+use nnlab::cli::{CommonArgs, RunContext, as_flag, progress, run_main};
 use nnlab::data::fashion::CLASS_NAMES;
 use nnlab::layers::conv::{ConvAlgo, ConvParams, out_size};
 use nnlab::lenet::{LeNetVariant, lenet5};
@@ -34,7 +34,7 @@ const EXPERIMENT: &str = "cnn";
 /// LeNet-5 on Fashion-MNIST: training curves, filters, feature maps, confusion matrix, and the
 /// speed of the four convolution implementations.
 #[derive(Parser, Debug, Clone)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
 pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
@@ -66,7 +66,7 @@ pub struct Args {
     pub max_train: Option<usize>,
     /// Batch sizes of the convolution timing (comma-separated) [default: 1,4,16,64,256, or 1,8
     /// with --quick].
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub speed_batches: Vec<usize>,
     /// Timed repetitions per point of the convolution timing, at least; short points repeat until
     /// they have run for 0.3 s (at most 1,000 times). The fastest counts [default: 5, or 1 with
@@ -154,8 +154,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         epochs > 0 && args.batch_size > 0 && repeats > 0,
         "--epochs, --batch-size and --speed-repeats must be at least 1"
     );
-    anyhow::ensure!(n_val > 0, "--val must be at least 1");
-    anyhow::ensure!(max_train != Some(0), "--max-train must be at least 1");
     anyhow::ensure!(
         speed_batches.iter().all(|&b| b > 0),
         "--speed-batches must be positive, got {speed_batches:?}"
@@ -165,14 +163,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "--reg must be non-negative, got {}",
         args.reg
     );
-    args.rule.build::<f32>(args.learning_rate)?;
+    as_flag(args.rule.build::<f32>(args.learning_rate), &[])?;
     let run = RunContext::start(EXPERIMENT, &args.common)?;
     let data = run.load_fashion_mnist()?;
-    let d = data.prepared(n_val, max_train);
-    anyhow::ensure!(
-        !d.y_train.is_empty(),
-        "no training images left after holding out {n_val} for validation"
-    );
+    let d = run.prepare(&data, n_val, max_train)?;
+    if run.check_only(&format!(
+        "train LeNet-5 on {} images and validate on {}",
+        d.y_train.len(),
+        d.y_val.len()
+    )) {
+        return Ok(());
+    }
     let out = run.results_dir()?;
     let mut outputs = Vec::new();
 

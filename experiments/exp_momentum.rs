@@ -8,13 +8,14 @@
 //!     cargo run --release --bin exp_momentum -- --quick # seconds; every code path
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, RunContext, progress, run_main};
+use nnlab::cli::{CommonArgs, RunContext, as_flag, progress, run_main};
 use nnlab::init::Init;
 use nnlab::layers::ActivationKind;
 use nnlab::loss::LossKind;
 use nnlab::network::Sequential;
 use nnlab::optim::{
-    Momentum, Nesterov, Optimizer, Sgd, contraction_rate, nesterov_contraction_rate,
+    HyperparameterError, Momentum, Nesterov, Optimizer, Sgd, check_unit_interval, contraction_rate,
+    nesterov_contraction_rate,
 };
 use nnlab::plot::{
     ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif, training_curves,
@@ -29,7 +30,7 @@ const EXPERIMENT: &str = "momentum";
 
 /// SGD vs Momentum (mu 0.5, 0.9, 0.99) on the taco-shell quadratic and on a 2-layer MLP.
 #[derive(Parser, Debug, Clone)]
-#[command(version, about, long_about = None, allow_negative_numbers = true)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
 pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
@@ -39,8 +40,8 @@ pub struct Args {
     /// Iterations on the taco shell.
     #[arg(long, default_value_t = 150)]
     pub iters: usize,
-    /// Momentum coefficients to compare with SGD.
-    #[arg(long, value_delimiter = ',', default_values_t = vec![0.5, 0.9, 0.99])]
+    /// Momentum coefficients to compare with SGD (comma-separated).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, default_values_t = vec![0.5, 0.9, 0.99])]
     pub mu: Vec<f64>,
     /// Momentum coefficient of Nesterov's rule on the taco shell.
     #[arg(long, default_value_t = 0.9)]
@@ -63,6 +64,9 @@ pub struct Args {
     /// Weight initialization of the MLP.
     #[arg(long, value_enum, default_value_t = Init::Xavier)]
     pub init: Init,
+    /// Training images held out for validation [default: 5000, or 500 with --quick].
+    #[arg(long)]
+    pub val: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -125,7 +129,7 @@ fn contenders<F: nnlab::Float>(
     learning_rate: f64,
     mus: &[f64],
     nesterov_mu: Option<f64>,
-) -> anyhow::Result<Vec<Contender<Box<dyn Optimizer<F>>>>> {
+) -> Result<Vec<Contender<Box<dyn Optimizer<F>>>>, HyperparameterError> {
     let mut out: Vec<Contender<Box<dyn Optimizer<F>>>> = vec![Contender {
         label: "SGD".into(),
         mu: None,
@@ -154,10 +158,18 @@ fn contenders<F: nnlab::Float>(
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;
     // Refuse bad hyperparameters before touching data or files.
-    let mut surface_rules =
-        contenders::<f64>(args.learning_rate, &args.mu, Some(args.nesterov_mu))?;
-    let mut mlp_rules =
-        contenders::<f32>(args.mlp_learning_rate, &[args.mlp_mu], Some(args.mlp_mu))?;
+    as_flag(
+        check_unit_interval("mu", args.nesterov_mu),
+        &[("mu", "--nesterov-mu")],
+    )?;
+    let mut surface_rules = as_flag(
+        contenders::<f64>(args.learning_rate, &args.mu, Some(args.nesterov_mu)),
+        &[],
+    )?;
+    let mut mlp_rules = as_flag(
+        contenders::<f32>(args.mlp_learning_rate, &[args.mlp_mu], Some(args.mlp_mu)),
+        &[("learning_rate", "--mlp-learning-rate"), ("mu", "--mlp-mu")],
+    )?;
     anyhow::ensure!(args.iters > 0, "--iters must be at least 1");
     anyhow::ensure!(args.batch_size > 0, "--batch-size must be at least 1");
     anyhow::ensure!(args.hidden > 0, "--hidden must be at least 1");
@@ -165,6 +177,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(epochs > 0, "--epochs must be at least 1");
     let run = RunContext::start(EXPERIMENT, &args.common)?;
     let data = run.load_fashion_mnist()?;
+    let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
+    let d = run.prepare(&data, n_val, quick.then_some(1_000))?;
+    if run.check_only(&format!(
+        "train the MLP on {} images and validate on {}",
+        d.y_train.len(),
+        d.y_val.len()
+    )) {
+        return Ok(());
+    }
     let out = run.results_dir()?;
     let mut outputs = Vec::new();
 
@@ -312,7 +333,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     })?);
 
     // Part 2: a 2-layer MLP on Fashion-MNIST, same initialization and batches for both rules.
-    let d = data.prepared(if quick { 500 } else { 5_000 }, quick.then_some(1_000));
     let (x_train, y_train, x_val, y_val, x_test) =
         (d.x_train, d.y_train, d.x_val, d.y_val, d.x_test);
     let split = Split {

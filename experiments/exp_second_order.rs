@@ -31,20 +31,20 @@ const EXPERIMENT: &str = "second_order";
 
 /// Newton, BFGS and L-BFGS against GD and Adam: Rosenbrock, softmax regression, cost scaling, noise.
 #[derive(Parser, Debug, Clone)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
 pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
     /// Iteration budget of every method on softmax regression (SciPy's run in the chapter uses 200)
-    /// [default: 200, or 30 with --quick].
+    /// [default: 200, or 10 with --quick].
     #[arg(long)]
     pub iters: Option<usize>,
-    /// L-BFGS history sizes to compare.
-    #[arg(long, value_delimiter = ',', default_values_t = vec![5, 10, 20])]
+    /// L-BFGS history sizes to compare (comma-separated).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, default_values_t = vec![5, 10, 20])]
     pub history: Vec<usize>,
-    /// Learning rates tried for GD and Adam (each keeps the one with the lowest loss after
-    /// --tune-iters iterations).
-    #[arg(long, value_delimiter = ',', default_values_t = vec![1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0])]
+    /// Learning rates tried for GD and Adam, comma-separated (each keeps the one with the lowest
+    /// loss after --tune-iters iterations).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, default_values_t = vec![1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0])]
     pub learning_rates: Vec<f64>,
     /// Iterations of each tuning run on softmax regression [default: 20, or 5 with --quick].
     #[arg(long)]
@@ -55,16 +55,21 @@ pub struct Args {
     /// Pooling of the reduced problem for Newton: 28x28 images averaged over pool x pool blocks.
     #[arg(long, default_value_t = 4)]
     pub pool: usize,
-    /// Mini-batch sizes for the noise comparison.
-    #[arg(long, value_delimiter = ',', default_values_t = vec![100, 1000])]
+    /// Mini-batch sizes for the noise comparison (comma-separated).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, default_values_t = vec![100, 1000])]
     pub batches: Vec<usize>,
-    /// Largest dimension of the scaling measurement for Newton and BFGS [default: 4000, or 500
-    /// with --quick]; L-BFGS continues to 100 times that.
+    /// Largest dimension of the scaling measurement for Newton and BFGS [default: 4000, or 1000
+    /// with --quick]; L-BFGS continues to 100 times that. Slopes are fitted from n = 300 on, so
+    /// below 1000 Newton and BFGS get none.
     #[arg(long)]
     pub scaling_max_n: Option<usize>,
     /// Skip dense BFGS on the full softmax problem (its inverse Hessian takes 493 MB).
     #[arg(long)]
     pub no_bfgs: bool,
+    /// Fit softmax regression to the first this many training images [default: all 60000, or
+    /// 2000 with --quick].
+    #[arg(long)]
+    pub max_train: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -244,9 +249,11 @@ fn loglog_slope(points: &[(f64, f64)]) -> f64 {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;
-    let iters = args.iters.unwrap_or(if quick { 30 } else { 200 });
+    let iters = args.iters.unwrap_or(if quick { 10 } else { 200 });
     let tune_iters = args.tune_iters.unwrap_or(if quick { 5 } else { 20 });
-    let scaling_max_n = args.scaling_max_n.unwrap_or(if quick { 500 } else { 4000 });
+    let scaling_max_n = args
+        .scaling_max_n
+        .unwrap_or(if quick { 1000 } else { 4000 });
     anyhow::ensure!(iters > 0, "--iters must be at least 1");
     anyhow::ensure!(tune_iters > 0, "--tune-iters must be at least 1");
     anyhow::ensure!(
@@ -258,13 +265,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "--history needs sizes of at least 1"
     );
     anyhow::ensure!(
-        !args.learning_rates.is_empty()
-            && args
-                .learning_rates
-                .iter()
-                .all(|&lr| lr > 0.0 && lr.is_finite()),
-        "--learning-rates must be positive and finite"
+        !args.learning_rates.is_empty(),
+        "--learning-rates needs at least one"
     );
+    if let Some(bad) = args
+        .learning_rates
+        .iter()
+        .find(|lr| !(**lr > 0.0 && lr.is_finite()))
+    {
+        anyhow::bail!("--learning-rates must be > 0 and finite, got {bad}");
+    }
     anyhow::ensure!(
         args.pool >= 1 && 28 % args.pool == 0,
         "--pool must divide 28 (1, 2, 4, 7, 14 or 28), got {}",
@@ -280,8 +290,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         first_order(false, lr)?;
         first_order(true, lr)?;
     }
+    let max_train = args.max_train.or(quick.then_some(2_000));
+    anyhow::ensure!(
+        max_train != Some(0),
+        "--max-train must be at least 1, got 0"
+    );
     let run = RunContext::start(EXPERIMENT, &args.common)?;
     let data = run.load_fashion_mnist_as::<f64>()?;
+    let n_train = max_train.map_or(data.y_train.len(), |m| m.min(data.y_train.len()));
+    let (x_train, y_train) = (
+        data.x_train.slice(ndarray::s![..n_train, ..]),
+        &data.y_train[..n_train],
+    );
+    if run.check_only(&format!(
+        "fit softmax regression to {n_train} images and test on {}",
+        data.y_test.len()
+    )) {
+        return Ok(());
+    }
     let out = run.results_dir()?;
     let mut outputs = Vec::new();
     let mut tuning = Vec::new();
@@ -412,7 +438,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
 
     // 2. Softmax regression, full batch.
-    let mut train = SoftmaxRegression::new(data.x_train.view(), &data.y_train, 10, 1e-4);
+    let mut train = SoftmaxRegression::new(x_train, y_train, 10, 1e-4);
     let test = SoftmaxRegression::new(data.x_test.view(), &data.y_test, 10, 1e-4);
     let dim = train.dim();
     let zeros = vec![0.0; dim];
@@ -466,8 +492,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // The reduced problem: Newton where the Hessian fits, beside L-BFGS and GD.
     let side = 28 / args.pool;
     let mut small = SoftmaxRegression::new(
-        pool_images(data.x_train.view(), 28, args.pool).view(),
-        &data.y_train,
+        pool_images(x_train, 28, args.pool).view(),
+        y_train,
         10,
         1e-4,
     );
@@ -645,10 +671,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         } else {
             f64::NAN
         };
-        eprintln!("scaling {method}: slope {slope:.2}");
+        if slope.is_nan() {
+            eprintln!(
+                "scaling {method}: no slope (fewer than two sizes from n = 300 to --scaling-max-n {scaling_max_n})"
+            );
+        } else {
+            eprintln!("scaling {method}: slope {slope:.2}");
+        }
         slopes.insert(method.into(), serde_json::json!(slope));
         scaling_series.push(Series {
-            name: format!("{method}: slope {slope:.2}"),
+            name: if slope.is_nan() {
+                method.to_string()
+            } else {
+                format!("{method}: slope {slope:.2}")
+            },
             points: pts.iter().map(|&(n, s)| (n.log10(), s.log10())).collect(),
             color: Some(i + 2),
         });
@@ -759,7 +795,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "scaling": {"objective": "chained Rosenbrock", "sizes": sizes, "iterations_timed": per_iter, "slopes_fit_n_ge_300": slopes},
         "newton": {"pooled_shifts": newton.shifts},
     });
-    let data_info = DataInfo::fashion_mnist(&data, data.y_train.len(), 0);
+    let data_info = DataInfo::fashion_mnist(&data, n_train, 0);
     run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }

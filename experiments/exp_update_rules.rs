@@ -13,7 +13,7 @@
 //! ```
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, RunContext, progress, run_main};
+use nnlab::cli::{CommonArgs, RunContext, as_flag, progress, run_main};
 use nnlab::init::Init;
 use nnlab::layers::ActivationKind;
 use nnlab::loss::LossKind;
@@ -33,7 +33,7 @@ const EXPERIMENT: &str = "update_rules";
 
 /// The six update rules on 2-D surfaces and on a 2-layer MLP, each at a tuned learning rate.
 #[derive(Parser, Debug, Clone)]
-#[command(version, about, long_about = None, allow_negative_numbers = true)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
 pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
@@ -70,6 +70,9 @@ pub struct Args {
     /// Training images each sweep candidate trains on for one epoch [default: 10000, or 500 with --quick].
     #[arg(long)]
     pub sweep_rows: Option<usize>,
+    /// Training images held out for validation [default: 5000, or 500 with --quick].
+    #[arg(long)]
+    pub val: Option<usize>,
 }
 
 /// The MLP sweep's candidate learning rates per rule: four, a factor of about 3 apart, around
@@ -212,9 +215,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "--noise must be non-negative, got {}",
         args.noise
     );
-    AdaGrad::<f64>::new(args.step_learning_rate)?;
+    as_flag(
+        AdaGrad::<f64>::new(args.step_learning_rate),
+        &[("learning_rate", "--step-learning-rate")],
+    )?;
     let run = RunContext::start(EXPERIMENT, &args.common)?;
     let data = run.load_fashion_mnist()?;
+    let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
+    let d = run.prepare(&data, n_val, quick.then_some(1_000))?;
+    if run.check_only(&format!(
+        "train the MLP on {} images and validate on {}",
+        d.y_train.len(),
+        d.y_val.len()
+    )) {
+        return Ok(());
+    }
     let out = run.results_dir()?;
     let mut outputs = Vec::new();
 
@@ -445,7 +460,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
 
     // Part 4: the MLP on Fashion-MNIST, every rule at its best swept learning rate.
-    let d = data.prepared(if quick { 500 } else { 5_000 }, quick.then_some(1_000));
     let (x_train, y_train, x_val, y_val) = (d.x_train, d.y_train, d.x_val, d.y_val);
     let sweep_rows = sweep_rows.min(y_train.len());
     let sweep_split = Split {

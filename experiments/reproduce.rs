@@ -1,7 +1,8 @@
 //! Regenerates every committed result: runs each chapter's experiment in turn.
 //!
 //!     cargo run --release --bin reproduce             # everything under results/
-//!     cargo run --release --bin reproduce -- --quick  # every code path, in seconds
+//!     cargo run --release --bin reproduce -- --quick  # every code path, in seconds, under target/quick/
+//!     cargo run --release --bin reproduce -- --out DIR  # everything under DIR/<experiment>/
 
 use clap::Parser;
 use nnlab::cli::{CommonArgs, run_main};
@@ -16,9 +17,10 @@ mod exp_second_order;
 #[path = "exp_update_rules.rs"]
 mod exp_update_rules;
 
-/// Run every experiment of the book, passing the shared flags through.
+/// Run every experiment of the book in turn, passing the shared flags through; with --out DIR each
+/// experiment writes to DIR/<experiment>.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
 struct Args {
     #[command(flatten)]
     common: CommonArgs,
@@ -47,15 +49,15 @@ const EXPERIMENTS: &[(&str, Runner)] = &[
 fn main() {
     run_main(|| {
         let args = Args::parse();
-        if args.common.out.is_some() {
-            anyhow::bail!(
-                "--out names one experiment's folder; reproduce writes each to results/<experiment>"
-            );
-        }
         for name in &args.only {
             anyhow::ensure!(
                 EXPERIMENTS.iter().any(|(n, _)| n == name),
-                "unknown experiment {name:?}"
+                "--only: unknown experiment {name:?}; the experiments are {}",
+                EXPERIMENTS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         let started = Instant::now();
@@ -66,6 +68,9 @@ fn main() {
             eprintln!("== exp_{name} ==");
             let mut argv = vec![format!("exp_{name}")];
             argv.extend(args.common.to_args());
+            if let Some(out) = &args.common.out {
+                argv.extend(["--out".into(), out.join(name).display().to_string()]);
+            }
             run(argv).map_err(|e| e.context(format!("exp_{name} failed")))?;
         }
         eprintln!(

@@ -1,7 +1,9 @@
 //! The command line every experiment shares, and how binaries report errors and progress.
 
-use crate::data::{DataKind, FashionMnist, locate_fashion_mnist};
-use crate::results::{DataInfo, Meta, ResultsDir, git_commit};
+use crate::data::fashion::Prepared;
+use crate::data::{DataError, DataKind, FashionMnist, locate_fashion_mnist};
+use crate::optim::HyperparameterError;
+use crate::results::{DataInfo, Meta, ResultsDir, provenance};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
@@ -14,25 +16,34 @@ pub struct CommonArgs {
     /// Seed of every random stream; equal seeds and thread counts give byte-identical CSV files.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Output folder [default: results/<experiment> in the repository].
+    /// Output folder [default: results/<experiment> in the repository, or
+    /// target/quick/<experiment> with --quick: a quick run never writes into results/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Folder holding the four Fashion-MNIST IDX files (.gz or raw). Without it: $NNLAB_DATA,
-    /// data/fashion-mnist/, /usr/share/datasets/fashion-mnist/, then the committed subset.
+    /// Folder holding the four Fashion-MNIST IDX files (.gz or raw), any size. Without it:
+    /// $NNLAB_DATA, then the committed data/fashion-mnist/, then /usr/share/datasets/fashion-mnist/.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Worker threads [default: all cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+    /// Check the flags, load and split the data, say what the run would do, and stop: nothing is
+    /// written.
+    #[arg(long)]
+    pub check: bool,
 }
 
 impl CommonArgs {
-    /// The output folder for `experiment`.
+    /// The output folder for `experiment`: `--out`, else `results/<experiment>`, or
+    /// `target/quick/<experiment>` for a quick run.
     pub fn out_dir(&self, experiment: &str) -> PathBuf {
         self.out.clone().unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("results")
-                .join(experiment)
+            let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+            if self.quick {
+                repo.join("target").join("quick").join(experiment)
+            } else {
+                repo.join("results").join(experiment)
+            }
         })
     }
 
@@ -69,8 +80,28 @@ impl CommonArgs {
         if let Some(t) = self.threads {
             a.extend(["--threads".into(), t.to_string()]);
         }
+        if self.check {
+            a.push("--check".into());
+        }
         a
     }
+}
+
+/// A hyperparameter error in terms of the flag that set it, e.g. `--learning-rate must be > 0 and
+/// finite, got -0.001`. `flags` maps the library's hyperparameter names to flags where they differ
+/// from the name with dashes (`learning_rate` -> `--learning-rate`).
+pub fn as_flag<T>(
+    result: Result<T, HyperparameterError>,
+    flags: &[(&str, &str)],
+) -> anyhow::Result<T> {
+    result.map_err(|e| {
+        let flag = flags
+            .iter()
+            .find(|(name, _)| *name == e.name)
+            .map(|(_, flag)| flag.to_string())
+            .unwrap_or_else(|| format!("--{}", e.name.replace('_', "-")));
+        anyhow::anyhow!("{flag} must be {}, got {}", e.requirement, e.value)
+    })
 }
 
 /// Runs a binary's body; on error prints one line `error: <cause chain>` and exits with status 1.
@@ -96,7 +127,7 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
 }
 
 /// What every experiment does around its own work: set up threads, find and load the data (saying
-/// so when only the subset is there), create the output folder, and write `meta.json` last.
+/// so when it is not the original set), create the output folder, and write `meta.json` last.
 pub struct RunContext {
     pub experiment: &'static str,
     pub common: CommonArgs,
@@ -119,7 +150,7 @@ impl RunContext {
     }
 
     /// Fashion-MNIST as `f32`, found as `--data-dir` and the documented search order say; a note on
-    /// stderr when it is the committed subset.
+    /// stderr when the files are not the original set.
     pub fn load_fashion_mnist(&self) -> anyhow::Result<FashionMnist<f32>> {
         self.load_fashion_mnist_as::<f32>()
     }
@@ -130,15 +161,45 @@ impl RunContext {
         let source = locate_fashion_mnist(self.common.data_dir.as_deref())
             .context("finding Fashion-MNIST")?;
         let data = FashionMnist::<F>::load(source).context("loading Fashion-MNIST")?;
-        if data.kind == DataKind::Subset {
+        if data.kind == DataKind::Other {
             eprintln!(
-                "note: using the {}; install Debian's dataset-fashion-mnist or pass --data-dir for the full set",
+                "note: using {}; results will differ from the committed ones",
                 data.describe()
             );
         } else {
             eprintln!("data: {}", data.describe());
         }
         Ok(data)
+    }
+
+    /// [`FashionMnist::prepared`] with its errors in terms of the flags: `--val N leaves no
+    /// training images: M available`.
+    pub fn prepare<F: crate::float::Float>(
+        &self,
+        data: &FashionMnist<F>,
+        n_val: usize,
+        max_train: Option<usize>,
+    ) -> anyhow::Result<Prepared<F>> {
+        data.prepared(n_val, max_train).map_err(|e| match e {
+            DataError::NoTrainingImages { n_val, available } => {
+                anyhow::anyhow!("--val {n_val} leaves no training images: {available} available")
+            }
+            DataError::EmptyValidation => anyhow::anyhow!("--val must be at least 1, got 0"),
+            DataError::ZeroMaxTrain => anyhow::anyhow!("--max-train must be at least 1, got 0"),
+            e => e.into(),
+        })
+    }
+
+    /// With `--check`, reports that the flags and data are fine and returns true: the caller then
+    /// stops before writing anything.
+    pub fn check_only(&self, what: &str) -> bool {
+        if self.common.check {
+            eprintln!(
+                "check: exp_{} would {what}; nothing written",
+                self.experiment
+            );
+        }
+        self.common.check
     }
 
     /// The output folder, created.
@@ -168,16 +229,21 @@ impl RunContext {
             hyperparameters,
             data,
             crate_version: env!("CARGO_PKG_VERSION").into(),
-            git_commit: git_commit(),
+            git: provenance(),
             wall_seconds: self.started.elapsed().as_secs_f64(),
             outputs: names,
         };
         out.write_json("meta.json", &meta)?;
         eprintln!(
-            "wrote {} files to {} in {:.1} s",
+            "wrote {} files to {} in {:.1} s{}",
             meta.outputs.len(),
             out.dir().display(),
-            meta.wall_seconds
+            meta.wall_seconds,
+            if self.common.quick && self.common.out.is_none() {
+                " (a quick run never writes into results/)"
+            } else {
+                ""
+            }
         );
         Ok(meta)
     }

@@ -13,6 +13,30 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// busy worker's queue (each look touches its cache lines).
 const IDLE_SPINS: usize = 64;
 
+/// Whether a [`keep_warm`] region is running anywhere in the process. Only one region spins at a
+/// time: two regions whose owners each ran the other's spinner while waiting inside their own work
+/// would wait for each other for ever.
+static REGION_ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Sets its flag when dropped: at the end of `work`, and also when `work` panics, so the spinners
+/// leave, `rayon::scope` returns and the panic reaches the caller instead of hanging it.
+struct SetOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// Clears [`REGION_ACTIVE`] when the region ends, however it ends.
+struct RegionGuard;
+
+impl Drop for RegionGuard {
+    fn drop(&mut self) {
+        REGION_ACTIVE.store(false, Ordering::Release);
+    }
+}
+
 // ANCHOR: keep_warm
 /// Runs `work` on the current rayon pool while every other worker of the pool waits for work by
 /// spinning instead of sleeping, and returns its result.
@@ -23,8 +47,17 @@ const IDLE_SPINS: usize = 64;
 /// loops fix their summation order independently of which thread does which part.
 ///
 /// The waiting cores stay busy (like OpenMP's active wait policy); with one thread nothing spins.
-/// Nested calls are fine. From outside a pool, `work` runs on a worker of the global pool.
+/// One region spins at a time: a call nested in a region, or made while another thread's region
+/// runs, simply runs `work`. A panic in `work` ends the region and propagates to the caller. From
+/// outside a pool, `work` runs on a worker of the global pool.
 pub fn keep_warm<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    if REGION_ACTIVE
+        .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        return work();
+    }
+    let _region = RegionGuard;
     let done = AtomicBool::new(false);
     rayon::scope(|scope| {
         let owner = rayon::current_thread_index();
@@ -45,9 +78,8 @@ pub fn keep_warm<R: Send>(work: impl FnOnce() -> R + Send) -> R {
                 }
             });
         }
-        let result = work();
-        done.store(true, Ordering::Release);
-        result
+        let _finished = SetOnDrop(&done);
+        work()
     })
 }
 // ANCHOR_END: keep_warm
@@ -91,6 +123,62 @@ mod tests {
         assert_eq!(pool(1).install(|| keep_warm(|| 5)), 5);
         let outside: i64 = keep_warm(|| (1..=100i64).into_par_iter().sum());
         assert_eq!(outside, 5050);
+    }
+
+    #[test]
+    fn a_panic_in_the_work_reaches_the_caller_and_ends_the_region() {
+        let pool = pool(2);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.install(|| {
+                keep_warm(|| {
+                    let _: u64 = (0..1_000u64).into_par_iter().sum();
+                    panic!("a step failed")
+                })
+            })
+        }));
+        let message = caught.unwrap_err();
+        assert_eq!(message.downcast_ref::<&str>(), Some(&"a step failed"));
+        // A panic on the other worker, inside a parallel loop, reaches the caller too.
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.install(|| {
+                keep_warm(|| {
+                    (0..64u32).into_par_iter().with_max_len(1).for_each(|i| {
+                        assert!(i != 63, "item 63");
+                    })
+                })
+            })
+        }));
+        assert!(caught.is_err());
+        // The region was released: the pool still works, and keeps warm again.
+        assert_eq!(pool.install(|| keep_warm(|| 3)), 3);
+    }
+
+    #[test]
+    fn concurrent_regions_on_one_pool_finish() {
+        // Four threads enter regions on the same 2-thread pool at once, each with parallel loops
+        // whose waits could run the other region's spinner.
+        let pool = std::sync::Arc::new(pool(2));
+        let handles: Vec<_> = (0..4u64)
+            .map(|t| {
+                let pool = pool.clone();
+                std::thread::spawn(move || {
+                    (0..20)
+                        .map(|_| {
+                            pool.install(|| {
+                                keep_warm(|| {
+                                    (0..100_000u64).into_par_iter().map(|i| i ^ t).sum::<u64>()
+                                })
+                            })
+                        })
+                        .last()
+                        .unwrap()
+                })
+            })
+            .collect();
+        for (t, h) in handles.into_iter().enumerate() {
+            let want: u64 = (0..100_000u64).map(|i| i ^ t as u64).sum();
+            assert_eq!(h.join().unwrap(), want);
+        }
     }
 
     #[test]

@@ -105,13 +105,15 @@ impl ResultsDir {
 #[derive(Clone, Debug, Serialize)]
 pub struct DataInfo {
     pub name: String,
-    /// `full` or `subset`.
-    pub kind: String,
+    /// `full` (the original Fashion-MNIST, every hash checked) or `other`.
+    pub kind: crate::data::DataKind,
     pub dir: String,
     pub found_via: String,
     pub n_train: usize,
     pub n_val: usize,
     pub n_test: usize,
+    /// Each file and the SHA-256 of its decompressed bytes.
+    pub files: Vec<crate::data::FileHash>,
 }
 
 impl DataInfo {
@@ -123,15 +125,13 @@ impl DataInfo {
     ) -> Self {
         DataInfo {
             name: "Fashion-MNIST".into(),
-            kind: match data.kind {
-                crate::data::DataKind::Full => "full".into(),
-                crate::data::DataKind::Subset => "subset".into(),
-            },
+            kind: data.kind,
             dir: data.source.dir.display().to_string(),
             found_via: data.source.found_via.into(),
             n_train,
             n_val,
             n_test: data.y_test.len(),
+            files: data.files.clone(),
         }
     }
 }
@@ -147,32 +147,53 @@ pub struct Meta {
     pub hyperparameters: serde_json::Value,
     pub data: Option<DataInfo>,
     pub crate_version: String,
-    pub git_commit: Option<String>,
+    /// The commit and whether the code was modified; absent outside a git checkout.
+    pub git: Option<Provenance>,
     pub wall_seconds: f64,
     pub outputs: Vec<String>,
 }
 
-/// The current git commit of the source tree (with `-dirty` if it has uncommitted changes), if git
-/// and a repository are available.
-pub fn git_commit() -> Option<String> {
-    let dir = env!("CARGO_MANIFEST_DIR");
-    let out = std::process::Command::new("git")
-        .args(["-C", dir, "rev-parse", "HEAD"])
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let mut commit = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    let dirty = std::process::Command::new("git")
-        .args(["-C", dir, "status", "--porcelain", "--untracked-files=no"])
-        .output()
-        .ok()
-        .is_some_and(|o| !o.stdout.is_empty());
-    if dirty {
-        commit.push_str("-dirty");
-    }
-    Some(commit)
+/// The git commit the code was built from, if git and a repository are available.
+#[derive(Clone, Debug, Serialize)]
+pub struct Provenance {
+    pub commit: String,
+    /// Whether tracked files outside `results/` differ from the commit: the code (or data, book,
+    /// benches) was modified. Rewritten results, which every run makes, do not count.
+    pub modified: bool,
+}
+
+/// The current commit and whether the code differs from it (see [`Provenance`]).
+pub fn provenance() -> Option<Provenance> {
+    provenance_in(Path::new(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// [`provenance`] of the repository at `dir`.
+pub fn provenance_in(dir: &Path) -> Option<Provenance> {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    };
+    let commit = String::from_utf8(git(&["rev-parse", "HEAD"])?.stdout)
+        .ok()?
+        .trim()
+        .to_string();
+    let status = git(&[
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        ".",
+        ":(exclude)results",
+    ])?;
+    Some(Provenance {
+        commit,
+        modified: !status.stdout.is_empty(),
+    })
 }
 
 #[cfg(test)]
@@ -193,6 +214,38 @@ mod tests {
             .write_csv("t.csv", [Row { a: 1, b: Some(0.5) }, Row { a: 2, b: None }])
             .unwrap();
         assert_eq!(std::fs::read_to_string(p).unwrap(), "a,b\n1,0.5\n2,\n");
+    }
+
+    #[test]
+    fn rewritten_results_do_not_mark_the_code_modified() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .arg("-C")
+                .arg(root)
+                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+                .args(args)
+                .output()
+                .is_ok_and(|o| o.status.success());
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        std::fs::create_dir(root.join("results")).unwrap();
+        std::fs::write(root.join("results/a.csv"), "1\n").unwrap();
+        std::fs::write(root.join("lib.rs"), "fn f() {}\n").unwrap();
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "first"]);
+        let p = provenance_in(root).unwrap();
+        assert_eq!((p.commit.len(), p.modified), (40, false));
+        std::fs::write(root.join("results/a.csv"), "2\n").unwrap();
+        assert!(
+            !provenance_in(root).unwrap().modified,
+            "results/ is not code"
+        );
+        std::fs::write(root.join("lib.rs"), "fn g() {}\n").unwrap();
+        assert!(provenance_in(root).unwrap().modified);
+        assert!(provenance_in(&root.join("results").join("missing")).is_none());
     }
 
     #[test]

@@ -1,11 +1,45 @@
 //! The experiment binaries as a user meets them: byte-identical outputs for equal seeds, and a
-//! one-line error, a non-zero exit and no output folder for bad input.
+//! one-line error, a non-zero exit and no output folder for bad input. They read the committed
+//! Fashion-MNIST (`data/fashion-mnist/`), or a small folder made from it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn subset() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist-subset")
+/// The committed full set.
+fn committed() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist")
+}
+
+fn gunzip(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&std::fs::read(path).unwrap()[..])
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+/// Writes the first `n_train` training and `n_test` test images of the committed set to `dir` as
+/// raw IDX files: a data folder of any size, for `--data-dir`.
+fn small_data(dir: &Path, n_train: u32, n_test: u32) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (stem, n) in [
+        ("train-images-idx3-ubyte", n_train),
+        ("train-labels-idx1-ubyte", n_train),
+        ("t10k-images-idx3-ubyte", n_test),
+        ("t10k-labels-idx1-ubyte", n_test),
+    ] {
+        let full = gunzip(&committed().join(format!("{stem}.gz")));
+        let (header, item) = if stem.contains("images") {
+            (16, 784)
+        } else {
+            (8, 1)
+        };
+        let mut bytes = full[..header].to_vec();
+        bytes[4..8].copy_from_slice(&n.to_be_bytes());
+        bytes.extend_from_slice(&full[header..header + n as usize * item]);
+        std::fs::write(dir.join(stem), bytes).unwrap();
+    }
 }
 
 fn momentum(args: &[&str]) -> Output {
@@ -23,8 +57,6 @@ fn quick_run(out: &Path, seed: &str, threads: &str) -> Output {
         seed,
         "--threads",
         threads,
-        "--data-dir",
-        subset().to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
@@ -85,7 +117,7 @@ fn equal_seeds_write_identical_csv_files() {
         training(&fc),
         "another seed trains differently"
     );
-    // Every figure and meta.json are there, and the subset was announced.
+    // Every figure and meta.json are there, and the data set was named.
     for f in [
         "trajectories.png",
         "trajectories.svg",
@@ -100,12 +132,18 @@ fn equal_seeds_write_identical_csv_files() {
     }
     let stderr = String::from_utf8_lossy(&first.stderr);
     assert!(
-        stderr.contains("note: using the Fashion-MNIST subset"),
+        stderr.contains("data: Fashion-MNIST: 60000 train / 10000 test images"),
         "{stderr}"
     );
     let meta: serde_json::Value =
         serde_json::from_slice(&std::fs::read(a.join("meta.json")).unwrap()).unwrap();
-    assert_eq!(meta["data"]["kind"], "subset");
+    assert_eq!(meta["data"]["kind"], "full");
+    assert_eq!(
+        meta["data"]["files"][0]["sha256"],
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"
+    );
+    assert_eq!(meta["git"]["commit"].as_str().map(str::len), Some(40));
+    assert!(meta["git"]["modified"].is_boolean());
     assert_eq!(meta["seed"], 5);
     assert_eq!(meta["quick"], true);
     assert_eq!(meta["hyperparameters"]["learning_rate"], 0.035);
@@ -141,26 +179,30 @@ fn bad_input_is_refused_with_one_line() {
     assert_refused(
         &["--learning-rate", "-0.1"],
         &out,
-        "learning_rate must be positive and finite, got -0.1",
+        "--learning-rate must be > 0 and finite, got -0.1",
     );
-    assert_refused(&["--mu", "0.9,1.5"], &out, "mu must be in [0, 1), got 1.5");
+    assert_refused(
+        &["--mu", "0.9,1.5"],
+        &out,
+        "--mu must be in [0, 1), got 1.5",
+    );
+    assert_refused(&["--mu", "-0.5"], &out, "--mu must be in [0, 1), got -0.5");
+    assert_refused(
+        &["--mlp-mu", "1"],
+        &out,
+        "--mlp-mu must be in [0, 1), got 1",
+    );
     assert_refused(
         &["--data-dir", "/no/such/folder"],
         &out,
         "data directory /no/such/folder does not exist",
     );
 
-    // A copy of the subset with one file truncated, then one with a corrupt magic number.
+    // A small data folder with one file truncated, then one with a corrupt magic number.
     let data = tmp.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    for e in std::fs::read_dir(subset()).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, data.join(p.file_name().unwrap())).unwrap();
-    }
-    let labels = data.join("t10k-labels-idx1-ubyte.gz");
-    let raw = flate2_decompress(&std::fs::read(&labels).unwrap());
-    std::fs::remove_file(&labels).unwrap();
+    small_data(&data, 1000, 1000);
     let raw_path = data.join("t10k-labels-idx1-ubyte");
+    let raw = std::fs::read(&raw_path).unwrap();
     std::fs::write(&raw_path, &raw[..raw.len() - 10]).unwrap();
     let d = data.to_str().unwrap();
     assert_refused(
@@ -177,19 +219,118 @@ fn bad_input_is_refused_with_one_line() {
         "element type 0x0b is not unsigned byte",
     );
     std::fs::write(&raw_path, &raw).unwrap(); // labels intact again: only the images are at fault
-    let images = data.join("t10k-images-idx3-ubyte.gz");
-    let gz = std::fs::read(&images).unwrap();
-    std::fs::write(&images, &gz[..gz.len() / 3]).unwrap();
+    let images = data.join("t10k-images-idx3-ubyte");
+    std::fs::remove_file(&images).unwrap();
+    let gz = std::fs::read(committed().join("t10k-images-idx3-ubyte.gz")).unwrap();
+    std::fs::write(data.join("t10k-images-idx3-ubyte.gz"), &gz[..gz.len() / 3]).unwrap();
     assert_refused(&["--data-dir", d], &out, "corrupt or truncated gzip stream");
 }
 
-fn flate2_decompress(gz: &[u8]) -> Vec<u8> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(gz)
-        .read_to_end(&mut out)
-        .unwrap();
-    out
+/// Each experiment's full-mode data preparation (no --quick) on a folder of 300 training images:
+/// the default validation size is refused with a one-line error naming the flag, a fitting one is
+/// accepted, and --check writes nothing either way.
+#[test]
+fn full_mode_data_preparation_on_a_small_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("small");
+    small_data(&data, 300, 100);
+    let out = tmp.path().join("out");
+    let run = |exe: &str, extra: &[&str]| {
+        let o = Command::new(exe)
+            .args(["--check", "--threads", "1", "--data-dir"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(!out.exists(), "{exe} {extra:?} wrote {}", out.display());
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    for (exe, trains) in [
+        (env!("CARGO_BIN_EXE_exp_momentum"), "train the MLP"),
+        (env!("CARGO_BIN_EXE_exp_update_rules"), "train the MLP"),
+        (env!("CARGO_BIN_EXE_exp_cnn"), "train LeNet-5"),
+    ] {
+        let (code, err) = run(exe, &[]);
+        assert_eq!(code, Some(1), "{exe}: {err}");
+        assert!(
+            err.contains("note: using IDX files other than the original"),
+            "{err}"
+        );
+        assert!(
+            err.lines().last().unwrap()
+                == "error: --val 5000 leaves no training images: 300 available",
+            "{exe}: {err}"
+        );
+        let (code, err) = run(exe, &["--val", "50"]);
+        assert_eq!(code, Some(0), "{exe}: {err}");
+        assert!(
+            err.contains(&format!(
+                "would {trains} on 250 images and validate on 50; nothing written"
+            )),
+            "{exe}: {err}"
+        );
+    }
+    let (code, err) = run(env!("CARGO_BIN_EXE_exp_second_order"), &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("fit softmax regression to 300 images and test on 100"),
+        "{err}"
+    );
+    let (code, err) = run(
+        env!("CARGO_BIN_EXE_exp_second_order"),
+        &["--max-train", "0"],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.ends_with("error: --max-train must be at least 1, got 0\n"),
+        "{err}"
+    );
+}
+
+/// Negative numbers reach each binary's validation (not clap's "unexpected argument '-0'"), and
+/// the messages name the flag the same way.
+#[test]
+fn every_experiment_refuses_negative_numbers_by_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    for (exe, args, message) in [
+        (
+            env!("CARGO_BIN_EXE_exp_cnn"),
+            &["--learning-rate", "-0.001"][..],
+            "error: --learning-rate must be > 0 and finite, got -0.001",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_update_rules"),
+            &["--step-learning-rate", "-1"][..],
+            "error: --step-learning-rate must be > 0 and finite, got -1",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_second_order"),
+            &["--learning-rates", "0.1,-1"][..],
+            "error: --learning-rates must be > 0 and finite, got -1",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_cnn"),
+            &["--reg", "-1"][..],
+            "error: --reg must be non-negative, got -1",
+        ),
+    ] {
+        let o = Command::new(exe)
+            .args(args)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{exe} {args:?}: {err}");
+        assert_eq!(err.trim_end(), message, "{exe} {args:?}");
+        assert!(!out.exists());
+    }
 }
 
 #[test]
@@ -213,25 +354,67 @@ fn help_documents_every_flag() {
         "--batch-size",
         "--hidden",
         "--init",
+        "--val",
+        "--check",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
     }
+    // The one-line description is the experiment's own, not the crate's.
+    assert!(help.starts_with("SGD vs Momentum"), "{help}");
 }
 
 #[test]
-fn reproduce_refuses_out_and_unknown_experiments() {
+fn reproduce_writes_under_out_and_refuses_unknown_experiments() {
+    let tmp = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_reproduce"))
             .args(args)
+            .env_remove("NNLAB_DATA")
             .output()
             .unwrap()
     };
-    let o = run(&["--quick", "--out", "/tmp/x"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--out names one experiment's folder"));
+    let out = tmp.path().join("all");
+    let o = run(&[
+        "--quick",
+        "--only",
+        "momentum",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("momentum").join("meta.json").is_file());
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        1,
+        "only momentum ran"
+    );
     let o = run(&["--quick", "--only", "nonsense"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown experiment \"nonsense\""));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("--only: unknown experiment \"nonsense\"; the experiments are momentum,")
+    );
+}
+
+/// Without --out a quick run writes under target/quick/<experiment>/ and says so.
+#[test]
+fn quick_without_out_stays_out_of_results() {
+    let o = Command::new(env!("CARGO_BIN_EXE_exp_momentum"))
+        .args(["--quick", "--epochs", "1", "--iters", "10"])
+        .env_remove("NNLAB_DATA")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/quick/momentum");
+    assert!(
+        err.contains(&format!("files to {} in", dir.display()))
+            && err.contains("a quick run never writes into results/"),
+        "{err}"
+    );
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["hyperparameters"]["iters"], 10);
 }
 
 #[test]
@@ -239,15 +422,7 @@ fn update_rules_quick_is_deterministic_with_the_documented_columns() {
     let tmp = tempfile::tempdir().unwrap();
     let run = |out: &Path| {
         let o = Command::new(env!("CARGO_BIN_EXE_exp_update_rules"))
-            .args([
-                "--quick",
-                "--seed",
-                "3",
-                "--data-dir",
-                subset().to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ])
+            .args(["--quick", "--seed", "3", "--out", out.to_str().unwrap()])
             .env_remove("NNLAB_DATA")
             .output()
             .unwrap();
@@ -324,8 +499,6 @@ fn second_order_is_deterministic_apart_from_timings() {
                 "--history",
                 "3",
                 "--no-bfgs",
-                "--data-dir",
-                subset().to_str().unwrap(),
                 "--out",
                 dir.to_str().unwrap(),
             ])
@@ -338,8 +511,8 @@ fn second_order_is_deterministic_apart_from_timings() {
             String::from_utf8_lossy(&o.stderr)
         );
         assert!(
-            String::from_utf8_lossy(&o.stderr).contains("subset"),
-            "says it used the subset"
+            String::from_utf8_lossy(&o.stderr).contains("data: Fashion-MNIST"),
+            "names the data set"
         );
     };
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
@@ -396,7 +569,7 @@ fn without_columns(path: &Path, drop: &[usize]) -> Vec<String> {
         .collect()
 }
 
-/// exp_cnn --quick on the subset: the same seed gives the same confusion matrix and training
+/// exp_cnn --quick: the same seed gives the same confusion matrix and training
 /// numbers (all but the wall-clock columns), LeNet-5 learns something in one short epoch, and bad
 /// flags are refused before any output.
 #[test]
@@ -404,9 +577,7 @@ fn cnn_is_deterministic_apart_from_timings() {
     let tmp = tempfile::tempdir().unwrap();
     let run = |dir: &Path| {
         let o = Command::new(env!("CARGO_BIN_EXE_exp_cnn"))
-            .args(["--quick", "--threads", "2", "--data-dir"])
-            .arg(subset())
-            .arg("--out")
+            .args(["--quick", "--threads", "2", "--out"])
             .arg(dir)
             .env_remove("NNLAB_DATA")
             .output()
@@ -416,7 +587,7 @@ fn cnn_is_deterministic_apart_from_timings() {
             "exp_cnn failed: {}",
             String::from_utf8_lossy(&o.stderr)
         );
-        assert!(String::from_utf8_lossy(&o.stderr).contains("subset"));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("data: Fashion-MNIST"));
     };
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     run(&a);
@@ -431,14 +602,14 @@ fn cnn_is_deterministic_apart_from_timings() {
     assert_eq!(ta[0], "epoch,iter,train_loss,train_accuracy,val_accuracy");
     let val: f64 = ta[1].split(',').nth(4).unwrap().parse().unwrap();
     assert!(val > 0.5, "validation accuracy {val} after one quick epoch");
-    // The confusion matrix counts every one of the subset's 1,000 test images once.
+    // The confusion matrix counts every one of the 10,000 test images once.
     let confusion = std::fs::read_to_string(a.join("confusion.csv")).unwrap();
     let total: usize = confusion
         .lines()
         .skip(1)
         .map(|l| l.rsplit(',').next().unwrap().parse::<usize>().unwrap())
         .sum();
-    assert_eq!((confusion.lines().count(), total), (101, 1000));
+    assert_eq!((confusion.lines().count(), total), (101, 10_000));
     // conv_speed.csv: layer,algo,batch,threads,seconds,gflops — the same rows, timings aside.
     let sa = without_columns(&a.join("conv_speed.csv"), &[4, 5]);
     assert_eq!(sa, without_columns(&b.join("conv_speed.csv"), &[4, 5]));

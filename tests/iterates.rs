@@ -176,7 +176,7 @@ fn constructors_refuse_bad_hyperparameters() {
             .with_eps(0.0)
             .unwrap_err()
             .to_string(),
-        "eps must be positive and finite, got 0"
+        "eps must be > 0 and finite, got 0"
     );
     assert!(Nesterov::<f64>::new(0.1, 1.0).is_err());
 }

@@ -1,13 +1,14 @@
 //! Fashion-MNIST [Xiao et al., 2017]: 28x28 grey images of clothing in 10 classes, 60,000 for
 //! training and 10,000 for testing, in the IDX format of MNIST.
 //!
-//! The full set is looked for in `--data-dir`, then `$NNLAB_DATA`, then `data/fashion-mnist/`, then
-//! `/usr/share/datasets/fashion-mnist/` (Debian's `dataset-fashion-mnist`). Without it the subset
-//! committed under `data/fashion-mnist-subset/` (the first 5,000 training and 1,000 test images,
-//! made by `data/make_subset.py`) is used, and the caller is told so.
+//! The set is committed under `data/fashion-mnist/`. It is looked for in `--data-dir`, then
+//! `$NNLAB_DATA`, then `data/fashion-mnist/`, then `/usr/share/datasets/fashion-mnist/` (Debian's
+//! `dataset-fashion-mnist`). Every file's SHA-256 (of its decompressed bytes) is computed on load:
+//! in the two standard places it must be the original's ([`REFERENCE_SHA256`]); a folder the
+//! user names may hold any IDX files, and its data set then counts as [`DataKind::Other`].
 
 use super::DataError;
-use super::idx::read_idx;
+use super::idx::{IdxArray, parse_idx, read_decompressed};
 use crate::Float;
 use ndarray::{Array2, Axis, s};
 use std::path::{Path, PathBuf};
@@ -33,22 +34,32 @@ const FILES: [&str; 4] = [
     "t10k-labels-idx1-ubyte",
 ];
 
+/// SHA-256 of the original Fashion-MNIST files, decompressed, in the order of `FILES` (also in
+/// `data/fashion-mnist/SOURCES.txt`).
+pub const REFERENCE_SHA256: [&str; 4] = [
+    "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+];
+
 /// The Debian package's install location.
 pub const DEBIAN_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
-/// The committed subset, relative to the crate root.
-pub fn subset_dir() -> PathBuf {
+/// The committed full set, relative to the crate root.
+pub fn committed_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
-        .join("fashion-mnist-subset")
+        .join("fashion-mnist")
 }
 
-/// The full set or the committed subset.
+/// The original Fashion-MNIST (every file's hash matches [`REFERENCE_SHA256`]) or other IDX files
+/// from a folder the user named.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DataKind {
     Full,
-    Subset,
+    Other,
 }
 
 /// Where the files were found and why that place was chosen.
@@ -56,6 +67,15 @@ pub enum DataKind {
 pub struct DataSource {
     pub dir: PathBuf,
     pub found_via: &'static str,
+    /// Whether the files must be the original ones (a hash mismatch is then an error).
+    pub must_be_original: bool,
+}
+
+/// One file as loaded: its name and the SHA-256 of its decompressed bytes.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FileHash {
+    pub file: String,
+    pub sha256: String,
 }
 
 /// The path of one of the four files in `dir`, gzip-compressed or raw.
@@ -92,6 +112,7 @@ pub fn locate_fashion_mnist(data_dir: Option<&Path>) -> Result<DataSource, DataE
         return Ok(DataSource {
             dir: dir.to_path_buf(),
             found_via: "--data-dir",
+            must_be_original: false,
         });
     }
     if let Some(dir) = std::env::var_os("NNLAB_DATA").filter(|v| !v.is_empty()) {
@@ -100,29 +121,66 @@ pub fn locate_fashion_mnist(data_dir: Option<&Path>) -> Result<DataSource, DataE
         return Ok(DataSource {
             dir,
             found_via: "$NNLAB_DATA",
+            must_be_original: false,
         });
     }
-    let local = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
-        .join("fashion-mnist");
-    if has_all_files(&local) {
+    let committed = committed_dir();
+    if has_all_files(&committed) {
         return Ok(DataSource {
-            dir: local,
+            dir: committed,
             found_via: "data/fashion-mnist/",
+            must_be_original: true,
         });
     }
     if has_all_files(Path::new(DEBIAN_DIR)) {
         return Ok(DataSource {
             dir: PathBuf::from(DEBIAN_DIR),
             found_via: "Debian's dataset-fashion-mnist",
+            must_be_original: true,
         });
     }
-    let subset = subset_dir();
-    require_dir(&subset)?;
-    Ok(DataSource {
-        dir: subset,
-        found_via: "committed subset (full set not found)",
-    })
+    // Name what is missing from the committed folder: that is where the set should be.
+    require_dir(&committed)?;
+    unreachable!(
+        "has_all_files and require_dir agree on {}",
+        committed.display()
+    )
+}
+
+/// Hex digits of the SHA-256 of `bytes`.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Reads file `index` of `FILES` from `source`, hashes it, and checks the hash where the source
+/// must hold the original set.
+fn read_file(source: &DataSource, index: usize) -> Result<(IdxArray, FileHash), DataError> {
+    let stem = FILES[index];
+    let path = find_file(&source.dir, stem).ok_or_else(|| DataError::MissingFile {
+        dir: source.dir.clone(),
+        file: stem.to_string(),
+    })?;
+    let bytes = read_decompressed(&path)?;
+    let sha256 = sha256_hex(&bytes);
+    if source.must_be_original && sha256 != REFERENCE_SHA256[index] {
+        return Err(DataError::NotOriginal {
+            path,
+            actual: sha256,
+            expected: REFERENCE_SHA256[index],
+        });
+    }
+    let array = parse_idx(&bytes, &path)?;
+    Ok((
+        array,
+        FileHash {
+            file: stem.to_string(),
+            sha256,
+        },
+    ))
 }
 
 /// Fashion-MNIST as `F` matrices with pixels scaled to [0, 1].
@@ -135,12 +193,15 @@ pub struct FashionMnist<F> {
     pub y_test: Vec<usize>,
     pub kind: DataKind,
     pub source: DataSource,
+    /// The four files in the order train images, train labels, test images, test labels.
+    pub files: Vec<FileHash>,
 }
 
-/// Reads an images file and its labels file and checks that they agree.
-fn load_pair<F: Float>(images: &Path, labels: &Path) -> Result<(Array2<F>, Vec<usize>), DataError> {
-    let img = read_idx(images)?;
-    let lab = read_idx(labels)?;
+/// Checks that an images array and its labels array agree and converts them.
+fn load_pair<F: Float>(
+    (img, images): (&IdxArray, &Path),
+    (lab, labels): (&IdxArray, &Path),
+) -> Result<(Array2<F>, Vec<usize>), DataError> {
     if img.dims.len() != 3 {
         return Err(DataError::Format {
             path: images.to_path_buf(),
@@ -182,73 +243,99 @@ fn load_pair<F: Float>(images: &Path, labels: &Path) -> Result<(Array2<F>, Vec<u
 }
 
 impl<F: Float> FashionMnist<F> {
-    /// Loads the set found at `source`.
+    /// Loads the set found at `source`, verifying every file's hash where it must be the original.
     pub fn load(source: DataSource) -> Result<Self, DataError> {
-        let path = |stem: &str| {
-            find_file(&source.dir, stem).ok_or_else(|| DataError::MissingFile {
-                dir: source.dir.clone(),
-                file: stem.to_string(),
-            })
-        };
-        let (x_train, y_train) = load_pair(&path(FILES[0])?, &path(FILES[1])?)?;
-        let (x_test, y_test) = load_pair(&path(FILES[2])?, &path(FILES[3])?)?;
-        let kind = if x_train.nrows() == 60_000 && x_test.nrows() == 10_000 {
-            DataKind::Full
-        } else {
-            DataKind::Subset
-        };
+        let mut arrays = Vec::with_capacity(FILES.len());
+        let mut files = Vec::with_capacity(FILES.len());
+        for i in 0..FILES.len() {
+            let (array, hash) = read_file(&source, i)?;
+            arrays.push(array);
+            files.push(hash);
+        }
+        let path = |i: usize| source.dir.join(FILES[i]);
+        let (x_train, y_train) = load_pair((&arrays[0], &path(0)), (&arrays[1], &path(1)))?;
+        let (x_test, y_test) = load_pair((&arrays[2], &path(2)), (&arrays[3], &path(3)))?;
+        let original = files
+            .iter()
+            .zip(REFERENCE_SHA256)
+            .all(|(f, want)| f.sha256 == want);
         Ok(FashionMnist {
             x_train,
             y_train,
             x_test,
             y_test,
-            kind,
+            kind: if original {
+                DataKind::Full
+            } else {
+                DataKind::Other
+            },
             source,
+            files,
         })
     }
 
     /// Splits the last `n_val` training images off as a validation set:
-    /// `(x_train, y_train, x_val, y_val)`.
-    pub fn split_validation(&self, n_val: usize) -> (Array2<F>, Vec<usize>, Array2<F>, Vec<usize>) {
+    /// `(x_train, y_train, x_val, y_val)`. Both parts must be non-empty.
+    #[allow(clippy::type_complexity)]
+    pub fn split_validation(
+        &self,
+        n_val: usize,
+    ) -> Result<(Array2<F>, Vec<usize>, Array2<F>, Vec<usize>), DataError> {
         let n = self.x_train.nrows();
-        let n_val = n_val.min(n);
+        if n_val == 0 {
+            return Err(DataError::EmptyValidation);
+        }
+        if n_val >= n {
+            return Err(DataError::NoTrainingImages {
+                n_val,
+                available: n,
+            });
+        }
         let cut = n - n_val;
-        (
+        Ok((
             self.x_train.slice(s![..cut, ..]).to_owned(),
             self.y_train[..cut].to_vec(),
             self.x_train.slice(s![cut.., ..]).to_owned(),
             self.y_train[cut..].to_vec(),
-        )
+        ))
     }
 
     /// The split the MLP experiments train on: the last `n_val` training images for validation,
     /// at most `max_train` of the rest for training, and every matrix zero-centered with the
     /// training mean (the lecture's preprocessing).
-    pub fn prepared(&self, n_val: usize, max_train: Option<usize>) -> Prepared<F> {
-        let (mut x_train, mut y_train, mut x_val, y_val) = self.split_validation(n_val);
+    pub fn prepared(
+        &self,
+        n_val: usize,
+        max_train: Option<usize>,
+    ) -> Result<Prepared<F>, DataError> {
+        if max_train == Some(0) {
+            return Err(DataError::ZeroMaxTrain);
+        }
+        let (mut x_train, mut y_train, mut x_val, y_val) = self.split_validation(n_val)?;
         if let Some(max) = max_train.filter(|&m| m < y_train.len()) {
             x_train = x_train.slice(s![..max, ..]).to_owned();
             y_train.truncate(max);
         }
         let mut x_test = self.x_test.clone();
         zero_center(&mut x_train, &mut [&mut x_val, &mut x_test]);
-        Prepared {
+        Ok(Prepared {
             x_train,
             y_train,
             x_val,
             y_val,
             x_test,
             y_test: self.y_test.clone(),
-        }
+        })
     }
 
-    /// A one-line description for logs, e.g. `Fashion-MNIST subset: 5000 train / 1000 test`.
+    /// A one-line description for logs, e.g. `Fashion-MNIST: 60000 train / 10000 test images
+    /// from ...`.
     pub fn describe(&self) -> String {
         format!(
-            "Fashion-MNIST {}: {} train / {} test images from {} ({})",
+            "{}: {} train / {} test images from {} ({})",
             match self.kind {
-                DataKind::Full => "full set",
-                DataKind::Subset => "subset",
+                DataKind::Full => "Fashion-MNIST",
+                DataKind::Other => "IDX files other than the original Fashion-MNIST",
             },
             self.x_train.nrows(),
             self.x_test.nrows(),
@@ -273,11 +360,16 @@ pub struct Prepared<F> {
 
 /// Subtracts the per-pixel mean of `train` from every matrix (the lecture's zero-centering; the
 /// mean comes from the training data only). Returns the mean image (D,).
+///
+/// # Panics
+/// If `train` has no rows (there is no mean); [`FashionMnist::prepared`] never passes one.
 pub fn zero_center<F: Float>(
     train: &mut Array2<F>,
     others: &mut [&mut Array2<F>],
 ) -> ndarray::Array1<F> {
-    let mean = train.mean_axis(Axis(0)).expect("training set is not empty");
+    let mean = train
+        .mean_axis(Axis(0))
+        .expect("zero_center needs at least one training row");
     *train -= &mean;
     for m in others.iter_mut() {
         **m -= &mean;
@@ -312,16 +404,68 @@ mod tests {
         tiny_set(dir.path(), 3);
         let src = locate_fashion_mnist(Some(dir.path())).unwrap();
         let d = FashionMnist::<f64>::load(src).unwrap();
-        assert_eq!(d.kind, DataKind::Subset);
+        assert_eq!(d.kind, DataKind::Other);
         assert_eq!(d.x_train.dim(), (3, 4));
         approx::assert_relative_eq!(d.x_train[[1, 1]], 100.0 / 255.0);
         assert_eq!(d.y_test, vec![9]);
         assert_eq!(d.x_test.row(0).to_vec(), vec![1.0, 0.0, 0.0, 0.2]);
-        let (xt, yt, xv, yv) = d.split_validation(1);
+        let (xt, yt, xv, yv) = d.split_validation(1).unwrap();
         assert_eq!(
             (xt.nrows(), yt, xv.nrows(), yv),
             (2, vec![0, 1], 1, vec![2])
         );
+        // The hashes are of the decompressed bytes, in file order.
+        assert_eq!(d.files[3].file, "t10k-labels-idx1-ubyte");
+        assert_eq!(
+            d.files[3].sha256,
+            sha256_hex(&std::fs::read(dir.path().join(FILES[3])).unwrap())
+        );
+    }
+
+    #[test]
+    fn splits_that_leave_nothing_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        tiny_set(dir.path(), 3);
+        let d = FashionMnist::<f64>::load(locate_fashion_mnist(Some(dir.path())).unwrap()).unwrap();
+        for n_val in [3, 4, 5000] {
+            assert_eq!(
+                d.prepared(n_val, None).err().unwrap().to_string(),
+                format!(
+                    "holding out {n_val} images for validation leaves no training images: 3 available"
+                )
+            );
+        }
+        assert!(matches!(
+            d.prepared(0, None),
+            Err(DataError::EmptyValidation)
+        ));
+        assert!(matches!(
+            d.prepared(1, Some(0)),
+            Err(DataError::ZeroMaxTrain)
+        ));
+        let p = d.prepared(1, Some(1)).unwrap();
+        assert_eq!((p.y_train, p.y_val), (vec![0], vec![2]));
+    }
+
+    #[test]
+    fn a_standard_place_must_hold_the_original_files() {
+        let dir = tempfile::tempdir().unwrap();
+        tiny_set(dir.path(), 3);
+        let source = DataSource {
+            dir: dir.path().to_path_buf(),
+            found_via: "test",
+            must_be_original: true,
+        };
+        let e = FashionMnist::<f32>::load(source).err().unwrap().to_string();
+        assert!(
+            e.contains("train-images-idx3-ubyte: SHA-256 ")
+                && e.contains(&format!(
+                    "original Fashion-MNIST file's {}",
+                    REFERENCE_SHA256[0]
+                )),
+            "{e}"
+        );
+        assert_eq!(e.lines().count(), 1);
     }
 
     #[test]
@@ -348,18 +492,21 @@ mod tests {
     }
 
     #[test]
-    fn committed_subset_loads() {
-        let d =
-            FashionMnist::<f32>::load(locate_fashion_mnist(Some(&subset_dir())).unwrap()).unwrap();
-        assert_eq!(d.kind, DataKind::Subset);
-        assert_eq!(d.x_train.dim(), (5000, 784));
-        assert_eq!(d.x_test.dim(), (1000, 784));
-        // Every class is present in the subset.
+    fn committed_set_is_the_original() {
+        let source = DataSource {
+            dir: committed_dir(),
+            found_via: "test",
+            must_be_original: true,
+        };
+        let d = FashionMnist::<f32>::load(source).unwrap();
+        assert_eq!(d.kind, DataKind::Full);
+        assert!(d.source.must_be_original);
+        assert_eq!(d.x_train.dim(), (60_000, 784));
+        assert_eq!(d.x_test.dim(), (10_000, 784));
+        // Fashion-MNIST is balanced: 6,000 training and 1,000 test images per class.
         for c in 0..10 {
-            assert!(
-                d.y_train.iter().filter(|&&y| y == c).count() > 400,
-                "class {c}"
-            );
+            assert_eq!(d.y_train.iter().filter(|&&y| y == c).count(), 6_000);
+            assert_eq!(d.y_test.iter().filter(|&&y| y == c).count(), 1_000);
         }
     }
 

@@ -15,24 +15,26 @@ pub struct IdxArray {
 
 /// Reads an IDX file, decompressing it first if it starts with the gzip magic `1f 8b`.
 pub fn read_idx(path: &Path) -> Result<IdxArray, DataError> {
-    let io = |source| DataError::Io {
+    parse_idx(&read_decompressed(path)?, path)
+}
+
+/// The bytes of a file, gunzipped if it starts with the gzip magic `1f 8b`.
+pub fn read_decompressed(path: &Path) -> Result<Vec<u8>, DataError> {
+    let raw = std::fs::read(path).map_err(|source| DataError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let raw = std::fs::read(path).map_err(io)?;
-    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(raw.len() * 2);
-        GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| DataError::Format {
-                path: path.to_path_buf(),
-                reason: format!("corrupt or truncated gzip stream ({e})"),
-            })?;
-        out
-    } else {
-        raw
-    };
-    parse_idx(&bytes, path)
+    })?;
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return Ok(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len() * 2);
+    GzDecoder::new(&raw[..])
+        .read_to_end(&mut out)
+        .map_err(|e| DataError::Format {
+            path: path.to_path_buf(),
+            reason: format!("corrupt or truncated gzip stream ({e})"),
+        })?;
+    Ok(out)
 }
 
 /// Parses IDX bytes; `path` only names the file in errors.
@@ -99,7 +101,7 @@ pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray, DataError> {
     })
 }
 
-/// Serializes an unsigned-byte IDX array (used to build the committed subset and in tests).
+/// Serializes an unsigned-byte IDX array (tests build small data folders with it).
 pub fn to_idx_bytes(array: &IdxArray) -> Vec<u8> {
     let mut out = vec![0, 0, 0x08, array.dims.len() as u8];
     for &d in &array.dims {

@@ -1,11 +1,11 @@
-//! Data: the IDX file format, Fashion-MNIST (full set or the committed subset), synthetic 2-D sets,
+//! Data: the IDX file format, Fashion-MNIST (committed, its hashes checked), synthetic 2-D sets,
 //! and the preprocessing the lecture recommends for images (zero-centering).
 
 pub mod fashion;
 pub mod idx;
 pub mod synthetic;
 
-pub use fashion::{DataKind, DataSource, FashionMnist, locate_fashion_mnist};
+pub use fashion::{DataKind, DataSource, FashionMnist, FileHash, locate_fashion_mnist};
 pub use idx::{IdxArray, read_idx};
 
 use std::path::PathBuf;
@@ -49,4 +49,20 @@ pub enum DataError {
     MissingDir(PathBuf),
     #[error("data directory {dir} has no {file}(.gz)")]
     MissingFile { dir: PathBuf, file: String },
+    #[error(
+        "{path}: SHA-256 {actual} is not the original Fashion-MNIST file's {expected} (damaged or replaced; restore it with git checkout, or name other data with --data-dir)"
+    )]
+    NotOriginal {
+        path: PathBuf,
+        actual: String,
+        expected: &'static str,
+    },
+    #[error(
+        "holding out {n_val} images for validation leaves no training images: {available} available"
+    )]
+    NoTrainingImages { n_val: usize, available: usize },
+    #[error("the validation set is empty: hold out at least 1 image")]
+    EmptyValidation,
+    #[error("a training set of at most 0 images is empty")]
+    ZeroMaxTrain,
 }

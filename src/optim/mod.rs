@@ -42,7 +42,7 @@ pub fn check_learning_rate(learning_rate: f64) -> Result<f64, HyperparameterErro
     } else {
         Err(HyperparameterError {
             name: "learning_rate",
-            requirement: "positive and finite",
+            requirement: "> 0 and finite",
             value: learning_rate,
         })
     }
@@ -85,7 +85,7 @@ pub fn check_eps(eps: f64) -> Result<f64, HyperparameterError> {
     } else {
         Err(HyperparameterError {
             name: "eps",
-            requirement: "positive and finite",
+            requirement: "> 0 and finite",
             value: eps,
         })
     }

@@ -72,7 +72,7 @@ mod tests {
     fn refuses_bad_learning_rates() {
         assert_eq!(
             Sgd::new(-0.1).unwrap_err().to_string(),
-            "learning_rate must be positive and finite, got -0.1"
+            "learning_rate must be > 0 and finite, got -0.1"
         );
         assert!(Sgd::new(0.0).is_err());
         assert!(Sgd::new(f64::NAN).is_err());
