@@ -162,16 +162,15 @@ mod tests {
             .map(|t| {
                 let pool = pool.clone();
                 std::thread::spawn(move || {
-                    (0..20)
-                        .map(|_| {
-                            pool.install(|| {
-                                keep_warm(|| {
-                                    (0..100_000u64).into_par_iter().map(|i| i ^ t).sum::<u64>()
-                                })
+                    let mut sum = 0;
+                    for _ in 0..20 {
+                        sum = pool.install(|| {
+                            keep_warm(|| {
+                                (0..100_000u64).into_par_iter().map(|i| i ^ t).sum::<u64>()
                             })
-                        })
-                        .last()
-                        .unwrap()
+                        });
+                    }
+                    sum
                 })
             })
             .collect();
