@@ -125,12 +125,15 @@ struct Contender<O> {
     rate: fn(f64, f64, f64) -> f64,
 }
 
+/// The rules a part of the experiment compares.
+type Rules<F> = Vec<Contender<Box<dyn Optimizer<F>>>>;
+
 fn contenders<F: nnlab::Float>(
     learning_rate: f64,
     mus: &[f64],
     nesterov_mu: Option<f64>,
-) -> Result<Vec<Contender<Box<dyn Optimizer<F>>>>, HyperparameterError> {
-    let mut out: Vec<Contender<Box<dyn Optimizer<F>>>> = vec![Contender {
+) -> Result<Rules<F>, HyperparameterError> {
+    let mut out: Rules<F> = vec![Contender {
         label: "SGD".into(),
         mu: None,
         opt: Box::new(Sgd::new(learning_rate)?),
