@@ -166,7 +166,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     as_flag(args.rule.build::<f32>(args.learning_rate), &[])?;
     let run = RunContext::start(EXPERIMENT, &args.common)?;
     let data = run.load_fashion_mnist()?;
-    let d = run.prepare(&data, n_val, max_train)?;
+    let d = run.prepare(&data, n_val, max_train, quick.then_some(1_000))?;
     if run.check_only(&format!(
         "train LeNet-5 on {} images and validate on {}",
         d.y_train.len(),
@@ -459,7 +459,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "results": {"test_accuracy": test_accuracy, "final_val_accuracy": last.val_accuracy,
                     "seconds_per_epoch": epoch_seconds},
     });
-    let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len());
+    let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
     run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }

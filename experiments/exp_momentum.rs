@@ -181,7 +181,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let run = RunContext::start(EXPERIMENT, &args.common)?;
     let data = run.load_fashion_mnist()?;
     let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
-    let d = run.prepare(&data, n_val, quick.then_some(1_000))?;
+    let d = run.prepare(&data, n_val, quick.then_some(1_000), quick.then_some(1_000))?;
     if run.check_only(&format!(
         "train the MLP on {} images and validate on {}",
         d.y_train.len(),
@@ -336,8 +336,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     })?);
 
     // Part 2: a 2-layer MLP on Fashion-MNIST, same initialization and batches for both rules.
-    let (x_train, y_train, x_val, y_val, x_test) =
-        (d.x_train, d.y_train, d.x_val, d.y_val, d.x_test);
+    let (x_train, y_train, x_val, y_val, x_test, y_test) =
+        (d.x_train, d.y_train, d.x_val, d.y_val, d.x_test, d.y_test);
     let split = Split {
         x_train: x_train.view(),
         y_train: &y_train,
@@ -380,7 +380,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if let Some(at) = h.diverged_at {
             eprintln!("warning: {} diverged at iteration {at}", c.label);
         }
-        let acc = net.accuracy(x_test.view(), &data.y_test);
+        let acc = net.accuracy(x_test.view(), &y_test);
         eprintln!(
             "{}: final val accuracy {:.4}, test accuracy {acc:.4}",
             c.label,
@@ -445,7 +445,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "test_accuracy": test_accuracy,
         },
     });
-    let data_info = DataInfo::fashion_mnist(&data, y_train.len(), y_val.len());
+    let data_info = DataInfo::fashion_mnist(&data, y_train.len(), y_val.len(), y_test.len());
     run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }

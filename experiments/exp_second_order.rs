@@ -795,7 +795,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "scaling": {"objective": "chained Rosenbrock", "sizes": sizes, "iterations_timed": per_iter, "slopes_fit_n_ge_300": slopes},
         "newton": {"pooled_shifts": newton.shifts},
     });
-    let data_info = DataInfo::fashion_mnist(&data, n_train, 0);
+    let data_info = DataInfo::fashion_mnist(&data, n_train, 0, data.y_test.len());
     run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }

@@ -222,7 +222,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let run = RunContext::start(EXPERIMENT, &args.common)?;
     let data = run.load_fashion_mnist()?;
     let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
-    let d = run.prepare(&data, n_val, quick.then_some(1_000))?;
+    let d = run.prepare(&data, n_val, quick.then_some(1_000), quick.then_some(1_000))?;
     if run.check_only(&format!(
         "train the MLP on {} images and validate on {}",
         d.y_train.len(),
@@ -601,7 +601,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 "epochs": epochs, "batch_size": args.batch_size, "sweep": "each candidate trains 1 epoch on the first sweep_rows training images; best validation accuracy wins",
                 "sweep_rows": sweep_rows, "chosen_learning_rates": chosen},
     });
-    let data_info = DataInfo::fashion_mnist(&data, y_train.len(), y_val.len());
+    let data_info = DataInfo::fashion_mnist(&data, y_train.len(), y_val.len(), d.y_test.len());
     run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }

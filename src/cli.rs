@@ -179,15 +179,19 @@ impl RunContext {
         data: &FashionMnist<F>,
         n_val: usize,
         max_train: Option<usize>,
+        max_test: Option<usize>,
     ) -> anyhow::Result<Prepared<F>> {
-        data.prepared(n_val, max_train).map_err(|e| match e {
-            DataError::NoTrainingImages { n_val, available } => {
-                anyhow::anyhow!("--val {n_val} leaves no training images: {available} available")
-            }
-            DataError::EmptyValidation => anyhow::anyhow!("--val must be at least 1, got 0"),
-            DataError::ZeroMaxTrain => anyhow::anyhow!("--max-train must be at least 1, got 0"),
-            e => e.into(),
-        })
+        data.prepared(n_val, max_train, max_test)
+            .map_err(|e| match e {
+                DataError::NoTrainingImages { n_val, available } => {
+                    anyhow::anyhow!(
+                        "--val {n_val} leaves no training images: {available} available"
+                    )
+                }
+                DataError::EmptyValidation => anyhow::anyhow!("--val must be at least 1, got 0"),
+                DataError::ZeroMaxTrain => anyhow::anyhow!("--max-train must be at least 1, got 0"),
+                e => e.into(),
+            })
     }
 
     /// With `--check`, reports that the flags and data are fine and returns true: the caller then

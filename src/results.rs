@@ -117,11 +117,13 @@ pub struct DataInfo {
 }
 
 impl DataInfo {
-    /// Fashion-MNIST as an experiment used it: `n_train` and `n_val` rows of its training set.
+    /// Fashion-MNIST as an experiment used it: `n_train` and `n_val` rows of its training set and
+    /// `n_test` of its test set.
     pub fn fashion_mnist<F>(
         data: &crate::data::FashionMnist<F>,
         n_train: usize,
         n_val: usize,
+        n_test: usize,
     ) -> Self {
         DataInfo {
             name: "Fashion-MNIST".into(),
@@ -130,7 +132,7 @@ impl DataInfo {
             found_via: data.source.found_via.into(),
             n_train,
             n_val,
-            n_test: data.y_test.len(),
+            n_test,
             files: data.files.clone(),
         }
     }

@@ -602,14 +602,14 @@ fn cnn_is_deterministic_apart_from_timings() {
     assert_eq!(ta[0], "epoch,iter,train_loss,train_accuracy,val_accuracy");
     let val: f64 = ta[1].split(',').nth(4).unwrap().parse().unwrap();
     assert!(val > 0.5, "validation accuracy {val} after one quick epoch");
-    // The confusion matrix counts every one of the 10,000 test images once.
+    // The confusion matrix counts every one of the quick run's 1,000 test images once.
     let confusion = std::fs::read_to_string(a.join("confusion.csv")).unwrap();
     let total: usize = confusion
         .lines()
         .skip(1)
         .map(|l| l.rsplit(',').next().unwrap().parse::<usize>().unwrap())
         .sum();
-    assert_eq!((confusion.lines().count(), total), (101, 10_000));
+    assert_eq!((confusion.lines().count(), total), (101, 1_000));
     // conv_speed.csv: layer,algo,batch,threads,seconds,gflops — the same rows, timings aside.
     let sa = without_columns(&a.join("conv_speed.csv"), &[4, 5]);
     assert_eq!(sa, without_columns(&b.join("conv_speed.csv"), &[4, 5]));

@@ -300,13 +300,14 @@ impl<F: Float> FashionMnist<F> {
         ))
     }
 
-    /// The split the MLP experiments train on: the last `n_val` training images for validation,
-    /// at most `max_train` of the rest for training, and every matrix zero-centered with the
-    /// training mean (the lecture's preprocessing).
+    /// The split the experiments train on: the last `n_val` training images for validation, at
+    /// most `max_train` of the rest for training, at most `max_test` test images, and every matrix
+    /// zero-centered with the training mean (the lecture's preprocessing).
     pub fn prepared(
         &self,
         n_val: usize,
         max_train: Option<usize>,
+        max_test: Option<usize>,
     ) -> Result<Prepared<F>, DataError> {
         if max_train == Some(0) {
             return Err(DataError::ZeroMaxTrain);
@@ -316,7 +317,8 @@ impl<F: Float> FashionMnist<F> {
             x_train = x_train.slice(s![..max, ..]).to_owned();
             y_train.truncate(max);
         }
-        let mut x_test = self.x_test.clone();
+        let n_test = max_test.map_or(self.y_test.len(), |m| m.min(self.y_test.len()));
+        let mut x_test = self.x_test.slice(s![..n_test, ..]).to_owned();
         zero_center(&mut x_train, &mut [&mut x_val, &mut x_test]);
         Ok(Prepared {
             x_train,
@@ -324,7 +326,7 @@ impl<F: Float> FashionMnist<F> {
             x_val,
             y_val,
             x_test,
-            y_test: self.y_test.clone(),
+            y_test: self.y_test[..n_test].to_vec(),
         })
     }
 
@@ -429,22 +431,23 @@ mod tests {
         let d = FashionMnist::<f64>::load(locate_fashion_mnist(Some(dir.path())).unwrap()).unwrap();
         for n_val in [3, 4, 5000] {
             assert_eq!(
-                d.prepared(n_val, None).err().unwrap().to_string(),
+                d.prepared(n_val, None, None).err().unwrap().to_string(),
                 format!(
                     "holding out {n_val} images for validation leaves no training images: 3 available"
                 )
             );
         }
         assert!(matches!(
-            d.prepared(0, None),
+            d.prepared(0, None, None),
             Err(DataError::EmptyValidation)
         ));
         assert!(matches!(
-            d.prepared(1, Some(0)),
+            d.prepared(1, Some(0), None),
             Err(DataError::ZeroMaxTrain)
         ));
-        let p = d.prepared(1, Some(1)).unwrap();
-        assert_eq!((p.y_train, p.y_val), (vec![0], vec![2]));
+        let p = d.prepared(1, Some(1), Some(0)).unwrap();
+        assert_eq!((p.y_train, p.y_val, p.y_test.len()), (vec![0], vec![2], 0));
+        assert_eq!(d.prepared(1, None, Some(5)).unwrap().y_test, vec![9]);
     }
 
     #[test]
