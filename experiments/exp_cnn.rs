@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use ndarray::{Array1, Array4, s};
-use nnlab::cli::{CommonArgs, RunContext, as_flag, progress, run_main};
+use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, progress, run_main};
 use nnlab::data::fashion::CLASS_NAMES;
 use nnlab::layers::conv::{ConvAlgo, ConvParams, out_size};
 use nnlab::lenet::{LeNetVariant, lenet5};
@@ -28,6 +28,12 @@ use nnlab::results::DataInfo;
 use nnlab::rng::{randn, substream};
 use nnlab::train::{Split, TrainConfig, moving_average, train};
 use serde::Serialize;
+
+/// Wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected {
+    full_seconds: 50,
+    quick_seconds: 2,
+};
 
 const EXPERIMENT: &str = "cnn";
 
@@ -164,7 +170,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.reg
     );
     as_flag(args.rule.build::<f32>(args.learning_rate), &[])?;
-    let run = RunContext::start(EXPERIMENT, &args.common)?;
+    let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
     let data = run.load_fashion_mnist()?;
     let d = run.prepare(&data, n_val, max_train, quick.then_some(1_000))?;
     if run.check_only(&format!(

@@ -8,7 +8,7 @@
 //!     cargo run --release --bin exp_momentum -- --quick # seconds; every code path
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, RunContext, as_flag, progress, run_main};
+use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, progress, run_main};
 use nnlab::init::Init;
 use nnlab::layers::ActivationKind;
 use nnlab::loss::LossKind;
@@ -25,6 +25,12 @@ use nnlab::rng::substream;
 use nnlab::surfaces::{PathPoint, Surface, TacoShell, descend};
 use nnlab::train::{Split, TrainConfig, moving_average, train};
 use serde::Serialize;
+
+/// Wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected {
+    full_seconds: 15,
+    quick_seconds: 2,
+};
 
 const EXPERIMENT: &str = "momentum";
 
@@ -178,7 +184,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(args.hidden > 0, "--hidden must be at least 1");
     let epochs = args.epochs.unwrap_or(if quick { 2 } else { 5 });
     anyhow::ensure!(epochs > 0, "--epochs must be at least 1");
-    let run = RunContext::start(EXPERIMENT, &args.common)?;
+    let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
     let data = run.load_fashion_mnist()?;
     let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
     let d = run.prepare(&data, n_val, quick.then_some(1_000), quick.then_some(1_000))?;

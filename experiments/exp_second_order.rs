@@ -15,7 +15,7 @@
 use std::time::Instant;
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, RunContext, progress, run_main};
+use nnlab::cli::{CommonArgs, Expected, RunContext, progress, run_main};
 use nnlab::optim::{Adam, Sgd};
 use nnlab::plot::{ContourPlot, Figure, Legend, LineChart, Panel, Series};
 use nnlab::results::DataInfo;
@@ -26,6 +26,12 @@ use nnlab::second_order::{
 };
 use nnlab::surfaces::{self, Surface};
 use serde::Serialize;
+
+/// Wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected {
+    full_seconds: 120,
+    quick_seconds: 4,
+};
 
 const EXPERIMENT: &str = "second_order";
 
@@ -295,7 +301,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         max_train != Some(0),
         "--max-train must be at least 1, got 0"
     );
-    let run = RunContext::start(EXPERIMENT, &args.common)?;
+    let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
     let data = run.load_fashion_mnist_as::<f64>()?;
     let n_train = max_train.map_or(data.y_train.len(), |m| m.min(data.y_train.len()));
     let (x_train, y_train) = (

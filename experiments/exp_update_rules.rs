@@ -13,7 +13,7 @@
 //! ```
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, RunContext, as_flag, progress, run_main};
+use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, progress, run_main};
 use nnlab::init::Init;
 use nnlab::layers::ActivationKind;
 use nnlab::loss::LossKind;
@@ -28,6 +28,12 @@ use nnlab::search::{grid_search, log_grid};
 use nnlab::surfaces::{Beale, PathPoint, Rosenbrock, Saddle, Surface, TacoShell, descend};
 use nnlab::train::{Split, TrainConfig, moving_average, train};
 use serde::Serialize;
+
+/// Wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected {
+    full_seconds: 30,
+    quick_seconds: 2,
+};
 
 const EXPERIMENT: &str = "update_rules";
 
@@ -219,7 +225,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         AdaGrad::<f64>::new(args.step_learning_rate),
         &[("learning_rate", "--step-learning-rate")],
     )?;
-    let run = RunContext::start(EXPERIMENT, &args.common)?;
+    let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
     let data = run.load_fashion_mnist()?;
     let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
     let d = run.prepare(&data, n_val, quick.then_some(1_000), quick.then_some(1_000))?;

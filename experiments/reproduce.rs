@@ -5,7 +5,7 @@
 //!     cargo run --release --bin reproduce -- --out DIR  # everything under DIR/<experiment>/
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, run_main};
+use nnlab::cli::{CommonArgs, Expected, format_seconds, run_main};
 use std::time::Instant;
 
 #[path = "exp_cnn.rs"]
@@ -31,17 +31,17 @@ struct Args {
 
 /// Each experiment: its name and how to run it from the pass-through flags.
 type Runner = fn(Vec<String>) -> anyhow::Result<()>;
-const EXPERIMENTS: &[(&str, Runner)] = &[
-    ("momentum", |argv| {
+const EXPERIMENTS: &[(&str, Expected, Runner)] = &[
+    ("momentum", exp_momentum::EXPECTED, |argv| {
         exp_momentum::run(exp_momentum::Args::try_parse_from(argv)?)
     }),
-    ("update_rules", |argv| {
+    ("update_rules", exp_update_rules::EXPECTED, |argv| {
         exp_update_rules::run(exp_update_rules::Args::try_parse_from(argv)?)
     }),
-    ("second_order", |argv| {
+    ("second_order", exp_second_order::EXPECTED, |argv| {
         exp_second_order::run(exp_second_order::Args::try_parse_from(argv)?)
     }),
-    ("cnn", |argv| {
+    ("cnn", exp_cnn::EXPECTED, |argv| {
         exp_cnn::run(exp_cnn::Args::try_parse_from(argv)?)
     }),
 ];
@@ -51,20 +51,30 @@ fn main() {
         let args = Args::parse();
         for name in &args.only {
             anyhow::ensure!(
-                EXPERIMENTS.iter().any(|(n, _)| n == name),
+                EXPERIMENTS.iter().any(|(n, _, _)| n == name),
                 "--only: unknown experiment {name:?}; the experiments are {}",
                 EXPERIMENTS
                     .iter()
-                    .map(|(n, _)| *n)
+                    .map(|(n, _, _)| *n)
                     .collect::<Vec<_>>()
                     .join(", ")
             );
         }
+        let selected: Vec<_> = EXPERIMENTS
+            .iter()
+            .filter(|(name, _, _)| args.only.is_empty() || args.only.iter().any(|o| o == name))
+            .collect();
+        let total: u32 = selected
+            .iter()
+            .map(|(_, expected, _)| expected.seconds(args.common.quick))
+            .sum();
+        eprintln!(
+            "reproduce: {} experiment(s), expected to take about {} on 2 cores",
+            selected.len(),
+            format_seconds(total)
+        );
         let started = Instant::now();
-        for (name, run) in EXPERIMENTS {
-            if !args.only.is_empty() && !args.only.iter().any(|o| o == name) {
-                continue;
-            }
+        for (name, _, run) in selected {
             eprintln!("== exp_{name} ==");
             let mut argv = vec![format!("exp_{name}")];
             argv.extend(args.common.to_args());

@@ -126,6 +126,39 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
+/// How long an experiment's default run takes: wall time measured on the project's 2-core machine
+/// (AMD EPYC Zen 4) with the default flags, rounded up.
+#[derive(Clone, Copy, Debug)]
+pub struct Expected {
+    pub full_seconds: u32,
+    pub quick_seconds: u32,
+}
+
+impl Expected {
+    /// The seconds for a full or quick run.
+    pub fn seconds(&self, quick: bool) -> u32 {
+        if quick {
+            self.quick_seconds
+        } else {
+            self.full_seconds
+        }
+    }
+
+    /// e.g. `2 min 10 s` or `15 s`.
+    pub fn describe(&self, quick: bool) -> String {
+        format_seconds(self.seconds(quick))
+    }
+}
+
+/// `130` -> `2 min 10 s`, `15` -> `15 s`.
+pub fn format_seconds(s: u32) -> String {
+    match (s / 60, s % 60) {
+        (0, s) => format!("{s} s"),
+        (m, 0) => format!("{m} min"),
+        (m, s) => format!("{m} min {s} s"),
+    }
+}
+
 /// What every experiment does around its own work: set up threads, find and load the data (saying
 /// so when it is not the original set), create the output folder, and write `meta.json` last.
 pub struct RunContext {
@@ -137,10 +170,22 @@ pub struct RunContext {
 
 impl RunContext {
     /// Starts the clock and the thread pool. Call after the experiment validated its own flags.
-    pub fn start(experiment: &'static str, common: &CommonArgs) -> anyhow::Result<Self> {
+    /// Says on stderr how long the run is expected to take (unless it is only a `--check`).
+    pub fn start(
+        experiment: &'static str,
+        common: &CommonArgs,
+        expected: Expected,
+    ) -> anyhow::Result<Self> {
         let started = std::time::Instant::now();
         crate::memory::keep_freed_memory();
         let threads = common.init_threads()?;
+        if !common.check {
+            eprintln!(
+                "exp_{experiment}: {} run, expected to take about {} on 2 cores",
+                if common.quick { "quick" } else { "full" },
+                expected.describe(common.quick)
+            );
+        }
         Ok(RunContext {
             experiment,
             common: common.clone(),

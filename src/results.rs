@@ -128,7 +128,14 @@ impl DataInfo {
         DataInfo {
             name: "Fashion-MNIST".into(),
             kind: data.kind,
-            dir: data.source.dir.display().to_string(),
+            // Inside the repository, relative to it: the same on every clone.
+            dir: data
+                .source
+                .dir
+                .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                .unwrap_or(&data.source.dir)
+                .display()
+                .to_string(),
             found_via: data.source.found_via.into(),
             n_train,
             n_val,
