@@ -47,7 +47,12 @@ pub struct Args {
     #[arg(long, default_value_t = 150)]
     pub iters: usize,
     /// Momentum coefficients to compare with SGD (comma-separated).
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, default_values_t = vec![0.5, 0.9, 0.99])]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        default_value = "0.5,0.9,0.99"
+    )]
     pub mu: Vec<f64>,
     /// Momentum coefficient of Nesterov's rule on the taco shell.
     #[arg(long, default_value_t = 0.9)]

@@ -46,11 +46,21 @@ pub struct Args {
     #[arg(long)]
     pub iters: Option<usize>,
     /// L-BFGS history sizes to compare (comma-separated).
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, default_values_t = vec![5, 10, 20])]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        default_value = "5,10,20"
+    )]
     pub history: Vec<usize>,
     /// Learning rates tried for GD and Adam, comma-separated (each keeps the one with the lowest
     /// loss after --tune-iters iterations).
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, default_values_t = vec![1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0])]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        default_value = "0.001,0.003,0.01,0.03,0.1,0.3,1,3"
+    )]
     pub learning_rates: Vec<f64>,
     /// Iterations of each tuning run on softmax regression [default: 20, or 5 with --quick].
     #[arg(long)]
@@ -62,7 +72,12 @@ pub struct Args {
     #[arg(long, default_value_t = 4)]
     pub pool: usize,
     /// Mini-batch sizes for the noise comparison (comma-separated).
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, default_values_t = vec![100, 1000])]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        default_value = "100,1000"
+    )]
     pub batches: Vec<usize>,
     /// Largest dimension of the scaling measurement for Newton and BFGS [default: 4000, or 1000
     /// with --quick]; L-BFGS continues to 100 times that. Slopes are fitted from n = 300 on, so

@@ -361,6 +361,9 @@ fn help_documents_every_flag() {
     }
     // The one-line description is the experiment's own, not the crate's.
     assert!(help.starts_with("SGD vs Momentum"), "{help}");
+    // A list's default is shown in the form the flag accepts.
+    assert!(help.contains("(comma-separated)"), "{help}");
+    assert!(help.contains("[default: 0.5,0.9,0.99]"), "{help}");
 }
 
 #[test]
