@@ -173,11 +173,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
     let data = run.load_fashion_mnist()?;
     let d = run.prepare(&data, n_val, max_train, quick.then_some(1_000))?;
-    if run.check_only(&format!(
-        "train LeNet-5 on {} images and validate on {}",
-        d.y_train.len(),
-        d.y_val.len()
-    )) {
+    if run.check_only_training("LeNet-5", &d) {
         return Ok(());
     }
     let out = run.results_dir()?;

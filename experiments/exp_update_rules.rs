@@ -226,14 +226,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &[("learning_rate", "--step-learning-rate")],
     )?;
     let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
-    let data = run.load_fashion_mnist()?;
-    let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
-    let d = run.prepare(&data, n_val, quick.then_some(1_000), quick.then_some(1_000))?;
-    if run.check_only(&format!(
-        "train the MLP on {} images and validate on {}",
-        d.y_train.len(),
-        d.y_val.len()
-    )) {
+    let (data, d) = run.mlp_data(args.val)?;
+    if run.check_only_training("the MLP", &d) {
         return Ok(());
     }
     let out = run.results_dir()?;

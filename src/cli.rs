@@ -239,6 +239,28 @@ impl RunContext {
             })
     }
 
+    /// The MLP chapters' data: Fashion-MNIST with the last `val` training images held out
+    /// (default 5,000, or 500 with `--quick`); a quick run trains on 1,000 and tests on 1,000.
+    pub fn mlp_data(
+        &self,
+        val: Option<usize>,
+    ) -> anyhow::Result<(FashionMnist<f32>, Prepared<f32>)> {
+        let quick = self.common.quick;
+        let data = self.load_fashion_mnist()?;
+        let n_val = val.unwrap_or(if quick { 500 } else { 5_000 });
+        let d = self.prepare(&data, n_val, quick.then_some(1_000), quick.then_some(1_000))?;
+        Ok((data, d))
+    }
+
+    /// [`RunContext::check_only`] for an experiment that trains `model` on `d`.
+    pub fn check_only_training<F>(&self, model: &str, d: &Prepared<F>) -> bool {
+        self.check_only(&format!(
+            "train {model} on {} images and validate on {}",
+            d.y_train.len(),
+            d.y_val.len()
+        ))
+    }
+
     /// With `--check`, reports that the flags and data are fine and returns true: the caller then
     /// stops before writing anything.
     pub fn check_only(&self, what: &str) -> bool {
