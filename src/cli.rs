@@ -165,12 +165,12 @@ pub struct RunContext {
     pub experiment: &'static str,
     pub common: CommonArgs,
     pub threads: usize,
+    expected: Expected,
     started: std::time::Instant,
 }
 
 impl RunContext {
     /// Starts the clock and the thread pool. Call after the experiment validated its own flags.
-    /// Says on stderr how long the run is expected to take (unless it is only a `--check`).
     pub fn start(
         experiment: &'static str,
         common: &CommonArgs,
@@ -179,17 +179,11 @@ impl RunContext {
         let started = std::time::Instant::now();
         crate::memory::keep_freed_memory();
         let threads = common.init_threads()?;
-        if !common.check {
-            eprintln!(
-                "exp_{experiment}: {} run, expected to take about {} on 2 cores",
-                if common.quick { "quick" } else { "full" },
-                expected.describe(common.quick)
-            );
-        }
         Ok(RunContext {
             experiment,
             common: common.clone(),
             threads,
+            expected,
             started,
         })
     }
@@ -273,8 +267,15 @@ impl RunContext {
         self.common.check
     }
 
-    /// The output folder, created.
+    /// The output folder, created. Call once every input is checked: it also says on stderr how
+    /// long the run is expected to take.
     pub fn results_dir(&self) -> anyhow::Result<ResultsDir> {
+        eprintln!(
+            "exp_{}: {} run, expected to take about {} on 2 cores",
+            self.experiment,
+            if self.common.quick { "quick" } else { "full" },
+            self.expected.describe(self.common.quick)
+        );
         Ok(ResultsDir::create(&self.common.out_dir(self.experiment))?)
     }
 

@@ -415,6 +415,10 @@ fn quick_without_out_stays_out_of_results() {
             && err.contains("a quick run never writes into results/"),
         "{err}"
     );
+    assert!(
+        err.contains("exp_momentum: quick run, expected to take about 2 s on 2 cores"),
+        "{err}"
+    );
     let meta: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
     assert_eq!(meta["hyperparameters"]["iters"], 10);
