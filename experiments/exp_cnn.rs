@@ -20,7 +20,7 @@ use ndarray::{Array1, Array4, s};
 use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, progress, run_main};
 use nnlab::data::fashion::CLASS_NAMES;
 use nnlab::layers::conv::{ConvAlgo, ConvParams, out_size};
-use nnlab::lenet::{LeNetVariant, lenet5};
+use nnlab::lenet::{LeNetVariant, lenet5_on};
 use nnlab::optim::Rule;
 use nnlab::parallel::keep_warm;
 use nnlab::plot::{Figure, Heatmap, ImageGrid, Legend, LineChart, Panel, Series, training_curves};
@@ -52,6 +52,10 @@ pub struct Args {
     /// beta2 0.999, eps 1e-7).
     #[arg(long, value_enum, default_value_t = Rule::Adam)]
     pub rule: Rule,
+    /// Convolution implementation for training, e.g. `naive` (the definition as loops) [default:
+    /// the fastest for each batch].
+    #[arg(long, value_enum)]
+    pub conv: Option<ConvAlgo>,
     /// Learning rate of the update rule.
     #[arg(long, default_value_t = 1e-3)]
     pub learning_rate: f64,
@@ -181,7 +185,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     // Part 1: training.
     let mut rng = substream(args.common.seed, 1);
-    let mut net = lenet5::<f32, _>(args.variant, args.reg as f32, &mut rng);
+    let mut net = lenet5_on::<f32, _>(args.variant, args.reg as f32, args.conv, &mut rng);
     let architecture = net.describe();
     let n_params = net.num_params();
     let mut opt = args.rule.build::<f32>(args.learning_rate)?;
@@ -451,6 +455,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "architecture": architecture,
         "parameters": n_params,
         "rule": args.rule,
+        "convolution": args.conv.map_or("fastest per batch", |a| a.name()),
         "learning_rate": args.learning_rate,
         "defaults": {"mu": 0.9, "decay_rate": 0.99, "beta1": 0.9, "beta2": 0.999, "eps": 1e-7},
         "epochs": epochs,

@@ -12,7 +12,7 @@ use rand::Rng;
 
 use crate::Float;
 use crate::init::{Init, init_weights};
-use crate::layers::conv::{Conv2d, ConvParams};
+use crate::layers::conv::{Conv2d, ConvAlgo, ConvParams};
 use crate::layers::pool::{Pool2d, PoolKind, PoolParams};
 use crate::layers::{Activation, ActivationKind, Affine};
 use crate::loss::LossKind;
@@ -40,12 +40,30 @@ fn filters<F: Float, R: Rng + ?Sized>(
     Array4::from_shape_fn((f, c, k, k), |(o, ch, a, b)| w[[(ch * k + a) * k + b, o]])
 }
 
-// ANCHOR: lenet5
+/// LeNet-5 with its convolutions on the fastest implementation for each batch.
 pub fn lenet5<F: Float + RealField, R: Rng + ?Sized>(
     variant: LeNetVariant,
     reg: F,
     rng: &mut R,
 ) -> Sequential<F> {
+    lenet5_on(variant, reg, None, rng)
+}
+
+// ANCHOR: lenet5
+/// LeNet-5 with both convolutions on `algo` (`None`: the fastest for each batch).
+pub fn lenet5_on<F: Float + RealField, R: Rng + ?Sized>(
+    variant: LeNetVariant,
+    reg: F,
+    algo: Option<ConvAlgo>,
+    rng: &mut R,
+) -> Sequential<F> {
+    let conv = |w, input, params| {
+        let layer = Conv2d::new(w, input, params);
+        match algo {
+            Some(algo) => layer.with_algo(algo),
+            None => layer,
+        }
+    };
     let (act, pool, init) = match variant {
         LeNetVariant::Modern => (ActivationKind::Relu, PoolKind::Max, Init::He),
         LeNetVariant::Original => (ActivationKind::Tanh, PoolKind::Average, Init::Xavier),
@@ -53,7 +71,7 @@ pub fn lenet5<F: Float + RealField, R: Rng + ?Sized>(
     let two = PoolParams { size: 2, stride: 2 };
     Sequential::new(LossKind::Softmax, reg)
         .push(
-            Conv2d::new(
+            conv(
                 filters(init, 6, 1, 5, rng),
                 (1, 28, 28),
                 ConvParams { stride: 1, pad: 2 },
@@ -62,7 +80,7 @@ pub fn lenet5<F: Float + RealField, R: Rng + ?Sized>(
         ) // C1: 6x28x28 (no gradient for the input images)
         .push(Activation::new(act))
         .push(Pool2d::new(pool, two, (6, 28, 28))) // S2: 6x14x14
-        .push(Conv2d::new(
+        .push(conv(
             filters(init, 16, 6, 5, rng),
             (6, 14, 14),
             ConvParams { stride: 1, pad: 0 },

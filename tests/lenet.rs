@@ -64,3 +64,55 @@ fn lenet5_gradients_check_through_the_whole_network() {
         }
     }
 }
+
+/// LeNet-5 trained on the reference convolution (`Conv2d::with_algo(Naive)`) and on the automatic
+/// choice of implementation: the same initial weights and batches give the same losses, step by
+/// step, to 1e-5 (f32; the implementations sum in different orders).
+#[test]
+fn lenet5_trains_alike_on_the_naive_and_the_automatic_convolution() {
+    use nnlab::layers::conv::ConvAlgo;
+    use nnlab::lenet::lenet5_on;
+    use nnlab::optim::Adam;
+    use nnlab::train::{Split, TrainConfig, train};
+    let mut data_rng = seeded(3);
+    let x = Array2::from_shape_fn((48, 784), |_| randn(&mut data_rng) as f32);
+    let y: Vec<usize> = (0..48).map(|i| (i * 7) % 10).collect();
+    let split = Split {
+        x_train: x.view(),
+        y_train: &y,
+        x_val: x.view(),
+        y_val: &y,
+    };
+    let cfg = TrainConfig {
+        epochs: 1,
+        batch_size: 16,
+        train_eval_rows: 16,
+    };
+    let losses = |algo: Option<ConvAlgo>| {
+        let mut rng = seeded(4);
+        let mut net = lenet5_on::<f32, _>(LeNetVariant::Modern, 1e-4, algo, &mut rng);
+        let forced = net.describe()[0].ends_with("(naive convolution)");
+        assert_eq!(forced, algo.is_some(), "{:?}", net.describe());
+        let mut opt = Adam::new(1e-3, 0.9, 0.999).unwrap();
+        let h = train(&mut net, &mut opt, &split, &cfg, &mut rng, &mut |_| {});
+        h.iters.iter().map(|r| r.loss).collect::<Vec<f64>>()
+    };
+    let (naive, auto) = (losses(Some(ConvAlgo::Naive)), losses(None));
+    assert_eq!(naive.len(), 3);
+    for (step, (a, b)) in naive.iter().zip(&auto).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-5 * a.abs().max(1.0),
+            "step {step}: naive {a}, automatic {b}"
+        );
+    }
+    // The losses move: the steps did something for the comparison to check.
+    assert!(naive[0] != naive[2]);
+}
+
+#[test]
+#[should_panic(expected = "the wide convolution needs stride 1, this layer has stride 2")]
+fn a_forced_algorithm_must_take_the_layers_stride() {
+    use nnlab::layers::conv::{Conv2d, ConvAlgo, ConvParams};
+    let w = ndarray::Array4::<f32>::zeros((2, 1, 3, 3));
+    let _ = Conv2d::new(w, (1, 9, 9), ConvParams { stride: 2, pad: 0 }).with_algo(ConvAlgo::Wide);
+}

@@ -4,7 +4,6 @@
 pub mod activations;
 pub mod affine;
 pub mod conv;
-pub mod interleaved;
 pub mod pool;
 pub mod window;
 

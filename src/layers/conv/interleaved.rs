@@ -2,8 +2,8 @@
 //! one vector holds the same pixel of `V` images (`V = 8` for `f32`: one AVX2 register).
 //!
 //! With the images interleaved, each output row is `Wo·V` contiguous values — a whole number of
-//! vectors — and the window kernels of [`super::window`] compute exactly the output pixels, where
-//! wide rows ([`super::conv::conv_forward_wide`]) also compute the `Wp - Wo` discarded columns of
+//! vectors — and the window kernels of [`crate::layers::window`] compute exactly the output pixels, where
+//! wide rows ([`super::wide::conv_forward_wide`]) also compute the `Wp - Wo` discarded columns of
 //! every row (40% more work for LeNet's C3, whose rows are 10 pixels of 14). The input gradient
 //! is a convolution too: the output gradient zero-padded by the kernel size minus one, correlated
 //! with the flipped filters, run by the same kernel on only the input's own pixels, each input
@@ -20,9 +20,10 @@ use ndarray::{Array4, ArrayView1, ArrayView4};
 use rayon::prelude::*;
 use std::ops::Range;
 
-use super::conv::{ConvGrads, ConvParams, Geometry, bias_grad, chunks_or_none, sum_in_order};
-use super::window::{self, Panels, window_dots, window_product};
+use super::geometry::{ConvParams, Geometry};
+use super::grads::{ConvGrads, bias_grad, chunks_or_none, sum_in_order};
 use crate::Float;
+use crate::layers::window::{self, Panels, window_dots, window_product};
 
 /// The bookkeeping of one geometry's interleaved layout.
 struct Layout {
