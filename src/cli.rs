@@ -87,6 +87,17 @@ impl CommonArgs {
     }
 }
 
+/// The process settings the experiments and benches run with, which the library never applies on
+/// its own: freed heap memory kept for reuse ([`crate::memory::keep_freed_memory`]), the pool's
+/// workers kept spinning during training ([`crate::parallel::set_warm_training`]) and large
+/// optimizer state on huge pages ([`crate::optim::buffer::set_huge_pages`]). None changes a
+/// result, only its speed. Idempotent.
+pub fn hot_loop_settings() {
+    crate::memory::keep_freed_memory();
+    crate::parallel::set_warm_training(true);
+    crate::optim::buffer::set_huge_pages(true);
+}
+
 /// A hyperparameter error in terms of the flag that set it, e.g. `--learning-rate must be > 0 and
 /// finite, got -0.001`. `flags` maps the library's hyperparameter names to flags where they differ
 /// from the name with dashes (`learning_rate` -> `--learning-rate`).
@@ -177,7 +188,7 @@ impl RunContext {
         expected: Expected,
     ) -> anyhow::Result<Self> {
         let started = std::time::Instant::now();
-        crate::memory::keep_freed_memory();
+        hot_loop_settings();
         let threads = common.init_threads()?;
         Ok(RunContext {
             experiment,

@@ -6,9 +6,8 @@ use ndarray::Array2;
 use rand::Rng;
 
 /// How the weights of a `(fan_in, fan_out)` matrix are drawn.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Init {
     /// `0.01 * randn(fan_in, fan_out)`: fine for small nets, activations vanish in deep ones.

@@ -19,7 +19,8 @@ use crate::loss::LossKind;
 use crate::network::Sequential;
 
 /// Which LeNet-5.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum LeNetVariant {
     /// ReLU and max pooling, He initialization.

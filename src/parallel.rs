@@ -13,6 +13,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// busy worker's queue (each look touches its cache lines).
 const IDLE_SPINS: usize = 64;
 
+/// Whether [`crate::train::train`] runs inside [`keep_warm`]. Off by default, so a program that
+/// embeds the crate keeps rayon's own idle behaviour; the experiment binaries and the benches switch
+/// it on (`cli::hot_loop_settings`).
+static WARM_TRAINING: AtomicBool = AtomicBool::new(false);
+
+/// Makes [`crate::train::train`] keep the pool's other workers spinning (see [`keep_warm`]) while it
+/// runs, or stops doing so. Only where code runs changes, never what it computes.
+pub fn set_warm_training(on: bool) {
+    WARM_TRAINING.store(on, Ordering::Relaxed);
+}
+
+/// Whether [`set_warm_training`] switched warm training on.
+pub fn warm_training() -> bool {
+    WARM_TRAINING.load(Ordering::Relaxed)
+}
+
 /// Whether a [`keep_warm`] region is running anywhere in the process. Only one region spins at a
 /// time: two regions whose owners each ran the other's spinner while waiting inside their own work
 /// would wait for each other for ever.

@@ -4,7 +4,7 @@
 use crate::Float;
 use crate::network::Sequential;
 use crate::optim::{Optimizer, step_all};
-use crate::parallel::keep_warm;
+use crate::parallel::{keep_warm, warm_training};
 use crate::rng::permutation;
 use ndarray::{Array2, ArrayView2, Axis, s};
 use rand::Rng;
@@ -84,8 +84,13 @@ pub fn train<F: Float, R: Rng + Send + ?Sized>(
     rng: &mut R,
     on_iter: &mut (dyn FnMut(&IterRecord) + Send),
 ) -> History {
-    // The step's many short parallel loops find the other cores awake (see `keep_warm`).
-    keep_warm(|| train_here(net, opt, data, cfg, rng, on_iter))
+    // With warm training on (the binaries and benches), the step's many short parallel loops find
+    // the other cores awake (see `keep_warm`).
+    if warm_training() {
+        keep_warm(|| train_here(net, opt, data, cfg, rng, on_iter))
+    } else {
+        train_here(net, opt, data, cfg, rng, on_iter)
+    }
 }
 
 /// [`train`] on the calling thread.

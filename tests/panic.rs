@@ -46,6 +46,8 @@ fn child_trains_with_a_panicking_layer() {
     if std::env::var_os(CHILD_ENV).is_none() {
         return;
     }
+    // As the experiment binaries run: the other worker spins while training runs.
+    nnlab::parallel::set_warm_training(true);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()

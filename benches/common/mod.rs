@@ -4,10 +4,10 @@
 pub const THREADS: [usize; 2] = [1, 2];
 
 /// A rayon pool of `threads` threads; each case runs inside `pool.install`.
-/// Also applies the experiments' allocator setting ([`nnlab::memory::keep_freed_memory`]), so the
-/// benchmarks time what the experiments run.
+/// Also applies the experiments' process settings ([`nnlab::cli::hot_loop_settings`]: allocator,
+/// warm training, huge pages), so the benchmarks time what the experiments run.
 pub fn pool(threads: usize) -> rayon::ThreadPool {
-    nnlab::memory::keep_freed_memory();
+    nnlab::cli::hot_loop_settings();
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

@@ -6,11 +6,23 @@
 //! 36.4 GB/s on 2 MB-aligned memory advised with `madvise(MADV_HUGEPAGE)` (the kernel's THP mode
 //! here is `madvise`, so memory is huge-page backed only when asked). Each large buffer starts a
 //! few cache lines further into its first huge page than the one before (see [`SKEW_BYTES`]).
-//! Small vectors use the ordinary allocator.
+//! Small vectors use the ordinary allocator, and so do large ones unless a program asks for huge
+//! pages with [`set_huge_pages`] (the experiment binaries and benches do): the library does not
+//! change how an embedding program's memory is laid out.
 
 use crate::Float;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// Whether large buffers get huge pages (see [`set_huge_pages`]).
+static HUGE_PAGES: AtomicBool = AtomicBool::new(false);
+
+/// Gives state vectors of at least 4 MB their own 2 MB-aligned, huge-page-advised allocation from
+/// now on (`true`), or the ordinary allocator (`false`, the default). Values are the same either
+/// way; only the speed of streaming them changes.
+pub fn set_huge_pages(on: bool) {
+    HUGE_PAGES.store(on, Ordering::Relaxed);
+}
 
 /// Buffers at least this large (in bytes) get their own 2 MB-aligned allocation, advised to use
 /// huge pages.
@@ -30,7 +42,7 @@ pub struct StateVec<F: Float> {
     ptr: NonNull<F>,
     len: usize,
     /// `Some(skew)` when allocated with `posix_memalign` (freed with `free`) rather than as a
-    /// `Vec`: the data starts `skew` bytes into that allocation.
+    /// `Box<[F]>`: the data starts `skew` bytes into that allocation.
     huge: Option<usize>,
 }
 
@@ -43,6 +55,7 @@ impl<F: Float> StateVec<F> {
     pub fn zeros(len: usize) -> Self {
         let bytes = len * std::mem::size_of::<F>();
         if bytes >= HUGE_MIN_BYTES
+            && HUGE_PAGES.load(Ordering::Relaxed)
             && let Some((ptr, skew)) = Self::alloc_huge(bytes)
         {
             // SAFETY: ptr is a fresh allocation of `bytes` bytes, aligned for F.
@@ -53,10 +66,10 @@ impl<F: Float> StateVec<F> {
                 huge: Some(skew),
             };
         }
-        let mut v = std::mem::ManuallyDrop::new(vec![F::zero(); len]);
-        v.shrink_to_fit();
-        // SAFETY: a Vec's pointer is non-null (dangling but aligned when empty).
-        let ptr = unsafe { NonNull::new_unchecked(v.as_mut_ptr()) };
+        let boxed: Box<[F]> = vec![F::zero(); len].into_boxed_slice();
+        // A boxed slice's length is its allocation's: Drop rebuilds it from `ptr` and `len`.
+        let ptr =
+            NonNull::new(Box::into_raw(boxed).cast::<F>()).expect("Box pointers are non-null");
         StateVec {
             ptr,
             len,
@@ -104,8 +117,13 @@ impl<F: Float> Drop for StateVec<F> {
             // SAFETY: allocated by posix_memalign in alloc_huge `skew` bytes before ptr, freed once.
             unsafe { libc::free(self.ptr.as_ptr().cast::<u8>().sub(skew).cast()) };
         } else {
-            // SAFETY: rebuilt from the parts of the Vec made in `zeros` (capacity == len).
-            unsafe { drop(Vec::from_raw_parts(self.ptr.as_ptr(), self.len, self.len)) };
+            // SAFETY: rebuilt from the parts of the Box<[F]> made in `zeros`, dropped once.
+            unsafe {
+                drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+                    self.ptr.as_ptr(),
+                    self.len,
+                )))
+            };
         }
     }
 }
@@ -150,6 +168,7 @@ mod tests {
 
     #[test]
     fn small_and_large_buffers_are_zeroed_writable_and_cloneable() {
+        set_huge_pages(true);
         for len in [0usize, 1, 1000, 3 << 20] {
             let mut v = StateVec::<f32>::zeros(len);
             assert_eq!(v.len(), len);

@@ -5,7 +5,8 @@ use super::{AdaGrad, Adam, HyperparameterError, Momentum, Nesterov, Optimizer, R
 use crate::Float;
 
 /// One of the lecture's update rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Rule {
     Sgd,

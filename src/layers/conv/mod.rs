@@ -33,7 +33,8 @@ use wide::wide_backward;
 
 /// The four implementations of one convolution. All compute the same function (tested against
 /// [`ConvAlgo::Naive`] to 1e-10 in `f64`); they differ in speed and in which shapes they take.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum ConvAlgo {
     /// The definition as loops: the reference.
     Naive,
