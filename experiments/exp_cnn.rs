@@ -19,12 +19,13 @@ use clap::Parser;
 use ndarray::{Array1, Array4, s};
 use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, progress, run_main};
 use nnlab::data::fashion::CLASS_NAMES;
-use nnlab::layers::conv::{ConvAlgo, ConvParams, out_size};
-use nnlab::lenet::{LeNetVariant, lenet5_on};
+use nnlab::layers::conv::{ConvAlgo, ConvParams, Geometry};
+use nnlab::lenet::{AFTER_C1, AFTER_C3, LeNetVariant, lenet5_on};
+use nnlab::metrics::{accuracy, confusion_matrix};
 use nnlab::optim::Rule;
 use nnlab::parallel::keep_warm;
 use nnlab::plot::{Figure, Heatmap, ImageGrid, Legend, LineChart, Panel, Series, training_curves};
-use nnlab::results::DataInfo;
+use nnlab::results::{DataInfo, rule_defaults};
 use nnlab::rng::{randn, substream};
 use nnlab::train::{Split, TrainConfig, moving_average, train};
 use serde::Serialize;
@@ -140,10 +141,6 @@ const SPEED_LAYERS: [SpeedLayer; 2] = [
     },
 ];
 
-/// Number of layers of the network up to and including C1's and C3's ReLU.
-const AFTER_C1: usize = 2;
-const AFTER_C3: usize = 5;
-
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;
     let epochs = args.epochs.unwrap_or(if quick { 1 } else { 10 });
@@ -215,12 +212,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     let test_pred = net.predict(d.x_test.view(), 1_000);
-    let test_accuracy = test_pred
-        .iter()
-        .zip(&d.y_test)
-        .filter(|(p, t)| p == t)
-        .count() as f64
-        / d.y_test.len() as f64;
+    let test_accuracy = accuracy(&test_pred, &d.y_test);
     let last = h.epochs.last().expect("at least one epoch");
     let epoch_seconds = last.seconds / epochs as f64;
     eprintln!(
@@ -323,10 +315,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
 
     // Part 3: the confusion matrix on the test set.
-    let mut counts = vec![vec![0usize; CLASS_NAMES.len()]; CLASS_NAMES.len()];
-    for (&p, &t) in test_pred.iter().zip(&d.y_test) {
-        counts[t][p] += 1;
-    }
+    let counts = confusion_matrix(&test_pred, &d.y_test, CLASS_NAMES.len());
     let confusion: Vec<ConfusionRow> = (0..CLASS_NAMES.len())
         .flat_map(|t| {
             let row = &counts[t];
@@ -376,10 +365,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let (layer, (c, hgt, wid), wshape, p) = (spec.name, spec.input, spec.filters, spec.params);
         let w = Array4::from_shape_fn(wshape, |_| randn(&mut speed_rng) as f32);
         let b = Array1::<f32>::zeros(wshape.0);
-        let out_pixels = out_size(hgt, wshape.2, p.stride, p.pad).expect("LeNet's shapes fit")
-            * out_size(wid, wshape.3, p.stride, p.pad).expect("LeNet's shapes fit");
-        // Forward + backward FLOPs per image: 3 x 2·F·C·R·S·Ho·Wo.
-        let flops_per_image = 3.0 * 2.0 * (wshape.0 * c * wshape.2 * wshape.3 * out_pixels) as f64;
+        // Forward + backward: three times the forward pass's FLOPs.
+        let flops_per_image = 3.0 * Geometry::new(spec.input, wshape, p).forward_flops() as f64;
         for &n in &speed_batches {
             let x = Array4::from_shape_fn((n, c, hgt, wid), |_| randn(&mut speed_rng) as f32);
             for algo in ConvAlgo::ALL {
@@ -457,7 +444,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "rule": args.rule,
         "convolution": args.conv.map_or("fastest per batch", |a| a.name()),
         "learning_rate": args.learning_rate,
-        "defaults": {"mu": 0.9, "decay_rate": 0.99, "beta1": 0.9, "beta2": 0.999, "eps": 1e-7},
+        "defaults": rule_defaults(),
         "epochs": epochs,
         "batch_size": args.batch_size,
         "reg": args.reg,

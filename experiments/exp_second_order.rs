@@ -16,10 +16,12 @@ use std::time::Instant;
 
 use clap::Parser;
 use nnlab::cli::{CommonArgs, Expected, RunContext, progress, run_main};
+use nnlab::metrics::loglog_slope;
 use nnlab::optim::{Adam, Sgd};
 use nnlab::plot::{ContourPlot, Figure, Legend, LineChart, Panel, Series};
 use nnlab::results::DataInfo;
 use nnlab::rng::substream;
+use nnlab::search::grid_search;
 use nnlab::second_order::objectives::{MiniBatch, Rosenbrock, SoftmaxRegression, pool_images};
 use nnlab::second_order::{
     Bfgs, FirstOrder, Lbfgs, Minimizer, Newton, Objective, Report, Stopping,
@@ -175,14 +177,14 @@ fn tune(
     iters: usize,
     rows: &mut Vec<TuningRow>,
 ) -> anyhow::Result<f64> {
-    let mut best = (f64::INFINITY, lrs[0]);
-    for &lr in lrs {
-        let r = first_order(adam, lr)?.minimize(f, x0, &Stopping::iterations(iters));
-        let loss = if r.value.is_finite() {
-            r.value
-        } else {
-            f64::INFINITY
-        };
+    let mut methods = lrs
+        .iter()
+        .map(|&lr| first_order(adam, lr))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut next = methods.iter_mut();
+    let (trials, best) = grid_search(lrs, |lr| {
+        let method = next.next().expect("one method per learning rate");
+        let r = method.minimize(f, x0, &Stopping::iterations(iters));
         rows.push(TuningRow {
             problem,
             method: if adam { "Adam" } else { "GD" },
@@ -190,11 +192,14 @@ fn tune(
             iters,
             final_loss: r.value,
         });
-        if loss < best.0 {
-            best = (loss, lr);
+        // A diverged run (any non-finite loss) counts as infinitely bad.
+        if r.value.is_finite() {
+            r.value
+        } else {
+            f64::INFINITY
         }
-    }
-    Ok(best.1)
+    });
+    Ok(trials[best].value)
 }
 
 /// The summary row of a run, with accuracies of its parameters on both sets.
@@ -250,22 +255,6 @@ fn convergence_rows(
             grad_norm: h.grad_norm,
         })
         .collect()
-}
-
-/// Least-squares slope of log10(y) against log10(x).
-fn loglog_slope(points: &[(f64, f64)]) -> f64 {
-    let pts: Vec<(f64, f64)> = points
-        .iter()
-        .map(|&(x, y)| (x.log10(), y.log10()))
-        .collect();
-    let n = pts.len() as f64;
-    let (mx, my) = (
-        pts.iter().map(|p| p.0).sum::<f64>() / n,
-        pts.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    sxy / sxx
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -687,11 +676,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .collect();
         // Fit where the method's own linear algebra dominates (n >= 300), not call overhead.
         let fit: Vec<(f64, f64)> = pts.iter().copied().filter(|p| p.0 >= 300.0).collect();
-        let slope = if fit.len() >= 2 {
-            loglog_slope(&fit)
-        } else {
-            f64::NAN
-        };
+        let slope = loglog_slope(&fit);
         if slope.is_nan() {
             eprintln!(
                 "scaling {method}: no slope (fewer than two sizes from n = 300 to --scaling-max-n {scaling_max_n})"

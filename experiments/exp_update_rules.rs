@@ -22,7 +22,7 @@ use nnlab::optim::{AdaGrad, Optimizer, RmsProp, Rule};
 use nnlab::plot::{
     ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif, training_curves,
 };
-use nnlab::results::DataInfo;
+use nnlab::results::{DataInfo, rule_defaults};
 use nnlab::rng::{randn, substream};
 use nnlab::search::{grid_search, log_grid};
 use nnlab::surfaces::{Beale, PathPoint, Rosenbrock, Saddle, Surface, TacoShell, descend};
@@ -595,7 +595,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "iters": args.iters,
         "tuning": {"grid": "log-uniform", "lr_min": args.lr_min, "lr_max": args.lr_max, "points": grid_points,
                    "objective": "loss after `iters` steps (+inf if the run diverged; saddle: point clamped to the window)"},
-        "defaults": {"mu": 0.9, "decay_rate": 0.99, "beta1": 0.9, "beta2": 0.999, "eps": 1e-7},
+        "defaults": rule_defaults(),
         "step_size_run": {"iters": long_iters, "learning_rate": args.step_learning_rate, "noise_std": args.noise, "rmsprop_decay_rate": 0.99},
         "mlp": {"layers": [784, args.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax",
                 "epochs": epochs, "batch_size": args.batch_size, "sweep": "each candidate trains 1 epoch on the first sweep_rows training images; best validation accuracy wins",

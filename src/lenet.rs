@@ -29,6 +29,12 @@ pub enum LeNetVariant {
     Original,
 }
 
+/// Layers of [`lenet5`] up to and including C1's activation: `net.forward_through(x, AFTER_C1)`
+/// gives C1's feature maps (6x28x28).
+pub const AFTER_C1: usize = 2;
+/// Layers up to and including C3's activation (16x10x10 feature maps).
+pub const AFTER_C3: usize = 5;
+
 /// Filters `(F, C, HH, WW)` drawn like an affine layer with fan-in `C·HH·WW`.
 fn filters<F: Float, R: Rng + ?Sized>(
     init: Init,

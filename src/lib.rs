@@ -14,6 +14,7 @@ pub mod layers;
 pub mod lenet;
 pub mod loss;
 pub mod memory;
+pub mod metrics;
 pub mod network;
 pub mod optim;
 pub mod parallel;

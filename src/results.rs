@@ -145,6 +145,23 @@ impl DataInfo {
     }
 }
 
+/// Every update rule's hyperparameters other than the learning rate, as the built optimizers
+/// report them: `{"momentum": {"mu": 0.9}, ...}` for `meta.json`.
+pub fn rule_defaults() -> serde_json::Value {
+    crate::optim::Rule::ALL
+        .iter()
+        .map(|r| {
+            let values: serde_json::Map<String, serde_json::Value> = r
+                .defaults()
+                .into_iter()
+                .map(|(name, v)| (name.to_string(), v.into()))
+                .collect();
+            (r.name().to_string(), values.into())
+        })
+        .collect::<serde_json::Map<String, serde_json::Value>>()
+        .into()
+}
+
 /// `meta.json`: how the results in a folder were made.
 #[derive(Clone, Debug, Serialize)]
 pub struct Meta {

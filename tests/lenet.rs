@@ -116,3 +116,21 @@ fn a_forced_algorithm_must_take_the_layers_stride() {
     let w = ndarray::Array4::<f32>::zeros((2, 1, 3, 3));
     let _ = Conv2d::new(w, (1, 9, 9), ConvParams { stride: 2, pad: 0 }).with_algo(ConvAlgo::Wide);
 }
+
+/// `AFTER_C1` and `AFTER_C3` name the layers whose outputs are C1's and C3's feature maps.
+#[test]
+fn after_c1_and_after_c3_are_the_feature_maps() {
+    use nnlab::lenet::{AFTER_C1, AFTER_C3};
+    let mut net = lenet5::<f32, _>(LeNetVariant::Modern, 0.0, &mut seeded(5));
+    let x = Array2::<f32>::zeros((1, 784));
+    assert_eq!(
+        net.forward_through(x.view(), AFTER_C1).dim(),
+        (1, 6 * 28 * 28)
+    );
+    assert_eq!(
+        net.forward_through(x.view(), AFTER_C3).dim(),
+        (1, 16 * 10 * 10)
+    );
+    assert_eq!(net.describe()[AFTER_C1 - 1], "relu");
+    assert_eq!(net.describe()[AFTER_C3 - 1], "relu");
+}

@@ -30,8 +30,10 @@ pub fn rule(name: &str) -> Option<Box<dyn Optimizer<f32>>> {
 }
 
 /// Parameters and gradients, in the same huge-page-backed buffers the optimizers keep their state
-/// in (see `nnlab::optim::buffer`), so the yardstick and every rule stream the same kind of memory.
+/// in (see `nnlab::optim::buffer`; switched on here, before the first buffer, as the experiments
+/// do), so the yardstick and every rule stream the same kind of memory.
 pub fn data(n: usize) -> (StateVec<f32>, StateVec<f32>) {
+    nnlab::optim::buffer::set_huge_pages(true);
     let mut x = StateVec::zeros(n);
     let mut dx = StateVec::zeros(n);
     for (i, (x, dx)) in x.iter_mut().zip(dx.iter_mut()).enumerate() {

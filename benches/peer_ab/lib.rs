@@ -1,8 +1,8 @@
 //! nnlab's update-rule steps behind a C interface, for `peer_ab.py`: a handle owns one
 //! optimizer, its parameters and gradient (built by `benches/common/optim_steps.rs`, as in
 //! `benches/optim.rs`) and a rayon pool of the requested size; `nnlab_ab_step` takes one step.
-//! Like the criterion benches it puts large state on huge pages
-//! (`nnlab::optim::buffer::set_huge_pages`); unlike them it leaves the allocator settings alone
+//! Like the criterion benches it puts large state on huge pages (`optim_steps::data` switches
+//! them on); unlike them it leaves the allocator settings alone
 //! (`nnlab::memory::keep_freed_memory`): in PyTorch's process they would change how PyTorch's
 //! for-loop and foreach variants get their per-step temporaries.
 
@@ -39,7 +39,6 @@ pub unsafe extern "C" fn nnlab_ab_new(
     n: usize,
     threads: usize,
 ) -> *mut Handle {
-    nnlab::optim::buffer::set_huge_pages(true);
     // SAFETY: the caller passes a NUL-terminated string.
     let rule = unsafe { CStr::from_ptr(rule) }.to_str().unwrap_or("");
     let step = match rule {

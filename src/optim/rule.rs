@@ -52,6 +52,16 @@ impl Rule {
         }
     }
 
+    /// The hyperparameters other than the learning rate that [`Rule::build`] gives the rule, as
+    /// the built optimizer reports them (`Optimizer::hyperparameters`).
+    pub fn defaults(self) -> Vec<(&'static str, f64)> {
+        let opt = self.build::<f64>(1.0).expect("1 is a valid learning rate");
+        opt.hyperparameters()
+            .into_iter()
+            .filter(|(name, _)| *name != "learning_rate")
+            .collect()
+    }
+
     /// The rule with `learning_rate` and the default other hyperparameters.
     pub fn build<F: Float>(
         self,
@@ -71,6 +81,16 @@ impl Rule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defaults_are_the_books() {
+        assert!(Rule::Sgd.defaults().is_empty());
+        assert_eq!(Rule::Momentum.defaults(), vec![("mu", 0.9)]);
+        assert_eq!(
+            Rule::Adam.defaults(),
+            vec![("beta1", 0.9), ("beta2", 0.999), ("eps", 1e-7)]
+        );
+    }
 
     #[test]
     fn names_match_the_built_optimizers() {

@@ -82,6 +82,13 @@ impl Geometry {
         self.c * self.hh * self.ww
     }
 
+    /// Floating-point operations of one image's forward pass, `2·F·C·HH·WW·Ho·Wo` (a multiply and
+    /// an add per filter tap and output pixel); the backward pass costs twice that (weight and
+    /// input gradients).
+    pub fn forward_flops(&self) -> usize {
+        2 * self.f * self.patch() * self.pixels()
+    }
+
     /// Output pixels per filter: `Ho·Wo`.
     pub(super) fn pixels(&self) -> usize {
         self.ho * self.wo

@@ -1,0 +1,85 @@
+//! Measures the experiments report: a classifier's accuracy and confusion matrix, and the exponent
+//! of a power law fitted on log-log axes (how a cost grows with the problem size).
+
+/// The fraction of `predicted` labels equal to `labels`; NaN for no labels.
+pub fn accuracy(predicted: &[usize], labels: &[usize]) -> f64 {
+    assert_eq!(
+        predicted.len(),
+        labels.len(),
+        "one prediction per label is needed"
+    );
+    predicted.iter().zip(labels).filter(|(p, t)| p == t).count() as f64 / labels.len() as f64
+}
+
+/// `counts[t][p]`: how many examples of true class `t` were predicted as `p`, for `k` classes.
+pub fn confusion_matrix(predicted: &[usize], labels: &[usize], k: usize) -> Vec<Vec<usize>> {
+    assert_eq!(
+        predicted.len(),
+        labels.len(),
+        "one prediction per label is needed"
+    );
+    let mut counts = vec![vec![0usize; k]; k];
+    for (&p, &t) in predicted.iter().zip(labels) {
+        assert!(p < k && t < k, "class {} out of range 0..{k}", p.max(t));
+        counts[t][p] += 1;
+    }
+    counts
+}
+
+/// The least-squares slope of `log10(y)` against `log10(x)`: the exponent `p` of `y ≈ c·x^p`. NaN
+/// for fewer than two points (or two equal `x`).
+pub fn loglog_slope(points: &[(f64, f64)]) -> f64 {
+    if points.len() < 2 {
+        return f64::NAN;
+    }
+    let pts: Vec<(f64, f64)> = points
+        .iter()
+        .map(|&(x, y)| (x.log10(), y.log10()))
+        .collect();
+    let n = pts.len() as f64;
+    let (mx, my) = (
+        pts.iter().map(|p| p.0).sum::<f64>() / n,
+        pts.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    sxy / sxx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accuracy_counts_matches() {
+        assert_eq!(accuracy(&[1, 2, 3, 4], &[1, 0, 3, 0]), 0.5);
+        assert!(accuracy(&[], &[]).is_nan());
+    }
+
+    #[test]
+    fn confusion_rows_are_true_classes() {
+        let c = confusion_matrix(&[0, 1, 1, 2, 2], &[0, 0, 1, 2, 1], 3);
+        assert_eq!(c, vec![vec![1, 1, 0], vec![0, 1, 1], vec![0, 0, 1]]);
+        let total: usize = c.iter().flatten().sum();
+        assert_eq!(total, 5);
+    }
+
+    #[test]
+    #[should_panic(expected = "class 3 out of range 0..3")]
+    fn confusion_refuses_a_class_out_of_range() {
+        confusion_matrix(&[3], &[0], 3);
+    }
+
+    #[test]
+    fn slope_recovers_a_power_law() {
+        // y = 5 x^2.5 exactly; a constant has slope 0.
+        let pts: Vec<(f64, f64)> = [10.0, 100.0, 1000.0, 1e4]
+            .iter()
+            .map(|&x: &f64| (x, 5.0 * x.powf(2.5)))
+            .collect();
+        approx::assert_relative_eq!(loglog_slope(&pts), 2.5, max_relative = 1e-12);
+        let flat = [(1.0, 3.0), (10.0, 3.0), (100.0, 3.0)];
+        assert_eq!(loglog_slope(&flat), 0.0);
+        assert!(loglog_slope(&pts[..1]).is_nan());
+    }
+}
