@@ -132,7 +132,6 @@ fn train_here<F: Float, R: Rng + ?Sized>(
             step_all(opt, net.params()); // update the parameters
             epoch_loss += loss;
         }
-        // ANCHOR_END: train_loop
         seconds += started.elapsed().as_secs_f64();
         history.epochs.push(EpochRecord {
             epoch,
@@ -146,6 +145,7 @@ fn train_here<F: Float, R: Rng + ?Sized>(
             seconds,
         });
     }
+    // ANCHOR_END: train_loop
     history
 }
 
