@@ -331,3 +331,38 @@ impl RunContext {
         Ok(meta)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_read_as_minutes_and_seconds() {
+        assert_eq!(format_seconds(15), "15 s");
+        assert_eq!(format_seconds(120), "2 min");
+        assert_eq!(format_seconds(130), "2 min 10 s");
+        let e = Expected {
+            full_seconds: 90,
+            quick_seconds: 2,
+        };
+        assert_eq!(
+            (e.describe(false), e.describe(true)),
+            ("1 min 30 s".into(), "2 s".into())
+        );
+    }
+
+    #[test]
+    fn hyperparameter_errors_name_the_flag() {
+        let e = crate::optim::check_learning_rate(-1.0);
+        assert_eq!(
+            as_flag(e, &[]).unwrap_err().to_string(),
+            "--learning-rate must be > 0 and finite, got -1"
+        );
+        let e = crate::optim::check_unit_interval("mu", 1.5);
+        assert_eq!(
+            as_flag(e, &[("mu", "--mlp-mu")]).unwrap_err().to_string(),
+            "--mlp-mu must be in [0, 1), got 1.5"
+        );
+        assert_eq!(as_flag(Ok::<_, HyperparameterError>(3), &[]).unwrap(), 3);
+    }
+}
