@@ -20,7 +20,7 @@ use nnlab::loss::LossKind;
 use nnlab::network::Sequential;
 use nnlab::optim::{AdaGrad, Optimizer, RmsProp, Rule};
 use nnlab::plot::{
-    ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif, training_curves,
+    ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif, short_number, training_curves,
 };
 use nnlab::results::{DataInfo, rule_defaults};
 use nnlab::rng::{randn, substream};
@@ -292,7 +292,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         runs.iter()
             .enumerate()
             .map(|(i, (rule, lr, path))| Series {
-                name: format!("{} ({lr:.2e})", rule.label()),
+                name: format!("{} (lr = {})", rule.label(), short_number(*lr)),
                 points: path.iter().take(upto).map(|p| (p.x, p.y)).collect(),
                 color: Some(i),
             })
@@ -570,7 +570,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }));
         let losses: Vec<f64> = h.iters.iter().map(|r| r.loss).collect();
         let smoothed = moving_average(&losses, smooth);
-        curves.push(Series::new(format!("{} ({lr})", rule.label()), smoothed));
+        curves.push(Series::new(
+            format!("{} (lr = {})", rule.label(), short_number(lr)),
+            smoothed,
+        ));
         accuracy_curves.push(Series::new(
             rule.label(),
             h.epochs

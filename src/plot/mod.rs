@@ -36,6 +36,30 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotE
 
 static FONT: Once = Once::new();
 
+/// A value as a legend shows it: three significant digits (whole numbers from 1,000 to 9,999),
+/// without trailing zeros, in plain notation from 0.001 to 9,999 and in scientific notation
+/// outside (`3`, `0.0316`, `1e-5`).
+pub fn short_number(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    if (-3..4).contains(&magnitude) {
+        let decimals = (2 - magnitude).max(0) as usize;
+        let text = format!("{v:.decimals$}");
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        }
+    } else {
+        let text = format!("{v:.2e}");
+        let (mantissa, exponent) = text.split_once('e').expect("scientific notation");
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        format!("{mantissa}e{exponent}")
+    }
+}
+
 /// Registers the committed DejaVu Sans as plotters' `sans-serif` (idempotent). Call before any
 /// drawing, including criterion's own plots in benches.
 pub fn register_fonts() {
@@ -223,6 +247,25 @@ pub(crate) fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_numbers_keep_three_significant_digits() {
+        let cases = [
+            (3.0, "3"),
+            (0.03162277660168379, "0.0316"),
+            (0.1, "0.1"),
+            (1e-3, "0.001"),
+            (1e-5, "1e-5"),
+            (3.1622776e-5, "3.16e-5"),
+            (1234.4, "1234"),
+            (20000.0, "2e4"),
+            (-0.25, "-0.25"),
+            (0.0, "0"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(short_number(v), want, "{v}");
+        }
+    }
 
     #[test]
     fn writes_png_svg_and_gif() {
