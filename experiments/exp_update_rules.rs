@@ -145,13 +145,22 @@ struct TrainingRow {
     val_accuracy: Option<f64>,
 }
 
-/// The tuning objective: the loss after the run; a run that left the finite numbers is +inf.
-/// The saddle is unbounded below, so there the final point is clamped to the plotting window
-/// first: escaping counts the same however far the run went.
+/// The tuning objective: the loss after the run; a run that left the finite numbers is +inf, and
+/// so, on a surface with a minimum, is a run whose path leaves the plotting window (a rate the
+/// figure could not show, and a reader could not follow, does not win). The saddle is unbounded
+/// below, so there the final point is clamped to the window instead: escaping counts the same
+/// however far the run went.
 fn objective(surface: &dyn Surface, path: &[PathPoint], iters: usize) -> f64 {
     let last = path.last().expect("a path holds its start");
     if last.iter < iters {
         return f64::INFINITY;
+    }
+    if surface.minimum().is_some() {
+        let (x0, x1, y0, y1) = surface.window();
+        let inside = |p: &PathPoint| (x0..=x1).contains(&p.x) && (y0..=y1).contains(&p.y);
+        if !path.iter().all(inside) {
+            return f64::INFINITY;
+        }
     }
     clamped_loss(surface, last)
 }
@@ -597,7 +606,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let hyperparameters = serde_json::json!({
         "iters": args.iters,
         "tuning": {"grid": "log-uniform", "lr_min": args.lr_min, "lr_max": args.lr_max, "points": grid_points,
-                   "objective": "loss after `iters` steps (+inf if the run diverged; saddle: point clamped to the window)"},
+                   "objective": "loss after `iters` steps; +inf if the run diverged or, on a surface with a minimum, if its path left the plotting window; saddle: final point clamped to the window"},
         "defaults": rule_defaults(),
         "step_size_run": {"iters": long_iters, "learning_rate": args.step_learning_rate, "noise_std": args.noise, "rmsprop_decay_rate": 0.99},
         "mlp": {"layers": [784, args.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax",
