@@ -192,12 +192,7 @@ fn tune(
             iters,
             final_loss: r.value,
         });
-        // A diverged run (any non-finite loss) counts as infinitely bad.
-        if r.value.is_finite() {
-            r.value
-        } else {
-            f64::INFINITY
-        }
+        r.value // grid_search counts a diverged (non-finite) run as +inf
     });
     Ok(trials[best].value)
 }

@@ -23,8 +23,9 @@ pub struct Trial {
     pub objective: f64,
 }
 
-/// Evaluates `objective` at every value (NaN counts as `+inf`) and returns the trials and the
-/// index of the best (the smallest value among equal objectives).
+/// Evaluates `objective` at every value (any non-finite result, NaN or ±inf, counts as `+inf`: a
+/// diverged run) and returns the trials and the index of the best (the first among equal
+/// objectives).
 pub fn grid_search(values: &[f64], mut objective: impl FnMut(f64) -> f64) -> (Vec<Trial>, usize) {
     let trials: Vec<Trial> = values
         .iter()
@@ -32,7 +33,7 @@ pub fn grid_search(values: &[f64], mut objective: impl FnMut(f64) -> f64) -> (Ve
             let o = objective(value);
             Trial {
                 value,
-                objective: if o.is_nan() { f64::INFINITY } else { o },
+                objective: if o.is_finite() { o } else { f64::INFINITY },
             }
         })
         .collect();

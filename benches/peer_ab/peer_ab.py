@@ -13,7 +13,7 @@ workers spin for milliseconds after a parallel loop and would steal a core from 
     python3 benches/peer_ab/peer_ab.py --threads 2            # all rules, 10M parameters
     python3 benches/peer_ab/peer_ab.py --threads 1 --rules adam,adagrad --out ab.jsonl
 
-Needs PyTorch (see ../shared/bench/README.md) and cargo; builds the library on first use into
+Needs PyTorch (`pip install torch` in a virtualenv outside the repository) and cargo; builds the library on first use into
 target/peer_ab. Prints one line per rule and writes one JSON record per rule with --out.
 """
 import argparse

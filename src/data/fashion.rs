@@ -125,13 +125,15 @@ pub fn locate_fashion_mnist(data_dir: Option<&Path>) -> Result<DataSource, DataE
         });
     }
     let committed = committed_dir();
-    if has_all_files(&committed) {
+    // What is missing from the committed folder is the error to report if Debian's is incomplete
+    // too: that is where the set should be.
+    let Err(committed_missing) = require_dir(&committed) else {
         return Ok(DataSource {
             dir: committed,
             found_via: "data/fashion-mnist/",
             must_be_original: true,
         });
-    }
+    };
     if has_all_files(Path::new(DEBIAN_DIR)) {
         return Ok(DataSource {
             dir: PathBuf::from(DEBIAN_DIR),
@@ -139,12 +141,7 @@ pub fn locate_fashion_mnist(data_dir: Option<&Path>) -> Result<DataSource, DataE
             must_be_original: true,
         });
     }
-    // Name what is missing from the committed folder: that is where the set should be.
-    require_dir(&committed)?;
-    unreachable!(
-        "has_all_files and require_dir agree on {}",
-        committed.display()
-    )
+    Err(committed_missing)
 }
 
 /// Hex digits of the SHA-256 of `bytes`.
@@ -157,8 +154,11 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Reads file `index` of `FILES` from `source`, hashes it, and checks the hash where the source
-/// must hold the original set.
-fn read_file(source: &DataSource, index: usize) -> Result<(IdxArray, FileHash), DataError> {
+/// must hold the original set. Returns the array, the path it came from, and its hash.
+fn read_file(
+    source: &DataSource,
+    index: usize,
+) -> Result<(IdxArray, PathBuf, FileHash), DataError> {
     let stem = FILES[index];
     let path = find_file(&source.dir, stem).ok_or_else(|| DataError::MissingFile {
         dir: source.dir.clone(),
@@ -176,6 +176,7 @@ fn read_file(source: &DataSource, index: usize) -> Result<(IdxArray, FileHash), 
     let array = parse_idx(&bytes, &path)?;
     Ok((
         array,
+        path,
         FileHash {
             file: stem.to_string(),
             sha256,
@@ -248,13 +249,13 @@ impl<F: Float> FashionMnist<F> {
         let mut arrays = Vec::with_capacity(FILES.len());
         let mut files = Vec::with_capacity(FILES.len());
         for i in 0..FILES.len() {
-            let (array, hash) = read_file(&source, i)?;
-            arrays.push(array);
+            let (array, path, hash) = read_file(&source, i)?;
+            arrays.push((array, path));
             files.push(hash);
         }
-        let path = |i: usize| source.dir.join(FILES[i]);
-        let (x_train, y_train) = load_pair((&arrays[0], &path(0)), (&arrays[1], &path(1)))?;
-        let (x_test, y_test) = load_pair((&arrays[2], &path(2)), (&arrays[3], &path(3)))?;
+        let pair = |i: usize| (&arrays[i].0, arrays[i].1.as_path());
+        let (x_train, y_train) = load_pair(pair(0), pair(1))?;
+        let (x_test, y_test) = load_pair(pair(2), pair(3))?;
         let original = files
             .iter()
             .zip(REFERENCE_SHA256)

@@ -1,13 +1,62 @@
-//! What the implementations share in their backward passes: the bias gradient, the per-image
-//! weight gradients summed in image order, and the input gradient's per-task chunks.
+//! What the implementations share in their backward passes: their inputs checked and made
+//! contiguous, the bias gradient, the per-image weight gradients summed in image order, and the
+//! input gradient's per-task chunks.
 
+use super::geometry::{ConvParams, Geometry};
 use crate::Float;
 use crate::layers::window;
-use ndarray::{Array1, Array4, ArrayView4};
+use ndarray::{Array1, Array4, ArrayView4, CowArray, Ix4};
 use rayon::prelude::*;
 
 /// `(dx, dw, db)`: the gradients of a convolution's input, weights and bias.
 pub type ConvGrads<F> = (Array4<F>, Array4<F>, Array1<F>);
+
+/// A backward pass's inputs: the geometry of `x` and `w`, checked against `dout`, and the three
+/// arrays in standard layout (borrowed when they already are, copied otherwise).
+pub(super) struct BackwardInputs<'a, F> {
+    pub g: Geometry,
+    x: CowArray<'a, F, Ix4>,
+    w: CowArray<'a, F, Ix4>,
+    dout: CowArray<'a, F, Ix4>,
+}
+
+impl<'a, F: Float> BackwardInputs<'a, F> {
+    pub fn new(
+        dout: ArrayView4<'a, F>,
+        x: ArrayView4<'a, F>,
+        w: ArrayView4<'a, F>,
+        p: ConvParams,
+    ) -> Self {
+        let g = Geometry::of(&x, &w, p);
+        let n = x.dim().0;
+        assert_eq!(dout.dim(), (n, g.f, g.ho, g.wo), "dout has the wrong shape");
+        BackwardInputs {
+            g,
+            x: standard(x),
+            w: standard(w),
+            dout: standard(dout),
+        }
+    }
+
+    /// `(x, w, dout)` as flat row-major slices.
+    pub fn slices(&self) -> (&[F], &[F], &[F]) {
+        let flat = "standard layout";
+        (
+            self.x.as_slice().expect(flat),
+            self.w.as_slice().expect(flat),
+            self.dout.as_slice().expect(flat),
+        )
+    }
+}
+
+/// `a` in standard layout: the view itself when it already is, a copy otherwise.
+fn standard<F: Float>(a: ArrayView4<'_, F>) -> CowArray<'_, F, Ix4> {
+    if a.is_standard_layout() {
+        CowArray::from(a)
+    } else {
+        CowArray::from(a.as_standard_layout().into_owned())
+    }
+}
 
 /// `db[f] = Σ_{n, i, j} dout[n, f, i, j]`: each image's plane sums in parallel, then added in
 /// image order (same bits for any thread count).

@@ -2,7 +2,7 @@
 //! convolution is one matrix product per image (faer's GEMM), for any stride.
 
 use super::geometry::{ConvParams, Geometry};
-use super::grads::{ConvGrads, bias_grad, sum_in_order};
+use super::grads::{BackwardInputs, ConvGrads, bias_grad, sum_in_order};
 use crate::Float;
 use faer::traits::RealField;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -177,19 +177,9 @@ pub fn conv_backward_im2col<F: Float + RealField>(
     w: ArrayView4<F>,
     p: ConvParams,
 ) -> ConvGrads<F> {
-    let g = Geometry::of(&x, &w, p);
-    let n = x.dim().0;
-    assert_eq!(dout.dim(), (n, g.f, g.ho, g.wo), "dout has the wrong shape");
-    let (x, w, dout) = (
-        x.as_standard_layout(),
-        w.as_standard_layout(),
-        dout.as_standard_layout(),
-    );
-    let (xs, ws, ds) = (
-        x.as_slice().unwrap(),
-        w.as_slice().unwrap(),
-        dout.as_slice().unwrap(),
-    );
+    let inputs = BackwardInputs::new(dout, x, w, p);
+    let g = inputs.g;
+    let (xs, ws, ds) = inputs.slices();
     let (kdim, pix, image) = (g.patch(), g.pixels(), g.c * g.h * g.w);
     let mut dx = Array4::<F>::zeros(x.dim());
     let dws: Vec<Vec<F>> = dx

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use std::ops::Range;
 
 use super::geometry::{ConvParams, Geometry};
-use super::grads::{ConvGrads, bias_grad, chunks_or_none, sum_in_order};
+use super::grads::{BackwardInputs, ConvGrads, bias_grad, chunks_or_none, sum_in_order};
 use crate::Float;
 use crate::layers::window::{self, Panels, window_dots, window_product};
 
@@ -240,20 +240,10 @@ pub fn interleaved_backward<F: Float>(
     p: ConvParams,
     want_dx: bool,
 ) -> (Option<Array4<F>>, Array4<F>, ndarray::Array1<F>) {
-    let g = Geometry::of(&x, &w, p);
+    let inputs = BackwardInputs::new(dout, x, w, p);
+    let (g, n) = (inputs.g, x.dim().0);
     let lay = Layout::new::<F>(&g);
-    let n = x.dim().0;
-    assert_eq!(dout.dim(), (n, g.f, g.ho, g.wo), "dout has the wrong shape");
-    let (x, w, dout) = (
-        x.as_standard_layout(),
-        w.as_standard_layout(),
-        dout.as_standard_layout(),
-    );
-    let (xs, ws, ds) = (
-        x.as_slice().unwrap(),
-        w.as_slice().unwrap(),
-        dout.as_slice().unwrap(),
-    );
+    let (xs, ws, ds) = inputs.slices();
     let (kdim, image) = (g.patch(), g.c * g.h * g.w);
     let (x_windows, out_cols) = (lay.input_windows(), lay.output_cols());
     // Per input row: its columns, and the flipped filters and dyq windows of the taps reaching it.

@@ -2,7 +2,7 @@
 //! im2col row one contiguous slice of it; the default for most of LeNet-5's layers.
 
 use super::geometry::{ConvParams, Geometry};
-use super::grads::{ConvGrads, bias_grad, chunks_or_none, sum_in_order};
+use super::grads::{BackwardInputs, ConvGrads, bias_grad, chunks_or_none, sum_in_order};
 use super::im2col::gemm;
 use crate::Float;
 use crate::layers::window::{self, Panels, window_dots, window_product};
@@ -92,20 +92,10 @@ pub(super) fn wide_backward<F: Float + RealField>(
     p: ConvParams,
     want_dx: bool,
 ) -> (Option<Array4<F>>, Array4<F>, Array1<F>) {
-    let g = Geometry::of(&x, &w, p);
+    let inputs = BackwardInputs::new(dout, x, w, p);
+    let (g, n) = (inputs.g, x.dim().0);
     let wide = Wide::new(&g);
-    let n = x.dim().0;
-    assert_eq!(dout.dim(), (n, g.f, g.ho, g.wo), "dout has the wrong shape");
-    let (x, w, dout) = (
-        x.as_standard_layout(),
-        w.as_standard_layout(),
-        dout.as_standard_layout(),
-    );
-    let (xs, ws, ds) = (
-        x.as_slice().unwrap(),
-        w.as_slice().unwrap(),
-        dout.as_slice().unwrap(),
-    );
+    let (xs, ws, ds) = inputs.slices();
     let (kdim, pix, image) = (g.patch(), g.pixels(), g.c * g.h * g.w);
     let len = wide.grad_len();
     let starts = wide.starts();
