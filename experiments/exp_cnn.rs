@@ -13,21 +13,22 @@
 //!     cargo run --release --bin exp_cnn -- --quick  # seconds; every code path
 //! ```
 
-use std::time::Instant;
-
 use clap::Parser;
 use ndarray::{Array1, Array4, s};
-use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, progress, run_main};
+use nnlab::cli::{
+    CommonArgs, Expected, RunContext, as_flag, progress, run_main, train_with_progress,
+};
 use nnlab::data::fashion::CLASS_NAMES;
-use nnlab::layers::conv::{ConvAlgo, ConvParams, Geometry};
-use nnlab::lenet::{AFTER_C1, AFTER_C3, LeNetVariant, lenet5_on};
+use nnlab::layers::conv::{ConvAlgo, Geometry};
+use nnlab::lenet::{AFTER_C1, AFTER_C3, CONVOLUTIONS, LeNetVariant, lenet5_on};
 use nnlab::metrics::{accuracy, confusion_matrix};
 use nnlab::optim::Rule;
 use nnlab::parallel::keep_warm;
-use nnlab::plot::{Figure, Heatmap, ImageGrid, Legend, LineChart, Panel, Series, training_curves};
+use nnlab::plot::{Figure, Heatmap, ImageGrid, LineChart, Series, training_curves};
 use nnlab::results::{DataInfo, rule_defaults};
 use nnlab::rng::{randn, substream};
-use nnlab::train::{Split, TrainConfig, moving_average, train};
+use nnlab::timing::fastest;
+use nnlab::train::{Split, TrainConfig};
 use serde::Serialize;
 
 /// Wall time of the default runs on 2 cores (see [`Expected`]).
@@ -117,30 +118,6 @@ struct SpeedRow {
     gflops: f64,
 }
 
-/// One convolution the speed section times: input `(C, H, W)`, filters `(F, C, HH, WW)`.
-struct SpeedLayer {
-    name: &'static str,
-    input: (usize, usize, usize),
-    filters: (usize, usize, usize, usize),
-    params: ConvParams,
-}
-
-/// LeNet-5's two convolutions as the network runs them.
-const SPEED_LAYERS: [SpeedLayer; 2] = [
-    SpeedLayer {
-        name: "C1",
-        input: (1, 28, 28),
-        filters: (6, 1, 5, 5),
-        params: ConvParams { stride: 1, pad: 2 },
-    },
-    SpeedLayer {
-        name: "C3",
-        input: (6, 14, 14),
-        filters: (16, 6, 5, 5),
-        params: ConvParams { stride: 1, pad: 0 },
-    },
-];
-
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;
     let epochs = args.epochs.unwrap_or(if quick { 1 } else { 10 });
@@ -162,7 +139,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "--epochs, --batch-size and --speed-repeats must be at least 1"
     );
     anyhow::ensure!(
-        speed_batches.iter().all(|&b| b > 0),
+        !speed_batches.contains(&0),
         "--speed-batches must be positive, got {speed_batches:?}"
     );
     anyhow::ensure!(
@@ -183,29 +160,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // Part 1: training.
     let mut rng = substream(args.common.seed, 1);
     let mut net = lenet5_on::<f32, _>(args.variant, args.reg as f32, args.conv, &mut rng);
-    let architecture = net.describe();
-    let n_params = net.num_params();
+    let (architecture, n_params) = (net.describe(), net.num_params());
     let mut opt = args.rule.build::<f32>(args.learning_rate)?;
-    let split = Split {
-        x_train: d.x_train.view(),
-        y_train: &d.y_train,
-        x_val: d.x_val.view(),
-        y_val: &d.y_val,
-    };
     let cfg = TrainConfig {
         epochs,
         batch_size: args.batch_size,
         train_eval_rows: 5_000,
     };
-    let steps = d.y_train.len().div_ceil(args.batch_size) * epochs;
-    let bar = progress(steps as u64, "training LeNet-5");
-    let h = train(&mut net, opt.as_mut(), &split, &cfg, &mut rng, &mut |r| {
-        bar.inc(1);
-        if r.iter % 50 == 0 {
-            bar.set_message(format!("LeNet-5 loss {:.3}", r.loss));
-        }
-    });
-    bar.finish_and_clear();
+    let split = Split::of(&d);
+    let h = train_with_progress("LeNet-5", &mut net, opt.as_mut(), &split, &cfg, &mut rng);
     if let Some(at) = h.diverged_at {
         anyhow::bail!(
             "training diverged at iteration {at} (loss not finite); lower --learning-rate"
@@ -219,59 +182,46 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "LeNet-5 ({:?}, {} parameters): validation {:.4}, test {:.4} after {epochs} epochs; {:.2} s per epoch on {} thread(s)",
         args.variant, n_params, last.val_accuracy, test_accuracy, epoch_seconds, run.threads
     );
-    let rows: Vec<TrainingRow> = h
-        .epochs
-        .iter()
-        .map(|e| TrainingRow {
-            epoch: e.epoch,
-            iter: e.iter,
-            train_loss: e.train_loss,
-            train_accuracy: e.train_accuracy,
-            val_accuracy: e.val_accuracy,
-            seconds: e.seconds,
-        })
-        .collect();
+    let rows = h.epochs.iter().map(|e| TrainingRow {
+        epoch: e.epoch,
+        iter: e.iter,
+        train_loss: e.train_loss,
+        train_accuracy: e.train_accuracy,
+        val_accuracy: e.val_accuracy,
+        seconds: e.seconds,
+    });
     outputs.push(out.write_csv("training.csv", rows)?);
-    let losses: Vec<f64> = h.iters.iter().map(|r| r.loss).collect();
-    let smooth = (losses.len() / 50).clamp(1, 100);
+    let smooth = (h.iters.len() / 50).clamp(1, 100);
     let accuracy = |f: fn(&nnlab::train::EpochRecord) -> f64| {
         h.epochs.iter().map(|e| (e.epoch as f64, f(e))).collect()
     };
-    outputs.extend(
-        training_curves(
-            "LeNet-5",
-            smooth,
-            vec![Series::new(
-                format!("{} ({})", args.rule.label(), args.learning_rate),
-                moving_average(&losses, smooth),
-            )],
-            vec![
-                Series::new("training (5,000 images)", accuracy(|e| e.train_accuracy)),
-                Series::new("validation", accuracy(|e| e.val_accuracy)),
-            ],
-        )
-        .save(out.dir(), "training")?,
+    let loss = Series::new(
+        format!("{} (lr = {})", args.rule.label(), args.learning_rate),
+        h.smoothed_loss(smooth),
     );
+    let accuracies = vec![
+        Series::new("training (5,000 images)", accuracy(|e| e.train_accuracy)),
+        Series::new("validation", accuracy(|e| e.val_accuracy)),
+    ];
+    let figure = training_curves("LeNet-5", smooth, vec![loss], accuracies);
+    outputs.extend(figure.save(out.dir(), "training")?);
 
     // Part 2: what the network learned. C1's filters are the first parameter tensor (6x1x5x5).
     let c1 = net.params()[0].value.to_vec();
     let filters = ImageGrid {
         title: "LeNet-5: the six learned C1 filters (5x5)".into(),
-        images: c1
-            .chunks(25)
-            .map(|f| f.iter().map(|&v| f64::from(v)).collect())
-            .collect(),
+        images: c1.chunks(25).map(to_f64).collect(),
         captions: (1..=6).map(|i| format!("filter {i}")).collect(),
         width: 5,
         height: 5,
         cols: 6,
     };
-    outputs.extend(Figure::single(Panel::Images(filters), (900, 210)).save(out.dir(), "filters")?);
+    outputs.extend(Figure::single(filters, (900, 220)).save(out.dir(), "filters")?);
     let image = d.x_test.slice(s![0..1, ..]);
-    let label = CLASS_NAMES[d.y_test[0]];
-    let after_c1 = net.forward_through(image, AFTER_C1);
-    let after_c3 = net.forward_through(image, AFTER_C3);
-    let to_f64 = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<f64>>();
+    let (after_c1, after_c3) = (
+        net.forward_through(image, AFTER_C1),
+        net.forward_through(image, AFTER_C3),
+    );
     let mut c1_images = vec![to_f64(image.as_slice().expect("row"))];
     c1_images.extend(
         after_c1
@@ -280,112 +230,91 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .chunks(28 * 28)
             .map(to_f64),
     );
-    let mut c1_captions = vec![format!("input: {label}")];
+    let mut c1_captions = vec![format!("input: {}", CLASS_NAMES[d.y_test[0]])];
     c1_captions.extend((1..=6).map(|i| format!("C1 map {i}")));
-    let c3_images: Vec<Vec<f64>> = after_c3
-        .as_slice()
-        .expect("row")
-        .chunks(10 * 10)
-        .map(to_f64)
-        .collect();
-    outputs.extend(
-        Figure {
-            panels: vec![
-                Panel::Images(ImageGrid {
-                    title: "one test image and its 6 feature maps after C1 + ReLU (28x28)".into(),
-                    images: c1_images,
-                    captions: c1_captions,
-                    width: 28,
-                    height: 28,
-                    cols: 4,
-                }),
-                Panel::Images(ImageGrid {
-                    title: "its 16 feature maps after C3 + ReLU (10x10)".into(),
-                    images: c3_images,
-                    captions: (1..=16).map(|i| format!("C3 map {i}")).collect(),
-                    width: 10,
-                    height: 10,
-                    cols: 8,
-                }),
-            ],
-            cols: 1,
-            panel_size: (1100, 340),
+    let maps = vec![
+        ImageGrid {
+            title: "a test image and its 6 maps after C1 + ReLU (28x28)".into(),
+            images: c1_images,
+            captions: c1_captions,
+            width: 28,
+            height: 28,
+            cols: 4,
         }
-        .save(out.dir(), "feature_maps")?,
-    );
+        .into(),
+        ImageGrid {
+            title: "its 16 maps after C3 + ReLU (10x10)".into(),
+            images: after_c3
+                .as_slice()
+                .expect("row")
+                .chunks(100)
+                .map(to_f64)
+                .collect(),
+            captions: (1..=16).map(|i| format!("C3 map {i}")).collect(),
+            width: 10,
+            height: 10,
+            cols: 8,
+        }
+        .into(),
+    ];
+    outputs.extend(Figure::column(maps, 330).save(out.dir(), "feature_maps")?);
 
     // Part 3: the confusion matrix on the test set.
     let counts = confusion_matrix(&test_pred, &d.y_test, CLASS_NAMES.len());
-    let confusion: Vec<ConfusionRow> = (0..CLASS_NAMES.len())
-        .flat_map(|t| {
-            let row = &counts[t];
-            (0..CLASS_NAMES.len()).map(move |p| ConfusionRow {
-                true_label: t,
-                true_class: CLASS_NAMES[t],
-                predicted_label: p,
-                predicted_class: CLASS_NAMES[p],
-                count: row[p],
-            })
+    let confusion = (0..CLASS_NAMES.len()).flat_map(|t| {
+        let row = &counts[t];
+        (0..CLASS_NAMES.len()).map(move |p| ConfusionRow {
+            true_label: t,
+            true_class: CLASS_NAMES[t],
+            predicted_label: p,
+            predicted_class: CLASS_NAMES[p],
+            count: row[p],
         })
-        .collect();
+    });
     outputs.push(out.write_csv("confusion.csv", confusion)?);
     let names: Vec<String> = CLASS_NAMES.iter().map(|s| s.to_string()).collect();
-    outputs.extend(
-        Figure::single(
-            Panel::Heatmap(Heatmap {
-                title: format!(
-                    "LeNet-5 on the {} test images: {:.1}% correct",
-                    d.y_test.len(),
-                    100.0 * test_accuracy
-                ),
-                row_label: "true class".into(),
-                col_label: "predicted class".into(),
-                rows: names.clone(),
-                cols: names,
-                values: counts
-                    .iter()
-                    .map(|r| r.iter().map(|&c| c as f64).collect())
-                    .collect(),
-            }),
-            (900, 820),
-        )
-        .save(out.dir(), "confusion")?,
-    );
+    let heatmap = Heatmap {
+        title: format!(
+            "LeNet-5 on the {} test images: {:.1}% correct",
+            d.y_test.len(),
+            100.0 * test_accuracy
+        ),
+        row_label: "true class".into(),
+        col_label: "predicted class".into(),
+        rows: names.clone(),
+        cols: names,
+        values: counts
+            .iter()
+            .map(|r| r.iter().map(|&c| c as f64).collect())
+            .collect(),
+    };
+    outputs.extend(Figure::single(heatmap, (900, 820)).save(out.dir(), "confusion")?);
 
     // Part 4: convolution speed, forward + backward, per implementation and batch size.
     let mut speed = Vec::new();
-    let bar = progress(
-        (SPEED_LAYERS.len() * ConvAlgo::ALL.len() * speed_batches.len()) as u64,
-        "timing convolutions",
-    );
+    let points = CONVOLUTIONS.len() * ConvAlgo::ALL.len() * speed_batches.len();
+    let bar = progress(points as u64, "timing convolutions");
     let mut speed_rng = substream(args.common.seed, 3);
     // Short points repeat until they have run this long (not with --quick).
     let floor = if quick { 0.0 } else { 0.3 };
-    for spec in &SPEED_LAYERS {
-        let (layer, (c, hgt, wid), wshape, p) = (spec.name, spec.input, spec.filters, spec.params);
+    for shape in &CONVOLUTIONS {
+        let ((c, hgt, wid), wshape, p) = (shape.input, shape.filters, shape.params);
         let w = Array4::from_shape_fn(wshape, |_| randn(&mut speed_rng) as f32);
         let b = Array1::<f32>::zeros(wshape.0);
         // Forward + backward: three times the forward pass's FLOPs.
-        let flops_per_image = 3.0 * Geometry::new(spec.input, wshape, p).forward_flops() as f64;
+        let flops_per_image = 3.0 * Geometry::new(shape.input, wshape, p).forward_flops() as f64;
         for &n in &speed_batches {
             let x = Array4::from_shape_fn((n, c, hgt, wid), |_| randn(&mut speed_rng) as f32);
             for algo in ConvAlgo::ALL {
                 // Timed as the training loop runs: on a pool worker, the others kept awake.
                 let best = keep_warm(|| {
-                    let (mut best, mut spent, mut reps) = (f64::INFINITY, 0.0, 0);
-                    while reps < repeats || (spent < floor && reps < 1_000) {
-                        reps += 1;
-                        let t = Instant::now();
+                    fastest(repeats, floor, 1_000, || {
                         let y = algo.forward(x.view(), w.view(), b.view(), p);
-                        let grads = algo.backward(y.view(), x.view(), w.view(), p);
-                        let took = t.elapsed().as_secs_f64();
-                        (best, spent) = (best.min(took), spent + took);
-                        std::hint::black_box(grads);
-                    }
-                    best
+                        std::hint::black_box(algo.backward(y.view(), x.view(), w.view(), p));
+                    })
                 });
                 speed.push(SpeedRow {
-                    layer,
+                    layer: shape.name,
                     algo: algo.name(),
                     batch: n,
                     threads: run.threads,
@@ -397,45 +326,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     bar.finish_and_clear();
-    let panels = SPEED_LAYERS
-        .iter()
-        .map(|spec| {
-            let layer = spec.name;
-            Panel::Line(LineChart {
-                title: format!(
-                    "LeNet {layer}: forward + backward, {} thread(s)",
-                    run.threads
-                ),
-                x_label: "batch size (log)".into(),
-                y_label: "milliseconds per image (log)".into(),
-                log_y: true,
-                log_x: true,
-                series: ConvAlgo::ALL
-                    .iter()
-                    .map(|algo| {
-                        Series::new(
-                            algo.name(),
-                            speed
-                                .iter()
-                                .filter(|r| r.layer == layer && r.algo == algo.name())
-                                .map(|r| (r.batch as f64, 1e3 * r.seconds / r.batch as f64))
-                                .collect(),
-                        )
-                    })
-                    .collect(),
-                legend: Legend::UpperRight,
-            })
-        })
-        .collect();
+    let panels = CONVOLUTIONS.iter().map(|shape| {
+        let per_image = |algo: &ConvAlgo| {
+            let rows = speed
+                .iter()
+                .filter(|r| r.layer == shape.name && r.algo == algo.name());
+            let points = rows.map(|r| (r.batch as f64, 1e3 * r.seconds / r.batch as f64));
+            Series::new(algo.name(), points.collect())
+        };
+        let title = format!("{}, {} thread(s)", shape.name, run.threads);
+        let chart = LineChart::new(title, "batch size", "ms per image, fwd + bwd");
+        chart
+            .log_x()
+            .log_y()
+            .with(ConvAlgo::ALL.iter().map(per_image).collect())
+            .into()
+    });
+    let panels = panels.collect();
     outputs.push(out.write_csv("conv_speed.csv", speed)?);
-    outputs.extend(
-        Figure {
-            panels,
-            cols: 2,
-            panel_size: (700, 490),
-        }
-        .save(out.dir(), "conv_speed")?,
-    );
+    outputs.extend(Figure::pair(panels, 460).save(out.dir(), "conv_speed")?);
 
     let hyperparameters = serde_json::json!({
         "variant": args.variant,
@@ -456,6 +365,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
     run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
+}
+
+/// `f32` values as `f64` (the plots' number type).
+fn to_f64(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| f64::from(x)).collect()
 }
 
 #[allow(dead_code)] // unused when `reproduce` includes this file as a module

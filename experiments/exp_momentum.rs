@@ -8,22 +8,22 @@
 //!     cargo run --release --bin exp_momentum -- --quick # seconds; every code path
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, progress, run_main};
+use nnlab::cli::{
+    CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main, train_with_progress,
+};
 use nnlab::init::Init;
-use nnlab::layers::ActivationKind;
-use nnlab::loss::LossKind;
 use nnlab::network::Sequential;
 use nnlab::optim::{
     HyperparameterError, Momentum, Nesterov, Optimizer, Sgd, check_unit_interval, contraction_rate,
     nesterov_contraction_rate,
 };
 use nnlab::plot::{
-    ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif, training_curves,
+    ContourPlot, Figure, LineChart, MAX_WIDTH, Panel, Series, save_gif, training_curves,
 };
 use nnlab::results::DataInfo;
 use nnlab::rng::substream;
 use nnlab::surfaces::{PathPoint, Surface, TacoShell, descend};
-use nnlab::train::{Split, TrainConfig, moving_average, train};
+use nnlab::train::{Split, TrainConfig, smoothing_window};
 use serde::Serialize;
 
 /// Wall time of the default runs on 2 cores (see [`Expected`]).
@@ -184,11 +184,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         contenders::<f32>(args.mlp_learning_rate, &[args.mlp_mu], Some(args.mlp_mu)),
         &[("learning_rate", "--mlp-learning-rate"), ("mu", "--mlp-mu")],
     )?;
-    anyhow::ensure!(args.iters > 0, "--iters must be at least 1");
-    anyhow::ensure!(args.batch_size > 0, "--batch-size must be at least 1");
-    anyhow::ensure!(args.hidden > 0, "--hidden must be at least 1");
     let epochs = args.epochs.unwrap_or(if quick { 2 } else { 5 });
-    anyhow::ensure!(epochs > 0, "--epochs must be at least 1");
+    at_least_one(&[
+        ("--iters", args.iters),
+        ("--batch-size", args.batch_size),
+        ("--hidden", args.hidden),
+        ("--epochs", epochs),
+    ])?;
     let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
     let (data, d) = run.mlp_data(args.val)?;
     if run.check_only_training("the MLP", &d) {
@@ -200,28 +202,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // Part 1: the taco shell.
     let taco = TacoShell::default();
     let mut trajectories: Vec<(String, Vec<PathPoint>)> = Vec::new();
-    let mut rows = Vec::new();
-    let mut summary = Vec::new();
+    let (mut rows, mut summary) = (Vec::new(), Vec::new());
     for c in &mut surface_rules {
         let path = descend(&taco, c.opt.as_mut(), taco.start(), args.iters);
-        for p in &path {
-            rows.push(TrajectoryRow {
-                surface: taco.name(),
-                optimizer: c.opt.name(),
-                learning_rate: args.learning_rate,
-                mu: c.mu,
-                iter: p.iter,
-                x: p.x,
-                y: p.y,
-                loss: p.loss,
-            });
-        }
+        rows.extend(path.iter().map(|p| TrajectoryRow {
+            surface: taco.name(),
+            optimizer: c.opt.name(),
+            learning_rate: args.learning_rate,
+            mu: c.mu,
+            iter: p.iter,
+            x: p.x,
+            y: p.y,
+            loss: p.loss,
+        }));
         let last = path.last().expect("a path holds its start");
-        let mu = c.mu.unwrap_or(0.0);
-        let (rate_x, rate_y) = (
-            (c.rate)(args.learning_rate, mu, taco.a),
-            (c.rate)(args.learning_rate, mu, taco.b),
-        );
+        let rate = |curvature| (c.rate)(args.learning_rate, c.mu.unwrap_or(0.0), curvature);
+        let (rate_x, rate_y) = (rate(taco.a), rate(taco.b));
         summary.push(SurfaceSummary {
             rate_x,
             rate_y,
@@ -248,148 +244,93 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (x0, x1, y0, y1) = (x0.min(p.x), x1.max(p.x), y0.min(p.y), y1.max(p.y));
     }
     let window = (x0 - 0.5, x1 + 0.5, y0 - 0.2, y1 + 0.2);
-    let contour = |title: String, paths: Vec<Series>, grid: usize| {
+    let contour = |title: String, trajectories: Vec<Series>, grid: usize| {
         Panel::Contour(ContourPlot {
             title,
             f: Box::new(move |x, y| taco.value(x, y)),
             window,
             levels: 14,
             log_levels: true,
-            trajectories: paths,
+            trajectories,
             target: taco.minimum(),
             grid,
         })
     };
     let series_of = |i: usize, upto: usize| {
         let (label, path) = &trajectories[i];
-        Series {
-            name: label.clone(),
-            points: path.iter().take(upto).map(|p| (p.x, p.y)).collect(),
-            color: Some(i),
-        }
+        let points = path.iter().take(upto).map(|p| (p.x, p.y)).collect();
+        Series::new(label.clone(), points).colored(i)
     };
+    let lr = args.learning_rate;
     let panels = (0..trajectories.len())
         .map(|i| {
             contour(
-                format!(
-                    "{}, learning_rate={}",
-                    trajectories[i].0, args.learning_rate
-                ),
+                format!("{}, lr = {lr}", trajectories[i].0),
                 vec![series_of(i, usize::MAX)],
                 160,
             )
         })
         .collect();
-    outputs.extend(
-        Figure {
-            panels,
-            cols: 2,
-            panel_size: (720, 330),
-        }
-        .save(out.dir(), "trajectories")?,
-    );
+    outputs.extend(Figure::pair(panels, 300).save(out.dir(), "trajectories")?);
 
     // A diverging run is drawn until its loss passes 10x the starting loss, and says so.
     let start_loss = taco.value(taco.start().0, taco.start().1);
-    let loss_series = trajectories
-        .iter()
-        .map(|(label, path)| {
-            let diverges = path.last().is_some_and(|p| p.loss > start_loss);
-            Series::new(
-                if diverges {
-                    format!("{label} (diverges)")
-                } else {
-                    label.clone()
-                },
-                path.iter()
-                    .take_while(|p| p.loss <= 10.0 * start_loss)
-                    .map(|p| (p.iter as f64, p.loss))
-                    .collect(),
-            )
-        })
-        .collect();
-    let loss_chart = LineChart {
-        title: format!(
-            "Loss on {} (learning_rate={})",
-            taco.formula(),
-            args.learning_rate
-        ),
-        x_label: "iteration".into(),
-        y_label: "loss".into(),
-        log_y: true,
-        log_x: false,
-        series: loss_series,
-        legend: Legend::LowerLeft,
-    };
-    outputs.extend(Figure::single(Panel::Line(loss_chart), (900, 520)).save(out.dir(), "loss")?);
+    let loss_series = trajectories.iter().map(|(label, path)| {
+        let diverges = path.last().is_some_and(|p| p.loss > start_loss);
+        let name = if diverges {
+            format!("{label} (diverges)")
+        } else {
+            label.clone()
+        };
+        let shown = path.iter().take_while(|p| p.loss <= 10.0 * start_loss);
+        Series::new(name, shown.map(|p| (p.iter as f64, p.loss)).collect())
+    });
+    let loss_chart = LineChart::new(
+        format!("Loss on {} (lr = {lr})", taco.formula()),
+        "iteration",
+        "loss",
+    );
+    let loss_chart = loss_chart.log_y().with(loss_series.collect());
+    outputs.extend(Figure::single(loss_chart, (MAX_WIDTH, 520)).save(out.dir(), "loss")?);
 
     let frames = if quick { 6 } else { 60 };
-    let gif_path = out.path("race.gif");
-    outputs.push(save_gif(&gif_path, frames, 80, |k| {
+    outputs.push(save_gif(&out.path("race.gif"), frames, 80, |k| {
         let upto = 1 + (args.iters * (k + 1)).div_ceil(frames);
         let paths = (0..trajectories.len())
             .map(|i| series_of(i, upto))
             .collect();
+        let grid = if quick { 40 } else { 120 };
         Figure::single(
-            contour(
-                format!("iteration {}", upto - 1),
-                paths,
-                if quick { 40 } else { 120 },
-            ),
-            (720, 360),
+            contour(format!("iteration {}", upto - 1), paths, grid),
+            (MAX_WIDTH, 420),
         )
     })?);
 
     // Part 2: a 2-layer MLP on Fashion-MNIST, same initialization and batches for both rules.
-    let (x_train, y_train, x_val, y_val, x_test, y_test) =
-        (d.x_train, d.y_train, d.x_val, d.y_val, d.x_test, d.y_test);
-    let split = Split {
-        x_train: x_train.view(),
-        y_train: &y_train,
-        x_val: x_val.view(),
-        y_val: &y_val,
-    };
+    let split = Split::of(&d);
     let cfg = TrainConfig {
         epochs,
         batch_size: args.batch_size,
         train_eval_rows: 5_000,
     };
-    let mut training_rows = Vec::new();
-    let mut epoch_rows = Vec::new();
-    let mut curves = Vec::new();
-    let mut accuracy_curves = Vec::new();
+    let (mut training_rows, mut epoch_rows) = (Vec::new(), Vec::new());
+    let (mut curves, mut accuracy_curves) = (Vec::new(), Vec::new());
     let mut test_accuracy = serde_json::Map::new();
-    // Mini-batch losses are noisy: plot a moving average over a 20th of the run (at most 25).
-    let smooth = (y_train.len().div_ceil(args.batch_size) * epochs / 20).clamp(1, 25);
+    // Mini-batch losses are noisy: plot a moving average.
+    let smooth = smoothing_window(split.iterations(epochs, args.batch_size));
     for c in &mut mlp_rules {
         let mut rng = substream(args.common.seed, 1);
-        let mut net = Sequential::<f32>::mlp(
-            &[784, args.hidden, 10],
-            ActivationKind::Relu,
-            args.init,
-            LossKind::Softmax,
-            0.0,
-            &mut rng,
-        );
-        let iters_per_epoch = y_train.len().div_ceil(args.batch_size) as u64;
-        let bar = progress(iters_per_epoch * epochs as u64, &format!("MLP {}", c.label));
-        let h = train(
-            &mut net,
-            c.opt.as_mut(),
-            &split,
-            &cfg,
-            &mut rng,
-            &mut |_| bar.inc(1),
-        );
-        bar.finish_and_clear();
+        let mut net = Sequential::<f32>::fashion_mlp(args.hidden, args.init, &mut rng);
+        let what = format!("MLP {}", c.label);
+        let h = train_with_progress(&what, &mut net, c.opt.as_mut(), &split, &cfg, &mut rng);
         if let Some(at) = h.diverged_at {
             eprintln!("warning: {} diverged at iteration {at}", c.label);
         }
-        let acc = net.accuracy(x_test.view(), &y_test);
+        let acc = net.accuracy(d.x_test.view(), &d.y_test);
+        let val = h.final_val_accuracy();
         eprintln!(
-            "{}: final val accuracy {:.4}, test accuracy {acc:.4}",
-            c.label,
-            h.epochs.last().map_or(f64::NAN, |e| e.val_accuracy)
+            "{}: final val accuracy {val:.4}, test accuracy {acc:.4}",
+            c.label
         );
         test_accuracy.insert(c.label.clone(), acc.into());
         training_rows.extend(h.iters.iter().map(|r| TrainingRow {
@@ -408,27 +349,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             train_accuracy: e.train_accuracy,
             val_accuracy: e.val_accuracy,
         }));
-        curves.push(Series::new(
-            c.label.clone(),
-            moving_average(&h.iters.iter().map(|r| r.loss).collect::<Vec<_>>(), smooth),
-        ));
-        accuracy_curves.push(Series::new(
-            c.label.clone(),
-            h.epochs
-                .iter()
-                .map(|e| (e.epoch as f64, e.val_accuracy))
-                .collect(),
-        ));
+        curves.push(Series::new(c.label.clone(), h.smoothed_loss(smooth)));
+        accuracy_curves.push(Series::new(c.label.clone(), h.val_accuracy_curve()));
     }
     outputs.push(out.write_csv("training.csv", training_rows)?);
     outputs.push(out.write_csv("epochs.csv", epoch_rows)?);
     let mlp_title = format!(
-        "MLP 784-{}-10, batch {}, learning_rate={}",
-        args.hidden, args.batch_size, args.mlp_learning_rate
+        "MLP 784-{}-10, lr = {}",
+        args.hidden, args.mlp_learning_rate
     );
-    outputs.extend(
-        training_curves(&mlp_title, smooth, curves, accuracy_curves).save(out.dir(), "mlp")?,
-    );
+    let figure = training_curves(&mlp_title, smooth, curves, accuracy_curves);
+    outputs.extend(figure.save(out.dir(), "mlp")?);
 
     let hyperparameters = serde_json::json!({
         "surface": taco.formula(),
@@ -446,11 +377,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "mu": args.mlp_mu,
             "epochs": epochs,
             "batch_size": args.batch_size,
-            "n_train": y_train.len(),
+            "n_train": d.y_train.len(),
             "test_accuracy": test_accuracy,
         },
     });
-    let data_info = DataInfo::fashion_mnist(&data, y_train.len(), y_val.len(), y_test.len());
+    let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
     run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }

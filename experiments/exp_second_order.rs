@@ -12,19 +12,16 @@
 //!     cargo run --release --bin exp_second_order            # full run, writes results/second_order/
 //!     cargo run --release --bin exp_second_order -- --quick # under a minute; every code path
 
-use std::time::Instant;
-
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, progress, run_main};
+use nnlab::cli::{CommonArgs, Expected, RunContext, at_least_one, progress, run_main};
 use nnlab::metrics::loglog_slope;
-use nnlab::optim::{Adam, Sgd};
-use nnlab::plot::{ContourPlot, Figure, Legend, LineChart, Panel, Series};
+use nnlab::plot::{ContourPlot, Figure, LineChart, MAX_WIDTH, Panel, Series};
 use nnlab::results::DataInfo;
 use nnlab::rng::substream;
-use nnlab::search::grid_search;
 use nnlab::second_order::objectives::{MiniBatch, Rosenbrock, SoftmaxRegression, pool_images};
 use nnlab::second_order::{
-    Bfgs, FirstOrder, Lbfgs, Minimizer, Newton, Objective, Report, Stopping,
+    Bfgs, FirstOrder, IterStat, Lbfgs, Minimizer, Newton, Objective, Report, Stopping,
+    seconds_per_iteration,
 };
 use nnlab::surfaces::{self, Surface};
 use serde::Serialize;
@@ -157,43 +154,25 @@ struct NoiseRow {
     full_loss: f64,
 }
 
-/// GD or Adam at `lr`.
-fn first_order(adam: bool, lr: f64) -> anyhow::Result<FirstOrder> {
-    Ok(if adam {
-        FirstOrder::new(Box::new(Adam::<f64>::new(lr, 0.9, 0.999)?))
-    } else {
-        FirstOrder::new(Box::new(Sgd::new(lr)?))
-    })
-}
-
-/// The learning rate with the lowest loss after `iters` full-batch iterations (a diverged run
-/// counts as infinitely bad).
+/// GD or Adam tuned on `f` from `x0` over `rates` (see [`FirstOrder::tune`]); the trials go
+/// to `rows`, the chosen rate is returned.
 fn tune(
     problem: &'static str,
     adam: bool,
-    lrs: &[f64],
+    rates: &[f64],
     f: &mut dyn Objective,
     x0: &[f64],
     iters: usize,
     rows: &mut Vec<TuningRow>,
 ) -> anyhow::Result<f64> {
-    let mut methods = lrs
-        .iter()
-        .map(|&lr| first_order(adam, lr))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut next = methods.iter_mut();
-    let (trials, best) = grid_search(lrs, |lr| {
-        let method = next.next().expect("one method per learning rate");
-        let r = method.minimize(f, x0, &Stopping::iterations(iters));
-        rows.push(TuningRow {
-            problem,
-            method: if adam { "Adam" } else { "GD" },
-            learning_rate: lr,
-            iters,
-            final_loss: r.value,
-        });
-        r.value // grid_search counts a diverged (non-finite) run as +inf
-    });
+    let (trials, best) = FirstOrder::tune(adam, rates, f, x0, iters)?;
+    rows.extend(trials.iter().map(|t| TuningRow {
+        problem,
+        method: if adam { "Adam" } else { "GD" },
+        learning_rate: t.value,
+        iters,
+        final_loss: t.objective,
+    }));
     Ok(trials[best].value)
 }
 
@@ -259,14 +238,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let scaling_max_n = args
         .scaling_max_n
         .unwrap_or(if quick { 1000 } else { 4000 });
-    anyhow::ensure!(iters > 0, "--iters must be at least 1");
-    anyhow::ensure!(tune_iters > 0, "--tune-iters must be at least 1");
+    at_least_one(&[
+        ("--iters", iters),
+        ("--tune-iters", tune_iters),
+        ("--rosenbrock-iters", args.rosenbrock_iters),
+    ])?;
     anyhow::ensure!(
-        args.rosenbrock_iters > 0,
-        "--rosenbrock-iters must be at least 1"
-    );
-    anyhow::ensure!(
-        !args.history.is_empty() && args.history.iter().all(|&m| m > 0),
+        !args.history.is_empty() && !args.history.contains(&0),
         "--history needs sizes of at least 1"
     );
     anyhow::ensure!(
@@ -285,15 +263,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "--pool must divide 28 (1, 2, 4, 7, 14 or 28), got {}",
         args.pool
     );
-    anyhow::ensure!(
-        args.batches.iter().all(|&b| b > 0),
-        "--batches must be at least 1"
-    );
+    anyhow::ensure!(!args.batches.contains(&0), "--batches must be at least 1");
     anyhow::ensure!(scaling_max_n >= 10, "--scaling-max-n must be at least 10");
     // Validate every learning rate before any work.
     for &lr in &args.learning_rates {
-        first_order(false, lr)?;
-        first_order(true, lr)?;
+        FirstOrder::gd(lr)?;
+        FirstOrder::adam(lr)?;
     }
     let max_train = args.max_train.or(quick.then_some(2_000));
     anyhow::ensure!(
@@ -345,102 +320,74 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         max_iter: args.rosenbrock_iters,
         keep_path: true,
     };
-    let mut runs: Vec<(String, Report)> = Vec::new();
-    for adam in [false, true] {
-        let mut m = first_order(adam, if adam { adam_lr } else { gd_lr })?;
-        runs.push((
-            m.name(),
-            m.minimize(
-                &mut f2,
-                &start,
-                &Stopping::iterations(args.rosenbrock_iters),
-            ),
-        ));
+    let methods: Vec<(Box<dyn Minimizer>, Stopping)> = vec![
+        (
+            Box::new(FirstOrder::gd(gd_lr)?),
+            Stopping::iterations(args.rosenbrock_iters),
+        ),
+        (
+            Box::new(FirstOrder::adam(adam_lr)?),
+            Stopping::iterations(args.rosenbrock_iters),
+        ),
+        (Box::new(Bfgs::default()), tight),
+        (Box::new(Lbfgs::new(10)), tight),
+    ];
+    let mut runs = Vec::new();
+    for (mut method, stop) in methods {
+        let r = method.minimize(&mut f2, &start, &stop);
+        runs.push((method.name(), r));
     }
+    // Newton needs the Hessian, so it runs outside the list; it goes third, as in the chapter.
     let mut newton = Newton::damped();
-    runs.push((newton.name(), newton.minimize(&mut f2, &start, &tight)));
-    runs.push((
-        "BFGS".into(),
-        Bfgs::default().minimize(&mut f2, &start, &tight),
-    ));
-    let mut lb = Lbfgs::new(10);
-    runs.push((lb.name(), lb.minimize(&mut f2, &start, &tight)));
-    let mut rows = Vec::new();
+    runs.insert(2, (newton.name(), newton.minimize(&mut f2, &start, &tight)));
     for (name, r) in &runs {
-        for (i, x) in r.path.iter().enumerate() {
-            rows.push(TrajectoryRow {
+        eprintln!("rosenbrock {name}: {}", run_line(r));
+    }
+    let rows = runs.iter().flat_map(|(name, r)| {
+        r.path
+            .iter()
+            .zip(&r.history)
+            .enumerate()
+            .map(|(i, (x, h))| TrajectoryRow {
                 surface: "rosenbrock",
                 method: name.clone(),
                 iter: i,
                 x: x[0],
                 y: x[1],
-                loss: r.history[i].value,
-            });
-        }
-        eprintln!(
-            "rosenbrock {name}: {} iterations, {} evaluations, f = {:.3e} ({})",
-            r.iterations,
-            r.evals,
-            r.value,
-            r.stop.label()
-        );
-    }
+                loss: h.value,
+            })
+    });
     outputs.push(out.write_csv("trajectory.csv", rows)?);
-    let paths = runs
-        .iter()
-        .enumerate()
-        .map(|(i, (name, r))| Series {
-            name: format!("{name}: {} it.", r.iterations),
-            points: r.path.iter().map(|x| (x[0], x[1])).collect(),
-            color: Some(i),
-        })
-        .collect();
+    let paths = runs.iter().enumerate().map(|(i, (name, r))| {
+        let points = r.path.iter().map(|x| (x[0], x[1])).collect();
+        Series::new(format!("{name}: {} it.", r.iterations), points).colored(i)
+    });
     let shown = 100;
-    let values = runs
-        .iter()
-        .enumerate()
-        .map(|(i, (name, r))| Series {
-            name: name.clone(),
-            points: r
-                .history
-                .iter()
-                .take(shown + 1)
-                .map(|h| (h.iter as f64, h.value))
-                .collect(),
-            color: Some(i),
-        })
-        .collect();
-    outputs.extend(
-        Figure {
-            panels: vec![
-                Panel::Contour(ContourPlot {
-                    title: format!("Rosenbrock {} from {:?}", rosen.formula(), start),
-                    f: Box::new(move |x, y| rosen.value(x, y)),
-                    window: rosen.window(),
-                    levels: 16,
-                    log_levels: true,
-                    trajectories: paths,
-                    target: rosen.minimum(),
-                    grid: if quick { 80 } else { 200 },
-                }),
-                Panel::Line(LineChart {
-                    title: format!(
-                        "Value, first {shown} iterations (GD, Adam: {} in all)",
-                        args.rosenbrock_iters
-                    ),
-                    x_label: "iteration".into(),
-                    y_label: "f(x, y)".into(),
-                    log_y: true,
-                    log_x: false,
-                    series: values,
-                    legend: Legend::LowerLeft,
-                }),
-            ],
-            cols: 2,
-            panel_size: (720, 560),
-        }
-        .save(out.dir(), "rosenbrock")?,
+    let values = runs.iter().enumerate().map(|(i, (name, r))| {
+        let points = r
+            .history
+            .iter()
+            .take(shown + 1)
+            .map(|h| (h.iter as f64, h.value));
+        Series::new(name.clone(), points.collect()).colored(i)
+    });
+    let contour = ContourPlot {
+        title: format!("Rosenbrock from {start:?}"),
+        f: Box::new(move |x, y| rosen.value(x, y)),
+        window: rosen.window(),
+        levels: 16,
+        log_levels: true,
+        trajectories: paths.collect(),
+        target: rosen.minimum(),
+        grid: if quick { 80 } else { 200 },
+    };
+    let value = LineChart::new(
+        format!("value, first {shown} iterations"),
+        "iteration",
+        "f(x, y)",
     );
+    let panels = vec![contour.into(), value.log_y().with(values.collect()).into()];
+    outputs.extend(Figure::pair(panels, 520).save(out.dir(), "rosenbrock")?);
 
     // 2. Softmax regression, full batch.
     let mut train = SoftmaxRegression::new(x_train, y_train, 10, 1e-4);
@@ -472,8 +419,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &mut tuning,
     )?;
     let mut methods: Vec<(Option<usize>, Box<dyn Minimizer>)> = vec![
-        (None, Box::new(first_order(false, gd_lr)?)),
-        (None, Box::new(first_order(true, adam_lr)?)),
+        (None, Box::new(FirstOrder::gd(gd_lr)?)),
+        (None, Box::new(FirstOrder::adam(adam_lr)?)),
     ];
     if !args.no_bfgs {
         methods.push((None, Box::new(Bfgs::default())));
@@ -528,7 +475,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(10),
         lb.minimize(&mut small, &small_zeros, &stop),
     ));
-    let mut gd = first_order(false, small_gd_lr)?;
+    let mut gd = FirstOrder::gd(small_gd_lr)?;
     small_runs.push((
         gd.name(),
         None,
@@ -543,23 +490,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     outputs.push(out.write_csv("tuning.csv", tuning)?);
 
     // Suboptimality against the lowest value any method reached on the problem.
-    let gap_series = |runs: &[(String, &Report)],
-                      best: f64,
-                      x: &dyn Fn(&nnlab::second_order::IterStat) -> f64|
-     -> Vec<Series> {
-        runs.iter()
-            .enumerate()
-            .map(|(i, (name, r))| Series {
-                name: name.clone(),
-                points: r
-                    .history
-                    .iter()
-                    .map(|h| (x(h), h.value - best))
-                    .filter(|p| p.1 > 0.0)
-                    .collect(),
-                color: Some(i),
-            })
-            .collect()
+    let gap_series = |runs: &[(String, &Report)], best: f64, x: &dyn Fn(&IterStat) -> f64| {
+        let gap = |(i, (name, r)): (usize, &(String, &Report))| {
+            let points = r.history.iter().map(|h| (x(h), h.value - best));
+            Series::new(name.clone(), points.filter(|p| p.1 > 0.0).collect()).colored(i)
+        };
+        runs.iter().enumerate().map(gap).collect::<Vec<_>>()
     };
     let full: Vec<(String, &Report)> = full_runs.iter().map(|(n, r)| (n.clone(), r)).collect();
     let best_full = full
@@ -575,49 +511,42 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .fold(f64::INFINITY, f64::min)
         - 1e-9;
     let chart = |title: String, x_label: &str, series: Vec<Series>| {
-        Panel::Line(LineChart {
-            title,
-            x_label: x_label.into(),
-            y_label: "loss - best loss".into(),
-            log_y: true,
-            log_x: false,
-            series,
-            legend: Legend::UpperRight,
-        })
+        Panel::from(
+            LineChart::new(title, x_label, "loss - best loss")
+                .log_y()
+                .with(series),
+        )
     };
+    let iteration = |h: &IterStat| h.iter as f64;
+    let seconds = |h: &IterStat| h.seconds;
     let n_train = train.samples();
-    outputs.extend(
-        Figure {
-            panels: vec![
-                chart(
-                    format!("Softmax regression, {n_train} images, {dim} parameters"),
-                    "iteration",
-                    gap_series(&full, best_full, &|h| h.iter as f64),
-                ),
-                chart(
-                    "Same runs against wall time".into(),
-                    "seconds",
-                    gap_series(&full, best_full, &|h| h.seconds),
-                ),
-                chart(
-                    format!(
-                        "Pooled to {side}x{side}: {} parameters, exact Hessian",
-                        small.dim()
-                    ),
-                    "iteration",
-                    gap_series(&pooled, best_pooled, &|h| h.iter as f64),
-                ),
-                chart(
-                    "Pooled problem against wall time".into(),
-                    "seconds",
-                    gap_series(&pooled, best_pooled, &|h| h.seconds),
-                ),
-            ],
-            cols: 2,
-            panel_size: (720, 440),
-        }
-        .save(out.dir(), "softmax_convergence")?,
+    let (full_title, pooled_title) = (
+        format!("{n_train} images, {dim} parameters"),
+        format!("pooled {side}x{side}: {}, exact Hessian", small.dim()),
     );
+    let panels = vec![
+        chart(
+            full_title.clone(),
+            "iteration",
+            gap_series(&full, best_full, &iteration),
+        ),
+        chart(
+            full_title,
+            "seconds",
+            gap_series(&full, best_full, &seconds),
+        ),
+        chart(
+            pooled_title.clone(),
+            "iteration",
+            gap_series(&pooled, best_pooled, &iteration),
+        ),
+        chart(
+            pooled_title,
+            "seconds",
+            gap_series(&pooled, best_pooled, &seconds),
+        ),
+    ];
+    outputs.extend(Figure::pair(panels, 440).save(out.dir(), "softmax_convergence")?);
     outputs.push(out.write_csv("summary.csv", summary)?);
 
     // 3. Cost of one iteration against n.
@@ -632,32 +561,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let per_iter = 5;
     let bar = progress(sizes.len() as u64, "cost per iteration");
     for &n in &sizes {
-        let mut f = Rosenbrock { n };
+        let (mut f, st) = (Rosenbrock { n }, Stopping::iterations(per_iter));
         let x0 = f.start();
-        let st = Stopping::iterations(per_iter);
-        let mut time =
-            |method: &'static str, bytes: usize, run: &mut dyn FnMut(&mut Rosenbrock) -> Report| {
-                let t = Instant::now();
-                let r = run(&mut f);
-                let secs = t.elapsed().as_secs_f64() / r.iterations.max(1) as f64;
-                scaling.push(ScalingRow {
-                    method,
-                    n,
-                    seconds_per_iter: secs,
-                    bytes,
-                });
-            };
+        let mut time = |method, bytes, seconds_per_iter| {
+            scaling.push(ScalingRow {
+                method,
+                n,
+                seconds_per_iter,
+                bytes,
+            });
+        };
         if n <= scaling_max_n {
-            time("Newton", 2 * n * n * 8, &mut |f| {
-                Newton::damped().minimize(f, &x0, &st)
-            });
-            time("BFGS", n * n * 8, &mut |f| {
-                Bfgs::default().minimize(f, &x0, &st)
-            });
+            let newton = seconds_per_iteration(|| Newton::damped().minimize(&mut f, &x0, &st));
+            time("Newton", 2 * n * n * 8, newton);
+            let bfgs = seconds_per_iteration(|| Bfgs::default().minimize(&mut f, &x0, &st));
+            time("BFGS", n * n * 8, bfgs);
         }
-        time("L-BFGS (m=10)", 2 * 10 * n * 8, &mut |f| {
-            Lbfgs::new(10).minimize(f, &x0, &st)
-        });
+        let lbfgs = seconds_per_iteration(|| Lbfgs::new(10).minimize(&mut f, &x0, &st));
+        time("L-BFGS (m=10)", 2 * 10 * n * 8, lbfgs);
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -680,33 +601,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             eprintln!("scaling {method}: slope {slope:.2}");
         }
         slopes.insert(method.into(), serde_json::json!(slope));
-        scaling_series.push(Series {
-            name: if slope.is_nan() {
-                method.to_string()
-            } else {
-                format!("{method}: slope {slope:.2}")
-            },
-            points: pts.iter().map(|&(n, s)| (n.log10(), s.log10())).collect(),
-            color: Some(i + 2),
-        });
+        let name = if slope.is_nan() {
+            method.to_string()
+        } else {
+            format!("{method}: slope {slope:.2}")
+        };
+        scaling_series.push(Series::new(name, pts).colored(i + 2));
     }
     outputs.push(out.write_csv("scaling.csv", scaling)?);
-    outputs.extend(
-        Figure::single(
-            Panel::Line(LineChart {
-                title: "Cost of one iteration, chained Rosenbrock (log-log; slope = exponent of n)"
-                    .into(),
-                x_label: "log10 n".into(),
-                y_label: "log10 seconds per iteration".into(),
-                log_y: false,
-                log_x: false,
-                series: scaling_series,
-                legend: Legend::LowerRight,
-            }),
-            (900, 560),
-        )
-        .save(out.dir(), "scaling")?,
+    let chart = LineChart::new(
+        "Cost of one iteration, chained Rosenbrock",
+        "n",
+        "seconds per iteration",
     );
+    let chart = chart.log_x().log_y().with(scaling_series);
+    outputs.extend(Figure::single(chart, (MAX_WIDTH, 560)).save(out.dir(), "scaling")?);
 
     // 4. Noise: L-BFGS on mini-batch values and gradients, measured on the full training loss.
     let mut noise = Vec::new();
@@ -759,28 +668,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             r.stop.label(),
             pts.last().map_or(f64::NAN, |p| p.1)
         );
-        noise_series.push(Series {
-            name: format!("{name} ({})", r.stop.label()),
-            points: pts,
-            color: Some(i),
-        });
+        noise_series.push(Series::new(format!("{name} ({})", r.stop.label()), pts).colored(i));
     }
     outputs.push(out.write_csv("noise.csv", noise)?);
-    outputs.extend(
-        Figure::single(
-            Panel::Line(LineChart {
-                title: "L-BFGS with noise: full training loss at each iterate".into(),
-                x_label: "iteration".into(),
-                y_label: "full-batch training loss".into(),
-                log_y: true,
-                log_x: false,
-                series: noise_series,
-                legend: Legend::UpperRight,
-            }),
-            (900, 560),
-        )
-        .save(out.dir(), "noise")?,
+    let chart = LineChart::new(
+        "L-BFGS with noise: full training loss at each iterate",
+        "iteration",
+        "full-batch training loss",
     );
+    let chart = chart.log_y().with(noise_series);
+    outputs.extend(Figure::single(chart, (MAX_WIDTH, 560)).save(out.dir(), "noise")?);
 
     let hyperparameters = serde_json::json!({
         "objective": "mean cross-entropy + 0.5 * 1e-4 * ||W||_F^2 (bias not regularized), f64, pixels/255, W = 0 start",

@@ -13,20 +13,25 @@
 //! ```
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, progress, run_main};
+use nnlab::cli::{
+    CommonArgs, Expected, RunContext, as_flag, at_least_one, progress, run_main,
+    train_with_progress,
+};
 use nnlab::init::Init;
-use nnlab::layers::ActivationKind;
-use nnlab::loss::LossKind;
 use nnlab::network::Sequential;
 use nnlab::optim::{AdaGrad, Optimizer, RmsProp, Rule};
 use nnlab::plot::{
-    ContourPlot, Figure, Legend, LineChart, Panel, Series, save_gif, short_number, training_curves,
+    ContourPlot, Figure, LineChart, MAX_WIDTH, Panel, Series, save_gif, short_number,
+    training_curves,
 };
 use nnlab::results::{DataInfo, rule_defaults};
 use nnlab::rng::{randn, substream};
 use nnlab::search::{grid_search, log_grid};
-use nnlab::surfaces::{Beale, PathPoint, Rosenbrock, Saddle, Surface, TacoShell, descend};
-use nnlab::train::{Split, TrainConfig, moving_average, train};
+use nnlab::surfaces::{
+    Beale, PathPoint, Rosenbrock, Saddle, Surface, TacoShell, clamped_loss, descend,
+    window_objective,
+};
+use nnlab::train::{Split, TrainConfig, smoothing_window, train};
 use serde::Serialize;
 
 /// Wall time of the default runs on 2 cores (see [`Expected`]).
@@ -145,41 +150,14 @@ struct TrainingRow {
     val_accuracy: Option<f64>,
 }
 
-/// The tuning objective: the loss after the run; a run that left the finite numbers is +inf, and
-/// so, on a surface with a minimum, is a run whose path leaves the plotting window (a rate the
-/// figure could not show, and a reader could not follow, does not win). The saddle is unbounded
-/// below, so there the final point is clamped to the window instead: escaping counts the same
-/// however far the run went.
-fn objective(surface: &dyn Surface, path: &[PathPoint], iters: usize) -> f64 {
-    let last = path.last().expect("a path holds its start");
-    if last.iter < iters {
-        return f64::INFINITY;
+/// A half-width panel's title: the surface's formula, or its name if the formula is too long.
+fn short_title(surface: &dyn Surface) -> String {
+    let formula = surface.formula();
+    if formula.chars().count() <= 36 {
+        formula
+    } else {
+        format!("{} (formula in the text)", surface.name())
     }
-    if surface.minimum().is_some() {
-        let (x0, x1, y0, y1) = surface.window();
-        let inside = |p: &PathPoint| (x0..=x1).contains(&p.x) && (y0..=y1).contains(&p.y);
-        if !path.iter().all(inside) {
-            return f64::INFINITY;
-        }
-    }
-    clamped_loss(surface, last)
-}
-
-/// The loss at `p`; on a surface unbounded below, at `p` clamped to the plotting window (escaping
-/// counts the same however far the run went).
-fn clamped_loss(surface: &dyn Surface, p: &PathPoint) -> f64 {
-    if surface.minimum().is_some() {
-        return p.loss;
-    }
-    let (x0, x1, y0, y1) = surface.window();
-    surface.value(p.x.clamp(x0, x1), p.y.clamp(y0, y1))
-}
-
-fn hyper(opt: &dyn Optimizer<f64>, name: &str) -> Option<f64> {
-    opt.hyperparameters()
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| *v)
 }
 
 /// Contour panel of `surface` with paths, in a window that holds the start and the minimum.
@@ -210,15 +188,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let epochs = args.epochs.unwrap_or(if quick { 1 } else { 5 });
     let sweep_rows = args.sweep_rows.unwrap_or(if quick { 500 } else { 10_000 });
     // Refuse bad values before touching data or files.
-    anyhow::ensure!(
-        args.iters > 0 && long_iters > 0 && epochs > 0,
-        "--iters, --long-iters and --epochs must be at least 1"
-    );
+    at_least_one(&[
+        ("--iters", args.iters),
+        ("--long-iters", long_iters),
+        ("--epochs", epochs),
+        ("--batch-size", args.batch_size),
+        ("--hidden", args.hidden),
+        ("--sweep-rows", sweep_rows),
+    ])?;
     anyhow::ensure!(grid_points >= 2, "--grid-points must be at least 2");
-    anyhow::ensure!(
-        args.batch_size > 0 && args.hidden > 0 && sweep_rows > 0,
-        "--batch-size, --hidden and --sweep-rows must be at least 1"
-    );
     anyhow::ensure!(
         args.lr_min > 0.0 && args.lr_max > args.lr_min && args.lr_max.is_finite(),
         "the tuning grid needs 0 < --lr-min < --lr-max, got {} and {}",
@@ -230,8 +208,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "--noise must be non-negative, got {}",
         args.noise
     );
+    let step_lr = args.step_learning_rate;
     as_flag(
-        AdaGrad::<f64>::new(args.step_learning_rate),
+        AdaGrad::<f64>::new(step_lr),
         &[("learning_rate", "--step-learning-rate")],
     )?;
     let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
@@ -246,8 +225,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     static TACO: TacoShell = TacoShell { a: 1.0, b: 50.0 };
     let surfaces: [&'static dyn Surface; 4] = [&TACO, &Rosenbrock, &Beale, &Saddle];
     let grid = log_grid(args.lr_min, args.lr_max, grid_points);
-    let mut tuning = Vec::new();
-    let mut rows = Vec::new();
+    let (mut tuning, mut rows) = (Vec::new(), Vec::new());
     let mut paths: Vec<Vec<(Rule, f64, Vec<PathPoint>)>> = Vec::new();
     let bar = progress(
         (surfaces.len() * Rule::ALL.len()) as u64,
@@ -256,13 +234,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for &surface in &surfaces {
         let mut per_surface = Vec::new();
         for rule in Rule::ALL {
-            let (trials, best) = grid_search(&grid, |lr| {
+            let descent = |lr| {
                 let mut opt = rule.build::<f64>(lr).expect("grid values are positive");
-                objective(
-                    surface,
-                    &descend(surface, opt.as_mut(), surface.start(), args.iters),
-                    args.iters,
-                )
+                let path = descend(surface, opt.as_mut(), surface.start(), args.iters);
+                (opt, path)
+            };
+            let (trials, best) = grid_search(&grid, |lr| {
+                window_objective(surface, &descent(lr).1, args.iters)
             });
             tuning.extend(trials.iter().enumerate().map(|(i, t)| TuningRow {
                 surface: surface.name(),
@@ -272,17 +250,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 chosen: i == best,
             }));
             let lr = trials[best].value;
-            let mut opt = rule.build::<f64>(lr)?;
-            let path = descend(surface, opt.as_mut(), surface.start(), args.iters);
+            let (opt, path) = descent(lr);
+            let hyper = |name| opt.hyperparameter(name);
             rows.extend(path.iter().map(|p| TrajectoryRow {
                 surface: surface.name(),
                 optimizer: opt.name(),
                 learning_rate: lr,
-                mu: hyper(opt.as_ref(), "mu"),
-                decay_rate: hyper(opt.as_ref(), "decay_rate"),
-                beta1: hyper(opt.as_ref(), "beta1"),
-                beta2: hyper(opt.as_ref(), "beta2"),
-                eps: hyper(opt.as_ref(), "eps"),
+                mu: hyper("mu"),
+                decay_rate: hyper("decay_rate"),
+                beta1: hyper("beta1"),
+                beta2: hyper("beta2"),
+                eps: hyper("eps"),
                 iter: p.iter,
                 x: p.x,
                 y: p.y,
@@ -298,95 +276,55 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     outputs.push(out.write_csv("trajectory.csv", rows)?);
 
     let series = |runs: &[(Rule, f64, Vec<PathPoint>)], upto: usize| -> Vec<Series> {
-        runs.iter()
-            .enumerate()
-            .map(|(i, (rule, lr, path))| Series {
-                name: format!("{} (lr = {})", rule.label(), short_number(*lr)),
-                points: path.iter().take(upto).map(|p| (p.x, p.y)).collect(),
-                color: Some(i),
-            })
-            .collect()
+        let named = |(i, (rule, lr, path)): (usize, &(Rule, f64, Vec<PathPoint>))| {
+            let name = format!("{} (lr = {})", rule.label(), short_number(*lr));
+            Series::new(name, path.iter().take(upto).map(|p| (p.x, p.y)).collect()).colored(i)
+        };
+        runs.iter().enumerate().map(named).collect()
     };
-    let panels = surfaces
-        .iter()
-        .zip(&paths)
-        .map(|(&s, runs)| contour_panel(s, s.formula(), series(runs, usize::MAX), 160))
+    let surface_runs = || surfaces.iter().zip(&paths);
+    let panels = surface_runs()
+        .map(|(&s, runs)| contour_panel(s, short_title(s), series(runs, usize::MAX), 160))
         .collect();
-    outputs.extend(
-        Figure {
-            panels,
-            cols: 2,
-            panel_size: (760, 560),
-        }
-        .save(out.dir(), "trajectories")?,
-    );
-
-    let panels = surfaces
-        .iter()
-        .zip(&paths)
-        .map(|(&s, runs)| {
-            let bounded = s.minimum().is_some();
-            Panel::Line(LineChart {
-                title: format!(
-                    "{}: {}",
-                    s.name(),
-                    if bounded {
-                        "loss (log scale)"
-                    } else {
-                        "loss, point clamped to the window"
-                    }
-                ),
-                x_label: "iteration".into(),
-                y_label: "loss".into(),
-                log_y: bounded,
-                log_x: false,
-                series: runs
-                    .iter()
-                    .map(|(rule, _, path)| {
-                        Series::new(
-                            rule.label(),
-                            path.iter()
-                                .map(|p| (p.iter as f64, clamped_loss(s, p)))
-                                .collect(),
-                        )
-                    })
-                    .collect(),
-                legend: Legend::LowerLeft,
-            })
-        })
-        .collect();
-    outputs.extend(
-        Figure {
-            panels,
-            cols: 2,
-            panel_size: (700, 480),
-        }
-        .save(out.dir(), "loss")?,
-    );
+    outputs.extend(Figure::pair(panels, 520).save(out.dir(), "trajectories")?);
+    let panels = surface_runs().map(|(&s, runs)| {
+        let bounded = s.minimum().is_some();
+        let what = if bounded {
+            "loss"
+        } else {
+            "loss, clamped to the window"
+        };
+        let chart = LineChart::new(format!("{}: {what}", s.name()), "iteration", "loss");
+        let curve = |(rule, _, path): &(Rule, f64, Vec<PathPoint>)| {
+            let points = path.iter().map(|p| (p.iter as f64, clamped_loss(s, p)));
+            Series::new(rule.label(), points.collect())
+        };
+        let chart = chart.with(runs.iter().map(curve).collect());
+        Panel::from(if bounded { chart.log_y() } else { chart })
+    });
+    outputs.extend(Figure::pair(panels.collect(), 440).save(out.dir(), "loss")?);
 
     // Part 2: the race on Beale's function.
     let beale = &paths[2];
     let frames = if quick { 5 } else { 80 };
     outputs.push(save_gif(&out.path("race.gif"), frames, 60, |k| {
         let upto = 1 + (args.iters * (k + 1)).div_ceil(frames);
+        let title = format!("Beale's function, iteration {}", upto - 1);
+        let grid = if quick { 40 } else { 140 };
         Figure::single(
-            contour_panel(
-                &Beale,
-                format!("Beale's function, iteration {}", upto - 1),
-                series(beale, upto),
-                if quick { 40 } else { 140 },
-            ),
-            (760, 560),
+            contour_panel(&Beale, title, series(beale, upto), grid),
+            (MAX_WIDTH, 640),
         )
     })?);
 
     // Part 3: AdaGrad vs RMSProp on noisy gradients of the taco shell.
-    let mut step_rows = Vec::new();
-    let mut step_series = Vec::new();
-    let mut loss_series = Vec::new();
-    let mut adagrad = AdaGrad::<f64>::new(args.step_learning_rate)?;
-    let mut rmsprop = RmsProp::<f64>::new(args.step_learning_rate, 0.99)?;
-    for which in 0..2 {
+    let (mut step_rows, mut step_series, mut loss_series) = (Vec::new(), Vec::new(), Vec::new());
+    let mut adagrad = AdaGrad::<f64>::new(step_lr)?;
+    let mut rmsprop = RmsProp::<f64>::new(step_lr, 0.99)?;
+    for (name, label) in [
+        ("adagrad", "AdaGrad"),
+        ("rmsprop", "RMSProp (decay_rate=0.99)"),
+    ] {
         let mut rng = substream(args.common.seed, 10);
         let mut p = [TACO.start().0, TACO.start().1];
         let (mut steps, mut losses) = (Vec::new(), Vec::new());
@@ -396,17 +334,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 gx + args.noise * randn(&mut rng),
                 gy + args.noise * randn(&mut rng),
             ];
-            let (name, cache): (&'static str, [f64; 2]) = if which == 0 {
+            let cache = if name == "adagrad" {
                 adagrad.update(0, &mut p, &dx);
-                let c = adagrad.cache(0, 2);
-                ("adagrad", [c[0], c[1]])
+                adagrad.cache(0, 2)
             } else {
                 rmsprop.update(0, &mut p, &dx);
-                let c = rmsprop.cache(0, 2);
-                ("rmsprop", [c[0], c[1]])
+                rmsprop.cache(0, 2)
             };
             // ANCHOR: effective_step
-            let step = |cache: f64| args.step_learning_rate / (cache.sqrt() + 1e-7);
+            let step = |cache: f64| step_lr / (cache.sqrt() + 1e-7);
             // ANCHOR_END: effective_step
             let row = StepRow {
                 optimizer: name,
@@ -419,86 +355,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             losses.push((iter as f64, row.loss));
             step_rows.push(row);
         }
-        let label = if which == 0 {
-            "AdaGrad"
-        } else {
-            "RMSProp (decay_rate=0.99)"
-        };
         step_series.push(Series::new(label, steps));
         loss_series.push(Series::new(label, losses));
     }
     // Keep the CSV small: every iteration up to 100, then every 10th.
-    outputs.push(
-        out.write_csv(
-            "step_size.csv",
-            step_rows
-                .into_iter()
-                .filter(|r| r.iter <= 100 || r.iter % 10 == 0),
-        )?,
+    let kept = step_rows
+        .into_iter()
+        .filter(|r| r.iter <= 100 || r.iter % 10 == 0);
+    outputs.push(out.write_csv("step_size.csv", kept)?);
+    let step = LineChart::new(
+        format!("effective step along x, lr = {step_lr}"),
+        "iteration",
+        "lr / (sqrt(cache) + eps)",
+    );
+    let loss = LineChart::new(
+        format!("loss, gradient noise std {}", args.noise),
+        "iteration",
+        "loss",
     );
     let panels = vec![
-        Panel::Line(LineChart {
-            title: format!(
-                "effective step along x, learning_rate={}",
-                args.step_learning_rate
-            ),
-            x_label: "iteration".into(),
-            y_label: "learning_rate / (sqrt(cache) + eps)".into(),
-            log_y: true,
-            log_x: false,
-            series: step_series,
-            legend: Legend::LowerLeft,
-        }),
-        Panel::Line(LineChart {
-            title: format!("loss with gradient noise std {}", args.noise),
-            x_label: "iteration".into(),
-            y_label: "loss".into(),
-            log_y: true,
-            log_x: false,
-            series: loss_series,
-            legend: Legend::UpperRight,
-        }),
+        step.log_y().with(step_series).into(),
+        loss.log_y().with(loss_series).into(),
     ];
-    outputs.extend(
-        Figure {
-            panels,
-            cols: 2,
-            panel_size: (700, 480),
-        }
-        .save(out.dir(), "step_size")?,
-    );
+    outputs.extend(Figure::pair(panels, 440).save(out.dir(), "step_size")?);
 
     // Part 4: the MLP on Fashion-MNIST, every rule at its best swept learning rate.
-    let (x_train, y_train, x_val, y_val) = (d.x_train, d.y_train, d.x_val, d.y_val);
-    let sweep_rows = sweep_rows.min(y_train.len());
-    let sweep_split = Split {
-        x_train: x_train.slice(ndarray::s![..sweep_rows, ..]),
-        y_train: &y_train[..sweep_rows],
-        x_val: x_val.view(),
-        y_val: &y_val,
-    };
-    let split = Split {
-        x_train: x_train.view(),
-        y_train: &y_train,
-        x_val: x_val.view(),
-        y_val: &y_val,
-    };
-    let net_for = |seed: u64| {
-        let mut rng = substream(seed, 2);
-        let net = Sequential::<f32>::mlp(
-            &[784, args.hidden, 10],
-            ActivationKind::Relu,
-            Init::He,
-            LossKind::Softmax,
-            0.0,
-            &mut rng,
-        );
-        (net, rng)
-    };
-    let mut sweep = Vec::new();
-    let mut training = Vec::new();
-    let (mut curves, mut accuracy_curves, mut chosen) =
-        (Vec::new(), Vec::new(), serde_json::Map::new());
+    let split = Split::of(&d);
+    let sweep_split = split.head(sweep_rows);
+    let sweep_rows = sweep_split.y_train.len();
     let sweep_cfg = TrainConfig {
         epochs: 1,
         batch_size: args.batch_size,
@@ -509,11 +393,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         batch_size: args.batch_size,
         train_eval_rows: 5_000,
     };
-    let smooth = (y_train.len().div_ceil(args.batch_size) * epochs / 20).clamp(1, 25);
+    let (mut sweep, mut training) = (Vec::new(), Vec::new());
+    let (mut curves, mut accuracy_curves, mut chosen) =
+        (Vec::new(), Vec::new(), serde_json::Map::new());
+    let smooth = smoothing_window(split.iterations(epochs, args.batch_size));
     for rule in Rule::ALL {
         let candidates = mlp_candidates(rule);
         let (trials, best) = grid_search(&candidates, |lr| {
-            let (mut net, mut rng) = net_for(args.common.seed);
+            let mut rng = substream(args.common.seed, 2);
+            let mut net = Sequential::<f32>::fashion_mlp(args.hidden, Init::He, &mut rng);
             let mut opt = rule.build::<f32>(lr).expect("candidates are positive");
             let h = train(
                 &mut net,
@@ -547,61 +435,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 rule.label()
             );
         }
-        let (mut net, mut rng) = net_for(args.common.seed);
+        let mut rng = substream(args.common.seed, 2);
+        let mut net = Sequential::<f32>::fashion_mlp(args.hidden, Init::He, &mut rng);
         let mut opt = rule.build::<f32>(lr)?;
-        let bar = progress(
-            (y_train.len().div_ceil(args.batch_size) * epochs) as u64,
-            &format!("MLP {}", rule.label()),
-        );
-        let h = train(&mut net, opt.as_mut(), &split, &cfg, &mut rng, &mut |_| {
-            bar.inc(1)
-        });
-        bar.finish_and_clear();
+        let what = format!("MLP {}", rule.label());
+        let h = train_with_progress(&what, &mut net, opt.as_mut(), &split, &cfg, &mut rng);
+        let val = h.final_val_accuracy();
         eprintln!(
-            "{}: learning_rate {lr}, final val accuracy {:.4}",
-            rule.label(),
-            h.epochs.last().map_or(f64::NAN, |e| e.val_accuracy)
+            "{}: learning_rate {lr}, final val accuracy {val:.4}",
+            rule.label()
         );
         chosen.insert(opt.name().into(), lr.into());
-        training.extend(h.iters.iter().map(|r| {
-            TrainingRow {
-                optimizer: opt.name(),
-                learning_rate: lr,
-                epoch: r.epoch,
-                iter: r.iter,
-                train_loss: r.loss,
-                val_accuracy: h
-                    .epochs
-                    .iter()
-                    .find(|e| e.iter == r.iter)
-                    .map(|e| e.val_accuracy),
-            }
+        training.extend(h.iters.iter().map(|r| TrainingRow {
+            optimizer: opt.name(),
+            learning_rate: lr,
+            epoch: r.epoch,
+            iter: r.iter,
+            train_loss: r.loss,
+            val_accuracy: h.val_accuracy_at(r.iter),
         }));
-        let losses: Vec<f64> = h.iters.iter().map(|r| r.loss).collect();
-        let smoothed = moving_average(&losses, smooth);
-        curves.push(Series::new(
-            format!("{} (lr = {})", rule.label(), short_number(lr)),
-            smoothed,
-        ));
-        accuracy_curves.push(Series::new(
-            rule.label(),
-            h.epochs
-                .iter()
-                .map(|e| (e.epoch as f64, e.val_accuracy))
-                .collect(),
-        ));
+        let name = format!("{} (lr = {})", rule.label(), short_number(lr));
+        curves.push(Series::new(name, h.smoothed_loss(smooth)));
+        accuracy_curves.push(Series::new(rule.label(), h.val_accuracy_curve()));
     }
     outputs.push(out.write_csv("mlp_sweep.csv", sweep)?);
     outputs.push(out.write_csv("training.csv", training)?);
-    outputs.extend(
-        training_curves(
-            &format!("MLP 784-{}-10", args.hidden),
-            smooth,
-            curves,
-            accuracy_curves,
-        )
-        .save(out.dir(), "mlp")?,
-    );
+    let title = format!("MLP 784-{}-10", args.hidden);
+    let figure = training_curves(&title, smooth, curves, accuracy_curves);
+    outputs.extend(figure.save(out.dir(), "mlp")?);
 
     let hyperparameters = serde_json::json!({
         "iters": args.iters,
@@ -613,7 +474,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 "epochs": epochs, "batch_size": args.batch_size, "sweep": "each candidate trains 1 epoch on the first sweep_rows training images; best validation accuracy wins",
                 "sweep_rows": sweep_rows, "chosen_learning_rates": chosen},
     });
-    let data_info = DataInfo::fashion_mnist(&data, y_train.len(), y_val.len(), d.y_test.len());
+    let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
     run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }

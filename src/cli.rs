@@ -115,6 +115,14 @@ pub fn as_flag<T>(
     })
 }
 
+/// Refuses any `(flag, value)` whose value is 0: `--iters must be at least 1, got 0`.
+pub fn at_least_one(flags: &[(&str, usize)]) -> anyhow::Result<()> {
+    match flags.iter().find(|(_, v)| *v == 0) {
+        Some((flag, _)) => anyhow::bail!("{flag} must be at least 1, got 0"),
+        None => Ok(()),
+    }
+}
+
 /// Runs a binary's body; on error prints one line `error: <cause chain>` and exits with status 1.
 pub fn run_main(body: impl FnOnce() -> anyhow::Result<()>) {
     if let Err(e) = body() {
@@ -135,6 +143,27 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
     );
     bar.set_message(what.to_string());
     bar
+}
+
+/// [`train`](crate::train::train) behind a progress bar named `what` (one tick per iteration);
+/// the bar's message shows the recent loss.
+pub fn train_with_progress<F: crate::Float>(
+    what: &str,
+    net: &mut crate::network::Sequential<F>,
+    opt: &mut dyn crate::optim::Optimizer<F>,
+    data: &crate::train::Split<'_, F>,
+    cfg: &crate::train::TrainConfig,
+    rng: &mut (impl rand::Rng + Send + ?Sized),
+) -> crate::train::History {
+    let bar = progress(data.iterations(cfg.epochs, cfg.batch_size) as u64, what);
+    let h = crate::train::train(net, opt, data, cfg, rng, &mut |r| {
+        bar.inc(1);
+        if r.iter % 50 == 0 {
+            bar.set_message(format!("{what}: loss {:.3}", r.loss));
+        }
+    });
+    bar.finish_and_clear();
+    h
 }
 
 /// How long an experiment's default run takes: wall time measured on the project's 2-core machine

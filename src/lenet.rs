@@ -101,3 +101,50 @@ pub fn lenet5_on<F: Float + RealField, R: Rng + ?Sized>(
         .push(Affine::new(init_weights(init, 84, 10, rng))) // output: 10
 }
 // ANCHOR_END: lenet5
+
+/// One of LeNet-5's convolutions as [`lenet5`] runs it: input `(C, H, W)` of one image and filters
+/// `(F, C, HH, WW)`.
+#[derive(Clone, Copy, Debug)]
+pub struct ConvShape {
+    pub name: &'static str,
+    pub input: (usize, usize, usize),
+    pub filters: (usize, usize, usize, usize),
+    pub params: ConvParams,
+}
+
+/// C1 and C3 of [`lenet5`] (what the cnn chapter times).
+pub const CONVOLUTIONS: [ConvShape; 2] = [
+    ConvShape {
+        name: "C1",
+        input: (1, 28, 28),
+        filters: (6, 1, 5, 5),
+        params: ConvParams { stride: 1, pad: 2 },
+    },
+    ConvShape {
+        name: "C3",
+        input: (6, 14, 14),
+        filters: (16, 6, 5, 5),
+        params: ConvParams { stride: 1, pad: 0 },
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::conv::Geometry;
+
+    #[test]
+    fn the_listed_convolutions_are_the_networks() {
+        let mut rng = crate::rng::substream(1, 0);
+        let net = lenet5::<f64, _>(LeNetVariant::Modern, 0.0, &mut rng);
+        let x = ndarray::Array2::<f64>::zeros((1, 784));
+        for (shape, upto) in CONVOLUTIONS.iter().zip([AFTER_C1, AFTER_C3]) {
+            let g = Geometry::new(shape.input, shape.filters, shape.params);
+            let maps = net.forward_through(x.view(), upto);
+            assert_eq!(maps.len(), g.f * g.ho * g.wo, "{}", shape.name);
+        }
+        let c1 = net.params()[0].value.len();
+        let (f, c, hh, ww) = CONVOLUTIONS[0].filters;
+        assert_eq!(c1, f * c * hh * ww);
+    }
+}

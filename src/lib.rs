@@ -24,6 +24,7 @@ pub mod rng;
 pub mod search;
 pub mod second_order;
 pub mod surfaces;
+pub mod timing;
 pub mod train;
 
 pub use float::Float;

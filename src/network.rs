@@ -50,6 +50,13 @@ impl<F: Float> Sequential<F> {
         net
     }
 
+    /// The update-rules chapters' 2-layer MLP on Fashion-MNIST: 784 -> `hidden` (ReLU) -> 10,
+    /// softmax loss, no regularization.
+    pub fn fashion_mlp<R: Rng + ?Sized>(hidden: usize, init: Init, rng: &mut R) -> Self {
+        let (relu, softmax) = (ActivationKind::Relu, LossKind::Softmax);
+        Self::mlp(&[784, hidden, 10], relu, init, softmax, F::zero(), rng)
+    }
+
     /// x: (N, D) -> scores: (N, C)
     pub fn forward(&mut self, x: ArrayView2<F>, mode: Mode) -> Array2<F> {
         self.forward_first(x, self.layers.len(), mode)

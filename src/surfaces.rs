@@ -161,6 +161,36 @@ pub struct PathPoint {
     pub loss: f64,
 }
 
+/// The update-rules chapter's tuning objective for a path of `iters` steps: the final loss; +inf
+/// if the run left the finite numbers early and, on a surface with a minimum, if the path ever
+/// leaves the plotting window (a rate the figure could not show does not win). The saddle is
+/// unbounded below, so there the final point is clamped to the window instead (see
+/// [`clamped_loss`]).
+pub fn window_objective(surface: &dyn Surface, path: &[PathPoint], iters: usize) -> f64 {
+    let last = path.last().expect("a path holds its start");
+    if last.iter < iters {
+        return f64::INFINITY;
+    }
+    if surface.minimum().is_some() {
+        let (x0, x1, y0, y1) = surface.window();
+        let inside = |p: &PathPoint| (x0..=x1).contains(&p.x) && (y0..=y1).contains(&p.y);
+        if !path.iter().all(inside) {
+            return f64::INFINITY;
+        }
+    }
+    clamped_loss(surface, last)
+}
+
+/// The loss at `p`; on a surface unbounded below, at `p` clamped to the plotting window (escaping
+/// counts the same however far the run went).
+pub fn clamped_loss(surface: &dyn Surface, p: &PathPoint) -> f64 {
+    if surface.minimum().is_some() {
+        return p.loss;
+    }
+    let (x0, x1, y0, y1) = surface.window();
+    surface.value(p.x.clamp(x0, x1), p.y.clamp(y0, y1))
+}
+
 /// Runs `opt` on `surface` from `start` for `iters` steps; the path includes the start (iter 0).
 /// A step that leaves the finite numbers ends the path early.
 pub fn descend(
@@ -238,6 +268,35 @@ mod tests {
     fn taco_condition_number_is_at_least_50() {
         let t = TacoShell::default();
         assert!(t.b / t.a >= 50.0);
+    }
+
+    #[test]
+    fn the_window_objective_rejects_paths_that_leave_the_plot() {
+        let taco = TacoShell::default();
+        let (x0, _, _, y1) = taco.window();
+        let at = |iter, x, y| PathPoint {
+            iter,
+            x,
+            y,
+            loss: taco.value(x, y),
+        };
+        let inside = [at(0, -2.0, 1.0), at(1, -1.0, 0.5), at(2, 0.0, 0.0)];
+        assert_eq!(window_objective(&taco, &inside, 2), 0.0);
+        // Stopped early (diverged) or one point outside the window: +inf.
+        assert_eq!(window_objective(&taco, &inside[..2], 2), f64::INFINITY);
+        let out = [inside[0], at(1, x0 - 1.0, y1), inside[2]];
+        assert_eq!(window_objective(&taco, &out, 2), f64::INFINITY);
+        // The saddle has no minimum: the final point is clamped to the window.
+        let (sx0, sx1, sy0, sy1) = Saddle.window();
+        let far = PathPoint {
+            iter: 5,
+            x: 0.0,
+            y: 100.0 * sy1,
+            loss: Saddle.value(0.0, 100.0 * sy1),
+        };
+        let clamped = Saddle.value(0.0_f64.clamp(sx0, sx1), sy1);
+        assert_eq!(window_objective(&Saddle, &[far], 5), clamped);
+        assert!(clamped > far.loss);
     }
 
     #[test]

@@ -47,12 +47,71 @@ pub struct History {
     pub diverged_at: Option<usize>,
 }
 
+impl History {
+    /// The mini-batch losses as a moving average over `window` iterations (see [`moving_average`]).
+    pub fn smoothed_loss(&self, window: usize) -> Vec<(f64, f64)> {
+        let losses: Vec<f64> = self.iters.iter().map(|r| r.loss).collect();
+        moving_average(&losses, window)
+    }
+
+    /// `(epoch, validation accuracy)` after every epoch.
+    pub fn val_accuracy_curve(&self) -> Vec<(f64, f64)> {
+        let epochs = self.epochs.iter();
+        epochs.map(|e| (e.epoch as f64, e.val_accuracy)).collect()
+    }
+
+    /// The validation accuracy after the last epoch (NaN if no epoch finished).
+    pub fn final_val_accuracy(&self) -> f64 {
+        self.epochs.last().map_or(f64::NAN, |e| e.val_accuracy)
+    }
+
+    /// The validation accuracy recorded at iteration `iter`, if an epoch ended there.
+    pub fn val_accuracy_at(&self, iter: usize) -> Option<f64> {
+        let epoch = self.epochs.iter().find(|e| e.iter == iter);
+        epoch.map(|e| e.val_accuracy)
+    }
+}
+
+/// The moving-average window the chapters plot mini-batch losses with: a 20th of the run's
+/// `iters`, from 1 to 25 iterations.
+pub fn smoothing_window(iters: usize) -> usize {
+    (iters / 20).clamp(1, 25)
+}
+
 /// The training and validation data of a run.
 pub struct Split<'a, F> {
     pub x_train: ArrayView2<'a, F>,
     pub y_train: &'a [usize],
     pub x_val: ArrayView2<'a, F>,
     pub y_val: &'a [usize],
+}
+
+impl<'a, F> Split<'a, F> {
+    /// The training and validation parts of `d` (the test set stays out of training).
+    pub fn of(d: &'a crate::data::fashion::Prepared<F>) -> Self {
+        Split {
+            x_train: d.x_train.view(),
+            y_train: &d.y_train,
+            x_val: d.x_val.view(),
+            y_val: &d.y_val,
+        }
+    }
+
+    /// The first `n` training rows (all of them if fewer) with the same validation set.
+    pub fn head(&self, n: usize) -> Self {
+        let n = n.min(self.y_train.len());
+        Split {
+            x_train: self.x_train.slice_move(s![..n, ..]),
+            y_train: &self.y_train[..n],
+            x_val: self.x_val.clone(),
+            y_val: self.y_val,
+        }
+    }
+
+    /// Iterations of `epochs` epochs in mini-batches of `batch_size`.
+    pub fn iterations(&self, epochs: usize, batch_size: usize) -> usize {
+        self.y_train.len().div_ceil(batch_size.max(1)) * epochs
+    }
 }
 
 /// `(i, mean of values[i - window..i])` for i from `window` (or the series length, if shorter) to the

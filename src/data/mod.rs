@@ -3,6 +3,7 @@
 
 pub mod fashion;
 pub mod idx;
+mod source;
 pub mod synthetic;
 
 pub use fashion::{DataKind, DataSource, FashionMnist, FileHash, locate_fashion_mnist};

@@ -97,6 +97,11 @@ pub trait Optimizer<F: Float>: Send {
     fn name(&self) -> &'static str;
     /// The rule's hyperparameters by their slide names, for `meta.json` and the CSV columns.
     fn hyperparameters(&self) -> Vec<(&'static str, f64)>;
+    /// One hyperparameter by its slide name (`mu`, `beta1`, ...), if the rule has it.
+    fn hyperparameter(&self, name: &str) -> Option<f64> {
+        let all = self.hyperparameters();
+        all.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
     /// The current learning rate (schedules change it between iterations).
     fn learning_rate(&self) -> f64;
     /// Sets the learning rate; the caller guarantees it is positive and finite.

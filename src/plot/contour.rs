@@ -1,6 +1,6 @@
 //! Contour plots of a 2-D function with optimizer trajectories on top.
 
-use super::line::{Legend, draw_legend, tick};
+use super::line::{legend_below, tick};
 use super::{LABEL_SIZE, PlotError, Series, TICK_SIZE, TITLE_SIZE, color};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -141,7 +141,13 @@ impl ContourPlot {
             .collect();
         let levels = self.levels(&values);
 
-        let mut chart = ChartBuilder::on(area)
+        // A single path is named by the title; several get a legend.
+        let entries: Vec<(String, RGBColor)> = (self.trajectories.iter().enumerate())
+            .map(|(i, s)| (s.name.clone(), color(s.color.unwrap_or(i))))
+            .filter(|_| self.trajectories.len() > 1)
+            .collect();
+        let area = legend_below(area, &entries)?;
+        let mut chart = ChartBuilder::on(&area)
             .caption(&self.title, ("sans-serif", TITLE_SIZE))
             .margin(12)
             .x_label_area_size(45)
@@ -174,17 +180,12 @@ impl ContourPlot {
         let inside = |p: &(f64, f64)| p.0 >= x0 && p.0 <= x1 && p.1 >= y0 && p.1 <= y1;
         for (i, s) in self.trajectories.iter().enumerate() {
             let c = color(s.color.unwrap_or(i));
-            chart
-                .draw_series(
-                    s.points
-                        .windows(2)
-                        .filter_map(|w| clip_segment(w[0], w[1], self.window))
-                        .map(|seg| PathElement::new(seg.to_vec(), c.stroke_width(2))),
-                )?
-                .label(&s.name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
-                });
+            chart.draw_series(
+                s.points
+                    .windows(2)
+                    .filter_map(|w| clip_segment(w[0], w[1], self.window))
+                    .map(|seg| PathElement::new(seg.to_vec(), c.stroke_width(2))),
+            )?;
             chart.draw_series(
                 s.points
                     .iter()
@@ -197,9 +198,6 @@ impl ContourPlot {
         }
         if let Some(t) = self.target {
             chart.draw_series(std::iter::once(Cross::new(t, 8, BLACK.stroke_width(3))))?;
-        }
-        if !self.trajectories.is_empty() {
-            draw_legend(&mut chart, Legend::UpperRight)?;
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Line charts: one or more named series, linear or logarithmic axes.
 
-use super::{LABEL_SIZE, PlotError, TICK_SIZE, TITLE_SIZE, color, padded};
+use super::{LABEL_SIZE, LEGEND_SIZE, PlotError, TICK_SIZE, TITLE_SIZE, color, padded};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -21,9 +21,17 @@ impl Series {
             color: None,
         }
     }
+
+    /// The same series drawn in palette colour `i` (whatever its position).
+    pub fn colored(self, i: usize) -> Self {
+        Series {
+            color: Some(i),
+            ..self
+        }
+    }
 }
 
-/// A line chart.
+/// A line chart. Its legend goes in a strip below the axes, so it never covers a curve.
 #[derive(Clone, Debug)]
 pub struct LineChart {
     pub title: String,
@@ -34,27 +42,6 @@ pub struct LineChart {
     /// Logarithmic x axis; non-positive values are left out.
     pub log_x: bool,
     pub series: Vec<Series>,
-    /// Where the legend box goes.
-    pub legend: Legend,
-}
-
-/// A corner for the legend box.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Legend {
-    #[default]
-    UpperRight,
-    LowerLeft,
-    LowerRight,
-}
-
-impl Legend {
-    fn position(self) -> SeriesLabelPosition {
-        match self {
-            Legend::UpperRight => SeriesLabelPosition::UpperRight,
-            Legend::LowerLeft => SeriesLabelPosition::LowerLeft,
-            Legend::LowerRight => SeriesLabelPosition::LowerRight,
-        }
-    }
 }
 
 /// Tick labels without a trailing `.0` on whole numbers.
@@ -80,7 +67,123 @@ pub(crate) fn segments(
         .map(move |w| PathElement::new(vec![w[0], w[1]], style))
 }
 
+/// Tick positions of a log axis over `[lo, hi]` (both > 0): every decade, or every 2nd, 5th,
+/// 10th, ... decade so that at most eight are labelled; 1-2-5 steps when the range holds fewer
+/// than two decades.
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return Vec::new();
+    }
+    let (a, b) = (lo.log10().ceil() as i32, hi.log10().floor() as i32);
+    if b - a < 1 {
+        let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+        return (a..=b)
+            .flat_map(|e| [1, 2, 5].map(|m| decade(m, e)))
+            .filter(|v| (lo..=hi).contains(v))
+            .collect();
+    }
+    let step = [1, 2, 5, 10, 20, 50, 100]
+        .into_iter()
+        .find(|s| (b - a) / s < 8)
+        .unwrap_or(200);
+    (a..=b)
+        .filter(|e| e.rem_euclid(step) == 0)
+        .map(|e| decade(1, e))
+        .collect()
+}
+
+/// `m * 10^e`, correctly rounded (as the literal `me<e>` would be).
+fn decade(m: u32, e: i32) -> f64 {
+    format!("{m}e{e}").parse().expect("a float literal")
+}
+
+/// A log axis label: plain between 0.001 and 10,000, `1e-10` outside.
+fn log_tick(v: &f64) -> String {
+    if (1e-3..=1e4).contains(&v.abs()) {
+        super::short_number(*v)
+    } else {
+        format!("{v:.0e}")
+    }
+}
+
+/// Draws the legend of `entries` (name, colour) in a strip along the bottom of `area`, entries
+/// flowing left to right in as many rows as they need, and returns the area above it. With no
+/// entries the whole area is returned.
+pub(crate) fn legend_below<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, RGBColor)],
+) -> Result<DrawingArea<DB, Shift>, PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    if entries.is_empty() {
+        return Ok(area.clone());
+    }
+    let font = TextStyle::from(("sans-serif", LEGEND_SIZE).into_font()).color(&BLACK);
+    let (width, height) = area.dim_in_pixel();
+    let (left, row_height, swatch, gap) = (24i32, LEGEND_SIZE as i32 + 8, 26i32, 22i32);
+    // Lay the entries out first: (row, x) of each.
+    let mut placed = Vec::with_capacity(entries.len());
+    let (mut row, mut x) = (0i32, left);
+    for (name, _) in entries {
+        let w = swatch + area.estimate_text_size(name, &font)?.0 as i32;
+        if x > left && x + w > width as i32 - left {
+            (row, x) = (row + 1, left);
+        }
+        placed.push((row, x));
+        x += w + gap;
+    }
+    let strip = (row + 1) * row_height + 10;
+    let (chart, legend) = area.split_vertically(height as i32 - strip);
+    for ((name, c), (row, x)) in entries.iter().zip(placed) {
+        let y = 4 + row * row_height + row_height / 2;
+        legend.draw(&PathElement::new(
+            vec![(x, y), (x + swatch - 6, y)],
+            c.stroke_width(3),
+        ))?;
+        legend.draw_text(name, &font, (x + swatch, y - LEGEND_SIZE as i32 / 2 - 1))?;
+    }
+    Ok(chart)
+}
+
 impl LineChart {
+    /// A chart with linear axes and no series yet.
+    pub fn new(
+        title: impl Into<String>,
+        x_label: impl Into<String>,
+        y_label: impl Into<String>,
+    ) -> Self {
+        LineChart {
+            title: title.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            log_y: false,
+            log_x: false,
+            series: Vec::new(),
+        }
+    }
+
+    /// The same chart with a logarithmic y axis.
+    pub fn log_y(self) -> Self {
+        LineChart {
+            log_y: true,
+            ..self
+        }
+    }
+
+    /// The same chart with a logarithmic x axis.
+    pub fn log_x(self) -> Self {
+        LineChart {
+            log_x: true,
+            ..self
+        }
+    }
+
+    /// The same chart showing `series`.
+    pub fn with(self, series: Vec<Series>) -> Self {
+        LineChart { series, ..self }
+    }
+
     fn kept(&self, p: &(f64, f64)) -> bool {
         p.0.is_finite()
             && p.1.is_finite()
@@ -132,7 +235,11 @@ impl LineChart {
         DB::ErrorType: 'static,
     {
         let ((x0, x1), (y0, y1)) = self.ranges();
-        let mut builder = ChartBuilder::on(area);
+        let entries: Vec<(String, RGBColor)> = (self.series.iter().enumerate())
+            .map(|(i, s)| (s.name.clone(), color(s.color.unwrap_or(i))))
+            .collect();
+        let area = legend_below(area, &entries)?;
+        let mut builder = ChartBuilder::on(&area);
         builder
             .caption(&self.title, ("sans-serif", TITLE_SIZE))
             .margin(12)
@@ -148,25 +255,20 @@ impl LineChart {
                     .y_desc(&self.y_label)
                     .axis_desc_style(("sans-serif", LABEL_SIZE))
                     .label_style(("sans-serif", TICK_SIZE))
-                    .x_label_formatter(&tick)
-                    .y_label_formatter(&|v| {
-                        if self.log_y {
-                            format!("{v:.0e}")
-                        } else {
-                            tick(v)
-                        }
-                    })
+                    .x_label_formatter(if self.log_x { &log_tick } else { &tick })
+                    .y_label_formatter(if self.log_y { &log_tick } else { &tick })
                     .light_line_style(WHITE.mix(0.0))
                     .draw()?;
                 self.draw_series(&mut chart)?;
-                draw_legend(&mut chart, self.legend)?;
             }};
         }
+        // Log axes are labelled at decades (see `log_ticks`), not where plotters would choose.
+        let log = |lo: f64, hi: f64| (lo..hi).log_scale().with_key_points(log_ticks(lo, hi));
         match (self.log_x, self.log_y) {
             (false, false) => finish!(x0..x1, y0..y1),
-            (false, true) => finish!(x0..x1, (y0..y1).log_scale()),
-            (true, false) => finish!((x0..x1).log_scale(), y0..y1),
-            (true, true) => finish!((x0..x1).log_scale(), (y0..y1).log_scale()),
+            (false, true) => finish!(x0..x1, log(y0, y1)),
+            (true, false) => finish!(log(x0, x1), y0..y1),
+            (true, true) => finish!(log(x0, x1), log(y0, y1)),
         }
         Ok(())
     }
@@ -181,31 +283,28 @@ impl LineChart {
         for (i, s) in self.series.iter().enumerate() {
             let c = color(s.color.unwrap_or(i));
             let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|p| self.kept(p)).collect();
-            chart
-                .draw_series(segments(&pts, c.stroke_width(2)))?
-                .label(&s.name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
-                });
+            chart.draw_series(segments(&pts, c.stroke_width(2)))?;
         }
         Ok(())
     }
 }
 
-/// The legend box in the upper right.
-pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    legend: Legend,
-) -> Result<(), PlotError>
-where
-    DB::ErrorType: 'static,
-{
-    chart
-        .configure_series_labels()
-        .position(legend.position())
-        .label_font(("sans-serif", TICK_SIZE))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.5))
-        .draw()?;
-    Ok(())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_axes_are_labelled_at_decades_at_most_eight_times() {
+        assert_eq!(log_ticks(0.5, 2e3), vec![1.0, 10.0, 100.0, 1000.0]);
+        // The taco shell's loss runs from ~30 to ~1e-54: every 10th decade.
+        let wide = log_ticks(1e-54, 30.0);
+        assert_eq!(wide.len(), 6);
+        assert_eq!((wide[0], wide[5]), (1e-50, 1.0));
+        assert!(log_ticks(1e-300, 1e300).len() <= 8);
+        // Under two decades: 1-2-5 steps.
+        assert_eq!(log_ticks(0.15, 3.0), vec![0.2, 0.5, 1.0, 2.0]);
+        assert!(log_ticks(-1.0, 3.0).is_empty());
+        assert_eq!(log_tick(&1e-10), "1e-10");
+        assert_eq!(log_tick(&0.01), "0.01");
+    }
 }

@@ -15,7 +15,7 @@ pub use contour::{ContourPlot, contour_segments};
 pub use heatmap::Heatmap;
 pub use hist::{Histogram, Scatter};
 pub use image::ImageGrid;
-pub use line::{Legend, LineChart, Series};
+pub use line::{LineChart, Series, log_ticks};
 
 use crate::results::{ResultsError, write_atomic};
 use plotters::coord::Shift;
@@ -90,10 +90,20 @@ pub fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-/// Font sizes used everywhere, in pixels.
-pub(crate) const TITLE_SIZE: u32 = 22;
+/// Font sizes used everywhere, in pixels. With figures at most [`MAX_WIDTH`] wide, the smallest
+/// (ticks and legends) stays above 12 px in the book's ~730 px column.
+pub(crate) const TITLE_SIZE: u32 = 19;
 pub(crate) const LABEL_SIZE: u32 = 17;
-pub(crate) const TICK_SIZE: u32 = 14;
+pub(crate) const TICK_SIZE: u32 = 15;
+pub(crate) const LEGEND_SIZE: u32 = 15;
+
+/// The widest figure [`Figure::save`] writes, in pixels: the book shows figures at its ~730 px
+/// column, so a wider one would shrink its 15 px text below 12 px. Lay panels out in one or
+/// two columns ([`Figure::column`], [`Figure::pair`]) instead of wide grids.
+pub const MAX_WIDTH: u32 = 900;
+
+/// Panel width of a figure with two panels side by side.
+pub const HALF_WIDTH: u32 = MAX_WIDTH / 2;
 
 /// One chart in a figure.
 pub enum Panel {
@@ -129,13 +139,55 @@ pub struct Figure {
     pub panel_size: (u32, u32),
 }
 
+impl From<LineChart> for Panel {
+    fn from(p: LineChart) -> Self {
+        Panel::Line(p)
+    }
+}
+
+impl From<ContourPlot> for Panel {
+    fn from(p: ContourPlot) -> Self {
+        Panel::Contour(p)
+    }
+}
+
+impl From<ImageGrid> for Panel {
+    fn from(p: ImageGrid) -> Self {
+        Panel::Images(p)
+    }
+}
+
+impl From<Heatmap> for Panel {
+    fn from(p: Heatmap) -> Self {
+        Panel::Heatmap(p)
+    }
+}
+
 impl Figure {
     /// A figure of one panel.
-    pub fn single(panel: Panel, size: (u32, u32)) -> Self {
+    pub fn single(panel: impl Into<Panel>, size: (u32, u32)) -> Self {
         Figure {
-            panels: vec![panel],
+            panels: vec![panel.into()],
             cols: 1,
             panel_size: size,
+        }
+    }
+
+    /// Panels stacked in one column, each [`MAX_WIDTH`] wide and `height` high.
+    pub fn column(panels: Vec<Panel>, height: u32) -> Self {
+        Figure {
+            panels,
+            cols: 1,
+            panel_size: (MAX_WIDTH, height),
+        }
+    }
+
+    /// Panels two to a row, each [`HALF_WIDTH`] wide and `height` high.
+    pub fn pair(panels: Vec<Panel>, height: u32) -> Self {
+        Figure {
+            panels,
+            cols: 2,
+            panel_size: (HALF_WIDTH, height),
         }
     }
 
@@ -163,11 +215,26 @@ impl Figure {
         Ok(())
     }
 
+    /// Refuses a figure wider than [`MAX_WIDTH`] (its text would be unreadable in the book).
+    fn check_width(&self, path: &Path) -> Result<(u32, u32), ResultsError> {
+        let size = self.size();
+        if size.0 > MAX_WIDTH {
+            return Err(ResultsError::Encode {
+                path: path.to_path_buf(),
+                message: format!(
+                    "the figure is {} px wide; at most {MAX_WIDTH} px keep its text readable in the book (use Figure::column or Figure::pair)",
+                    size.0
+                ),
+            });
+        }
+        Ok(size)
+    }
+
     /// Writes `<stem>.png` and `<stem>.svg` into `dir`; returns both paths.
     pub fn save(&self, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, ResultsError> {
         register_fonts();
-        let size = self.size();
         let png = dir.join(format!("{stem}.png"));
+        let size = self.check_width(&png)?;
         write_atomic(&png, |tmp| {
             self.draw_on(&BitMapBackend::new(tmp, size).into_drawing_area())
         })?;
@@ -179,39 +246,24 @@ impl Figure {
     }
 }
 
-/// The two-panel training figure the chapters share: mini-batch loss (already smoothed over
-/// `smooth` iterations) against iteration, and validation accuracy against epoch.
+/// The training figure the chapters share, two panels stacked: mini-batch loss (already
+/// smoothed over `smooth` iterations) against iteration, and validation accuracy against epoch.
 pub fn training_curves(
     title: &str,
     smooth: usize,
     losses: Vec<Series>,
     accuracies: Vec<Series>,
 ) -> Figure {
-    let panels = vec![
-        Panel::Line(LineChart {
-            title: format!("{title}: training loss"),
-            x_label: format!("iteration (moving average of {smooth})"),
-            y_label: "training loss".into(),
-            log_y: false,
-            log_x: false,
-            series: losses,
-            legend: Legend::UpperRight,
-        }),
-        Panel::Line(LineChart {
-            title: "validation accuracy".into(),
-            x_label: "epoch".into(),
-            y_label: "accuracy".into(),
-            log_y: false,
-            log_x: false,
-            series: accuracies,
-            legend: Legend::LowerRight,
-        }),
-    ];
-    Figure {
-        panels,
-        cols: 2,
-        panel_size: (700, 490),
-    }
+    let loss = LineChart::new(
+        format!("{title}: training loss"),
+        format!("iteration (moving average of {smooth})"),
+        "training loss",
+    );
+    let accuracy = LineChart::new("validation accuracy", "epoch", "accuracy");
+    Figure::column(
+        vec![loss.with(losses).into(), accuracy.with(accuracies).into()],
+        420,
+    )
 }
 
 /// Writes an animated GIF: frame `i` of `frames` is the figure `frame(i)`; `delay_ms` per frame.
@@ -223,7 +275,9 @@ pub fn save_gif(
 ) -> Result<PathBuf, ResultsError> {
     register_fonts();
     write_atomic(path, |tmp| -> Result<(), PlotError> {
-        let size = frame(0).size();
+        let size = frame(0)
+            .check_width(path)
+            .map_err(|e| PlotError(e.to_string()))?;
         let root = BitMapBackend::gif(tmp, size, delay_ms)
             .map_err(|e| PlotError(e.to_string()))?
             .into_drawing_area();
@@ -270,19 +324,13 @@ mod tests {
     #[test]
     fn writes_png_svg_and_gif() {
         let dir = tempfile::tempdir().unwrap();
-        let chart = |n: usize| LineChart {
-            title: "t".into(),
-            x_label: "x".into(),
-            y_label: "y".into(),
-            log_y: true,
-            log_x: false,
-            series: vec![Series::new(
+        let chart = |n: usize| {
+            LineChart::new("t", "x", "y").log_y().with(vec![Series::new(
                 "a",
                 (1..=n.max(2)).map(|i| (i as f64, 1.0 / i as f64)).collect(),
-            )],
-            legend: Legend::UpperRight,
+            )])
         };
-        let files = Figure::single(Panel::Line(chart(10)), (400, 300))
+        let files = Figure::single(chart(10), (400, 300))
             .save(dir.path(), "f")
             .unwrap();
         for f in &files {
@@ -293,12 +341,30 @@ mod tests {
         let svg = std::fs::read_to_string(&files[1]).unwrap();
         assert!(svg.contains("<svg"));
         let gif = save_gif(&dir.path().join("a.gif"), 3, 50, |i| {
-            Figure::single(Panel::Line(chart(i + 2)), (200, 150))
+            Figure::single(chart(i + 2), (200, 150))
         })
         .unwrap();
         assert_eq!(&std::fs::read(gif).unwrap()[..3], b"GIF");
         // Nothing but the three outputs is left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+
+    #[test]
+    fn refuses_figures_wider_than_the_book_column_allows() {
+        let dir = tempfile::tempdir().unwrap();
+        let chart = || LineChart::new("t", "x", "y").into();
+        let wide = Figure {
+            panels: vec![chart(), chart(), chart()],
+            cols: 3,
+            panel_size: (HALF_WIDTH, 300),
+        };
+        let err = wide.save(dir.path(), "wide").unwrap_err().to_string();
+        assert!(err.contains("1350 px wide"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let files = Figure::pair(vec![chart(), chart()], 300)
+            .save(dir.path(), "pair")
+            .unwrap();
+        assert_eq!(files.len(), 2);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! rules and bookkeeping as the second-order methods, reusing the update rules of
 //! [`crate::optim`] unchanged.
 
-use crate::optim::Optimizer;
+use crate::optim::{Adam, HyperparameterError, Optimizer, Sgd};
+use crate::search::{Trial, grid_search};
 
 use super::{Counted, Minimizer, Objective, Report, StopReason, Stopping, Tracker};
 
@@ -13,6 +14,35 @@ pub struct FirstOrder {
 impl FirstOrder {
     pub fn new(rule: Box<dyn Optimizer<f64>>) -> Self {
         FirstOrder { rule }
+    }
+
+    /// Full-batch gradient descent at `learning_rate`.
+    pub fn gd(learning_rate: f64) -> Result<Self, HyperparameterError> {
+        Ok(Self::new(Box::new(Sgd::new(learning_rate)?)))
+    }
+
+    /// Full-batch Adam at `learning_rate` (beta1 0.9, beta2 0.999).
+    pub fn adam(learning_rate: f64) -> Result<Self, HyperparameterError> {
+        Ok(Self::new(Box::new(Adam::new(learning_rate, 0.9, 0.999)?)))
+    }
+
+    /// The grid search the chapter tunes GD or Adam with: each learning rate of `rates` runs
+    /// `iters` iterations from `x0`, the lowest final value wins (a diverged run counts as +inf).
+    /// Returns every trial and the index of the best.
+    pub fn tune(
+        adam: bool,
+        rates: &[f64],
+        f: &mut dyn Objective,
+        x0: &[f64],
+        iters: usize,
+    ) -> Result<(Vec<Trial>, usize), HyperparameterError> {
+        let build = if adam { Self::adam } else { Self::gd };
+        let methods = rates.iter().map(|&lr| build(lr));
+        let mut methods = methods.collect::<Result<Vec<_>, _>>()?.into_iter();
+        Ok(grid_search(rates, |_| {
+            let mut method = methods.next().expect("one method per learning rate");
+            method.minimize(f, x0, &Stopping::iterations(iters)).value
+        }))
     }
 }
 
@@ -51,5 +81,23 @@ impl Minimizer for FirstOrder {
         }
         let reason = reason.unwrap_or(StopReason::MaxIterations);
         track.finish(x, value, &grad, f.evals, reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::second_order::objectives::Rosenbrock;
+
+    #[test]
+    fn tuning_keeps_the_lowest_final_value_and_rejects_divergence() {
+        let mut f = Rosenbrock { n: 2 };
+        let rates = [1e-4, 1e-3, 10.0];
+        let (trials, best) = FirstOrder::tune(false, &rates, &mut f, &[-1.5, 2.0], 50).unwrap();
+        assert_eq!(trials.len(), 3);
+        assert_eq!(trials[2].objective, f64::INFINITY, "10.0 diverges");
+        assert!(trials[1].objective < trials[0].objective);
+        assert_eq!(best, 1);
+        assert!(FirstOrder::tune(true, &[-1.0], &mut f, &[0.0, 0.0], 5).is_err());
     }
 }

@@ -267,6 +267,14 @@ pub enum SolveError {
 const PAR_MIN: usize = 1 << 17;
 const PAR_CHUNK: usize = 1 << 15;
 
+/// Wall seconds per iteration of the run `run` makes (its report says how many iterations it
+/// took): what the chapter's cost-against-n figure plots.
+pub fn seconds_per_iteration(run: impl FnOnce() -> Report) -> f64 {
+    let t = std::time::Instant::now();
+    let r = run();
+    t.elapsed().as_secs_f64() / r.iterations.max(1) as f64
+}
+
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len(), "dot of vectors of different lengths");
     if a.len() < PAR_MIN {
