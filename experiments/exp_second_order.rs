@@ -522,7 +522,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let n_train = train.samples();
     let (full_title, pooled_title) = (
         format!("{n_train} images, {dim} parameters"),
-        format!("pooled {side}x{side}: {}, exact Hessian", small.dim()),
+        format!("pooled {side}x{side}: {} parameters", small.dim()),
     );
     let panels = vec![
         chart(
