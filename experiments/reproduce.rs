@@ -12,9 +12,9 @@ use std::time::Instant;
 mod exp_cnn;
 #[path = "exp_momentum.rs"]
 mod exp_momentum;
-#[path = "exp_second_order.rs"]
+#[path = "second_order/main.rs"]
 mod exp_second_order;
-#[path = "exp_update_rules.rs"]
+#[path = "update_rules/main.rs"]
 mod exp_update_rules;
 
 /// Run every experiment of the book in turn, passing the shared flags through; with --out DIR each

@@ -103,7 +103,7 @@ impl<'a, F> Split<'a, F> {
         Split {
             x_train: self.x_train.slice_move(s![..n, ..]),
             y_train: &self.y_train[..n],
-            x_val: self.x_val.clone(),
+            x_val: self.x_val,
             y_val: self.y_val,
         }
     }

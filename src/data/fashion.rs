@@ -8,8 +8,8 @@
 //! user names may hold any IDX files, and its data set then counts as [`DataKind::Other`].
 
 use super::DataError;
-pub use super::source::*;
 use super::idx::IdxArray;
+pub use super::source::*;
 use crate::Float;
 use ndarray::{Array2, Axis, s};
 use std::path::Path;

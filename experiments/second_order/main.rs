@@ -1,0 +1,249 @@
+//! Chapter "Second-order methods": Newton, BFGS and L-BFGS against gradient descent and Adam.
+//!
+//! 1. Rosenbrock: trajectories and value per iteration of every method.
+//! 2. Softmax regression on Fashion-MNIST, full batch: loss per iteration and per second for GD,
+//!    Adam, BFGS, L-BFGS (m = 5, 10, 20); Newton on the reduced (7x7-pooled) problem where the
+//!    Hessian fits; final train and test accuracy.
+//! 3. The cost of one iteration against the dimension n (chained Rosenbrock), with fitted slopes.
+//! 4. Noise: L-BFGS fed mini-batch values and gradients against full batch.
+//!
+//! Run:
+//!
+//!     cargo run --release --bin exp_second_order            # full run, writes results/second_order/
+//!     cargo run --release --bin exp_second_order -- --quick # seconds; every code path
+//!
+//! One file per section of the chapter: `rosenbrock.rs`, `softmax.rs`, `scaling.rs`, `noise.rs`.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use nnlab::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
+use nnlab::results::DataInfo;
+use nnlab::second_order::objectives::SoftmaxRegression;
+use nnlab::second_order::{FirstOrder, Objective, Report};
+use serde::Serialize;
+
+mod noise;
+mod rosenbrock;
+mod scaling;
+mod softmax;
+
+/// Wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected {
+    full_seconds: 120,
+    quick_seconds: 4,
+};
+
+const EXPERIMENT: &str = "second_order";
+
+/// Newton, BFGS and L-BFGS against GD and Adam: Rosenbrock, softmax regression, cost scaling, noise.
+#[derive(Parser, Debug, Clone)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Iteration budget of every method on softmax regression (SciPy's run in the chapter uses 200)
+    /// [default: 200, or 10 with --quick].
+    #[arg(long)]
+    pub iters: Option<usize>,
+    /// L-BFGS history sizes to compare (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        default_value = "5,10,20"
+    )]
+    pub history: Vec<usize>,
+    /// Learning rates tried for GD and Adam, comma-separated (each keeps the one with the lowest
+    /// loss after --tune-iters iterations).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        default_value = "0.001,0.003,0.01,0.03,0.1,0.3,1,3"
+    )]
+    pub learning_rates: Vec<f64>,
+    /// Iterations of each tuning run on softmax regression [default: 20, or 5 with --quick].
+    #[arg(long)]
+    pub tune_iters: Option<usize>,
+    /// Iterations of GD and Adam on Rosenbrock (second-order methods stop on their own).
+    #[arg(long, default_value_t = 2000)]
+    pub rosenbrock_iters: usize,
+    /// Pooling of the reduced problem for Newton: 28x28 images averaged over pool x pool blocks.
+    #[arg(long, default_value_t = 4)]
+    pub pool: usize,
+    /// Mini-batch sizes for the noise comparison (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        default_value = "100,1000"
+    )]
+    pub batches: Vec<usize>,
+    /// Largest dimension of the scaling measurement for Newton and BFGS [default: 4000, or 1000
+    /// with --quick]; L-BFGS continues to 100 times that. Slopes are fitted from n = 300 on, so
+    /// below 1000 Newton and BFGS get none.
+    #[arg(long)]
+    pub scaling_max_n: Option<usize>,
+    /// Skip dense BFGS on the full softmax problem (its inverse Hessian takes 493 MB).
+    #[arg(long)]
+    pub no_bfgs: bool,
+    /// Fit softmax regression to the first this many training images [default: all 60000, or
+    /// 2000 with --quick].
+    #[arg(long)]
+    pub max_train: Option<usize>,
+}
+
+/// The flags with their `--quick` defaults resolved.
+pub struct Settings {
+    pub quick: bool,
+    pub iters: usize,
+    pub tune_iters: usize,
+    pub scaling_max_n: usize,
+}
+
+/// What the sections hand back besides writing their files.
+#[derive(Default)]
+pub struct Record {
+    pub outputs: Vec<PathBuf>,
+    pub tuning: Vec<TuningRow>,
+    /// Each tuned method's chosen learning rate (or name), for meta.json.
+    pub chosen: serde_json::Map<String, serde_json::Value>,
+    /// Further facts for meta.json, by section.
+    pub facts: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+pub struct TuningRow {
+    problem: &'static str,
+    method: &'static str,
+    learning_rate: f64,
+    iters: usize,
+    final_loss: f64,
+}
+
+/// GD or Adam tuned on `f` from `x0` over the `--learning-rates` (see [`FirstOrder::tune`]); the
+/// trials go to `rows`, the chosen rate is returned.
+pub fn tune(
+    problem: &'static str,
+    adam: bool,
+    (args, iters): (&Args, usize),
+    f: &mut dyn Objective,
+    x0: &[f64],
+    rows: &mut Vec<TuningRow>,
+) -> anyhow::Result<f64> {
+    let (trials, best) = FirstOrder::tune(adam, &args.learning_rates, f, x0, iters)?;
+    rows.extend(trials.iter().map(|t| TuningRow {
+        problem,
+        method: if adam { "Adam" } else { "GD" },
+        learning_rate: t.value,
+        iters,
+        final_loss: t.objective,
+    }));
+    Ok(trials[best].value)
+}
+
+/// One line of progress: iterations, evaluations, time, loss, why it stopped.
+pub fn run_line(r: &Report) -> String {
+    format!(
+        "{} iterations, {} evaluations, {:.2} s, loss {:.5} ({})",
+        r.iterations,
+        r.evals,
+        r.seconds,
+        r.value,
+        r.stop.label()
+    )
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let quick = args.common.quick;
+    let s = Settings {
+        quick,
+        iters: args.iters.unwrap_or(if quick { 10 } else { 200 }),
+        tune_iters: args.tune_iters.unwrap_or(if quick { 5 } else { 20 }),
+        scaling_max_n: args
+            .scaling_max_n
+            .unwrap_or(if quick { 1000 } else { 4000 }),
+    };
+    at_least_one(&[
+        ("--iters", s.iters),
+        ("--tune-iters", s.tune_iters),
+        ("--rosenbrock-iters", args.rosenbrock_iters),
+    ])?;
+    anyhow::ensure!(
+        !args.history.is_empty() && !args.history.contains(&0),
+        "--history needs sizes of at least 1"
+    );
+    anyhow::ensure!(
+        !args.learning_rates.is_empty(),
+        "--learning-rates needs at least one"
+    );
+    // Every learning rate is valid before any work.
+    for &lr in &args.learning_rates {
+        FirstOrder::gd(lr)
+            .map_err(|_| anyhow::anyhow!("--learning-rates must be > 0 and finite, got {lr}"))?;
+    }
+    anyhow::ensure!(
+        args.pool >= 1 && 28 % args.pool == 0,
+        "--pool must divide 28 (1, 2, 4, 7, 14 or 28), got {}",
+        args.pool
+    );
+    anyhow::ensure!(!args.batches.contains(&0), "--batches must be at least 1");
+    anyhow::ensure!(s.scaling_max_n >= 10, "--scaling-max-n must be at least 10");
+    let max_train = args.max_train.or(quick.then_some(2_000));
+    anyhow::ensure!(
+        max_train != Some(0),
+        "--max-train must be at least 1, got 0"
+    );
+    let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
+    let data = run.load_fashion_mnist_as::<f64>()?;
+    let n_train = max_train.map_or(data.y_train.len(), |m| m.min(data.y_train.len()));
+    let (x_train, y_train) = (
+        data.x_train.slice(ndarray::s![..n_train, ..]),
+        &data.y_train[..n_train],
+    );
+    let what = format!(
+        "fit softmax regression to {n_train} images and test on {}",
+        data.y_test.len()
+    );
+    if run.check_only(&what) {
+        return Ok(());
+    }
+    let out = run.results_dir()?;
+    let mut record = Record::default();
+
+    rosenbrock::run(&args, &s, &out, &mut record)?;
+    let mut train = SoftmaxRegression::new(x_train, y_train, 10, 1e-4);
+    let test = SoftmaxRegression::new(data.x_test.view(), &data.y_test, 10, 1e-4);
+    let pooled = softmax::pooled(
+        args.pool,
+        (x_train, y_train),
+        (data.x_test.view(), &data.y_test),
+    );
+    let reference = softmax::run(&args, &s, (&mut train, &test), pooled, &out, &mut record)?;
+    scaling::run(&s, &out, &mut record)?;
+    noise::run(&args, &s, &mut train, reference, &out, &mut record)?;
+
+    let hyperparameters = serde_json::json!({
+        "objective": "mean cross-entropy + 0.5 * 1e-4 * ||W||_F^2 (bias not regularized), f64, pixels/255, W = 0 start",
+        "stopping": {"grad_tol (max |g_i|)": 1e-5, "rel_tol": 2.220446049250313e-9, "max_iter": s.iters, "note": "SciPy L-BFGS-B defaults"},
+        "line_search": {"conditions": "strong Wolfe", "c1": 1e-4, "c2": 0.9},
+        "history": args.history,
+        "learning_rates_tried": args.learning_rates,
+        "tune_iters": s.tune_iters,
+        "chosen": record.chosen,
+        "rosenbrock_iters": args.rosenbrock_iters,
+        "pool": args.pool,
+        "batches": args.batches,
+        "scaling": record.facts.remove("scaling"),
+        "newton": record.facts.remove("newton"),
+    });
+    let data_info = DataInfo::fashion_mnist(&data, n_train, 0, data.y_test.len());
+    run.finish(&out, hyperparameters, Some(data_info), &record.outputs)?;
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}

@@ -1,0 +1,159 @@
+//! Chapter "Update rules", part 2: SGD, Momentum, Nesterov, AdaGrad, RMSProp and Adam.
+//!
+//! 1. The six rules on four 2-D surfaces (taco shell, Rosenbrock, Beale, saddle), each rule at the
+//!    learning rate a log-uniform grid search picks for that surface (`tuning.csv`).
+//! 2. A GIF race of all six on Beale's function.
+//! 3. AdaGrad against RMSProp on noisy gradients over a long run: the effective step size.
+//! 4. The same 2-layer MLP on Fashion-MNIST trained with each rule at its best learning rate from a
+//!    small sweep (`mlp_sweep.csv`).
+//!
+//! One file per part: `surfaces.rs` (1 and 2), `step_size.rs` (3), `mlp.rs` (4).
+//!
+//! ```text
+//!     cargo run --release --bin exp_update_rules             # full run, writes results/update_rules/
+//!     cargo run --release --bin exp_update_rules -- --quick  # seconds; every code path
+//! ```
+
+use clap::Parser;
+use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::optim::AdaGrad;
+use nnlab::results::{DataInfo, rule_defaults};
+
+mod mlp;
+mod step_size;
+mod surfaces;
+
+/// Wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected {
+    full_seconds: 30,
+    quick_seconds: 2,
+};
+
+const EXPERIMENT: &str = "update_rules";
+
+/// The six update rules on 2-D surfaces and on a 2-layer MLP, each at a tuned learning rate.
+#[derive(Parser, Debug, Clone)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Iterations on each 2-D surface (also the tuning budget).
+    #[arg(long, default_value_t = 200)]
+    pub iters: usize,
+    /// Smallest learning rate of the tuning grid.
+    #[arg(long, default_value_t = 1e-5)]
+    pub lr_min: f64,
+    /// Largest learning rate of the tuning grid.
+    #[arg(long, default_value_t = 3.0)]
+    pub lr_max: f64,
+    /// Points of the log-uniform tuning grid [default: 41, or 9 with --quick].
+    #[arg(long)]
+    pub grid_points: Option<usize>,
+    /// Iterations of the AdaGrad-vs-RMSProp run [default: 20000, or 2000 with --quick].
+    #[arg(long)]
+    pub long_iters: Option<usize>,
+    /// Learning rate of both rules in the AdaGrad-vs-RMSProp run.
+    #[arg(long, default_value_t = 0.1)]
+    pub step_learning_rate: f64,
+    /// Standard deviation of the Gaussian noise added to each gradient in that run.
+    #[arg(long, default_value_t = 1.0)]
+    pub noise: f64,
+    /// Epochs of MLP training [default: 5, or 1 with --quick].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Mini-batch size of MLP training.
+    #[arg(long, default_value_t = 100)]
+    pub batch_size: usize,
+    /// Hidden units of the MLP (784 -> hidden -> 10).
+    #[arg(long, default_value_t = 100)]
+    pub hidden: usize,
+    /// Training images each sweep candidate trains on for one epoch [default: 10000, or 500 with --quick].
+    #[arg(long)]
+    pub sweep_rows: Option<usize>,
+    /// Training images held out for validation [default: 5000, or 500 with --quick].
+    #[arg(long)]
+    pub val: Option<usize>,
+}
+
+/// The flags with their `--quick` defaults resolved.
+pub struct Settings {
+    pub quick: bool,
+    pub grid_points: usize,
+    pub long_iters: usize,
+    pub epochs: usize,
+    pub sweep_rows: usize,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let quick = args.common.quick;
+    let grid_points = args.grid_points.unwrap_or(if quick { 9 } else { 41 });
+    let long_iters = args
+        .long_iters
+        .unwrap_or(if quick { 2_000 } else { 20_000 });
+    let epochs = args.epochs.unwrap_or(if quick { 1 } else { 5 });
+    let sweep_rows = args.sweep_rows.unwrap_or(if quick { 500 } else { 10_000 });
+    // Refuse bad values before touching data or files.
+    at_least_one(&[
+        ("--iters", args.iters),
+        ("--long-iters", long_iters),
+        ("--epochs", epochs),
+        ("--batch-size", args.batch_size),
+        ("--hidden", args.hidden),
+        ("--sweep-rows", sweep_rows),
+    ])?;
+    anyhow::ensure!(grid_points >= 2, "--grid-points must be at least 2");
+    anyhow::ensure!(
+        args.lr_min > 0.0 && args.lr_max > args.lr_min && args.lr_max.is_finite(),
+        "the tuning grid needs 0 < --lr-min < --lr-max, got {} and {}",
+        args.lr_min,
+        args.lr_max
+    );
+    anyhow::ensure!(
+        args.noise >= 0.0 && args.noise.is_finite(),
+        "--noise must be non-negative, got {}",
+        args.noise
+    );
+    let step_lr = args.step_learning_rate;
+    as_flag(
+        AdaGrad::<f64>::new(step_lr),
+        &[("learning_rate", "--step-learning-rate")],
+    )?;
+    let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
+    let (data, d) = run.mlp_data(args.val)?;
+    if run.check_only_training("the MLP", &d) {
+        return Ok(());
+    }
+    let out = run.results_dir()?;
+    let mut outputs = Vec::new();
+    let s = Settings {
+        quick,
+        grid_points,
+        long_iters,
+        epochs,
+        sweep_rows,
+    };
+
+    outputs.extend(surfaces::run(&args, &s, &out)?);
+    outputs.extend(step_size::run(&args, &s, &out)?);
+    let mlp = mlp::run(&args, &s, &d, &out)?;
+    outputs.extend(mlp.outputs);
+
+    let hyperparameters = serde_json::json!({
+        "iters": args.iters,
+        "tuning": {"grid": "log-uniform", "lr_min": args.lr_min, "lr_max": args.lr_max, "points": grid_points,
+                   "objective": "loss after `iters` steps; +inf if the run diverged or, on a surface with a minimum, if its path left the plotting window; saddle: final point clamped to the window"},
+        "defaults": rule_defaults(),
+        "step_size_run": {"iters": long_iters, "learning_rate": args.step_learning_rate, "noise_std": args.noise, "rmsprop_decay_rate": 0.99},
+        "mlp": {"layers": [784, args.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax",
+                "epochs": epochs, "batch_size": args.batch_size, "sweep": "each candidate trains 1 epoch on the first sweep_rows training images; best validation accuracy wins",
+                "sweep_rows": mlp.sweep_rows, "chosen_learning_rates": mlp.chosen},
+    });
+    let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
+    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}

@@ -1,0 +1,152 @@
+//! Part 4: the same 2-layer MLP on Fashion-MNIST trained with each rule at its best learning rate
+//! from a small sweep.
+
+use std::path::PathBuf;
+
+use nnlab::cli::train_with_progress;
+use nnlab::data::fashion::Prepared;
+use nnlab::init::Init;
+use nnlab::network::Sequential;
+use nnlab::optim::Rule;
+use nnlab::plot::{Series, short_number, training_curves};
+use nnlab::results::ResultsDir;
+use nnlab::rng::substream;
+use nnlab::search::grid_search;
+use nnlab::train::{Split, TrainConfig, smoothing_window, train};
+use serde::Serialize;
+
+use super::{Args, Settings};
+
+/// The MLP sweep's candidate learning rates per rule: four, a factor of about 3 apart, around
+/// the rule's usual default.
+fn mlp_candidates(rule: Rule) -> [f64; 4] {
+    match rule {
+        Rule::Sgd => [0.03, 0.1, 0.3, 1.0],
+        Rule::Momentum | Rule::Nesterov => [0.003, 0.01, 0.03, 0.1],
+        Rule::Adagrad => [0.003, 0.01, 0.03, 0.1],
+        Rule::Rmsprop | Rule::Adam => [1e-4, 3e-4, 1e-3, 3e-3],
+    }
+}
+
+#[derive(Serialize)]
+struct SweepRow {
+    optimizer: &'static str,
+    learning_rate: f64,
+    val_accuracy: f64,
+    diverged: bool,
+    chosen: bool,
+}
+
+#[derive(Serialize)]
+struct TrainingRow {
+    optimizer: &'static str,
+    learning_rate: f64,
+    epoch: usize,
+    iter: usize,
+    train_loss: f64,
+    val_accuracy: Option<f64>,
+}
+
+/// What the MLP part hands back: its files, the sweep's training-set size and each rule's rate.
+pub struct Mlp {
+    pub outputs: Vec<PathBuf>,
+    pub sweep_rows: usize,
+    pub chosen: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Sweeps each rule's learning rate on `--sweep-rows` images for one epoch, then trains with the
+/// best; writes `mlp_sweep.csv`, `training.csv` and the training figure.
+pub fn run(args: &Args, s: &Settings, d: &Prepared<f32>, out: &ResultsDir) -> anyhow::Result<Mlp> {
+    let (epochs, sweep_rows) = (s.epochs, s.sweep_rows);
+    let mut outputs = Vec::new();
+    // Part 4: the MLP on Fashion-MNIST, every rule at its best swept learning rate.
+    let split = Split::of(d);
+    let sweep_split = split.head(sweep_rows);
+    let sweep_rows = sweep_split.y_train.len();
+    let sweep_cfg = TrainConfig {
+        epochs: 1,
+        batch_size: args.batch_size,
+        train_eval_rows: 1_000,
+    };
+    let cfg = TrainConfig {
+        epochs,
+        batch_size: args.batch_size,
+        train_eval_rows: 5_000,
+    };
+    let (mut sweep, mut training) = (Vec::new(), Vec::new());
+    let (mut curves, mut accuracy_curves, mut chosen) =
+        (Vec::new(), Vec::new(), serde_json::Map::new());
+    let smooth = smoothing_window(split.iterations(epochs, args.batch_size));
+    for rule in Rule::ALL {
+        let candidates = mlp_candidates(rule);
+        let (trials, best) = grid_search(&candidates, |lr| {
+            let mut rng = substream(args.common.seed, 2);
+            let mut net = Sequential::<f32>::fashion_mlp(args.hidden, Init::He, &mut rng);
+            let mut opt = rule.build::<f32>(lr).expect("candidates are positive");
+            let h = train(
+                &mut net,
+                opt.as_mut(),
+                &sweep_split,
+                &sweep_cfg,
+                &mut rng,
+                &mut |_| {},
+            );
+            if h.diverged_at.is_some() {
+                f64::INFINITY
+            } else {
+                -h.epochs.last().map_or(0.0, |e| e.val_accuracy)
+            }
+        });
+        sweep.extend(trials.iter().enumerate().map(|(i, t)| SweepRow {
+            optimizer: rule.name(),
+            learning_rate: t.value,
+            val_accuracy: if t.objective.is_finite() {
+                -t.objective
+            } else {
+                0.0
+            },
+            diverged: !t.objective.is_finite(),
+            chosen: i == best,
+        }));
+        let lr = trials[best].value;
+        if best + 1 == candidates.len() {
+            eprintln!(
+                "note: {}'s best swept learning rate {lr} is the largest candidate; the optimum may lie above it",
+                rule.label()
+            );
+        }
+        let mut rng = substream(args.common.seed, 2);
+        let mut net = Sequential::<f32>::fashion_mlp(args.hidden, Init::He, &mut rng);
+        let mut opt = rule.build::<f32>(lr)?;
+        let what = format!("MLP {}", rule.label());
+        let h = train_with_progress(&what, &mut net, opt.as_mut(), &split, &cfg, &mut rng);
+        let val = h.final_val_accuracy();
+        eprintln!(
+            "{}: learning_rate {lr}, final val accuracy {val:.4}",
+            rule.label()
+        );
+        chosen.insert(opt.name().into(), lr.into());
+        training.extend(h.iters.iter().map(|r| TrainingRow {
+            optimizer: opt.name(),
+            learning_rate: lr,
+            epoch: r.epoch,
+            iter: r.iter,
+            train_loss: r.loss,
+            val_accuracy: h.val_accuracy_at(r.iter),
+        }));
+        let name = format!("{} (lr = {})", rule.label(), short_number(lr));
+        curves.push(Series::new(name, h.smoothed_loss(smooth)));
+        accuracy_curves.push(Series::new(rule.label(), h.val_accuracy_curve()));
+    }
+    outputs.push(out.write_csv("mlp_sweep.csv", sweep)?);
+    outputs.push(out.write_csv("training.csv", training)?);
+    let title = format!("MLP 784-{}-10", args.hidden);
+    let figure = training_curves(&title, smooth, curves, accuracy_curves);
+    outputs.extend(figure.save(out.dir(), "mlp")?);
+
+    Ok(Mlp {
+        outputs,
+        sweep_rows,
+        chosen,
+    })
+}

@@ -1,0 +1,93 @@
+//! Part 3: AdaGrad against RMSProp on noisy gradients of the taco shell over a long run — the
+//! effective step size.
+
+use std::path::PathBuf;
+
+use nnlab::optim::{AdaGrad, Optimizer, RmsProp};
+use nnlab::plot::{Figure, LineChart, Series};
+use nnlab::results::ResultsDir;
+use nnlab::rng::{randn, substream};
+use nnlab::surfaces::Surface;
+use serde::Serialize;
+
+use super::surfaces::TACO;
+use super::{Args, Settings};
+
+#[derive(Serialize)]
+struct StepRow {
+    optimizer: &'static str,
+    iter: usize,
+    step_x: f64,
+    step_y: f64,
+    loss: f64,
+}
+
+/// Both rules at `--step-learning-rate` with Gaussian noise of std `--noise` on every gradient;
+/// writes `step_size.csv` and its figure.
+pub fn run(args: &Args, s: &Settings, out: &ResultsDir) -> anyhow::Result<Vec<PathBuf>> {
+    let (step_lr, long_iters) = (args.step_learning_rate, s.long_iters);
+    let mut outputs = Vec::new();
+    // Part 3: AdaGrad vs RMSProp on noisy gradients of the taco shell.
+    let (mut step_rows, mut step_series, mut loss_series) = (Vec::new(), Vec::new(), Vec::new());
+    let mut adagrad = AdaGrad::<f64>::new(step_lr)?;
+    let mut rmsprop = RmsProp::<f64>::new(step_lr, 0.99)?;
+    for (name, label) in [
+        ("adagrad", "AdaGrad"),
+        ("rmsprop", "RMSProp (decay_rate=0.99)"),
+    ] {
+        let mut rng = substream(args.common.seed, 10);
+        let mut p = [TACO.start().0, TACO.start().1];
+        let (mut steps, mut losses) = (Vec::new(), Vec::new());
+        for iter in 1..=long_iters {
+            let (gx, gy) = TACO.grad(p[0], p[1]);
+            let dx = [
+                gx + args.noise * randn(&mut rng),
+                gy + args.noise * randn(&mut rng),
+            ];
+            let cache = if name == "adagrad" {
+                adagrad.update(0, &mut p, &dx);
+                adagrad.cache(0, 2)
+            } else {
+                rmsprop.update(0, &mut p, &dx);
+                rmsprop.cache(0, 2)
+            };
+            // ANCHOR: effective_step
+            let step = |cache: f64| step_lr / (cache.sqrt() + 1e-7);
+            // ANCHOR_END: effective_step
+            let row = StepRow {
+                optimizer: name,
+                iter,
+                step_x: step(cache[0]),
+                step_y: step(cache[1]),
+                loss: TACO.value(p[0], p[1]),
+            };
+            steps.push((iter as f64, row.step_x));
+            losses.push((iter as f64, row.loss));
+            step_rows.push(row);
+        }
+        step_series.push(Series::new(label, steps));
+        loss_series.push(Series::new(label, losses));
+    }
+    // Keep the CSV small: every iteration up to 100, then every 10th.
+    let kept = step_rows
+        .into_iter()
+        .filter(|r| r.iter <= 100 || r.iter % 10 == 0);
+    outputs.push(out.write_csv("step_size.csv", kept)?);
+    let step = LineChart::new(
+        format!("effective step along x, lr = {step_lr}"),
+        "iteration",
+        "lr / (sqrt(cache) + eps)",
+    );
+    let loss = LineChart::new(
+        format!("loss, gradient noise std {}", args.noise),
+        "iteration",
+        "loss",
+    );
+    let panels = vec![
+        step.log_y().with(step_series).into(),
+        loss.log_y().with(loss_series).into(),
+    ];
+    outputs.extend(Figure::pair(panels, 440).save(out.dir(), "step_size")?);
+
+    Ok(outputs)
+}
