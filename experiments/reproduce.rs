@@ -8,9 +8,9 @@ use clap::Parser;
 use nnlab::cli::{CommonArgs, Expected, format_seconds, run_main};
 use std::time::Instant;
 
-#[path = "exp_cnn.rs"]
+#[path = "cnn/main.rs"]
 mod exp_cnn;
-#[path = "exp_momentum.rs"]
+#[path = "momentum/main.rs"]
 mod exp_momentum;
 #[path = "second_order/main.rs"]
 mod exp_second_order;

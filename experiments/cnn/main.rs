@@ -8,28 +8,27 @@
 //! 4. Forward + backward time of LeNet's C1 and C3 with the naive, im2col, wide-row and
 //!    interleaved convolutions across batch sizes (`conv_speed.csv`, `conv_speed.png`).
 //!
+//! Parts 2 and 3 live in `inside.rs`, part 4 in `speed.rs`.
+//!
 //! ```text
 //!     cargo run --release --bin exp_cnn             # full run, writes results/cnn/
 //!     cargo run --release --bin exp_cnn -- --quick  # seconds; every code path
 //! ```
 
 use clap::Parser;
-use ndarray::{Array1, Array4, s};
-use nnlab::cli::{
-    CommonArgs, Expected, RunContext, as_flag, progress, run_main, train_with_progress,
-};
-use nnlab::data::fashion::CLASS_NAMES;
-use nnlab::layers::conv::{ConvAlgo, Geometry};
-use nnlab::lenet::{AFTER_C1, AFTER_C3, CONVOLUTIONS, LeNetVariant, lenet5_on};
-use nnlab::metrics::{accuracy, confusion_matrix};
+use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, run_main, train_with_progress};
+use nnlab::layers::conv::ConvAlgo;
+use nnlab::lenet::{LeNetVariant, lenet5_on};
+use nnlab::metrics::accuracy;
 use nnlab::optim::Rule;
-use nnlab::parallel::keep_warm;
-use nnlab::plot::{Figure, Heatmap, ImageGrid, LineChart, Series, training_curves};
+use nnlab::plot::{Series, training_curves};
 use nnlab::results::{DataInfo, rule_defaults};
-use nnlab::rng::{randn, substream};
-use nnlab::timing::fastest;
+use nnlab::rng::substream;
 use nnlab::train::{Split, TrainConfig};
 use serde::Serialize;
+
+mod inside;
+mod speed;
 
 /// Wall time of the default runs on 2 cores (see [`Expected`]).
 pub const EXPECTED: Expected = Expected {
@@ -95,27 +94,6 @@ struct TrainingRow {
     train_accuracy: f64,
     val_accuracy: f64,
     seconds: f64,
-}
-
-#[derive(Serialize)]
-struct ConfusionRow {
-    true_label: usize,
-    true_class: &'static str,
-    predicted_label: usize,
-    predicted_class: &'static str,
-    count: usize,
-}
-
-#[derive(Serialize)]
-struct SpeedRow {
-    layer: &'static str,
-    algo: &'static str,
-    batch: usize,
-    threads: usize,
-    /// Fastest of the repetitions, forward + backward.
-    seconds: f64,
-    /// Forward + backward FLOPs (3 x 2·N·F·C·R·S·Ho·Wo) per second, in billions.
-    gflops: f64,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -206,145 +184,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let figure = training_curves("LeNet-5", smooth, vec![loss], accuracies);
     outputs.extend(figure.save(out.dir(), "training")?);
 
-    // Part 2: what the network learned. C1's filters are the first parameter tensor (6x1x5x5).
-    let c1 = net.params()[0].value.to_vec();
-    let filters = ImageGrid {
-        title: "LeNet-5: the six learned C1 filters (5x5)".into(),
-        images: c1.chunks(25).map(to_f64).collect(),
-        captions: (1..=6).map(|i| format!("filter {i}")).collect(),
-        width: 5,
-        height: 5,
-        cols: 6,
+    outputs.extend(inside::run(&mut net, &d, &test_pred, test_accuracy, &out)?);
+    let timing = speed::Timing {
+        batches: speed_batches.clone(),
+        repeats,
+        floor: if quick { 0.0 } else { 0.3 },
+        threads: run.threads,
     };
-    outputs.extend(Figure::single(filters, (900, 220)).save(out.dir(), "filters")?);
-    let image = d.x_test.slice(s![0..1, ..]);
-    let (after_c1, after_c3) = (
-        net.forward_through(image, AFTER_C1),
-        net.forward_through(image, AFTER_C3),
-    );
-    let mut c1_images = vec![to_f64(image.as_slice().expect("row"))];
-    c1_images.extend(
-        after_c1
-            .as_slice()
-            .expect("row")
-            .chunks(28 * 28)
-            .map(to_f64),
-    );
-    let mut c1_captions = vec![format!("input: {}", CLASS_NAMES[d.y_test[0]])];
-    c1_captions.extend((1..=6).map(|i| format!("C1 map {i}")));
-    let maps = vec![
-        ImageGrid {
-            title: "a test image and its 6 maps after C1 + ReLU (28x28)".into(),
-            images: c1_images,
-            captions: c1_captions,
-            width: 28,
-            height: 28,
-            cols: 4,
-        }
-        .into(),
-        ImageGrid {
-            title: "its 16 maps after C3 + ReLU (10x10)".into(),
-            images: after_c3
-                .as_slice()
-                .expect("row")
-                .chunks(100)
-                .map(to_f64)
-                .collect(),
-            captions: (1..=16).map(|i| format!("C3 map {i}")).collect(),
-            width: 10,
-            height: 10,
-            cols: 8,
-        }
-        .into(),
-    ];
-    outputs.extend(Figure::column(maps, 330).save(out.dir(), "feature_maps")?);
-
-    // Part 3: the confusion matrix on the test set.
-    let counts = confusion_matrix(&test_pred, &d.y_test, CLASS_NAMES.len());
-    let confusion = (0..CLASS_NAMES.len()).flat_map(|t| {
-        let row = &counts[t];
-        (0..CLASS_NAMES.len()).map(move |p| ConfusionRow {
-            true_label: t,
-            true_class: CLASS_NAMES[t],
-            predicted_label: p,
-            predicted_class: CLASS_NAMES[p],
-            count: row[p],
-        })
-    });
-    outputs.push(out.write_csv("confusion.csv", confusion)?);
-    let names: Vec<String> = CLASS_NAMES.iter().map(|s| s.to_string()).collect();
-    let heatmap = Heatmap {
-        title: format!(
-            "LeNet-5 on the {} test images: {:.1}% correct",
-            d.y_test.len(),
-            100.0 * test_accuracy
-        ),
-        row_label: "true class".into(),
-        col_label: "predicted class".into(),
-        rows: names.clone(),
-        cols: names,
-        values: counts
-            .iter()
-            .map(|r| r.iter().map(|&c| c as f64).collect())
-            .collect(),
-    };
-    outputs.extend(Figure::single(heatmap, (900, 820)).save(out.dir(), "confusion")?);
-
-    // Part 4: convolution speed, forward + backward, per implementation and batch size.
-    let mut speed = Vec::new();
-    let points = CONVOLUTIONS.len() * ConvAlgo::ALL.len() * speed_batches.len();
-    let bar = progress(points as u64, "timing convolutions");
-    let mut speed_rng = substream(args.common.seed, 3);
-    // Short points repeat until they have run this long (not with --quick).
-    let floor = if quick { 0.0 } else { 0.3 };
-    for shape in &CONVOLUTIONS {
-        let ((c, hgt, wid), wshape, p) = (shape.input, shape.filters, shape.params);
-        let w = Array4::from_shape_fn(wshape, |_| randn(&mut speed_rng) as f32);
-        let b = Array1::<f32>::zeros(wshape.0);
-        // Forward + backward: three times the forward pass's FLOPs.
-        let flops_per_image = 3.0 * Geometry::new(shape.input, wshape, p).forward_flops() as f64;
-        for &n in &speed_batches {
-            let x = Array4::from_shape_fn((n, c, hgt, wid), |_| randn(&mut speed_rng) as f32);
-            for algo in ConvAlgo::ALL {
-                // Timed as the training loop runs: on a pool worker, the others kept awake.
-                let best = keep_warm(|| {
-                    fastest(repeats, floor, 1_000, || {
-                        let y = algo.forward(x.view(), w.view(), b.view(), p);
-                        std::hint::black_box(algo.backward(y.view(), x.view(), w.view(), p));
-                    })
-                });
-                speed.push(SpeedRow {
-                    layer: shape.name,
-                    algo: algo.name(),
-                    batch: n,
-                    threads: run.threads,
-                    seconds: best,
-                    gflops: n as f64 * flops_per_image / best / 1e9,
-                });
-                bar.inc(1);
-            }
-        }
-    }
-    bar.finish_and_clear();
-    let panels = CONVOLUTIONS.iter().map(|shape| {
-        let per_image = |algo: &ConvAlgo| {
-            let rows = speed
-                .iter()
-                .filter(|r| r.layer == shape.name && r.algo == algo.name());
-            let points = rows.map(|r| (r.batch as f64, 1e3 * r.seconds / r.batch as f64));
-            Series::new(algo.name(), points.collect())
-        };
-        let title = format!("{}, {} thread(s)", shape.name, run.threads);
-        let chart = LineChart::new(title, "batch size", "ms per image, fwd + bwd");
-        chart
-            .log_x()
-            .log_y()
-            .with(ConvAlgo::ALL.iter().map(per_image).collect())
-            .into()
-    });
-    let panels = panels.collect();
-    outputs.push(out.write_csv("conv_speed.csv", speed)?);
-    outputs.extend(Figure::pair(panels, 460).save(out.dir(), "conv_speed")?);
+    outputs.extend(speed::run(&timing, args.common.seed, &out)?);
 
     let hyperparameters = serde_json::json!({
         "variant": args.variant,
@@ -358,18 +205,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "batch_size": args.batch_size,
         "reg": args.reg,
         "preprocessing": "pixels in [0, 1], minus the training set's per-pixel mean",
-        "speed": {"batches": speed_batches, "repeats": repeats, "min_seconds_per_point": floor, "timed": "forward + backward, fastest repetition"},
+        "speed": {"batches": speed_batches, "repeats": repeats, "min_seconds_per_point": timing.floor, "timed": "forward + backward, fastest repetition"},
         "results": {"test_accuracy": test_accuracy, "final_val_accuracy": last.val_accuracy,
                     "seconds_per_epoch": epoch_seconds},
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
     run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
-}
-
-/// `f32` values as `f64` (the plots' number type).
-fn to_f64(v: &[f32]) -> Vec<f64> {
-    v.iter().map(|&x| f64::from(x)).collect()
 }
 
 #[allow(dead_code)] // unused when `reproduce` includes this file as a module

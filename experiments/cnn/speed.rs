@@ -1,0 +1,97 @@
+//! Part 4: forward + backward time of LeNet's C1 and C3 with each convolution implementation
+//! across batch sizes.
+
+use std::path::PathBuf;
+
+use ndarray::{Array1, Array4};
+use nnlab::cli::progress;
+use nnlab::layers::conv::{ConvAlgo, Geometry};
+use nnlab::lenet::CONVOLUTIONS;
+use nnlab::parallel::keep_warm;
+use nnlab::plot::{Figure, LineChart, Series};
+use nnlab::results::ResultsDir;
+use nnlab::rng::{randn, substream};
+use nnlab::timing::fastest;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct SpeedRow {
+    layer: &'static str,
+    algo: &'static str,
+    batch: usize,
+    threads: usize,
+    /// Fastest of the repetitions, forward + backward.
+    seconds: f64,
+    /// Forward + backward FLOPs (3 x 2·N·F·C·R·S·Ho·Wo) per second, in billions.
+    gflops: f64,
+}
+
+/// How the speed part times: batch sizes, repetitions at least, seconds per point at least (short
+/// points repeat until they have run this long, at most 1,000 times), and the pool's threads.
+pub struct Timing {
+    pub batches: Vec<usize>,
+    pub repeats: usize,
+    pub floor: f64,
+    pub threads: usize,
+}
+
+/// Times every implementation on both layers at every batch size (inputs from stream `seed`, 3);
+/// writes `conv_speed.csv` and its figure.
+pub fn run(t: &Timing, seed: u64, out: &ResultsDir) -> anyhow::Result<Vec<PathBuf>> {
+    let mut outputs = Vec::new();
+    // Part 4: convolution speed, forward + backward, per implementation and batch size.
+    let mut speed = Vec::new();
+    let points = CONVOLUTIONS.len() * ConvAlgo::ALL.len() * t.batches.len();
+    let bar = progress(points as u64, "timing convolutions");
+    let mut speed_rng = substream(seed, 3);
+    for shape in &CONVOLUTIONS {
+        let ((c, hgt, wid), wshape, p) = (shape.input, shape.filters, shape.params);
+        let w = Array4::from_shape_fn(wshape, |_| randn(&mut speed_rng) as f32);
+        let b = Array1::<f32>::zeros(wshape.0);
+        // Forward + backward: three times the forward pass's FLOPs.
+        let flops_per_image = 3.0 * Geometry::new(shape.input, wshape, p).forward_flops() as f64;
+        for &n in &t.batches {
+            let x = Array4::from_shape_fn((n, c, hgt, wid), |_| randn(&mut speed_rng) as f32);
+            for algo in ConvAlgo::ALL {
+                // Timed as the training loop runs: on a pool worker, the others kept awake.
+                let best = keep_warm(|| {
+                    fastest(t.repeats, t.floor, 1_000, || {
+                        let y = algo.forward(x.view(), w.view(), b.view(), p);
+                        std::hint::black_box(algo.backward(y.view(), x.view(), w.view(), p));
+                    })
+                });
+                speed.push(SpeedRow {
+                    layer: shape.name,
+                    algo: algo.name(),
+                    batch: n,
+                    threads: t.threads,
+                    seconds: best,
+                    gflops: n as f64 * flops_per_image / best / 1e9,
+                });
+                bar.inc(1);
+            }
+        }
+    }
+    bar.finish_and_clear();
+    let panels = CONVOLUTIONS.iter().map(|shape| {
+        let per_image = |algo: &ConvAlgo| {
+            let rows = speed
+                .iter()
+                .filter(|r| r.layer == shape.name && r.algo == algo.name());
+            let points = rows.map(|r| (r.batch as f64, 1e3 * r.seconds / r.batch as f64));
+            Series::new(algo.name(), points.collect())
+        };
+        let title = format!("{}, {} thread(s)", shape.name, t.threads);
+        let chart = LineChart::new(title, "batch size", "ms per image, fwd + bwd");
+        chart
+            .log_x()
+            .log_y()
+            .with(ConvAlgo::ALL.iter().map(per_image).collect())
+            .into()
+    });
+    let panels = panels.collect();
+    outputs.push(out.write_csv("conv_speed.csv", speed)?);
+    outputs.extend(Figure::pair(panels, 460).save(out.dir(), "conv_speed")?);
+
+    Ok(outputs)
+}

@@ -1,0 +1,184 @@
+//! Chapter "Update rules", part 1: SGD against Momentum.
+//!
+//! On the taco-shell quadratic (condition number 50), from the same start with the same learning
+//! rate: SGD and Momentum with mu in {0.5, 0.9, 0.99}. Then the same comparison training a
+//! 2-layer MLP on Fashion-MNIST.
+//!
+//! Part 1 lives in `taco.rs`, part 2 in `mlp.rs`.
+//!
+//!     cargo run --release --bin exp_momentum            # full run, writes results/momentum/
+//!     cargo run --release --bin exp_momentum -- --quick # seconds; every code path
+
+use clap::Parser;
+use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::init::Init;
+use nnlab::optim::{
+    HyperparameterError, Momentum, Nesterov, Optimizer, Sgd, check_unit_interval, contraction_rate,
+    nesterov_contraction_rate,
+};
+use nnlab::results::DataInfo;
+use nnlab::surfaces::{Surface, TacoShell};
+
+mod mlp;
+mod taco;
+
+/// Wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected {
+    full_seconds: 15,
+    quick_seconds: 2,
+};
+
+const EXPERIMENT: &str = "momentum";
+
+/// SGD vs Momentum (mu 0.5, 0.9, 0.99) on the taco-shell quadratic and on a 2-layer MLP.
+#[derive(Parser, Debug, Clone)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Learning rate of every rule on the taco shell (stable below 2/50 = 0.04 for SGD).
+    #[arg(long, default_value_t = 0.035)]
+    pub learning_rate: f64,
+    /// Iterations on the taco shell.
+    #[arg(long, default_value_t = 150)]
+    pub iters: usize,
+    /// Momentum coefficients to compare with SGD (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        default_value = "0.5,0.9,0.99"
+    )]
+    pub mu: Vec<f64>,
+    /// Momentum coefficient of Nesterov's rule on the taco shell.
+    #[arg(long, default_value_t = 0.9)]
+    pub nesterov_mu: f64,
+    /// Learning rate of every rule when training the MLP.
+    #[arg(long, default_value_t = 0.02)]
+    pub mlp_learning_rate: f64,
+    /// Momentum coefficient of Momentum and Nesterov for the MLP.
+    #[arg(long, default_value_t = 0.9)]
+    pub mlp_mu: f64,
+    /// Epochs of MLP training [default: 5, or 2 with --quick].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 100)]
+    pub batch_size: usize,
+    /// Hidden units of the MLP (784 -> hidden -> 10).
+    #[arg(long, default_value_t = 100)]
+    pub hidden: usize,
+    /// Weight initialization of the MLP.
+    #[arg(long, value_enum, default_value_t = Init::Xavier)]
+    pub init: Init,
+    /// Training images held out for validation [default: 5000, or 500 with --quick].
+    #[arg(long)]
+    pub val: Option<usize>,
+}
+
+/// A rule with the label the figures and CSV files use.
+pub struct Contender<O> {
+    pub label: String,
+    pub mu: Option<f64>,
+    pub opt: O,
+    /// The predicted per-step contraction on a quadratic: (learning_rate, mu, curvature) -> rate.
+    pub rate: fn(f64, f64, f64) -> f64,
+}
+
+/// The rules a part of the experiment compares.
+pub type Rules<F> = Vec<Contender<Box<dyn Optimizer<F>>>>;
+
+fn contenders<F: nnlab::Float>(
+    learning_rate: f64,
+    mus: &[f64],
+    nesterov_mu: Option<f64>,
+) -> Result<Rules<F>, HyperparameterError> {
+    let mut out: Rules<F> = vec![Contender {
+        label: "SGD".into(),
+        mu: None,
+        opt: Box::new(Sgd::new(learning_rate)?),
+        rate: contraction_rate,
+    }];
+    for &mu in mus {
+        out.push(Contender {
+            label: format!("Momentum mu={mu}"),
+            mu: Some(mu),
+            opt: Box::new(Momentum::new(learning_rate, mu)?),
+            rate: contraction_rate,
+        });
+    }
+    if let Some(mu) = nesterov_mu {
+        out.push(Contender {
+            label: format!("Nesterov mu={mu}"),
+            mu: Some(mu),
+            opt: Box::new(Nesterov::new(learning_rate, mu)?),
+            rate: nesterov_contraction_rate,
+        });
+    }
+    Ok(out)
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let quick = args.common.quick;
+    // Refuse bad hyperparameters before touching data or files.
+    as_flag(
+        check_unit_interval("mu", args.nesterov_mu),
+        &[("mu", "--nesterov-mu")],
+    )?;
+    let mut surface_rules = as_flag(
+        contenders::<f64>(args.learning_rate, &args.mu, Some(args.nesterov_mu)),
+        &[],
+    )?;
+    let mut mlp_rules = as_flag(
+        contenders::<f32>(args.mlp_learning_rate, &[args.mlp_mu], Some(args.mlp_mu)),
+        &[("learning_rate", "--mlp-learning-rate"), ("mu", "--mlp-mu")],
+    )?;
+    let epochs = args.epochs.unwrap_or(if quick { 2 } else { 5 });
+    at_least_one(&[
+        ("--iters", args.iters),
+        ("--batch-size", args.batch_size),
+        ("--hidden", args.hidden),
+        ("--epochs", epochs),
+    ])?;
+    let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
+    let (data, d) = run.mlp_data(args.val)?;
+    if run.check_only_training("the MLP", &d) {
+        return Ok(());
+    }
+    let out = run.results_dir()?;
+    let mut outputs = Vec::new();
+
+    let taco = TacoShell::default();
+    outputs.extend(taco::run(&args, &taco, &mut surface_rules, &out)?);
+    let (mlp_outputs, test_accuracy) = mlp::run(&args, epochs, &mut mlp_rules, &d, &out)?;
+    outputs.extend(mlp_outputs);
+
+    let hyperparameters = serde_json::json!({
+        "surface": taco.formula(),
+        "start": taco.start(),
+        "learning_rate": args.learning_rate,
+        "iters": args.iters,
+        "mu": args.mu,
+        "mlp": {
+            "layers": [784, args.hidden, 10],
+            "activation": "relu",
+            "init": args.init,
+            "loss": "softmax",
+            "preprocessing": "pixels/255, zero-centered with the training mean",
+            "learning_rate": args.mlp_learning_rate,
+            "mu": args.mlp_mu,
+            "epochs": epochs,
+            "batch_size": args.batch_size,
+            "n_train": d.y_train.len(),
+            "test_accuracy": test_accuracy,
+        },
+    });
+    let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
+    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}
