@@ -116,56 +116,61 @@ fn every_figure_and_local_link_exists() {
     assert!(figures >= 4, "only {figures} figures found");
 }
 
+/// The experiments: one folder under `experiments/` each, its binary's root `main.rs`.
+fn experiments() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("main.rs").is_file())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 4, "only {names:?} found under experiments/");
+    names
+}
+
 #[test]
 fn every_experiment_has_committed_results() {
-    let experiments = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
-    for entry in std::fs::read_dir(experiments).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if let Some(exp) = name
-            .strip_prefix("exp_")
-            .and_then(|n| n.strip_suffix(".rs"))
-        {
-            let meta = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("results")
-                .join(exp)
-                .join("meta.json");
-            let meta: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(&meta).unwrap()).unwrap();
-            assert_eq!(
-                meta["quick"], false,
-                "results/{exp} must come from a full run"
+    for exp in experiments() {
+        let meta = meta_dir(&exp).join("meta.json");
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&meta).unwrap()).unwrap();
+        assert_eq!(
+            meta["quick"], false,
+            "results/{exp} must come from a full run"
+        );
+        for output in meta["outputs"].as_array().unwrap() {
+            let f = meta_dir(&exp).join(output.as_str().unwrap());
+            assert!(
+                f.is_file(),
+                "results/{exp}: {} listed in meta.json is missing",
+                f.display()
             );
-            for output in meta["outputs"].as_array().unwrap() {
-                let f = meta_dir(exp).join(output.as_str().unwrap());
-                assert!(
-                    f.is_file(),
-                    "results/{exp}: {} listed in meta.json is missing",
-                    f.display()
-                );
-            }
         }
     }
 }
 
 #[test]
-fn reproduce_runs_every_experiment() {
+fn reproduce_runs_every_experiment_and_cargo_builds_it() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let reproduce = std::fs::read_to_string(root.join("experiments/reproduce.rs")).unwrap();
-    for entry in std::fs::read_dir(root.join("experiments")).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if let Some(exp) = name
-            .strip_prefix("exp_")
-            .and_then(|n| n.strip_suffix(".rs"))
-        {
-            assert!(
-                reproduce.contains(&format!("(\"{exp}\"")),
-                "reproduce does not run exp_{exp}"
-            );
-            assert!(
-                reproduce.contains(&format!("#[path = \"{name}\"]")),
-                "reproduce does not include {name}"
-            );
-        }
+    let cargo = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    for exp in experiments() {
+        assert!(
+            reproduce.contains(&format!("(\"{exp}\"")),
+            "reproduce does not run {exp}"
+        );
+        assert!(
+            reproduce.contains(&format!("#[path = \"{exp}/main.rs\"]")),
+            "reproduce does not include {exp}/main.rs"
+        );
+        assert!(
+            cargo.contains(&format!(
+                "name = \"exp_{exp}\"\npath = \"experiments/{exp}/main.rs\""
+            )),
+            "Cargo.toml has no binary exp_{exp} built from experiments/{exp}/main.rs"
+        );
     }
 }
 
@@ -189,4 +194,34 @@ fn parsers_find_what_they_should() {
             ("c.rs".into(), None)
         ]
     );
+}
+
+/// The house rules of issue 15, kept: experiment files stay thin (flags, library calls, rows and
+/// figures; a chapter with several parts gets one file per part) and library files stay short.
+#[test]
+fn experiments_and_library_files_stay_short() {
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (dir, limit) in [("experiments", 300), ("src", 480)] {
+        let mut files = Vec::new();
+        rust_files(&root.join(dir), &mut files);
+        assert!(!files.is_empty(), "no Rust files under {dir}/");
+        for f in files {
+            let lines = std::fs::read_to_string(&f).unwrap().lines().count();
+            assert!(
+                lines <= limit,
+                "{} has {lines} lines; files under {dir}/ stay within {limit}",
+                f.display()
+            );
+        }
+    }
 }
