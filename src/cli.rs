@@ -166,15 +166,26 @@ pub fn train_with_progress<F: crate::Float>(
     h
 }
 
-/// How long an experiment's default run takes: wall time measured on the project's 2-core machine
-/// (AMD EPYC Zen 4) with the default flags, rounded up.
+/// An experiment's name (its folder under `results/`) and how long its default run takes: wall
+/// time measured on the project's 2-core machine (AMD EPYC Zen 4) with the default flags, rounded
+/// up.
 #[derive(Clone, Copy, Debug)]
 pub struct Expected {
+    pub experiment: &'static str,
     pub full_seconds: u32,
     pub quick_seconds: u32,
 }
 
 impl Expected {
+    /// `experiment` takes `full_seconds` by default and `quick_seconds` with `--quick`.
+    pub const fn new(experiment: &'static str, full_seconds: u32, quick_seconds: u32) -> Self {
+        Expected {
+            experiment,
+            full_seconds,
+            quick_seconds,
+        }
+    }
+
     /// The seconds for a full or quick run.
     pub fn seconds(&self, quick: bool) -> u32 {
         if quick {
@@ -211,16 +222,12 @@ pub struct RunContext {
 
 impl RunContext {
     /// Starts the clock and the thread pool. Call after the experiment validated its own flags.
-    pub fn start(
-        experiment: &'static str,
-        common: &CommonArgs,
-        expected: Expected,
-    ) -> anyhow::Result<Self> {
+    pub fn start(common: &CommonArgs, expected: Expected) -> anyhow::Result<Self> {
         let started = std::time::Instant::now();
         hot_loop_settings();
         let threads = common.init_threads()?;
         Ok(RunContext {
-            experiment,
+            experiment: expected.experiment,
             common: common.clone(),
             threads,
             expected,
@@ -370,10 +377,7 @@ mod tests {
         assert_eq!(format_seconds(15), "15 s");
         assert_eq!(format_seconds(120), "2 min");
         assert_eq!(format_seconds(130), "2 min 10 s");
-        let e = Expected {
-            full_seconds: 90,
-            quick_seconds: 2,
-        };
+        let e = Expected::new("x", 90, 2);
         assert_eq!(
             (e.describe(false), e.describe(true)),
             ("1 min 30 s".into(), "2 s".into())

@@ -30,14 +30,6 @@ use serde::Serialize;
 mod inside;
 mod speed;
 
-/// Wall time of the default runs on 2 cores (see [`Expected`]).
-pub const EXPECTED: Expected = Expected {
-    full_seconds: 50,
-    quick_seconds: 2,
-};
-
-const EXPERIMENT: &str = "cnn";
-
 /// LeNet-5 on Fashion-MNIST: training curves, filters, feature maps, confusion matrix, and the
 /// speed of the four convolution implementations.
 #[derive(Parser, Debug, Clone)]
@@ -86,6 +78,9 @@ pub struct Args {
     pub speed_repeats: Option<usize>,
 }
 
+/// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected::new("cnn", 50, 2);
+
 #[derive(Serialize)]
 struct TrainingRow {
     epoch: usize,
@@ -126,7 +121,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.reg
     );
     as_flag(args.rule.build::<f32>(args.learning_rate), &[])?;
-    let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
+    let run = RunContext::start(&args.common, EXPECTED)?;
     let data = run.load_fashion_mnist()?;
     let d = run.prepare(&data, n_val, max_train, quick.then_some(1_000))?;
     if run.check_only_training("LeNet-5", &d) {

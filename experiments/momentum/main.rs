@@ -22,14 +22,6 @@ use nnlab::surfaces::{Surface, TacoShell};
 mod mlp;
 mod taco;
 
-/// Wall time of the default runs on 2 cores (see [`Expected`]).
-pub const EXPECTED: Expected = Expected {
-    full_seconds: 15,
-    quick_seconds: 2,
-};
-
-const EXPERIMENT: &str = "momentum";
-
 /// SGD vs Momentum (mu 0.5, 0.9, 0.99) on the taco-shell quadratic and on a 2-layer MLP.
 #[derive(Parser, Debug, Clone)]
 #[command(version, long_about = None, allow_negative_numbers = true)]
@@ -75,6 +67,9 @@ pub struct Args {
     #[arg(long)]
     pub val: Option<usize>,
 }
+
+/// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected::new("momentum", 15, 2);
 
 /// A rule with the label the figures and CSV files use.
 pub struct Contender<O> {
@@ -140,7 +135,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("--hidden", args.hidden),
         ("--epochs", epochs),
     ])?;
-    let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
+    let run = RunContext::start(&args.common, EXPECTED)?;
     let (data, d) = run.mlp_data(args.val)?;
     if run.check_only_training("the MLP", &d) {
         return Ok(());

@@ -28,14 +28,6 @@ mod rosenbrock;
 mod scaling;
 mod softmax;
 
-/// Wall time of the default runs on 2 cores (see [`Expected`]).
-pub const EXPECTED: Expected = Expected {
-    full_seconds: 120,
-    quick_seconds: 4,
-};
-
-const EXPERIMENT: &str = "second_order";
-
 /// Newton, BFGS and L-BFGS against GD and Adam: Rosenbrock, softmax regression, cost scaling, noise.
 #[derive(Parser, Debug, Clone)]
 #[command(version, long_about = None, allow_negative_numbers = true)]
@@ -93,6 +85,9 @@ pub struct Args {
     #[arg(long)]
     pub max_train: Option<usize>,
 }
+
+/// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected::new("second_order", 120, 4);
 
 /// The flags with their `--quick` defaults resolved.
 pub struct Settings {
@@ -195,7 +190,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         max_train != Some(0),
         "--max-train must be at least 1, got 0"
     );
-    let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
+    let run = RunContext::start(&args.common, EXPECTED)?;
     let data = run.load_fashion_mnist_as::<f64>()?;
     let n_train = max_train.map_or(data.y_train.len(), |m| m.min(data.y_train.len()));
     let (x_train, y_train) = (

@@ -23,14 +23,6 @@ mod mlp;
 mod step_size;
 mod surfaces;
 
-/// Wall time of the default runs on 2 cores (see [`Expected`]).
-pub const EXPECTED: Expected = Expected {
-    full_seconds: 30,
-    quick_seconds: 2,
-};
-
-const EXPERIMENT: &str = "update_rules";
-
 /// The six update rules on 2-D surfaces and on a 2-layer MLP, each at a tuned learning rate.
 #[derive(Parser, Debug, Clone)]
 #[command(version, long_about = None, allow_negative_numbers = true)]
@@ -75,6 +67,9 @@ pub struct Args {
     pub val: Option<usize>,
 }
 
+/// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected::new("update_rules", 30, 2);
+
 /// The flags with their `--quick` defaults resolved.
 pub struct Settings {
     pub quick: bool,
@@ -118,7 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         AdaGrad::<f64>::new(step_lr),
         &[("learning_rate", "--step-learning-rate")],
     )?;
-    let run = RunContext::start(EXPERIMENT, &args.common, EXPECTED)?;
+    let run = RunContext::start(&args.common, EXPECTED)?;
     let (data, d) = run.mlp_data(args.val)?;
     if run.check_only_training("the MLP", &d) {
         return Ok(());
