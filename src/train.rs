@@ -3,6 +3,7 @@
 
 use crate::Float;
 use crate::network::Sequential;
+use crate::optim::schedule::LrSchedule;
 use crate::optim::{Optimizer, step_all};
 use crate::parallel::{keep_warm, warm_training};
 use crate::rng::permutation;
@@ -24,6 +25,8 @@ pub struct IterRecord {
     pub iter: usize,
     pub epoch: usize,
     pub loss: f64,
+    /// The learning rate of this iteration's update.
+    pub learning_rate: f64,
 }
 
 /// Accuracies at the end of an epoch.
@@ -145,10 +148,25 @@ pub fn train<F: Float, R: Rng + Send + ?Sized>(
 ) -> History {
     // With warm training on (the binaries and benches), the step's many short parallel loops find
     // the other cores awake (see `keep_warm`).
+    train_with_schedule(net, opt, None, data, cfg, rng, on_iter)
+}
+
+/// [`train`] with the learning rate set by `schedule` before every update (`None`: left as the
+/// optimizer has it). After each epoch the schedule observes the validation error
+/// `1 - accuracy` (what reduce-on-plateau monitors).
+pub fn train_with_schedule<F: Float, R: Rng + Send + ?Sized>(
+    net: &mut Sequential<F>,
+    opt: &mut dyn Optimizer<F>,
+    schedule: Option<&mut LrSchedule>,
+    data: &Split<'_, F>,
+    cfg: &TrainConfig,
+    rng: &mut R,
+    on_iter: &mut (dyn FnMut(&IterRecord) + Send),
+) -> History {
     if warm_training() {
-        keep_warm(|| train_here(net, opt, data, cfg, rng, on_iter))
+        keep_warm(|| train_here(net, opt, schedule, data, cfg, rng, on_iter))
     } else {
-        train_here(net, opt, data, cfg, rng, on_iter)
+        train_here(net, opt, schedule, data, cfg, rng, on_iter)
     }
 }
 
@@ -156,6 +174,7 @@ pub fn train<F: Float, R: Rng + Send + ?Sized>(
 fn train_here<F: Float, R: Rng + ?Sized>(
     net: &mut Sequential<F>,
     opt: &mut dyn Optimizer<F>,
+    mut schedule: Option<&mut LrSchedule>,
     data: &Split<'_, F>,
     cfg: &TrainConfig,
     rng: &mut R,
@@ -181,7 +200,16 @@ fn train_here<F: Float, R: Rng + ?Sized>(
             iter += 1;
             let (x_batch, y_batch) = gather(data.x_train, data.y_train, batch); // sample data
             let loss = net.loss_and_grad(x_batch.view(), &y_batch).as_f64(); // forward + backward
-            let record = IterRecord { iter, epoch, loss };
+            if let Some(s) = schedule.as_deref_mut() {
+                s.apply(opt, iter - 1, epoch - 1); // the learning rate of this step
+            }
+            let learning_rate = opt.learning_rate();
+            let record = IterRecord {
+                iter,
+                epoch,
+                loss,
+                learning_rate,
+            };
             history.iters.push(record);
             on_iter(&record);
             if !loss.is_finite() {
@@ -192,6 +220,10 @@ fn train_here<F: Float, R: Rng + ?Sized>(
             epoch_loss += loss;
         }
         seconds += started.elapsed().as_secs_f64();
+        let val_accuracy = net.accuracy(data.x_val, data.y_val);
+        if let Some(s) = schedule.as_deref_mut() {
+            s.schedule.observe(1.0 - val_accuracy);
+        }
         history.epochs.push(EpochRecord {
             epoch,
             iter,
@@ -200,7 +232,7 @@ fn train_here<F: Float, R: Rng + ?Sized>(
                 data.x_train.slice(s![..eval_rows, ..]),
                 &data.y_train[..eval_rows],
             ),
-            val_accuracy: net.accuracy(data.x_val, data.y_val),
+            val_accuracy,
             seconds,
         });
     }

@@ -12,6 +12,7 @@ pub mod momentum;
 pub mod nesterov;
 pub mod rmsprop;
 pub mod rule;
+pub mod schedule;
 pub mod sgd;
 
 pub use adagrad::AdaGrad;
