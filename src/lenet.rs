@@ -136,7 +136,7 @@ mod tests {
     #[test]
     fn the_listed_convolutions_are_the_networks() {
         let mut rng = crate::rng::substream(1, 0);
-        let net = lenet5::<f64, _>(LeNetVariant::Modern, 0.0, &mut rng);
+        let mut net = lenet5::<f64, _>(LeNetVariant::Modern, 0.0, &mut rng);
         let x = ndarray::Array2::<f64>::zeros((1, 784));
         for (shape, upto) in CONVOLUTIONS.iter().zip([AFTER_C1, AFTER_C3]) {
             let g = Geometry::new(shape.input, shape.filters, shape.params);

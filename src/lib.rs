@@ -13,6 +13,7 @@ pub mod init;
 pub mod layers;
 pub mod lenet;
 pub mod loss;
+pub mod lr_range;
 pub mod memory;
 pub mod metrics;
 pub mod network;

@@ -287,7 +287,7 @@ mod tests {
         let out = [inside[0], at(1, x0 - 1.0, y1), inside[2]];
         assert_eq!(window_objective(&taco, &out, 2), f64::INFINITY);
         // The saddle has no minimum: the final point is clamped to the window.
-        let (sx0, sx1, sy0, sy1) = Saddle.window();
+        let (sx0, sx1, _, sy1) = Saddle.window();
         let far = PathPoint {
             iter: 5,
             x: 0.0,

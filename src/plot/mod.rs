@@ -377,10 +377,11 @@ mod tests {
                 window: (-2.0, 2.0, -1.0, 1.0),
                 levels: 6,
                 log_levels: true,
-                trajectories: vec![Series::new(
-                    "path",
-                    vec![(-1.5, 0.8), (-1.0, -0.5), (-0.3, 0.2)],
-                )],
+                // Two paths: a single one is named by the title and gets no legend.
+                trajectories: vec![
+                    Series::new("path", vec![(-1.5, 0.8), (-1.0, -0.5), (-0.3, 0.2)]),
+                    Series::new("other", vec![(1.5, 0.8), (1.0, -0.5)]),
+                ],
                 target: Some((0.0, 0.0)),
                 grid: 30,
             }),

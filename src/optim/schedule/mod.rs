@@ -136,8 +136,8 @@ mod tests {
         assert_eq!(per_iter.rate_at(5, 0), 0.25);
         assert_eq!(per_epoch.rate_at(5, 0), 1.0);
         assert_eq!(per_epoch.rate_at(0, 3), 0.5);
-        let mut opt = Sgd::<f64>::new(3.0).unwrap();
-        per_iter.apply(&mut opt, 2, 0);
-        assert_eq!(opt.learning_rate(), 0.5);
+        let mut opt = Sgd::new(3.0).unwrap();
+        per_iter.apply::<f64>(&mut opt, 2, 0);
+        assert_eq!(Optimizer::<f64>::learning_rate(&opt), 0.5);
     }
 }
