@@ -10,6 +10,8 @@ use std::time::Instant;
 
 #[path = "cnn/main.rs"]
 mod exp_cnn;
+#[path = "lr/main.rs"]
+mod exp_lr;
 #[path = "momentum/main.rs"]
 mod exp_momentum;
 #[path = "second_order/main.rs"]
@@ -43,6 +45,9 @@ const EXPERIMENTS: &[(&str, Expected, Runner)] = &[
     }),
     ("cnn", exp_cnn::EXPECTED, |argv| {
         exp_cnn::run(exp_cnn::Args::try_parse_from(argv)?)
+    }),
+    ("lr", exp_lr::EXPECTED, |argv| {
+        exp_lr::run(exp_lr::Args::try_parse_from(argv)?)
     }),
 ];
 

@@ -46,7 +46,7 @@ impl RangeTest {
         if end <= start {
             return Err(HyperparameterError {
                 name: "end",
-                requirement: "> start",
+                requirement: "> the start rate",
                 value: end,
             });
         }

@@ -254,6 +254,7 @@ fn full_mode_data_preparation_on_a_small_folder() {
         (env!("CARGO_BIN_EXE_exp_momentum"), "train the MLP"),
         (env!("CARGO_BIN_EXE_exp_update_rules"), "train the MLP"),
         (env!("CARGO_BIN_EXE_exp_cnn"), "train LeNet-5"),
+        (env!("CARGO_BIN_EXE_exp_lr"), "train the MLP"),
     ] {
         let (code, err) = run(exe, &[]);
         assert_eq!(code, Some(1), "{exe}: {err}");
@@ -318,6 +319,21 @@ fn every_experiment_refuses_negative_numbers_by_value() {
             env!("CARGO_BIN_EXE_exp_cnn"),
             &["--reg", "-1"][..],
             "error: --reg must be non-negative, got -1",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_lr"),
+            &["--rates", "3,0.01,-1,0.001"][..],
+            "error: --rates and --grid must be > 0 and finite, got -1",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_lr"),
+            &["--rates", "3,0.01"][..],
+            "error: --rates takes four learning rates (very high, high, low, good), got 2",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_lr"),
+            &["--range-start", "1", "--range-end", "0.1"][..],
+            "error: --range-end must be > the start rate, got 0.1",
         ),
     ] {
         let o = Command::new(exe)
@@ -645,4 +661,27 @@ fn cnn_is_deterministic_apart_from_timings() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("--speed-batches must be positive"), "{err}");
     assert!(!tmp.path().join("bad").exists());
+}
+
+/// exp_lr has no timing columns: the same seed gives byte-identical CSV files at 1 and 2 threads.
+#[test]
+fn lr_quick_is_identical_at_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |threads: &str| {
+        let out = tmp.path().join(format!("t{threads}"));
+        let o = Command::new(env!("CARGO_BIN_EXE_exp_lr"))
+            .args(["--quick", "--seed", "5", "--threads", threads, "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        csv_files(&out)
+    };
+    let (one, two) = (run("1"), run("2"));
+    let names: Vec<&str> = one.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["curves.csv", "epochs.csv", "grid.csv", "range_test.csv"]
+    );
+    assert_eq!(one, two);
 }

@@ -1,0 +1,156 @@
+//! Chapter "The learning rate", part 1: choosing it.
+//!
+//! 1. The slide's four curves on a real network (`curves.rs`): the 2-layer MLP on Fashion-MNIST
+//!    trained with SGD at a very high, a high, a low and a good learning rate, loss against epoch.
+//! 2. The learning-rate range test [Smith, 2015; fastai's `lr_find`] on the same network and its
+//!    suggested rates, beside the best rate of a grid search (`range.rs`).
+//!
+//! ```text
+//!     cargo run --release --bin exp_lr            # full run, writes results/lr/
+//!     cargo run --release --bin exp_lr -- --quick # seconds; every code path
+//! ```
+
+use clap::Parser;
+use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::lr_range::RangeTest;
+use nnlab::optim::Rule;
+use nnlab::results::DataInfo;
+
+mod curves;
+mod range;
+
+/// The slide's four learning-rate curves on an MLP, and the range test against a grid search.
+#[derive(Parser, Debug, Clone)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Update rule of every run (its other hyperparameters are the chapter's defaults).
+    #[arg(long, value_enum, default_value_t = Rule::Adam)]
+    pub rule: Rule,
+    /// The four learning rates of the slide's figure, comma-separated: very high, high, low, good.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        default_value = "3,0.01,3e-6,0.001"
+    )]
+    pub rates: Vec<f64>,
+    /// Epochs of each of the four runs [default: 10, or 1 with --quick].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Mini-batch size of every run.
+    #[arg(long, default_value_t = 100)]
+    pub batch_size: usize,
+    /// Hidden units of the MLP (784 -> hidden -> 10).
+    #[arg(long, default_value_t = 100)]
+    pub hidden: usize,
+    /// Smallest rate of the range test.
+    #[arg(long, default_value_t = 1e-7)]
+    pub range_start: f64,
+    /// Largest rate of the range test.
+    #[arg(long, default_value_t = 10.0)]
+    pub range_end: f64,
+    /// Iterations of the range test [default: 300, or 100 with --quick].
+    #[arg(long)]
+    pub range_iters: Option<usize>,
+    /// Learning rates of the grid search, comma-separated (each trains --grid-epochs epochs; the
+    /// best validation accuracy wins).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        default_value = "1e-5,3e-5,1e-4,3e-4,0.001,0.003,0.01,0.03,0.1"
+    )]
+    pub grid: Vec<f64>,
+    /// Epochs of each grid-search run [default: 2, or 1 with --quick].
+    #[arg(long)]
+    pub grid_epochs: Option<usize>,
+    /// Training images held out for validation [default: 5000, or 500 with --quick].
+    #[arg(long)]
+    pub val: Option<usize>,
+}
+
+/// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected::new("lr", 60, 3);
+
+/// The flags with their `--quick` defaults resolved.
+pub struct Settings {
+    pub epochs: usize,
+    pub grid_epochs: usize,
+    pub range: RangeTest,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let quick = args.common.quick;
+    let epochs = args.epochs.unwrap_or(if quick { 1 } else { 10 });
+    let grid_epochs = args.grid_epochs.unwrap_or(if quick { 1 } else { 2 });
+    let range_iters = args.range_iters.unwrap_or(if quick { 100 } else { 300 });
+    at_least_one(&[
+        ("--epochs", epochs),
+        ("--grid-epochs", grid_epochs),
+        ("--batch-size", args.batch_size),
+        ("--hidden", args.hidden),
+    ])?;
+    anyhow::ensure!(
+        args.rates.len() == 4,
+        "--rates takes four learning rates (very high, high, low, good), got {}",
+        args.rates.len()
+    );
+    anyhow::ensure!(
+        !args.grid.is_empty(),
+        "--grid needs at least one learning rate"
+    );
+    for &lr in args.rates.iter().chain(&args.grid) {
+        as_flag(
+            args.rule.build::<f32>(lr),
+            &[("learning_rate", "--rates and --grid")],
+        )?;
+    }
+    let range = RangeTest::new(
+        args.range_start,
+        args.range_end,
+        range_iters,
+        args.batch_size,
+    );
+    let range = as_flag(
+        range,
+        &[
+            ("learning_rate", "--range-start and --range-end"),
+            ("end", "--range-end"),
+            ("iters", "--range-iters"),
+        ],
+    )?;
+    let s = Settings {
+        epochs,
+        grid_epochs,
+        range,
+    };
+    let run = RunContext::start(&args.common, EXPECTED)?;
+    let (data, d) = run.mlp_data(args.val)?;
+    if run.check_only_training("the MLP", &d) {
+        return Ok(());
+    }
+    let out = run.results_dir()?;
+    let mut outputs = curves::run(&args, &s, &d, &out)?;
+    let found = range::run(&args, &s, &d, &out)?;
+    outputs.extend(found.outputs);
+
+    let hyperparameters = serde_json::json!({
+        "mlp": {"layers": [784, args.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax",
+                "rule": args.rule, "batch_size": args.batch_size},
+        "curves": {"rates": {"very_high": args.rates[0], "high": args.rates[1], "low": args.rates[2], "good": args.rates[3]},
+                   "epochs": epochs},
+        "range_test": s.range,
+        "suggestions": found.suggestions,
+        "grid": {"rates": args.grid, "epochs": grid_epochs, "best": found.grid_best},
+    });
+    let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
+    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}
