@@ -681,7 +681,13 @@ fn lr_quick_is_identical_at_any_thread_count() {
     let names: Vec<&str> = one.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["curves.csv", "epochs.csv", "grid.csv", "range_test.csv"]
+        [
+            "convention.csv",
+            "curves.csv",
+            "epochs.csv",
+            "grid.csv",
+            "range_test.csv"
+        ]
     );
     assert_eq!(one, two);
 }

@@ -4,6 +4,8 @@
 //!    trained with SGD at a very high, a high, a low and a good learning rate, loss against epoch.
 //! 2. The learning-rate range test [Smith, 2015; fastai's `lr_find`] on the same network and its
 //!    suggested rates, beside the best rate of a grid search (`range.rs`).
+//! 3. The same step decay with momentum in the slide's convention and in PyTorch's
+//!    (`convention.rs`).
 //!
 //! ```text
 //!     cargo run --release --bin exp_lr            # full run, writes results/lr/
@@ -16,6 +18,7 @@ use nnlab::lr_range::RangeTest;
 use nnlab::optim::Rule;
 use nnlab::results::DataInfo;
 
+mod convention;
 mod curves;
 mod range;
 
@@ -66,6 +69,18 @@ pub struct Args {
     /// Epochs of each grid-search run [default: 2, or 1 with --quick].
     #[arg(long)]
     pub grid_epochs: Option<usize>,
+    /// Starting learning rate of the momentum-convention comparison (momentum 0.9, step decay).
+    #[arg(long, default_value_t = 0.05)]
+    pub decay_rate: f64,
+    /// Factor of that comparison's step decay, in (0, 1].
+    #[arg(long, default_value_t = 0.1)]
+    pub decay_factor: f64,
+    /// Epochs between that comparison's decay steps.
+    #[arg(long, default_value_t = 2)]
+    pub decay_period: usize,
+    /// Epochs of that comparison [default: 6, or 2 with --quick].
+    #[arg(long)]
+    pub decay_epochs: Option<usize>,
     /// Training images held out for validation [default: 5000, or 500 with --quick].
     #[arg(long)]
     pub val: Option<usize>,
@@ -77,6 +92,7 @@ pub const EXPECTED: Expected = Expected::new("lr", 60, 3);
 /// The flags with their `--quick` defaults resolved.
 pub struct Settings {
     pub epochs: usize,
+    pub decay_epochs: usize,
     pub grid_epochs: usize,
     pub range: RangeTest,
 }
@@ -86,9 +102,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let epochs = args.epochs.unwrap_or(if quick { 1 } else { 10 });
     let grid_epochs = args.grid_epochs.unwrap_or(if quick { 1 } else { 2 });
     let range_iters = args.range_iters.unwrap_or(if quick { 100 } else { 300 });
+    let decay_epochs = args.decay_epochs.unwrap_or(if quick { 2 } else { 6 });
     at_least_one(&[
         ("--epochs", epochs),
         ("--grid-epochs", grid_epochs),
+        ("--decay-epochs", decay_epochs),
         ("--batch-size", args.batch_size),
         ("--hidden", args.hidden),
     ])?;
@@ -121,8 +139,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ("iters", "--range-iters"),
         ],
     )?;
+    let schedule = nnlab::optim::schedule::StepDecay::new(
+        args.decay_rate,
+        args.decay_factor,
+        args.decay_period,
+    );
+    as_flag(
+        schedule,
+        &[
+            ("learning_rate", "--decay-rate"),
+            ("factor", "--decay-factor"),
+            ("period", "--decay-period"),
+        ],
+    )?;
     let s = Settings {
         epochs,
+        decay_epochs,
         grid_epochs,
         range,
     };
@@ -135,6 +167,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut outputs = curves::run(&args, &s, &d, &out)?;
     let found = range::run(&args, &s, &d, &out)?;
     outputs.extend(found.outputs);
+    let (convention_outputs, finals) = convention::run(&args, &s, &d, &out)?;
+    outputs.extend(convention_outputs);
 
     let hyperparameters = serde_json::json!({
         "mlp": {"layers": [784, args.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax",
@@ -144,6 +178,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "range_test": s.range,
         "suggestions": found.suggestions,
         "grid": {"rates": args.grid, "epochs": grid_epochs, "best": found.grid_best},
+        "convention": {"rule": "momentum, mu 0.9", "schedule": "step decay per epoch", "learning_rate": args.decay_rate,
+                       "factor": args.decay_factor, "period": args.decay_period, "epochs": decay_epochs,
+                       "final_val_accuracy": finals},
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
     run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
