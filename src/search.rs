@@ -23,6 +23,14 @@ pub struct Trial {
     pub objective: f64,
 }
 
+impl Trial {
+    /// The validation accuracy of a trial scored by [`crate::train::History::accuracy_objective`]:
+    /// `None` if the run diverged.
+    pub fn accuracy(&self) -> Option<f64> {
+        self.objective.is_finite().then(|| -self.objective)
+    }
+}
+
 /// Evaluates `objective` at every value (any non-finite result, NaN or ±inf, counts as `+inf`: a
 /// diverged run) and returns the trials and the index of the best (the first among equal
 /// objectives).

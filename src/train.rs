@@ -68,6 +68,16 @@ impl History {
         self.epochs.last().map_or(f64::NAN, |e| e.val_accuracy)
     }
 
+    /// What a search minimizes to maximize validation accuracy: minus the final validation
+    /// accuracy, or +inf if the run diverged (see [`crate::search::Trial::accuracy`]).
+    pub fn accuracy_objective(&self) -> f64 {
+        if self.diverged_at.is_some() {
+            f64::INFINITY
+        } else {
+            -self.final_val_accuracy()
+        }
+    }
+
     /// The validation accuracy recorded at iteration `iter`, if an epoch ended there.
     pub fn val_accuracy_at(&self, iter: usize) -> Option<f64> {
         let epoch = self.epochs.iter().find(|e| e.iter == iter);

@@ -68,11 +68,7 @@ pub fn run(
         let mut net = Sequential::<f32>::fashion_mlp(args.hidden, Init::He, &mut rng);
         let mut opt = args.rule.build::<f32>(lr).expect("validated");
         let h = train(&mut net, opt.as_mut(), &split, &cfg, &mut rng, &mut |_| {});
-        if h.diverged_at.is_some() {
-            f64::INFINITY
-        } else {
-            -h.final_val_accuracy()
-        }
+        h.accuracy_objective()
     });
     let grid_best = trials[best].value;
     eprintln!(
@@ -82,12 +78,8 @@ pub fn run(
     let rows = trials.iter().enumerate().map(|(i, t)| GridRow {
         learning_rate: t.value,
         epochs: s.grid_epochs,
-        val_accuracy: if t.objective.is_finite() {
-            -t.objective
-        } else {
-            0.0
-        },
-        diverged: !t.objective.is_finite(),
+        val_accuracy: t.accuracy().unwrap_or(0.0),
+        diverged: t.accuracy().is_none(),
         chosen: i == best,
     });
     outputs.push(out.write_csv("grid.csv", rows)?);

@@ -91,21 +91,13 @@ pub fn run(args: &Args, s: &Settings, d: &Prepared<f32>, out: &ResultsDir) -> an
                 &mut rng,
                 &mut |_| {},
             );
-            if h.diverged_at.is_some() {
-                f64::INFINITY
-            } else {
-                -h.epochs.last().map_or(0.0, |e| e.val_accuracy)
-            }
+            h.accuracy_objective()
         });
         sweep.extend(trials.iter().enumerate().map(|(i, t)| SweepRow {
             optimizer: rule.name(),
             learning_rate: t.value,
-            val_accuracy: if t.objective.is_finite() {
-                -t.objective
-            } else {
-                0.0
-            },
-            diverged: !t.objective.is_finite(),
+            val_accuracy: t.accuracy().unwrap_or(0.0),
+            diverged: t.accuracy().is_none(),
             chosen: i == best,
         }));
         let lr = trials[best].value;
