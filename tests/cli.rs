@@ -332,6 +332,16 @@ fn every_experiment_refuses_negative_numbers_by_value() {
         ),
         (
             env!("CARGO_BIN_EXE_exp_lr"),
+            &["--decay-period", "0"][..],
+            "error: --decay-period must be >= 1, got 0",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_lr"),
+            &["--decay-factor", "-0.5"][..],
+            "error: --decay-factor must be in (0, 1], got -0.5",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_lr"),
             &["--range-start", "1", "--range-end", "0.1"][..],
             "error: --range-end must be > the start rate, got 0.1",
         ),
