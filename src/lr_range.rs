@@ -50,12 +50,16 @@ impl RangeTest {
                 value: end,
             });
         }
-        if iters < 2 || batch_size == 0 {
-            return Err(HyperparameterError {
-                name: if iters < 2 { "iters" } else { "batch_size" },
-                requirement: if iters < 2 { ">= 2" } else { ">= 1" },
-                value: if iters < 2 { iters as f64 } else { 0.0 },
-            });
+        let too_few = |name, requirement, value: usize| HyperparameterError {
+            name,
+            requirement,
+            value: value as f64,
+        };
+        if iters < 2 {
+            return Err(too_few("iters", ">= 2", iters));
+        }
+        if batch_size == 0 {
+            return Err(too_few("batch_size", ">= 1", batch_size));
         }
         Ok(RangeTest {
             start,

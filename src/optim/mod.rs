@@ -38,17 +38,22 @@ pub struct HyperparameterError {
     pub value: f64,
 }
 
-/// Checks `learning_rate > 0` and finite.
-pub fn check_learning_rate(learning_rate: f64) -> Result<f64, HyperparameterError> {
-    if learning_rate > 0.0 && learning_rate.is_finite() {
-        Ok(learning_rate)
+/// Checks `value > 0` and finite.
+pub fn check_positive(name: &'static str, value: f64) -> Result<f64, HyperparameterError> {
+    if value > 0.0 && value.is_finite() {
+        Ok(value)
     } else {
         Err(HyperparameterError {
-            name: "learning_rate",
+            name,
             requirement: "> 0 and finite",
-            value: learning_rate,
+            value,
         })
     }
+}
+
+/// Checks `learning_rate > 0` and finite.
+pub fn check_learning_rate(learning_rate: f64) -> Result<f64, HyperparameterError> {
+    check_positive("learning_rate", learning_rate)
 }
 
 /// Checks `0 <= value < 1` (momentum `mu`, decay rates, Adam's betas).
@@ -83,15 +88,7 @@ pub fn check_open_unit_interval(
 
 /// Checks `eps > 0` and finite.
 pub fn check_eps(eps: f64) -> Result<f64, HyperparameterError> {
-    if eps > 0.0 && eps.is_finite() {
-        Ok(eps)
-    } else {
-        Err(HyperparameterError {
-            name: "eps",
-            requirement: "> 0 and finite",
-            value: eps,
-        })
-    }
+    check_positive("eps", eps)
 }
 
 /// One update rule.

@@ -1,6 +1,6 @@
 //! Contour plots of a 2-D function with optimizer trajectories on top.
 
-use super::line::{legend_below, tick};
+use super::line::{legend_below, legend_entries, tick};
 use super::{LABEL_SIZE, PlotError, Series, TICK_SIZE, TITLE_SIZE, color};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -142,10 +142,10 @@ impl ContourPlot {
         let levels = self.levels(&values);
 
         // A single path is named by the title; several get a legend.
-        let entries: Vec<(String, RGBColor)> = (self.trajectories.iter().enumerate())
-            .map(|(i, s)| (s.name.clone(), color(s.color.unwrap_or(i))))
-            .filter(|_| self.trajectories.len() > 1)
-            .collect();
+        let entries = match self.trajectories.len() {
+            0 | 1 => Vec::new(),
+            _ => legend_entries(&self.trajectories),
+        };
         let area = legend_below(area, &entries)?;
         let mut chart = ChartBuilder::on(&area)
             .caption(&self.title, ("sans-serif", TITLE_SIZE))

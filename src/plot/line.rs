@@ -106,6 +106,12 @@ fn log_tick(v: &f64) -> String {
     }
 }
 
+/// The legend entries of `series`: each name with the colour it is drawn in.
+pub(crate) fn legend_entries(series: &[Series]) -> Vec<(String, RGBColor)> {
+    let entry = |(i, s): (usize, &Series)| (s.name.clone(), color(s.color.unwrap_or(i)));
+    series.iter().enumerate().map(entry).collect()
+}
+
 /// Draws the legend of `entries` (name, colour) in a strip along the bottom of `area`, entries
 /// flowing left to right in as many rows as they need, and returns the area above it. With no
 /// entries the whole area is returned.
@@ -235,10 +241,7 @@ impl LineChart {
         DB::ErrorType: 'static,
     {
         let ((x0, x1), (y0, y1)) = self.ranges();
-        let entries: Vec<(String, RGBColor)> = (self.series.iter().enumerate())
-            .map(|(i, s)| (s.name.clone(), color(s.color.unwrap_or(i))))
-            .collect();
-        let area = legend_below(area, &entries)?;
+        let area = legend_below(area, &legend_entries(&self.series))?;
         let mut builder = ChartBuilder::on(&area);
         builder
             .caption(&self.title, ("sans-serif", TITLE_SIZE))

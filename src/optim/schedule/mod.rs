@@ -71,19 +71,6 @@ impl LrSchedule {
     }
 }
 
-/// Checks `value > 0` and finite.
-pub(super) fn positive(name: &'static str, value: f64) -> Result<f64, HyperparameterError> {
-    if value > 0.0 && value.is_finite() {
-        Ok(value)
-    } else {
-        Err(HyperparameterError {
-            name,
-            requirement: "> 0 and finite",
-            value,
-        })
-    }
-}
-
 /// Checks `value >= 0` and finite.
 pub(super) fn non_negative(name: &'static str, value: f64) -> Result<f64, HyperparameterError> {
     if value >= 0.0 && value.is_finite() {

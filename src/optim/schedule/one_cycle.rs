@@ -1,8 +1,8 @@
 //! One-cycle [Smith and Topin, 2019]: up from a small rate to the largest, then down far below the
 //! start, in one cycle over the whole run.
 
-use super::{Schedule, factor, positive, steps};
-use crate::optim::{HyperparameterError, check_learning_rate};
+use super::{Schedule, factor, steps};
+use crate::optim::{HyperparameterError, check_learning_rate, check_positive};
 
 // ANCHOR: one_cycle
 /// PyTorch's `OneCycleLR` (two phases, cosine annealing): from `max_rate / div_factor` up to
@@ -71,8 +71,8 @@ impl OneCycle {
             max_rate: check_learning_rate(max_rate)?,
             total_steps: total,
             pct_start: pct,
-            div_factor: positive("div_factor", div_factor)?,
-            final_div_factor: positive("final_div_factor", final_div_factor)?,
+            div_factor: check_positive("div_factor", div_factor)?,
+            final_div_factor: check_positive("final_div_factor", final_div_factor)?,
         })
     }
 }
