@@ -61,8 +61,10 @@ pub fn run(args: &Args, s: &Settings, out: &ResultsDir) -> anyhow::Result<Vec<Pa
                 step_y: step(cache[1]),
                 loss: TACO.value(p[0], p[1]),
             };
-            steps.push((iter as f64, row.step_x));
-            losses.push((iter as f64, row.loss));
+            // Plotted in thousands of iterations: 5-digit tick labels crowd a half-width panel.
+            let thousands = iter as f64 / 1e3;
+            steps.push((thousands, row.step_x));
+            losses.push((thousands, row.loss));
             step_rows.push(row);
         }
         step_series.push(Series::new(label, steps));
@@ -75,12 +77,12 @@ pub fn run(args: &Args, s: &Settings, out: &ResultsDir) -> anyhow::Result<Vec<Pa
     outputs.push(out.write_csv("step_size.csv", kept)?);
     let step = LineChart::new(
         format!("effective step along x, lr = {step_lr}"),
-        "iteration",
+        "iteration (thousands)",
         "lr / (sqrt(cache) + eps)",
     );
     let loss = LineChart::new(
         format!("loss, gradient noise std {}", args.noise),
-        "iteration",
+        "iteration (thousands)",
         "loss",
     );
     let panels = vec![
