@@ -12,6 +12,8 @@ use std::time::Instant;
 mod exp_cnn;
 #[path = "lr/main.rs"]
 mod exp_lr;
+#[path = "lr_decay/main.rs"]
+mod exp_lr_decay;
 #[path = "momentum/main.rs"]
 mod exp_momentum;
 #[path = "second_order/main.rs"]
@@ -48,6 +50,9 @@ const EXPERIMENTS: &[(&str, Expected, Runner)] = &[
     }),
     ("lr", exp_lr::EXPECTED, |argv| {
         exp_lr::run(exp_lr::Args::try_parse_from(argv)?)
+    }),
+    ("lr_decay", exp_lr_decay::EXPECTED, |argv| {
+        exp_lr_decay::run(exp_lr_decay::Args::try_parse_from(argv)?)
     }),
 ];
 

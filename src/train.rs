@@ -37,6 +37,9 @@ pub struct EpochRecord {
     pub train_loss: f64,
     pub train_accuracy: f64,
     pub val_accuracy: f64,
+    /// Accuracy on [`Split::test`], if the split carries a test set (reported, never used to
+    /// choose anything).
+    pub test_accuracy: Option<f64>,
     /// Wall-clock seconds spent training (forward, backward, update) from the start of the run to
     /// the end of this epoch; the accuracy evaluations are not counted.
     pub seconds: f64,
@@ -97,6 +100,8 @@ pub struct Split<'a, F> {
     pub y_train: &'a [usize],
     pub x_val: ArrayView2<'a, F>,
     pub y_val: &'a [usize],
+    /// A test set measured after every epoch too (`None`: left out of training entirely).
+    pub test: Option<(ArrayView2<'a, F>, &'a [usize])>,
 }
 
 impl<'a, F> Split<'a, F> {
@@ -107,6 +112,16 @@ impl<'a, F> Split<'a, F> {
             y_train: &d.y_train,
             x_val: d.x_val.view(),
             y_val: &d.y_val,
+            test: None,
+        }
+    }
+
+    /// The same split that also measures `d`'s test accuracy after every epoch, for a chapter
+    /// that reports how test accuracy evolves (choices are still made on validation).
+    pub fn with_test(self, d: &'a crate::data::fashion::Prepared<F>) -> Self {
+        Split {
+            test: Some((d.x_test.view(), &d.y_test)),
+            ..self
         }
     }
 
@@ -118,6 +133,7 @@ impl<'a, F> Split<'a, F> {
             y_train: &self.y_train[..n],
             x_val: self.x_val,
             y_val: self.y_val,
+            test: self.test,
         }
     }
 
@@ -243,6 +259,7 @@ fn train_here<F: Float, R: Rng + ?Sized>(
                 &data.y_train[..eval_rows],
             ),
             val_accuracy,
+            test_accuracy: data.test.map(|(x, y)| net.accuracy(x, y)),
             seconds,
         });
     }
@@ -277,6 +294,7 @@ mod tests {
             y_train: &y,
             x_val: x.view(),
             y_val: &y,
+            test: None,
         };
         let cfg = TrainConfig {
             epochs: 100,
@@ -342,6 +360,7 @@ mod tests {
             y_train: &y,
             x_val: x.view(),
             y_val: &y,
+            test: None,
         };
         let cfg = TrainConfig {
             epochs: 50,

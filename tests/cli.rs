@@ -255,6 +255,7 @@ fn full_mode_data_preparation_on_a_small_folder() {
         (env!("CARGO_BIN_EXE_exp_update_rules"), "train the MLP"),
         (env!("CARGO_BIN_EXE_exp_cnn"), "train LeNet-5"),
         (env!("CARGO_BIN_EXE_exp_lr"), "train the MLP"),
+        (env!("CARGO_BIN_EXE_exp_lr_decay"), "train LeNet-5"),
     ] {
         let (code, err) = run(exe, &[]);
         assert_eq!(code, Some(1), "{exe}: {err}");
@@ -344,6 +345,36 @@ fn every_experiment_refuses_negative_numbers_by_value() {
             env!("CARGO_BIN_EXE_exp_lr"),
             &["--range-start", "1", "--range-end", "0.1"][..],
             "error: --range-end must be > the start rate, got 0.1",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_lr_decay"),
+            &["--exp-final", "-0.5"][..],
+            "error: --exp-final must be in (0, 1], got -0.5",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_lr_decay"),
+            &["--step-drops", "0"][..],
+            "error: --step-drops must be >= 1, got 0",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_lr_decay"),
+            &["--step-factor", "1.5"][..],
+            "error: --step-factor must be in (0, 1], got 1.5",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_lr_decay"),
+            &["--warmup", "1.5"][..],
+            "error: --warmup must be in (0, 1), a fraction of the run (a warmup cannot be as long as the run), got 1.5",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_lr_decay"),
+            &["--rates", "0.004"][..],
+            "error: --rates takes one learning rate per rule in --rules (2), got 1",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_lr_decay"),
+            &["--rates", "0.004,-0.05"][..],
+            "error: --rates must be > 0 and finite, got -0.05",
         ),
     ] {
         let o = Command::new(exe)
@@ -700,4 +731,62 @@ fn lr_quick_is_identical_at_any_thread_count() {
         ]
     );
     assert_eq!(one, two);
+}
+
+/// exp_lr_decay gives the same CSV files (the seconds columns aside) with the runs side by side,
+/// one core each, and one after another on both cores; a warmup too short for the run is refused.
+/// `reproduce --quick` (in CI) runs the default `--parallel auto` with its measurement.
+/// (A small data folder: LeNet-5 in the test profile runs at a fraction of its release speed.)
+#[test]
+fn lr_decay_is_identical_side_by_side_and_one_at_a_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("small");
+    small_data(&data, 300, 100);
+    let run = |name: &str, parallel: &str, warmup: &str| {
+        let out = tmp.path().join(name);
+        let flags = "--quick --threads 2 --val 50 --batch-size 64 --seeds 1 --long-epochs 1 \
+                     --schedules constant,warmup-cosine";
+        let o = Command::new(env!("CARGO_BIN_EXE_exp_lr_decay"))
+            .args(flags.split_whitespace())
+            .args(["--parallel", parallel, "--warmup", warmup, "--data-dir"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        (out, o)
+    };
+    let (a, o) = run("seeds", "seeds", "0.25");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (b, o) = run("inside", "inside", "0.25");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // decay.csv and long.csv: schedule,optimizer,seed,epoch,train_loss,val_accuracy,test_accuracy,seconds
+    for f in ["decay.csv", "long.csv"] {
+        let rows = without_columns(&a.join(f), &[7]);
+        assert_eq!(rows, without_columns(&b.join(f), &[7]), "{f}");
+        assert_eq!(
+            rows[0],
+            "schedule,optimizer,seed,epoch,train_loss,val_accuracy,test_accuracy"
+        );
+    }
+    // 2 schedules x 2 rules x 1 seed x 1 epoch; the long runs: constant and the best.
+    assert_eq!(without_columns(&a.join("decay.csv"), &[]).len(), 1 + 4);
+    assert_eq!(without_columns(&a.join("long.csv"), &[]).len(), 1 + 2);
+    let schedule = std::fs::read(a.join("schedule.csv")).unwrap();
+    assert_eq!(schedule, std::fs::read(b.join("schedule.csv")).unwrap());
+    assert!(schedule.starts_with(b"schedule,optimizer,step,learning_rate\n"));
+    // The parallel measurement runs only when --parallel leaves the choice to it (auto).
+    assert!(!a.join("parallel.csv").exists());
+
+    // 250 training images in batches of 64: 4 iterations, too few for a 10% warmup.
+    let (bad, o) = run("bad", "auto", "0.1");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.trim_end().ends_with(
+            "error: warmup + cosine over 4 iterations: --warmup must be at least one step and shorter than the run, got 0.1"
+        ),
+        "{err}"
+    );
+    assert!(!bad.exists());
 }

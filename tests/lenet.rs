@@ -82,6 +82,7 @@ fn lenet5_trains_alike_on_the_naive_and_the_automatic_convolution() {
         y_train: &y,
         x_val: x.view(),
         y_val: &y,
+        test: None,
     };
     let cfg = TrainConfig {
         epochs: 1,

@@ -61,6 +61,7 @@ fn child_trains_with_a_panicking_layer() {
         y_train: &y,
         x_val: x.view(),
         y_val: &y,
+        test: None,
     };
     let cfg = TrainConfig {
         epochs: 10,

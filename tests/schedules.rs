@@ -258,6 +258,7 @@ fn the_training_loop_applies_a_schedule_before_every_update() {
         y_train: &y,
         x_val: x.view(),
         y_val: &y,
+        test: None,
     };
     let cfg = TrainConfig {
         epochs: 3,

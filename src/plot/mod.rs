@@ -10,12 +10,14 @@ mod heatmap;
 mod hist;
 mod image;
 mod line;
+mod ranges;
 
 pub use contour::{ContourPlot, contour_segments};
 pub use heatmap::Heatmap;
 pub use hist::{Histogram, Scatter};
 pub use image::ImageGrid;
 pub use line::{LineChart, Series, log_ticks};
+pub use ranges::{RangeGroup, RangePlot, mean_and_range};
 
 use crate::results::{ResultsError, write_atomic};
 use plotters::coord::Shift;
@@ -113,6 +115,7 @@ pub enum Panel {
     Scatter(Scatter),
     Images(ImageGrid),
     Heatmap(Heatmap),
+    Ranges(RangePlot),
 }
 
 impl Panel {
@@ -128,6 +131,7 @@ impl Panel {
             Panel::Scatter(p) => p.draw(area),
             Panel::Images(p) => p.draw(area),
             Panel::Heatmap(p) => p.draw(area),
+            Panel::Ranges(p) => p.draw(area),
         }
     }
 }
@@ -154,6 +158,12 @@ impl From<ContourPlot> for Panel {
 impl From<ImageGrid> for Panel {
     fn from(p: ImageGrid) -> Self {
         Panel::Images(p)
+    }
+}
+
+impl From<RangePlot> for Panel {
+    fn from(p: RangePlot) -> Self {
+        Panel::Ranges(p)
     }
 }
 

@@ -10,11 +10,13 @@
 //! [`Schedule::observe`] reports a metric. Every constructor validates its arguments.
 
 mod closed_form;
+mod family;
 mod one_cycle;
 mod plateau;
 mod warmup;
 
 pub use closed_form::{Constant, Cosine, Exponential, InverseTime, StepDecay};
+pub use family::{Family, Stretch, WARMUP_START};
 pub use one_cycle::OneCycle;
 pub use plateau::ReduceOnPlateau;
 pub use warmup::{LinearWarmup, WarmupThen};

@@ -1,0 +1,142 @@
+//! Part 4: the comparison's best rule and decaying schedule against that rule's constant rate over
+//! the longer run.
+
+use std::path::PathBuf;
+
+use nnlab::optim::Rule;
+use nnlab::optim::schedule::Family;
+use nnlab::plot::{Figure, LineChart, Series, mean_and_range};
+use nnlab::results::ResultsDir;
+use nnlab::train::{History, Split};
+use serde::Serialize;
+
+use super::runs::{Job, Runner, final_accuracies, rows};
+use super::speed::Mode;
+use super::{Args, Settings};
+
+/// The accuracy the issue asks the best schedule to reach within 15 epochs.
+pub const TARGET: f64 = 0.91;
+
+/// One schedule's long runs.
+#[derive(Clone, Debug, Serialize)]
+pub struct LongSummary {
+    pub schedule: &'static str,
+    pub optimizer: &'static str,
+    pub epochs: usize,
+    pub test_mean: f64,
+    pub test_min: f64,
+    pub test_max: f64,
+    /// The first epoch whose mean test accuracy over the seeds reached [`TARGET`].
+    pub target_reached_at: Option<usize>,
+    /// Mean training seconds per run.
+    pub seconds_per_run: f64,
+}
+
+/// What the long runs found.
+pub struct Long {
+    pub outputs: Vec<PathBuf>,
+    pub summary: Vec<LongSummary>,
+}
+
+/// `(epoch, mean test accuracy over the runs)` of runs that all recorded every epoch.
+fn mean_curve(runs: &[&History]) -> Vec<(f64, f64)> {
+    let epochs = runs.iter().map(|h| h.epochs.len()).min().unwrap_or(0);
+    (0..epochs)
+        .map(|e| {
+            let at = runs
+                .iter()
+                .map(|h| h.epochs[e].test_accuracy.unwrap_or(f64::NAN));
+            ((e + 1) as f64, at.sum::<f64>() / runs.len() as f64)
+        })
+        .collect()
+}
+
+pub fn run(
+    args: &Args,
+    s: &Settings,
+    mode: Mode,
+    threads: usize,
+    split: &Split<'_, f32>,
+    best: (Rule, f64, Family),
+    out: &ResultsDir,
+) -> anyhow::Result<Long> {
+    let (rule, lr, best_family) = best;
+    let mut families = vec![Family::Constant, best_family];
+    families.dedup();
+    let jobs: Vec<Job> = (families.iter())
+        .flat_map(|&family| {
+            (0..args.seeds).map(move |seed| Job {
+                family,
+                rule,
+                learning_rate: lr,
+                seed,
+                epochs: s.long_epochs,
+            })
+        })
+        .collect();
+    let runner = Runner {
+        split,
+        stretch: s.stretch,
+        batch_size: args.batch_size,
+        reg: args.reg,
+        base_seed: args.common.seed,
+        mode,
+        threads,
+    };
+    let hs = runner.run_all(&jobs, &format!("{} long runs", jobs.len()));
+    let mut outputs = vec![out.write_csv(
+        "long.csv",
+        jobs.iter().zip(&hs).flat_map(|(j, h)| rows(j, h)),
+    )?];
+
+    let mut summary = Vec::new();
+    let mut series = Vec::new();
+    for family in families {
+        let runs: Vec<&History> = (jobs.iter().zip(&hs))
+            .filter(|(j, _)| j.family == family)
+            .map(|(_, h)| h)
+            .collect();
+        let curve = mean_curve(&runs);
+        let last: Vec<f64> = runs.iter().map(|h| final_accuracies(h).1).collect();
+        let (test_mean, test_min, test_max) = mean_and_range(&last).expect("at least one seed");
+        let reached = curve.iter().find(|p| p.1 >= TARGET).map(|p| p.0 as usize);
+        let seconds = runs
+            .iter()
+            .filter_map(|h| h.epochs.last())
+            .map(|e| e.seconds);
+        summary.push(LongSummary {
+            schedule: family.name(),
+            optimizer: rule.name(),
+            epochs: s.long_epochs,
+            test_mean,
+            test_min,
+            test_max,
+            target_reached_at: reached,
+            seconds_per_run: seconds.sum::<f64>() / runs.len() as f64,
+        });
+        eprintln!(
+            "long {:>14} {:>9}: test {test_mean:.4} (runs {test_min:.4}-{test_max:.4}) after {} epochs; {TARGET} reached at epoch {reached:?}",
+            family.name(),
+            rule.name(),
+            s.long_epochs
+        );
+        let color = args
+            .schedules
+            .iter()
+            .position(|&f| f == family)
+            .unwrap_or(0);
+        let name = format!("{} (mean of {})", family.label(), runs.len());
+        series.push(Series::new(name, curve).colored(color));
+    }
+    let target = vec![(1.0, TARGET), (s.long_epochs as f64, TARGET)];
+    series.push(Series::new(format!("target {TARGET}"), target).colored(7));
+    let title = format!(
+        "{} (initial rate {lr}): test accuracy, {} seeds",
+        rule.label(),
+        args.seeds
+    );
+    let chart = LineChart::new(title, "epoch", "test accuracy").with(series);
+    let figure = Figure::column(vec![chart.into()], 480);
+    outputs.extend(figure.save(out.dir(), "long")?);
+    Ok(Long { outputs, summary })
+}

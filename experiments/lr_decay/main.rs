@@ -1,0 +1,227 @@
+//! Chapter "The learning rate", part 2: decaying it, on LeNet-5 and the full Fashion-MNIST.
+//!
+//! 1. The seven schedules over the run, per iteration (`schedules.rs`: `schedule.csv`,
+//!    `schedules.png`).
+//! 2. How to spend two cores on many small models: the seeds side by side, one core each, or one
+//!    model at a time on both cores; measured, and the faster one runs the rest (`speed.rs`:
+//!    `parallel.csv`).
+//! 3. Every schedule with every update rule and several seeds for `--epochs` epochs: test accuracy
+//!    mean and spread, loss curves (`grid.rs`: `decay.csv`, `accuracy.png`, `loss.png`).
+//! 4. The best rule and decaying schedule (on validation accuracy) against that rule's constant
+//!    rate over the longer run `--long-epochs` (`long.rs`: `long.csv`, `long.png`).
+//!
+//! ```text
+//!     cargo run --release --bin exp_lr_decay             # full run, writes results/lr_decay/
+//!     cargo run --release --bin exp_lr_decay -- --quick  # seconds; every code path
+//! ```
+
+use clap::Parser;
+use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::optim::Rule;
+use nnlab::optim::schedule::{Family, Stretch};
+use nnlab::results::DataInfo;
+use nnlab::train::Split;
+
+mod grid;
+mod long;
+mod runs;
+mod schedules;
+mod speed;
+
+/// Seven learning-rate schedules on LeNet-5 with Adam and with SGD + momentum, several seeds each.
+#[derive(Parser, Debug, Clone)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Schedules to compare, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "constant,step,exponential,inverse-time,cosine,warmup-cosine,one-cycle"
+    )]
+    pub schedules: Vec<Family>,
+    /// Update rules, comma-separated (their other hyperparameters are the chapter's defaults:
+    /// mu 0.9, beta1 0.9, beta2 0.999, eps 1e-7).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "adam,momentum"
+    )]
+    pub rules: Vec<Rule>,
+    /// Initial (warming up: peak) learning rate of each rule, comma-separated, in --rules order.
+    #[arg(long, value_delimiter = ',', default_value = "0.004,0.05")]
+    pub rates: Vec<f64>,
+    /// Seeds per schedule and rule (runs 0..N; run i of every schedule starts from the same
+    /// weights and sees the same batches).
+    #[arg(long, default_value_t = 3)]
+    pub seeds: usize,
+    /// Epochs of each comparison run [default: 3, or 1 with --quick].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Epochs of the long runs (the best rule and decaying schedule, and that rule's constant
+    /// rate) [default: 15, or 2 with --quick].
+    #[arg(long)]
+    pub long_epochs: Option<usize>,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 128)]
+    pub batch_size: usize,
+    /// L2 regularization strength on the weights (`0.5 reg ||W||^2` added to the loss), the same
+    /// in every run.
+    #[arg(long, default_value_t = 1e-3)]
+    pub reg: f64,
+    /// Step decay's factor, in (0, 1] (the slide's "halve it": 0.5).
+    #[arg(long, default_value_t = 0.5)]
+    pub step_factor: f64,
+    /// How many times step decay applies its factor in a run, at equal intervals.
+    #[arg(long, default_value_t = 3)]
+    pub step_drops: usize,
+    /// Exponential decay ends the run at this fraction of the initial rate, in (0, 1].
+    #[arg(long, default_value_t = 0.01)]
+    pub exp_final: f64,
+    /// 1/t decay ends the run at this fraction of the initial rate, in (0, 1].
+    #[arg(long, default_value_t = 0.1)]
+    pub inv_final: f64,
+    /// Cosine annealing ends the run at this fraction of the initial rate, in [0, 1].
+    #[arg(long, default_value_t = 0.0)]
+    pub cosine_final: f64,
+    /// The fraction of the run that warmup + cosine spends warming up, in (0, 1).
+    #[arg(long, default_value_t = 0.1)]
+    pub warmup: f64,
+    /// How to use the cores: `seeds` (runs side by side, one core each), `inside` (one run at a
+    /// time on every core), or `auto` (measure both first, writing `parallel.csv`; the faster
+    /// runs). Results are the same.
+    #[arg(long, value_enum, default_value_t = speed::Parallel::Auto)]
+    pub parallel: speed::Parallel,
+    /// Iterations per run of the parallel measurement [default: 100, or 5 with --quick].
+    #[arg(long)]
+    pub speed_iters: Option<usize>,
+    /// Training images held out for validation [default: 5000, or 500 with --quick].
+    #[arg(long)]
+    pub val: Option<usize>,
+}
+
+/// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected::new("lr_decay", 480, 8);
+
+/// The flags with their `--quick` defaults resolved.
+pub struct Settings {
+    pub epochs: usize,
+    pub long_epochs: usize,
+    pub stretch: Stretch,
+    /// `(rule, its initial rate)` in --rules order.
+    pub rules: Vec<(Rule, f64)>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let quick = args.common.quick;
+    let epochs = args.epochs.unwrap_or(if quick { 1 } else { 3 });
+    let long_epochs = args.long_epochs.unwrap_or(if quick { 2 } else { 15 });
+    let speed_iters = args.speed_iters.unwrap_or(if quick { 5 } else { 100 });
+    at_least_one(&[
+        ("--epochs", epochs),
+        ("--long-epochs", long_epochs),
+        ("--seeds", args.seeds),
+        ("--batch-size", args.batch_size),
+        ("--speed-iters", speed_iters),
+    ])?;
+    anyhow::ensure!(
+        !args.schedules.is_empty(),
+        "--schedules needs at least one schedule"
+    );
+    anyhow::ensure!(
+        !args.rules.is_empty(),
+        "--rules needs at least one update rule"
+    );
+    anyhow::ensure!(
+        args.rates.len() == args.rules.len(),
+        "--rates takes one learning rate per rule in --rules ({}), got {}",
+        args.rules.len(),
+        args.rates.len()
+    );
+    for (rule, &lr) in args.rules.iter().zip(&args.rates) {
+        as_flag(rule.build::<f32>(lr), &[("learning_rate", "--rates")])?;
+    }
+    let stretch = Stretch {
+        step_factor: args.step_factor,
+        step_drops: args.step_drops,
+        exp_final: args.exp_final,
+        inv_final: args.inv_final,
+        cosine_final: args.cosine_final,
+        warmup: args.warmup,
+    };
+    as_flag(stretch.check(), &[])?;
+    anyhow::ensure!(
+        args.reg >= 0.0 && args.reg.is_finite(),
+        "--reg must be non-negative, got {}",
+        args.reg
+    );
+    let s = Settings {
+        epochs,
+        long_epochs,
+        stretch,
+        rules: args
+            .rules
+            .iter()
+            .copied()
+            .zip(args.rates.iter().copied())
+            .collect(),
+    };
+    let run = RunContext::start(&args.common, EXPECTED)?;
+    let data = run.load_fashion_mnist()?;
+    let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
+    let d = run.prepare(&data, n_val, quick.then_some(2_000), quick.then_some(1_000))?;
+    let split = Split::of(&d).with_test(&d);
+    // Every schedule must fit the shorter of the two runs before anything runs.
+    let shortest = split.iterations(epochs.min(long_epochs), args.batch_size);
+    for &family in &args.schedules {
+        as_flag(family.over(1.0, shortest, &s.stretch), &[])
+            .map_err(|e| e.context(format!("{} over {shortest} iterations", family.label())))?;
+    }
+    if run.check_only_training("LeNet-5", &d) {
+        return Ok(());
+    }
+    let out = run.results_dir()?;
+    let mut outputs = schedules::run(&args, &s, &split, &out)?;
+    // Measured only when the flag leaves the choice to the measurement.
+    let measured = if args.parallel == speed::Parallel::Auto {
+        let (measured, written) = speed::run(&args, speed_iters, run.threads, &split, &out)?;
+        outputs.extend(written);
+        Some(measured)
+    } else {
+        None
+    };
+    let mode = args.parallel.resolve(measured.as_ref());
+    let compared = grid::run(&args, &s, mode, run.threads, &split, &out)?;
+    outputs.extend(compared.outputs);
+    let long = long::run(&args, &s, mode, run.threads, &split, compared.best, &out)?;
+    outputs.extend(long.outputs);
+
+    let hyperparameters = serde_json::json!({
+        "network": "LeNet-5 (modern: ReLU, max pooling, He init), f32",
+        "rules": s.rules.iter().map(|(r, lr)| serde_json::json!({"rule": r, "learning_rate": lr})).collect::<Vec<_>>(),
+        "defaults": nnlab::results::rule_defaults(),
+        "schedules": args.schedules,
+        "stretch": s.stretch,
+        "warmup_start_factor": nnlab::optim::schedule::WARMUP_START,
+        "one_cycle": "PyTorch's defaults (pct_start 0.3, div_factor 25, final_div_factor 1e4), peak = the rule's rate",
+        "seeds": args.seeds,
+        "epochs": epochs,
+        "long_epochs": long_epochs,
+        "batch_size": args.batch_size,
+        "reg": args.reg,
+        "selection": "the rule and decaying schedule with the best mean validation accuracy after --epochs",
+        "parallel": {"flag": args.parallel, "measured": measured, "used": mode, "iterations": speed_iters},
+        "results": {"comparison": compared.summary, "best": {"rule": compared.best.0, "schedule": compared.best.2}, "long": long.summary},
+    });
+    let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
+    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}

@@ -1,0 +1,143 @@
+//! Part 2: two ways to spend the cores on several small models, measured on the chapter's own
+//! runs. LeNet-5 at batch 128 is many short parallel loops; a second core inside one model
+//! speeds it up far less than twice, while two models side by side each keep a core busy.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use nnlab::optim::schedule::{Family, Stretch};
+use nnlab::results::ResultsDir;
+use nnlab::train::Split;
+use serde::Serialize;
+
+use super::Args;
+use super::runs::{Job, Runner};
+
+/// The `--parallel` flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Parallel {
+    /// Measure both ways, then run the faster.
+    Auto,
+    /// Runs side by side, one core each.
+    Seeds,
+    /// One run at a time on every core.
+    Inside,
+}
+
+/// How the runs use the cores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Seeds,
+    Inside,
+}
+
+/// Median seconds of each way to train the measured runs.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Measured {
+    pub seeds_seconds: f64,
+    pub inside_seconds: f64,
+    /// inside / seeds: how much faster side by side is.
+    pub seeds_speedup: f64,
+}
+
+impl Parallel {
+    /// The mode to run: the flag's, or with `auto` the faster of the measured two.
+    pub fn resolve(self, measured: Option<&Measured>) -> Mode {
+        match (self, measured) {
+            (Parallel::Seeds, _) => Mode::Seeds,
+            (Parallel::Inside, _) => Mode::Inside,
+            (Parallel::Auto, Some(m)) if m.seeds_seconds > m.inside_seconds => Mode::Inside,
+            (Parallel::Auto, _) => Mode::Seeds,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ParallelRow {
+    mode: Mode,
+    round: usize,
+    runs: usize,
+    iterations: usize,
+    seconds: f64,
+    images_per_second: f64,
+}
+
+/// Rounds of the measurement; the two modes alternate within each.
+const ROUNDS: usize = 3;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Trains `threads` (at least 2) constant-rate Adam runs of `iters` iterations both ways, in
+/// alternation, [`ROUNDS`] times; writes `parallel.csv`.
+pub fn run(
+    args: &Args,
+    iters: usize,
+    threads: usize,
+    split: &Split<'_, f32>,
+    out: &ResultsDir,
+) -> anyhow::Result<(Measured, Vec<PathBuf>)> {
+    // `iters` batches of training images make one epoch; a small validation set and no test set
+    // keep the end-of-epoch evaluation out of the time.
+    let short = Split {
+        x_val: split
+            .x_val
+            .slice_move(ndarray::s![..split.y_val.len().min(100), ..]),
+        y_val: &split.y_val[..split.y_val.len().min(100)],
+        test: None,
+        ..split.head(iters * args.batch_size)
+    };
+    let iterations = short.iterations(1, args.batch_size);
+    let runs = threads.max(2);
+    let jobs: Vec<Job> = (0..runs)
+        .map(|seed| Job {
+            family: Family::Constant,
+            rule: nnlab::optim::Rule::Adam,
+            learning_rate: 1e-3,
+            seed,
+            epochs: 1,
+        })
+        .collect();
+    let mut rows = Vec::new();
+    let mut seconds = [Vec::new(), Vec::new()];
+    for round in 1..=ROUNDS {
+        for (i, mode) in [Mode::Inside, Mode::Seeds].into_iter().enumerate() {
+            let runner = Runner {
+                split: &short,
+                stretch: Stretch::default(),
+                batch_size: args.batch_size,
+                reg: args.reg,
+                base_seed: args.common.seed,
+                mode,
+                threads,
+            };
+            let started = Instant::now();
+            runner.run_all(&jobs, &format!("parallel: {mode:?}, round {round}"));
+            let s = started.elapsed().as_secs_f64();
+            seconds[i].push(s);
+            rows.push(ParallelRow {
+                mode,
+                round,
+                runs,
+                iterations,
+                seconds: s,
+                images_per_second: (runs * short.y_train.len()) as f64 / s,
+            });
+        }
+    }
+    let [inside, seeds] = seconds.map(median);
+    let measured = Measured {
+        seeds_seconds: seeds,
+        inside_seconds: inside,
+        seeds_speedup: inside / seeds,
+    };
+    eprintln!(
+        "parallel: {runs} runs of {iterations} iterations take {inside:.2} s one at a time on {threads} thread(s), {seeds:.2} s side by side ({:.2}x; medians of {ROUNDS})",
+        measured.seeds_speedup
+    );
+    Ok((measured, vec![out.write_csv("parallel.csv", rows)?]))
+}
