@@ -77,6 +77,7 @@ pub fn lenet5_on<F: Float + RealField, R: Rng + ?Sized>(
     };
     let two = PoolParams { size: 2, stride: 2 };
     Sequential::new(LossKind::Softmax, reg)
+        .with_eval_batch(128)
         .push(
             conv(
                 filters(init, 6, 1, 5, rng),

@@ -14,6 +14,11 @@ pub struct Sequential<F: Float> {
     pub loss: LossKind,
     /// L2 regularization strength on weights (not biases).
     pub reg: F,
+    /// Rows per forward pass in [`Sequential::accuracy`]. 1,000 by default (large products for
+    /// dense layers); a convolutional network's activations stay in cache in smaller batches
+    /// (15,000 LeNet-5 predictions on one core: 0.39 s in batches of 128, 0.98 s in batches of
+    /// 1,000, the same predictions).
+    pub eval_batch: usize,
 }
 
 impl<F: Float> Sequential<F> {
@@ -22,6 +27,15 @@ impl<F: Float> Sequential<F> {
             layers: Vec::new(),
             loss,
             reg,
+            eval_batch: 1000,
+        }
+    }
+
+    /// The same network predicting in batches of `rows` (see [`Sequential::eval_batch`]).
+    pub fn with_eval_batch(self, rows: usize) -> Self {
+        Sequential {
+            eval_batch: rows.max(1),
+            ..self
         }
     }
 
@@ -132,7 +146,7 @@ impl<F: Float> Sequential<F> {
         if y.is_empty() {
             return 0.0;
         }
-        let pred = self.predict(x, 1000);
+        let pred = self.predict(x, self.eval_batch);
         pred.iter().zip(y).filter(|(p, t)| p == t).count() as f64 / y.len() as f64
     }
 

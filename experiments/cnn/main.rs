@@ -147,7 +147,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "training diverged at iteration {at} (loss not finite); lower --learning-rate"
         );
     }
-    let test_pred = net.predict(d.x_test.view(), 1_000);
+    let test_pred = net.predict(d.x_test.view(), net.eval_batch);
     let test_accuracy = accuracy(&test_pred, &d.y_test);
     let last = h.epochs.last().expect("at least one epoch");
     let epoch_seconds = last.seconds / epochs as f64;

@@ -58,7 +58,7 @@ pub struct Args {
     /// weights and sees the same batches).
     #[arg(long, default_value_t = 3)]
     pub seeds: usize,
-    /// Epochs of each comparison run [default: 3, or 1 with --quick].
+    /// Epochs of each comparison run [default: 2, or 1 with --quick].
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Epochs of the long runs (the best rule and decaying schedule, and that rule's constant
@@ -117,7 +117,7 @@ pub struct Settings {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;
-    let epochs = args.epochs.unwrap_or(if quick { 1 } else { 3 });
+    let epochs = args.epochs.unwrap_or(if quick { 1 } else { 2 });
     let long_epochs = args.long_epochs.unwrap_or(if quick { 2 } else { 15 });
     let speed_iters = args.speed_iters.unwrap_or(if quick { 5 } else { 100 });
     at_least_one(&[
