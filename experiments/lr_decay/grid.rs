@@ -6,7 +6,7 @@ use nnlab::optim::Rule;
 use nnlab::optim::schedule::Family;
 use nnlab::plot::{Figure, LineChart, RangeGroup, RangePlot, Series, mean_and_range};
 use nnlab::results::ResultsDir;
-use nnlab::train::{History, Split, smoothing_window};
+use nnlab::train::{History, Split, moving_average, smoothing_window};
 use serde::Serialize;
 
 use super::runs::{Job, Runner, epochs, final_accuracies, rows};
@@ -42,6 +42,47 @@ fn finals(jobs: &[Job], hs: &[History], family: Family, rule: Rule) -> Vec<(f64,
     let runs = jobs.iter().zip(hs);
     let of = runs.filter(|(j, _)| j.family == family && j.rule == rule);
     of.map(|(_, h)| final_accuracies(h)).collect()
+}
+
+/// The mini-batch loss of `family` minus the constant rate's at every iteration, same rule and
+/// seed (so the same initial weights and batches), averaged over the seeds and smoothed over
+/// `window` iterations: the batches' own noise cancels, and what is left is the schedule's
+/// doing. `None` without constant-rate runs or for a run that diverged.
+fn loss_gap(
+    jobs: &[Job],
+    hs: &[History],
+    family: Family,
+    rule: Rule,
+    window: usize,
+) -> Option<Vec<(f64, f64)>> {
+    let runs: Vec<(&Job, &History)> = jobs
+        .iter()
+        .zip(hs)
+        .filter(|(j, _)| j.rule == rule)
+        .collect();
+    let of = |f: Family, seed: usize| runs.iter().find(|(j, _)| j.family == f && j.seed == seed);
+    let seeds: Vec<usize> = runs
+        .iter()
+        .filter(|(j, _)| j.family == family)
+        .map(|(j, _)| j.seed)
+        .collect();
+    let mut sum: Vec<f64> = Vec::new();
+    for &seed in &seeds {
+        let (run, constant) = (of(family, seed)?.1, of(Family::Constant, seed)?.1);
+        if run.diverged_at.is_some() || constant.diverged_at.is_some() {
+            return None;
+        }
+        let gaps = run
+            .iters
+            .iter()
+            .zip(&constant.iters)
+            .map(|(a, b)| a.loss - b.loss);
+        sum.resize(run.iters.len(), 0.0);
+        sum.iter_mut()
+            .zip(gaps)
+            .for_each(|(s, g)| *s += g / seeds.len() as f64);
+    }
+    Some(moving_average(&sum, window))
 }
 
 /// Summaries of `families` with each rule (see [`Summary`]).
@@ -158,30 +199,18 @@ pub fn run(
     let height = 130 + 55 * args.schedules.len() as u32;
     outputs.extend(Figure::column(vec![plot.into()], height).save(out.dir(), "accuracy")?);
 
-    // Training loss of seed 0, one panel per rule.
+    // Training loss against the constant rate's, one panel per rule.
     let per_epoch = split.iterations(1, args.batch_size) as f64;
     let window = smoothing_window(split.iterations(s.epochs, args.batch_size));
     let panels = rules.iter().map(|&rule| {
-        let seed0 = jobs
-            .iter()
-            .zip(&hs)
-            .filter(|(j, _)| j.rule == rule && j.seed == 0);
-        let series = seed0.map(|(j, h)| {
-            let points = h
-                .smoothed_loss(window)
-                .into_iter()
-                .map(|(i, l)| (i / per_epoch, l));
-            let color = args
-                .schedules
-                .iter()
-                .position(|&f| f == j.family)
-                .unwrap_or(0);
-            Series::new(j.family.label(), points.collect()).colored(color)
+        let series = (args.schedules.iter().enumerate()).filter_map(|(color, &family)| {
+            let gap = loss_gap(&jobs, &hs, family, rule, window)?;
+            let points = gap.into_iter().map(|(i, l)| (i / per_epoch, l));
+            Some(Series::new(family.label(), points.collect()).colored(color))
         });
-        let title = format!("{}: training loss (seed 0)", rule.label());
+        let title = format!("{}: loss minus constant rate's", rule.label());
         let x_label = format!("epoch (moving average of {window} iterations)");
-        LineChart::new(title, x_label, "loss")
-            .log_y()
+        LineChart::new(title, x_label, "training loss difference")
             .with(series.collect())
             .into()
     });
