@@ -203,12 +203,17 @@ pub fn run(
     let per_epoch = split.iterations(1, args.batch_size) as f64;
     let window = smoothing_window(split.iterations(s.epochs, args.batch_size));
     let panels = rules.iter().map(|&rule| {
-        let series = (args.schedules.iter().enumerate()).filter_map(|(color, &family)| {
+        // Warmup starts far above the constant rate's loss (see `long.png` for what it buys);
+        // on the same axis it would flatten the decays' differences to a line.
+        let decays = (args.schedules.iter().enumerate())
+            .filter(|(_, f)| !matches!(f, Family::WarmupCosine | Family::OneCycle));
+        let series = decays.filter_map(|(color, &family)| {
             let gap = loss_gap(&jobs, &hs, family, rule, window)?;
             let points = gap.into_iter().map(|(i, l)| (i / per_epoch, l));
             Some(Series::new(family.label(), points.collect()).colored(color))
         });
         let title = format!("{}: loss minus constant rate's", rule.label());
+        let title = format!("{title} (no warmup)");
         let x_label = format!("epoch (moving average of {window} iterations)");
         LineChart::new(title, x_label, "training loss difference")
             .with(series.collect())
