@@ -212,8 +212,7 @@ pub fn run(
             let points = gap.into_iter().map(|(i, l)| (i / per_epoch, l));
             Some(Series::new(family.label(), points.collect()).colored(color))
         });
-        let title = format!("{}: loss minus constant rate's", rule.label());
-        let title = format!("{title} (no warmup)");
+        let title = format!("{}: loss minus constant rate's (no warmup)", rule.label());
         let x_label = format!("epoch (moving average of {window} iterations)");
         LineChart::new(title, x_label, "training loss difference")
             .with(series.collect())

@@ -65,7 +65,7 @@ struct ParallelRow {
 }
 
 /// Rounds of the measurement; the two modes alternate within each.
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);

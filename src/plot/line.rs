@@ -44,10 +44,13 @@ pub struct LineChart {
     pub series: Vec<Series>,
 }
 
-/// Tick labels without a trailing `.0` on whole numbers.
+/// Tick labels without a trailing `.0` on whole numbers. Below 1e-12 a tick is zero: plotters
+/// steps to the tick at 0 by adding floats and can land on 7e-18.
 pub(crate) fn tick(v: &f64) -> String {
     let a = v.abs();
-    if a != 0.0 && !(1e-3..1e5).contains(&a) {
+    if a < 1e-12 {
+        "0".to_string()
+    } else if !(1e-3..1e5).contains(&a) {
         format!("{v:.0e}")
     } else if v.fract() == 0.0 {
         format!("{v:.0}")
@@ -309,5 +312,9 @@ mod tests {
         assert!(log_ticks(-1.0, 3.0).is_empty());
         assert_eq!(log_tick(&1e-10), "1e-10");
         assert_eq!(log_tick(&0.01), "0.01");
+        assert_eq!(
+            (tick(&6.9e-18), tick(&-0.01), tick(&2.0)),
+            ("0".into(), "-0.01".into(), "2".into())
+        );
     }
 }
