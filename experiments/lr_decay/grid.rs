@@ -9,7 +9,7 @@ use nnlab::results::ResultsDir;
 use nnlab::train::{History, Split, moving_average, smoothing_window};
 use serde::Serialize;
 
-use super::runs::{Job, Runner, epochs, final_accuracies, rows};
+use super::runs::{Job, Runner, epochs, final_accuracies};
 use super::speed::Mode;
 use super::{Args, Settings};
 
@@ -146,20 +146,10 @@ pub fn run(
             }
         }
     }
-    let runner = Runner {
-        split,
-        stretch: s.stretch,
-        batch_size: args.batch_size,
-        reg: args.reg,
-        base_seed: args.common.seed,
-        mode,
-        threads,
-    };
-    let hs = runner.run_all(&jobs, &format!("{} runs", jobs.len()));
-    let mut outputs = vec![out.write_csv(
-        "decay.csv",
-        jobs.iter().zip(&hs).flat_map(|(j, h)| rows(j, h)),
-    )?];
+    let runner = Runner::new(args, s.stretch, split, mode, threads);
+    let what = format!("{} runs", jobs.len());
+    let (hs, written) = runner.run_and_write(&jobs, &what, "decay.csv", out)?;
+    let mut outputs = vec![written];
     let rules: Vec<Rule> = s.rules.iter().map(|r| r.0).collect();
     let summary = summarize(&jobs, &hs, &args.schedules, &rules);
     for r in &summary {

@@ -10,7 +10,7 @@ use nnlab::results::ResultsDir;
 use nnlab::train::{History, Split};
 use serde::Serialize;
 
-use super::runs::{Job, Runner, final_accuracies, rows};
+use super::runs::{Job, Runner, final_accuracies};
 use super::speed::Mode;
 use super::{Args, Settings};
 
@@ -74,20 +74,10 @@ pub fn run(
             })
         })
         .collect();
-    let runner = Runner {
-        split,
-        stretch: s.stretch,
-        batch_size: args.batch_size,
-        reg: args.reg,
-        base_seed: args.common.seed,
-        mode,
-        threads,
-    };
-    let hs = runner.run_all(&jobs, &format!("{} long runs", jobs.len()));
-    let mut outputs = vec![out.write_csv(
-        "long.csv",
-        jobs.iter().zip(&hs).flat_map(|(j, h)| rows(j, h)),
-    )?];
+    let runner = Runner::new(args, s.stretch, split, mode, threads);
+    let what = format!("{} long runs", jobs.len());
+    let (hs, written) = runner.run_and_write(&jobs, &what, "long.csv", out)?;
+    let mut outputs = vec![written];
 
     let mut summary = Vec::new();
     let mut series = Vec::new();

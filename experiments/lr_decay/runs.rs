@@ -1,15 +1,19 @@
 //! One training run of the chapter (a schedule, a rule, a seed, a length), and many of them
 //! behind one progress bar, side by side or one after another.
 
+use std::path::PathBuf;
+
 use nnlab::cli::progress;
 use nnlab::lenet::{LeNetVariant, lenet5_on};
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::{Family, Stretch};
 use nnlab::parallel::run_independent;
+use nnlab::results::ResultsDir;
 use nnlab::rng::substream;
 use nnlab::train::{History, Split, TrainConfig, train_with_schedule};
 use serde::Serialize;
 
+use super::Args;
 use super::speed::Mode;
 
 /// What one run trains.
@@ -50,7 +54,39 @@ pub struct Runner<'a, 'd> {
     pub threads: usize,
 }
 
-impl Runner<'_, '_> {
+impl<'a, 'd> Runner<'a, 'd> {
+    /// The runs of `split` with `args`' batch size, regularization and seed.
+    pub fn new(
+        args: &Args,
+        stretch: Stretch,
+        split: &'a Split<'d, f32>,
+        mode: Mode,
+        threads: usize,
+    ) -> Self {
+        Runner {
+            split,
+            stretch,
+            batch_size: args.batch_size,
+            reg: args.reg,
+            base_seed: args.common.seed,
+            mode,
+            threads,
+        }
+    }
+
+    /// [`Runner::run_all`], then every epoch of every run into `csv` (see [`EpochRow`]).
+    pub fn run_and_write(
+        &self,
+        jobs: &[Job],
+        what: &str,
+        csv: &str,
+        out: &ResultsDir,
+    ) -> anyhow::Result<(Vec<History>, PathBuf)> {
+        let hs = self.run_all(jobs, what);
+        let path = out.write_csv(csv, jobs.iter().zip(&hs).flat_map(|(j, h)| rows(j, h)))?;
+        Ok((hs, path))
+    }
+
     /// Trains one run; `tick` sees every iteration.
     fn train(&self, job: &Job, tick: &(dyn Fn() + Sync)) -> History {
         let mut rng = substream(self.base_seed, job.seed as u64);

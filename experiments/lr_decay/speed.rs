@@ -106,15 +106,7 @@ pub fn run(
     let mut seconds = [Vec::new(), Vec::new()];
     for round in 1..=ROUNDS {
         for (i, mode) in [Mode::Inside, Mode::Seeds].into_iter().enumerate() {
-            let runner = Runner {
-                split: &short,
-                stretch: Stretch::default(),
-                batch_size: args.batch_size,
-                reg: args.reg,
-                base_seed: args.common.seed,
-                mode,
-                threads,
-            };
+            let runner = Runner::new(args, Stretch::default(), &short, mode, threads);
             let started = Instant::now();
             runner.run_all(&jobs, &format!("parallel: {mode:?}, round {round}"));
             let s = started.elapsed().as_secs_f64();
