@@ -734,7 +734,7 @@ fn lr_quick_is_identical_at_any_thread_count() {
 }
 
 /// exp_lr_decay gives the same CSV files (the seconds columns aside) with the runs side by side,
-/// one core each, and one after another on both cores; a warmup too short for the run is refused.
+/// one core each, and one after another on both cores; a warmup that fills the run is refused.
 /// `reproduce --quick` (in CI) runs the default `--parallel auto` with its measurement.
 /// (A small data folder: LeNet-5 in the test profile runs at a fraction of its release speed.)
 #[test]
@@ -778,13 +778,13 @@ fn lr_decay_is_identical_side_by_side_and_one_at_a_time() {
     // The parallel measurement runs only when --parallel leaves the choice to it (auto).
     assert!(!a.join("parallel.csv").exists());
 
-    // 250 training images in batches of 64: 4 iterations, too few for a 10% warmup.
-    let (bad, o) = run("bad", "auto", "0.1");
+    // 250 training images in batches of 64: 4 iterations, which a 90% warmup fills.
+    let (bad, o) = run("bad", "auto", "0.9");
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
         err.trim_end().ends_with(
-            "error: warmup + cosine over 4 iterations: --warmup must be at least one step and shorter than the run, got 0.1"
+            "error: warmup + cosine over 4 iterations: --warmup must be shorter than the run, leaving at least one step of annealing, got 0.9"
         ),
         "{err}"
     );

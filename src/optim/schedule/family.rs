@@ -71,7 +71,8 @@ impl Family {
     // ANCHOR: over
     /// The schedule for a run of `steps` updates (counted per iteration) starting or peaking at
     /// `alpha0`, decaying as `stretch` says. Fails if the run is too short for it (fewer steps
-    /// than step drops, or a warmup of no step or of the whole run).
+    /// than step drops, or a warmup that rounds to the whole run; a warmup rounds to at least one
+    /// step).
     pub fn over(
         self,
         alpha0: f64,
@@ -101,11 +102,12 @@ impl Family {
                 LrSchedule::new(Cosine::new(alpha0, min, steps)?, per)
             }
             Family::WarmupCosine => {
-                let warmup = (stretch.warmup * t).round() as usize;
-                let rest = steps.checked_sub(warmup).filter(|&r| r > 0 && warmup > 0);
+                // At least one step of warmup, and at least one step after it.
+                let warmup = ((stretch.warmup * t).round() as usize).max(1);
+                let rest = steps.checked_sub(warmup).filter(|&r| r > 0);
                 let rest = rest.ok_or(HyperparameterError {
                     name: "warmup",
-                    requirement: "at least one step and shorter than the run",
+                    requirement: "shorter than the run, leaving at least one step of annealing",
                     value: stretch.warmup,
                 })?;
                 let cosine = Cosine::new(alpha0, alpha0 * stretch.cosine_final, rest)?;
@@ -236,10 +238,11 @@ mod tests {
         assert_eq!(bad(Stretch { warmup: 1.0, ..d }, 100), Some("warmup"));
         assert_eq!(bad(Stretch { warmup: 1.5, ..d }, 100), Some("warmup"));
         assert_eq!(
-            bad(Stretch { warmup: 0.001, ..d }, 100),
+            bad(Stretch { warmup: 0.8, ..d }, 2),
             Some("warmup"),
-            "no warmup step"
+            "the whole run"
         );
+        assert_eq!(bad(Stretch { warmup: 0.001, ..d }, 100), None, "one step");
         assert_eq!(
             bad(
                 Stretch {
