@@ -3,7 +3,9 @@
 
 use crate::Float;
 use crate::init::{Init, init_weights};
-use crate::layers::{Activation, ActivationKind, Affine, Layer, Mode, ParamGrad};
+use crate::layers::{
+    Activation, ActivationKind, Affine, Dropout, DropoutKind, Layer, Mode, ParamGrad,
+};
 use crate::loss::{LossKind, softmax_loss, svm_loss};
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::Rng;
@@ -62,6 +64,28 @@ impl<F: Float> Sequential<F> {
             }
         }
         net
+    }
+
+    /// The slide's network with dropout: `sizes[0] -> ... -> sizes[last]`, each hidden layer
+    /// followed by ReLU and dropout with keep probability `p` (its own mask stream each, keyed from
+    /// `rng`), He initialization, softmax loss, no regularization. `[784, h, h, 10]` is the slide's
+    /// 3-layer network.
+    pub fn dropout_mlp<R: Rng + ?Sized>(
+        sizes: &[usize],
+        p: f64,
+        kind: DropoutKind,
+        rng: &mut R,
+    ) -> Result<Self, crate::optim::HyperparameterError> {
+        assert!(sizes.len() >= 2, "an MLP needs an input and an output size");
+        let mut net = Sequential::new(LossKind::Softmax, F::zero());
+        for (i, pair) in sizes.windows(2).enumerate() {
+            net = net.push(Affine::new(init_weights(Init::He, pair[0], pair[1], rng)));
+            if i + 2 < sizes.len() {
+                net = net.push(Activation::new(ActivationKind::Relu));
+                net = net.push(Dropout::new(p, kind, rng.next_u64())?);
+            }
+        }
+        Ok(net)
     }
 
     /// The update-rules chapters' 2-layer MLP on Fashion-MNIST: 784 -> `hidden` (ReLU) -> 10,

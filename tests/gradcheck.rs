@@ -120,6 +120,22 @@ fn affine_gradients() {
     }
 }
 
+#[test]
+fn dropout_gradient_with_a_fixed_mask() {
+    for kind in [DropoutKind::Vanilla, DropoutKind::Inverted] {
+        let layer = || Dropout::<f64>::new(0.6, kind, 4).unwrap().with_fixed_mask();
+        check_elementwise(
+            |x| layer().forward(x.view(), Mode::Train),
+            |d, x| {
+                let mut l = layer();
+                l.forward(x.view(), Mode::Train);
+                l.backward(d.view())
+            },
+            "dropout",
+        );
+    }
+}
+
 /// A loss: scores (N, C), labels -> (loss, dscores).
 type LossFn = fn(ndarray::ArrayView2<f64>, &[usize]) -> (f64, Array2<f64>);
 
@@ -154,6 +170,54 @@ fn svm_loss_gradient() {
     check_loss(svm_loss, "svm");
 }
 
+/// The slide's 3-layer network with dropout after both hidden layers (fixed masks), every
+/// parameter.
+#[test]
+fn dropout_network_gradients() {
+    let mut rng = seeded(13);
+    let mut net = Sequential::<f64>::new(LossKind::Softmax, 0.0);
+    for (i, (fan_in, fan_out)) in [(5, 8), (8, 8), (8, 3)].into_iter().enumerate() {
+        net = net.push(Affine::new(nnlab::init::init_weights(
+            Init::He,
+            fan_in,
+            fan_out,
+            &mut rng,
+        )));
+        if i < 2 {
+            net = net.push(Activation::new(ActivationKind::Relu));
+            let dropout = Dropout::new(0.5, DropoutKind::Inverted, 20 + i as u64).unwrap();
+            net = net.push(dropout.with_fixed_mask());
+        }
+    }
+    // Dropped units leave many small gradient entries (1e-9 to 1e-4), and the centred difference
+    // carries the loss's rounding, about 1e-16 / H = 1e-11 absolute: below 1e-4 that alone is
+    // over 1e-7 relative, so those entries are skipped.
+    check_network(&mut net, "dropout 3-layer", 1e-4);
+}
+
+/// Every parameter of `net` against centred differences of its training loss, skipping entries
+/// below `floor` in magnitude (see [`max_rel_error`]).
+fn check_network(net: &mut Sequential<f64>, name: &str, floor: f64) {
+    let x = randn_array(4, 5, 12);
+    let y = [2, 0, 1, 2];
+    net.loss_and_grad(x.view(), &y);
+    let analytic: Vec<Vec<f64>> = net.params().iter().map(|p| p.grad.to_vec()).collect();
+    for (slot, a) in analytic.iter().enumerate() {
+        let mut values = net.params()[slot].value.to_vec();
+        let num = numerical_gradient(
+            |v: &[f64]| {
+                net.params()[slot].value.copy_from_slice(v);
+                net.loss_and_grad(x.view(), &y)
+            },
+            &mut values,
+            H,
+        );
+        net.params()[slot].value.copy_from_slice(&values);
+        let err = max_rel_error(a, &num, floor);
+        assert!(err < TOL, "{name} parameter {slot}: relative error {err:e}");
+    }
+}
+
 /// The whole network, every parameter, with L2 regularization, for each activation and loss.
 #[test]
 fn network_gradients() {
@@ -164,26 +228,6 @@ fn network_gradients() {
     ] {
         let mut rng = seeded(11);
         let mut net = Sequential::<f64>::mlp(&[5, 7, 6, 3], act, Init::Xavier, loss, 0.1, &mut rng);
-        let x = randn_array(4, 5, 12);
-        let y = [2, 0, 1, 2];
-        net.loss_and_grad(x.view(), &y);
-        let analytic: Vec<Vec<f64>> = net.params().iter().map(|p| p.grad.to_vec()).collect();
-        for (slot, a) in analytic.iter().enumerate() {
-            let mut values = net.params()[slot].value.to_vec();
-            let num = numerical_gradient(
-                |v: &[f64]| {
-                    net.params()[slot].value.copy_from_slice(v);
-                    net.loss_and_grad(x.view(), &y)
-                },
-                &mut values,
-                H,
-            );
-            net.params()[slot].value.copy_from_slice(&values);
-            let err = max_rel_error(a, &num, 0.0);
-            assert!(
-                err < TOL,
-                "{act:?}/{loss:?} parameter {slot}: relative error {err:e}"
-            );
-        }
+        check_network(&mut net, &format!("{act:?}/{loss:?}"), 0.0);
     }
 }

@@ -4,6 +4,7 @@
 pub mod activations;
 pub mod affine;
 pub mod conv;
+pub mod dropout;
 pub mod pool;
 pub mod window;
 
@@ -12,6 +13,7 @@ pub use activations::{
     tanh_backward, tanh_forward,
 };
 pub use affine::{Affine, affine_backward, affine_forward};
+pub use dropout::{Dropout, DropoutKind};
 
 use crate::Float;
 use ndarray::{Array2, Array4, ArrayView2};
