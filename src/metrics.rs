@@ -46,9 +46,30 @@ pub fn loglog_slope(points: &[(f64, f64)]) -> f64 {
     sxy / sxx
 }
 
+/// `(mean, min, max)` of `values`, or `None` if there are none.
+pub fn mean_and_range(values: &[f64]) -> Option<(f64, f64, f64)> {
+    if values.is_empty() {
+        return None;
+    }
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    let min = values.iter().cloned().fold(f64::INFINITY, f64::min);
+    let max = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    Some((mean, min, max))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mean_and_range_of_runs() {
+        assert_eq!(
+            mean_and_range(&[0.9, 0.91, 0.89]).map(|m| (m.1, m.2)),
+            Some((0.89, 0.91))
+        );
+        approx::assert_relative_eq!(mean_and_range(&[1.0, 2.0]).unwrap().0, 1.5);
+        assert_eq!(mean_and_range(&[]), None);
+    }
 
     #[test]
     fn accuracy_counts_matches() {

@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
+use nnlab::metrics::mean_and_range;
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::Family;
-use nnlab::plot::{Figure, LineChart, RangeGroup, RangePlot, Series, mean_and_range};
+use nnlab::plot::{Figure, LineChart, RangeGroup, RangePlot, Series};
 use nnlab::results::ResultsDir;
 use nnlab::train::{History, Split, moving_average, smoothing_window};
 use serde::Serialize;

@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
+use nnlab::metrics::mean_and_range;
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::Family;
-use nnlab::plot::{Figure, LineChart, Series, mean_and_range};
+use nnlab::plot::{Figure, LineChart, Series};
 use nnlab::results::ResultsDir;
 use nnlab::train::{History, Split};
 use serde::Serialize;

@@ -15,7 +15,7 @@
 
 use super::{Layer, Mode};
 use crate::Float;
-use crate::optim::HyperparameterError;
+use crate::optim::{HyperparameterError, check_fraction, check_unit_interval};
 use ndarray::{Array2, ArrayView2, Zip};
 use rayon::prelude::*;
 
@@ -71,15 +71,8 @@ impl<F: Float> Dropout<F> {
     /// Keep probability `p` in (0, 1]; `key` selects the layer's stream of masks (give every
     /// dropout layer of a network its own).
     pub fn new(p: f64, kind: DropoutKind, key: u64) -> Result<Self, HyperparameterError> {
-        if !(p > 0.0 && p <= 1.0) {
-            return Err(HyperparameterError {
-                name: "p",
-                requirement: "in (0, 1] (the probability of keeping a unit)",
-                value: p,
-            });
-        }
         Ok(Dropout {
-            p,
+            p: check_fraction("p", p)?,
             kind,
             key,
             step: 0,
@@ -94,14 +87,7 @@ impl<F: Float> Dropout<F> {
         kind: DropoutKind,
         key: u64,
     ) -> Result<Self, HyperparameterError> {
-        if !(0.0..1.0).contains(&drop) {
-            return Err(HyperparameterError {
-                name: "drop",
-                requirement: "in [0, 1) (the probability of dropping a unit)",
-                value: drop,
-            });
-        }
-        Self::new(1.0 - drop, kind, key)
+        Self::new(1.0 - check_unit_interval("drop", drop)?, kind, key)
     }
 
     /// The same layer drawing one mask for every training pass, for gradient checks.

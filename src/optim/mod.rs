@@ -56,6 +56,19 @@ pub fn check_learning_rate(learning_rate: f64) -> Result<f64, HyperparameterErro
     check_positive("learning_rate", learning_rate)
 }
 
+/// Checks `0 < value <= 1` (decay factors, warmup's start factor, dropout's keep probability).
+pub fn check_fraction(name: &'static str, value: f64) -> Result<f64, HyperparameterError> {
+    if value > 0.0 && value <= 1.0 {
+        Ok(value)
+    } else {
+        Err(HyperparameterError {
+            name,
+            requirement: "in (0, 1]",
+            value,
+        })
+    }
+}
+
 /// Checks `0 <= value < 1` (momentum `mu`, decay rates, Adam's betas).
 pub fn check_unit_interval(name: &'static str, value: f64) -> Result<f64, HyperparameterError> {
     if (0.0..1.0).contains(&value) {

@@ -17,7 +17,7 @@ pub use heatmap::Heatmap;
 pub use hist::{Histogram, Scatter};
 pub use image::ImageGrid;
 pub use line::{LineChart, Series, log_ticks};
-pub use ranges::{RangeGroup, RangePlot, mean_and_range};
+pub use ranges::{RangeGroup, RangePlot};
 
 use crate::results::{ResultsError, write_atomic};
 use plotters::coord::Shift;

@@ -4,6 +4,7 @@
 
 use super::line::{legend_below, tick};
 use super::{LABEL_SIZE, PlotError, TICK_SIZE, TITLE_SIZE, color, padded};
+use crate::metrics::mean_and_range;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -22,17 +23,6 @@ pub struct RangePlot {
     pub x_label: String,
     pub categories: Vec<String>,
     pub groups: Vec<RangeGroup>,
-}
-
-/// `(mean, min, max)` of `values`, or `None` if there are none.
-pub fn mean_and_range(values: &[f64]) -> Option<(f64, f64, f64)> {
-    if values.is_empty() {
-        return None;
-    }
-    let mean = values.iter().sum::<f64>() / values.len() as f64;
-    let min = values.iter().cloned().fold(f64::INFINITY, f64::min);
-    let max = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    Some((mean, min, max))
 }
 
 impl RangePlot {
@@ -103,20 +93,5 @@ impl RangePlot {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mean_and_range_of_runs() {
-        assert_eq!(
-            mean_and_range(&[0.9, 0.91, 0.89]).map(|m| (m.1, m.2)),
-            Some((0.89, 0.91))
-        );
-        approx::assert_relative_eq!(mean_and_range(&[1.0, 2.0]).unwrap().0, 1.5);
-        assert_eq!(mean_and_range(&[]), None);
     }
 }

@@ -87,17 +87,7 @@ pub(super) fn non_negative(name: &'static str, value: f64) -> Result<f64, Hyperp
 }
 
 /// Checks `0 < value <= 1` (decay factors, warmup's start factor).
-pub(super) fn factor(name: &'static str, value: f64) -> Result<f64, HyperparameterError> {
-    if value > 0.0 && value <= 1.0 {
-        Ok(value)
-    } else {
-        Err(HyperparameterError {
-            name,
-            requirement: "in (0, 1]",
-            value,
-        })
-    }
-}
+pub(super) use super::check_fraction as factor;
 
 /// Checks a step count is at least 1.
 pub(super) fn steps(name: &'static str, value: usize) -> Result<usize, HyperparameterError> {
