@@ -10,6 +10,8 @@ use std::time::Instant;
 
 #[path = "cnn/main.rs"]
 mod exp_cnn;
+#[path = "dropout/main.rs"]
+mod exp_dropout;
 #[path = "lr/main.rs"]
 mod exp_lr;
 #[path = "lr_decay/main.rs"]
@@ -53,6 +55,9 @@ const EXPERIMENTS: &[(&str, Expected, Runner)] = &[
     }),
     ("lr_decay", exp_lr_decay::EXPECTED, |argv| {
         exp_lr_decay::run(exp_lr_decay::Args::try_parse_from(argv)?)
+    }),
+    ("dropout", exp_dropout::EXPECTED, |argv| {
+        exp_dropout::run(exp_dropout::Args::try_parse_from(argv)?)
     }),
 ];
 

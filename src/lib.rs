@@ -7,6 +7,7 @@
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod data;
+pub mod ensemble;
 pub mod float;
 pub mod gradcheck;
 pub mod init;

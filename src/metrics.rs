@@ -46,6 +46,19 @@ pub fn loglog_slope(points: &[(f64, f64)]) -> f64 {
     sxy / sxx
 }
 
+/// The mean cross-entropy `-(1/N) sum_i ln p_i[y_i]` of class probabilities `(N, C)` against the
+/// labels: the softmax loss of the predictions, which also sees how confident they are.
+pub fn cross_entropy<F: crate::Float>(probs: ndarray::ArrayView2<F>, y: &[usize]) -> f64 {
+    assert_eq!(
+        probs.nrows(),
+        y.len(),
+        "probabilities and labels disagree on N"
+    );
+    let rows = probs.rows().into_iter().zip(y);
+    let sum: f64 = rows.map(|(row, &t)| -row[t].as_f64().ln()).sum();
+    sum / y.len().max(1) as f64
+}
+
 /// `(mean, min, max)` of `values`, or `None` if there are none.
 pub fn mean_and_range(values: &[f64]) -> Option<(f64, f64, f64)> {
     if values.is_empty() {

@@ -6,7 +6,7 @@ use crate::init::{Init, init_weights};
 use crate::layers::{
     Activation, ActivationKind, Affine, Dropout, DropoutKind, Layer, Mode, ParamGrad,
 };
-use crate::loss::{LossKind, softmax_loss, svm_loss};
+use crate::loss::{LossKind, softmax_loss, softmax_rows, svm_loss};
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::Rng;
 
@@ -100,8 +100,8 @@ impl<F: Float> Sequential<F> {
         self.forward_first(x, self.layers.len(), mode)
     }
 
-    /// The output of the first `layers` layers.
-    fn forward_first(&mut self, x: ArrayView2<F>, layers: usize, mode: Mode) -> Array2<F> {
+    /// The output of the first `layers` layers in `mode` (in training mode dropout draws a mask).
+    pub fn forward_first(&mut self, x: ArrayView2<F>, layers: usize, mode: Mode) -> Array2<F> {
         let mut h = x.to_owned();
         for layer in &mut self.layers[..layers] {
             h = layer.forward(h.view(), mode);
@@ -163,6 +163,32 @@ impl<F: Float> Sequential<F> {
             );
         }
         out
+    }
+
+    /// Class probabilities (the softmax of the scores) for x: (N, D) -> (N, C), in batches of
+    /// [`Sequential::eval_batch`] rows. In [`Mode::Train`] every batch sees fresh dropout masks: one
+    /// sample of the network's random predictions, the ingredient of Monte-Carlo averaging.
+    pub fn probabilities(&mut self, x: ArrayView2<F>, mode: Mode) -> Array2<F> {
+        let batches = x.axis_chunks_iter(Axis(0), self.eval_batch);
+        let probs: Vec<Array2<F>> = batches
+            .map(|chunk| softmax_rows(self.forward(chunk, mode).view()))
+            .collect();
+        let views: Vec<_> = probs.iter().map(|p| p.view()).collect();
+        ndarray::concatenate(Axis(0), &views).expect("batches of one network agree on C")
+    }
+
+    /// Copies every parameter of `from`, a network of the same architecture (e.g. the same trained
+    /// weights under another dropout form).
+    ///
+    /// # Panics
+    /// If the two networks' parameter tensors differ in number or size.
+    pub fn copy_params_from(&mut self, from: &mut Sequential<F>) {
+        let (mut to, from) = (self.params(), from.params());
+        assert_eq!(to.len(), from.len(), "networks differ in parameter tensors");
+        for (t, f) in to.iter_mut().zip(&from) {
+            assert_eq!(t.value.len(), f.value.len(), "{} differs in size", t.name);
+            t.value.copy_from_slice(f.value);
+        }
     }
 
     /// Fraction of rows of x whose predicted class equals y.

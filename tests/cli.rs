@@ -256,6 +256,10 @@ fn full_mode_data_preparation_on_a_small_folder() {
         (env!("CARGO_BIN_EXE_exp_cnn"), "train LeNet-5"),
         (env!("CARGO_BIN_EXE_exp_lr"), "train the MLP"),
         (env!("CARGO_BIN_EXE_exp_lr_decay"), "train LeNet-5"),
+        (
+            env!("CARGO_BIN_EXE_exp_dropout"),
+            "train the 3-layer dropout MLP",
+        ),
     ] {
         let (code, err) = run(exe, &[]);
         assert_eq!(code, Some(1), "{exe}: {err}");
@@ -375,6 +379,31 @@ fn every_experiment_refuses_negative_numbers_by_value() {
             env!("CARGO_BIN_EXE_exp_lr_decay"),
             &["--rates", "0.004,-0.05"][..],
             "error: --rates must be > 0 and finite, got -0.05",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_dropout"),
+            &["--keep", "0"][..],
+            "error: --keep must be in (0, 1], got 0",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_dropout"),
+            &["--keep", "1.5"][..],
+            "error: --keep must be in (0, 1], got 1.5",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_dropout"),
+            &["--sweep", "0.5,-0.2"][..],
+            "error: --sweep must be in (0, 1], got -0.2",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_dropout"),
+            &["--hidden", "0"][..],
+            "error: --hidden must be at least 1, got 0",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_dropout"),
+            &["--mc-samples", "0"][..],
+            "error: --mc-samples must be at least 1, got 0",
         ),
     ] {
         let o = Command::new(exe)
@@ -789,4 +818,63 @@ fn lr_decay_is_identical_side_by_side_and_one_at_a_time() {
         "{err}"
     );
     assert!(!bad.exists());
+}
+
+/// exp_dropout gives the same CSV files (the seconds columns aside) at 1 and 2 threads: the runs
+/// share the cores differently, the masks do not change. (A small data folder, as above.)
+#[test]
+fn dropout_is_identical_at_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("small");
+    small_data(&data, 300, 100);
+    let run = |threads: &str| {
+        let out = tmp.path().join(format!("t{threads}"));
+        let flags = "--quick --val 50 --batch-size 50 --hidden 16 --sweep-hidden 8 --seeds 2 --sweep 0.5,1 \
+                     --mc-samples 4 --demo-samples 100 --demo-replicates 3";
+        let o = Command::new(env!("CARGO_BIN_EXE_exp_dropout"))
+            .args(flags.split_whitespace())
+            .args(["--threads", threads, "--data-dir"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let (a, b) = (run("1"), run("2"));
+    // training.csv and sweep.csv: model,keep,hidden,seed,epoch,train_loss,train_accuracy,val_accuracy,test_accuracy,seconds
+    for f in ["training.csv", "sweep.csv"] {
+        let rows = without_columns(&a.join(f), &[9]);
+        assert_eq!(rows, without_columns(&b.join(f), &[9]), "{f}");
+        assert_eq!(
+            rows[0],
+            "model,keep,hidden,seed,epoch,train_loss,train_accuracy,val_accuracy,test_accuracy"
+        );
+    }
+    // 3 models x 2 seeds x 2 epochs; 2 keep probabilities x 1 seed x 1 epoch.
+    assert_eq!(without_columns(&a.join("training.csv"), &[]).len(), 1 + 12);
+    assert_eq!(without_columns(&a.join("sweep.csv"), &[]).len(), 1 + 2);
+    for f in [
+        "masks.csv",
+        "expectation.csv",
+        "accuracy.csv",
+        "activations.csv",
+        "mc.csv",
+    ] {
+        let bytes = std::fs::read(a.join(f)).unwrap();
+        assert_eq!(bytes, std::fs::read(b.join(f)).unwrap(), "{f}");
+    }
+    let masks = std::fs::read_to_string(a.join("masks.csv")).unwrap();
+    assert_eq!(
+        masks,
+        "x_kept,y_kept,probability,a\nfalse,false,0.25,0.0\nfalse,true,0.25,3.0\ntrue,false,0.25,0.5\ntrue,true,0.25,3.5\n"
+    );
+    // mc.csv: seed,samples,mc_error,scaled_error for the 2 inverted networks, 4 samples each.
+    let mc = std::fs::read_to_string(a.join("mc.csv")).unwrap();
+    assert!(
+        mc.starts_with("seed,samples,mc_error,scaled_error\n"),
+        "{mc}"
+    );
+    assert_eq!(mc.lines().count(), 1 + 8);
 }

@@ -6,28 +6,33 @@
 //! (`nnlab::memory::keep_freed_memory`): in PyTorch's process they would change how PyTorch's
 //! for-loop and foreach variants get their per-step temporaries.
 
+#[path = "../common/dropout_pass.rs"]
+mod dropout_pass;
 #[path = "../common/optim_steps.rs"]
 mod optim_steps;
 
+use ndarray::Array2;
+use nnlab::layers::Dropout;
 use nnlab::optim::Optimizer;
 use nnlab::optim::buffer::StateVec;
 use std::ffi::{CStr, c_char};
 
-/// What a handle steps: one of the six rules, or the bandwidth yardstick `a += s * b`.
+/// What a handle steps: one of the six rules or their bandwidth yardstick `a += s * b`, or
+/// dropout's training pass or its yardstick (as `benches/dropout.rs` times them).
 enum Step {
-    Rule(Box<dyn Optimizer<f32>>),
-    Yardstick,
+    Rule(Box<dyn Optimizer<f32>>, StateVec<f32>, StateVec<f32>),
+    Yardstick(StateVec<f32>, StateVec<f32>),
+    Dropout(Box<Dropout<f32>>, Array2<f32>, Array2<f32>),
+    DropoutYardstick(Array2<f32>, Array2<f32>),
 }
 
 pub struct Handle {
     step: Step,
-    x: StateVec<f32>,
-    dx: StateVec<f32>,
     pool: rayon::ThreadPool,
 }
 
 /// The rule named `rule` (`sgd`, `momentum`, `nesterov`, `adagrad`, `rmsprop`, `adam`, or
-/// `yardstick`) over `n` parameters on `threads` threads, with the bench's hyperparameters, after
+/// `yardstick`; or `dropout` and `dropout_yardstick`: activations `(n / 1000, 1000)`) over `n` parameters on `threads` threads, with the bench's hyperparameters, after
 /// one untimed step (so the state is allocated). Null for an unknown name, a bad size or a pool
 /// that cannot be built.
 ///
@@ -41,21 +46,34 @@ pub unsafe extern "C" fn nnlab_ab_new(
 ) -> *mut Handle {
     // SAFETY: the caller passes a NUL-terminated string.
     let rule = unsafe { CStr::from_ptr(rule) }.to_str().unwrap_or("");
+    if n < 1000 || threads == 0 {
+        return std::ptr::null_mut();
+    }
     let step = match rule {
-        "yardstick" => Step::Yardstick,
+        "yardstick" => {
+            let (x, dx) = optim_steps::data(n);
+            Step::Yardstick(x, dx)
+        }
+        "dropout" => {
+            let (x, dout) = dropout_pass::data(n);
+            Step::Dropout(Box::new(dropout_pass::layer()), x, dout)
+        }
+        "dropout_yardstick" => {
+            let (x, dout) = dropout_pass::data(n);
+            Step::DropoutYardstick(x, dout)
+        }
         name => match optim_steps::rule(name) {
-            Some(opt) => Step::Rule(opt),
+            Some(opt) => {
+                let (x, dx) = optim_steps::data(n);
+                Step::Rule(opt, x, dx)
+            }
             None => return std::ptr::null_mut(),
         },
     };
-    if n == 0 || threads == 0 {
-        return std::ptr::null_mut();
-    }
     let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(threads).build() else {
         return std::ptr::null_mut();
     };
-    let (x, dx) = optim_steps::data(n);
-    let handle = Box::into_raw(Box::new(Handle { step, x, dx, pool }));
+    let handle = Box::into_raw(Box::new(Handle { step, pool }));
     // SAFETY: just created.
     unsafe { nnlab_ab_step(handle) };
     handle
@@ -68,13 +86,15 @@ pub unsafe extern "C" fn nnlab_ab_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nnlab_ab_step(handle: *mut Handle) {
     // SAFETY: the caller passes a live handle.
-    let Handle { step, x, dx, pool } = unsafe { &mut *handle };
+    let Handle { step, pool } = unsafe { &mut *handle };
     pool.install(|| match step {
-        Step::Rule(opt) => {
+        Step::Rule(opt, x, dx) => {
             opt.begin_step();
             opt.update(0, x, dx);
         }
-        Step::Yardstick => optim_steps::stream(x, dx, -1e-3),
+        Step::Yardstick(x, dx) => optim_steps::stream(x, dx, -1e-3),
+        Step::Dropout(layer, x, dout) => drop(dropout_pass::pass(layer, x, dout)),
+        Step::DropoutYardstick(x, dout) => drop(dropout_pass::yardstick(x, dout)),
     });
 }
 
@@ -87,8 +107,10 @@ pub unsafe extern "C" fn nnlab_ab_step(handle: *mut Handle) {
 pub unsafe extern "C" fn nnlab_ab_arrays(rule: *const c_char) -> u64 {
     // SAFETY: the caller passes a NUL-terminated string.
     let rule = unsafe { CStr::from_ptr(rule) }.to_str().unwrap_or("");
-    if rule == "yardstick" {
-        return 3; // reads a, b; writes a
+    match rule {
+        "yardstick" => return 3, // reads a, b; writes a
+        "dropout" | "dropout_yardstick" => return dropout_pass::BYTES_PER_UNIT / 4,
+        _ => {}
     }
     optim_steps::RULES
         .iter()

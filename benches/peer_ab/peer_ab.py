@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Update-rule steps, nnlab against PyTorch, alternated in one process.
+"""Update-rule steps and dropout's training pass, nnlab against PyTorch, alternated in one process.
 
 Comparing two benchmark processes run minutes apart mixes the code's speed with the machine's
 drift (memory-bound steps on this VM move 20-50% between processes). This script loads nnlab's
@@ -12,6 +12,11 @@ workers spin for milliseconds after a parallel loop and would steal a core from 
 
     python3 benches/peer_ab/peer_ab.py --threads 2            # all rules, 10M parameters
     python3 benches/peer_ab/peer_ab.py --threads 1 --rules adam,adagrad --out ab.jsonl
+    python3 benches/peer_ab/peer_ab.py --threads 2 --rules dropout_yardstick,dropout --n 1000000
+
+Dropout (keep 0.5, activations (n / 1000, 1000), forward with a fresh mask and backward) is timed
+against PyTorch's F.dropout in training mode with autograd's backward, and against the two ATen
+kernels autograd calls (native_dropout, native_dropout_backward) without autograd's bookkeeping.
 
 Needs PyTorch (`pip install torch` in a virtualenv outside the repository) and cargo; builds the library on first use into
 target/peer_ab. Prints one line per rule and writes one JSON record per rule with --out.
@@ -36,6 +41,8 @@ RULES = {
     "adagrad": ("Adagrad", {}),
     "rmsprop": ("RMSprop", {"alpha": 0.99}),
     "adam": ("Adam", {"betas": (0.9, 0.999)}),
+    "dropout_yardstick": (None, {}),
+    "dropout": ("dropout", {}),
 }
 VARIANTS = {"for-loop": {"foreach": False}, "foreach": {"foreach": True}, "fused": {"fused": True}}
 
@@ -56,6 +63,8 @@ for r in rules:
 for v in variants:
     if v not in VARIANTS:
         sys.exit(f"peer_ab: unknown variant {v!r}; choose from {', '.join(VARIANTS)}")
+if args.n % 1000 and any(r.startswith("dropout") for r in rules):
+    sys.exit("peer_ab: dropout needs --n a multiple of 1000 (activations are (n / 1000, 1000))")
 if args.threads < 1 or args.n < 1 or args.rounds < 1 or args.block < 1:
     sys.exit("peer_ab: --threads, --n, --rounds and --block must be positive")
 
@@ -79,6 +88,25 @@ base = torch.randn(args.n, generator=gen)
 grad = torch.randn(args.n, generator=gen)
 
 
+def torch_dropout():
+    """PyTorch's dropout training pass on the same shape as nnlab's: F.dropout with autograd, and
+    the ATen kernels alone."""
+    x = base.reshape(args.n // 1000, 1000)[:, :].contiguous().requires_grad_(True)
+    dout = grad.reshape(args.n // 1000, 1000).contiguous()
+
+    def autograd():
+        x.grad = None
+        torch.nn.functional.dropout(x, p=0.5, training=True).backward(dout)
+
+    xd = x.detach()
+
+    def aten():
+        out, mask = torch.ops.aten.native_dropout(xd, 0.5, True)
+        torch.ops.aten.native_dropout_backward(dout, mask, 2.0)
+
+    return {"torch F.dropout + backward": autograd, "torch native_dropout kernels": aten}
+
+
 def torch_step(name, kw, variant):
     """PyTorch's step for one variant, after one untimed step; None where it does not exist."""
     p = torch.nn.Parameter(base.clone())
@@ -98,7 +126,9 @@ for rule in rules:
     if not handle:
         sys.exit(f"peer_ab: nnlab could not set up {rule}")
     impls = {"nnlab": lambda h=handle: lib.nnlab_ab_step(h)}
-    if name:
+    if name == "dropout":
+        impls.update(torch_dropout())
+    elif name:
         for v in variants:
             step = torch_step(name, kw, v)
             if step:
@@ -114,16 +144,19 @@ for rule in rules:
                 times[k].append((time.perf_counter() - t0) * 1e3)
     lib.nnlab_ab_free(handle)
     med = {k: statistics.median(v) for k, v in times.items()}
+    spread = {k: [min(v), max(v)] for k, v in times.items()}
     gbps = {k: arrays * 4 * args.n / (m * 1e-3) / 1e9 for k, m in med.items()}
     rec = {"rule": rule, "n": args.n, "threads": args.threads, "torch": torch.__version__,
-           "calls": args.rounds * args.block, "ms_median": med, "gbps": gbps}
+           "calls": args.rounds * args.block, "ms_median": med, "ms_range": spread, "gbps": gbps}
     peers = {k: m for k, m in med.items() if k != "nnlab"}
-    line = f"{args.threads}t {rule:9s} nnlab {med['nnlab']:6.2f} ms {gbps['nnlab']:5.1f} GB/s"
+    line = (f"{args.threads}t {rule:9s} nnlab {med['nnlab']:6.2f} ms "
+            f"({spread['nnlab'][0]:.2f}-{spread['nnlab'][1]:.2f}) {gbps['nnlab']:5.1f} GB/s")
     if peers:
         best = min(peers, key=peers.get)
         rec["fastest_torch"] = best
         rec["ratio"] = med["nnlab"] / peers[best]
-        line += f" | fastest torch ({best}) {peers[best]:6.2f} ms | ratio {rec['ratio']:.3f}"
+        lo, hi = spread[best]
+        line += f" | fastest torch ({best}) {peers[best]:6.2f} ms ({lo:.2f}-{hi:.2f}) | ratio {rec['ratio']:.3f}"
     print(line, flush=True)
     if args.out:
         with open(args.out, "a") as f:

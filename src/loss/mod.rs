@@ -4,7 +4,7 @@
 pub mod softmax;
 pub mod svm;
 
-pub use softmax::softmax_loss;
+pub use softmax::{softmax_loss, softmax_rows};
 pub use svm::svm_loss;
 
 /// Which loss a network is trained with.

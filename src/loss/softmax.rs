@@ -29,6 +29,18 @@ pub fn softmax_loss<F: Float>(scores: ArrayView2<F>, y: &[usize]) -> (F, Array2<
 }
 // ANCHOR_END: softmax_loss
 
+/// The softmax of every row of scores: (N, C) -> class probabilities (N, C), each row summing to 1.
+pub fn softmax_rows<F: Float>(scores: ArrayView2<F>) -> Array2<F> {
+    let mut probs = scores.to_owned();
+    for mut row in probs.axis_iter_mut(Axis(0)) {
+        let max = row.fold(F::neg_infinity(), |m, &v| m.max(v));
+        row.mapv_inplace(|v| (v - max).exp());
+        let sum = row.sum();
+        row.mapv_inplace(|v| v / sum);
+    }
+    probs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,281 @@
+//! Part 2: no dropout, vanilla dropout and inverted dropout on the same network, seeds paired; the
+//! scaling bug (vanilla dropout predicted without `* p`).
+
+use std::path::PathBuf;
+
+use nnlab::layers::Mode;
+use nnlab::metrics::{cross_entropy, mean_and_range};
+use nnlab::network::Sequential;
+use nnlab::plot::{Figure, LineChart, RangeGroup, RangePlot, Series};
+use nnlab::results::ResultsDir;
+use nnlab::train::History;
+use serde::Serialize;
+
+use super::runs::{Form, Job, Runner, final_test, rows};
+use super::{Args, Settings};
+
+/// Layers of the 3-layer network up to and including its first and its second dropout.
+const THROUGH_DROPOUT: [usize; 2] = [3, 6];
+
+/// A row of `accuracy.csv`.
+#[derive(Serialize)]
+struct AccuracyRow {
+    /// `no-dropout`, `vanilla` (scaled by p at prediction), `vanilla-unscaled` (the bug: the same
+    /// trained network predicted without the scaling), `inverted`.
+    model: &'static str,
+    seed: usize,
+    test_accuracy: f64,
+    /// Cross-entropy of the predicted probabilities on the test set (the bug's overconfidence).
+    test_loss: f64,
+}
+
+/// A row of `activations.csv`: the mean activation after a dropout layer of a vanilla network
+/// over the test set.
+#[derive(Serialize)]
+struct ActivationRow {
+    seed: usize,
+    /// 1 or 2: after the first or the second hidden layer's dropout.
+    layer: usize,
+    /// In training mode (one random mask): what the next layer saw during training.
+    train_mean: f64,
+    /// At prediction with the slide's `* p`.
+    scaled_mean: f64,
+    /// At prediction without it.
+    unscaled_mean: f64,
+}
+
+/// One model over the seeds.
+#[derive(Clone, Debug, Serialize)]
+pub struct FormSummary {
+    pub model: &'static str,
+    pub keep: f64,
+    pub test_mean: f64,
+    pub test_min: f64,
+    pub test_max: f64,
+    /// Mean final accuracy on the first training images (prediction mode) and on validation.
+    pub train_accuracy: f64,
+    pub val_accuracy: f64,
+    /// `train_accuracy - val_accuracy`.
+    pub gap: f64,
+}
+
+/// What the comparison found.
+#[derive(Serialize)]
+pub struct Summary {
+    pub models: Vec<FormSummary>,
+    /// Vanilla dropout predicted without `* p`: test accuracy over the seeds.
+    pub unscaled_test_mean: f64,
+    pub unscaled_test_min: f64,
+    pub unscaled_test_max: f64,
+    /// Mean test cross-entropy of vanilla dropout with and without `* p`.
+    pub vanilla_test_loss: f64,
+    pub unscaled_test_loss: f64,
+    /// Mean over seeds of (unscaled / training-mode mean activation) after dropout 1 and 2.
+    pub unscaled_ratio: [f64; 2],
+    /// Mean over seeds of (scaled / training-mode mean activation) after dropout 1 and 2.
+    pub scaled_ratio: [f64; 2],
+    /// Inverted dropout's mean test accuracy minus no dropout's.
+    pub gain: f64,
+    /// Whether every inverted run beats every run without dropout.
+    pub gain_beats_spread: bool,
+}
+
+pub struct Comparison {
+    pub outputs: Vec<PathBuf>,
+    pub summary: Summary,
+}
+
+/// Mean of every entry of the first `layers` layers' output on `x`.
+fn mean_activation(
+    net: &mut Sequential<f32>,
+    x: ndarray::ArrayView2<f32>,
+    layers: usize,
+    mode: Mode,
+) -> f64 {
+    let h = net.forward_first(x, layers, mode);
+    h.iter().map(|&v| v as f64).sum::<f64>() / h.len() as f64
+}
+
+/// The test cross-entropy of `net`'s predictions.
+fn test_loss(net: &mut Sequential<f32>, x: ndarray::ArrayView2<f32>, y: &[usize]) -> f64 {
+    cross_entropy(net.probabilities(x, Mode::Eval).view(), y)
+}
+
+/// `(epoch, mean over runs of what)`.
+fn mean_curve(
+    runs: &[&History],
+    what: impl Fn(&nnlab::train::EpochRecord) -> f64,
+) -> Vec<(f64, f64)> {
+    let epochs = runs.iter().map(|h| h.epochs.len()).min().unwrap_or(0);
+    (0..epochs)
+        .map(|e| {
+            let sum: f64 = runs.iter().map(|h| what(&h.epochs[e])).sum();
+            ((e + 1) as f64, sum / runs.len() as f64)
+        })
+        .collect()
+}
+
+pub fn run(
+    args: &Args,
+    s: &Settings,
+    runner: &Runner<'_, '_>,
+    jobs: &[Job],
+    trained: &mut [(History, Sequential<f32>)],
+    out: &ResultsDir,
+) -> anyhow::Result<Comparison> {
+    let (x_test, y_test) = runner.split.test.expect("the split carries the test set");
+
+    // The scaling bug: each vanilla network's weights in an inverted twin, whose prediction
+    // leaves the activations as they are.
+    let (mut accuracy, mut activations) = (Vec::new(), Vec::new());
+    let (mut unscaled, mut unscaled_loss) = (Vec::new(), Vec::new());
+    for (job, (h, net)) in jobs.iter().zip(trained.iter_mut()) {
+        accuracy.push(AccuracyRow {
+            model: job.form.name(),
+            seed: job.seed,
+            test_accuracy: final_test(h),
+            test_loss: test_loss(net, x_test, y_test),
+        });
+        if job.form != Form::Vanilla {
+            continue;
+        }
+        let mut twin = runner.network(&Job {
+            form: Form::Inverted,
+            ..*job
+        });
+        twin.copy_params_from(net);
+        let bug = twin.accuracy(x_test, y_test);
+        unscaled.push(bug);
+        let bug_loss = test_loss(&mut twin, x_test, y_test);
+        unscaled_loss.push(bug_loss);
+        accuracy.push(AccuracyRow {
+            model: "vanilla-unscaled",
+            seed: job.seed,
+            test_accuracy: bug,
+            test_loss: bug_loss,
+        });
+        for (i, &layers) in THROUGH_DROPOUT.iter().enumerate() {
+            activations.push(ActivationRow {
+                seed: job.seed,
+                layer: i + 1,
+                train_mean: mean_activation(net, x_test, layers, Mode::Train),
+                scaled_mean: mean_activation(net, x_test, layers, Mode::Eval),
+                unscaled_mean: mean_activation(&mut twin, x_test, layers, Mode::Eval),
+            });
+        }
+    }
+    let histories = || jobs.iter().zip(trained.iter()).map(|(j, (h, _))| (j, h));
+    let mut outputs =
+        vec![out.write_csv("training.csv", histories().flat_map(|(j, h)| rows(j, h)))?];
+    let ratio = |f: fn(&ActivationRow) -> f64| {
+        [1, 2].map(|layer| {
+            let at: Vec<f64> = (activations.iter().filter(|r| r.layer == layer))
+                .map(|r| f(r) / r.train_mean)
+                .collect();
+            at.iter().sum::<f64>() / at.len() as f64
+        })
+    };
+    let (unscaled_ratio, scaled_ratio) = (ratio(|r| r.unscaled_mean), ratio(|r| r.scaled_mean));
+
+    let forms = [Form::NoDropout, Form::Vanilla, Form::Inverted];
+    let mut models = Vec::new();
+    let mut finals = Vec::new();
+    let mut gap_series = Vec::new();
+    for (c, form) in forms.into_iter().enumerate() {
+        let runs: Vec<(&Job, &History)> = histories().filter(|(j, _)| j.form == form).collect();
+        let hs: Vec<&History> = runs.iter().map(|r| r.1).collect();
+        let tests: Vec<f64> = hs.iter().map(|h| final_test(h)).collect();
+        let (test_mean, test_min, test_max) = mean_and_range(&tests).expect("at least one seed");
+        let last = |f: fn(&nnlab::train::EpochRecord) -> f64| {
+            let at = hs.iter().filter_map(|h| h.epochs.last()).map(f);
+            at.sum::<f64>() / hs.len() as f64
+        };
+        let (train_accuracy, val_accuracy) = (last(|e| e.train_accuracy), last(|e| e.val_accuracy));
+        models.push(FormSummary {
+            model: form.name(),
+            keep: runs[0].0.p,
+            test_mean,
+            test_min,
+            test_max,
+            train_accuracy,
+            val_accuracy,
+            gap: train_accuracy - val_accuracy,
+        });
+        eprintln!(
+            "{:>16}: test {test_mean:.4} ({test_min:.4}-{test_max:.4}), train {train_accuracy:.4}, val {val_accuracy:.4}",
+            form.label()
+        );
+        finals.push(tests);
+        if form != Form::Vanilla {
+            let train = mean_curve(&hs, |e| e.train_accuracy);
+            let val = mean_curve(&hs, |e| e.val_accuracy);
+            gap_series
+                .push(Series::new(format!("{}: training", form.label()), train).colored(2 * c));
+            gap_series
+                .push(Series::new(format!("{}: validation", form.label()), val).colored(2 * c + 1));
+        }
+    }
+    let (unscaled_test_mean, unscaled_test_min, unscaled_test_max) =
+        mean_and_range(&unscaled).expect("at least one seed");
+    eprintln!(
+        "vanilla without * p: test {unscaled_test_mean:.4}; activations x{:.2} (layer 1), x{:.2} (layer 2) of training's",
+        unscaled_ratio[0], unscaled_ratio[1]
+    );
+    let gain = models[2].test_mean - models[0].test_mean;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let vanilla_losses: Vec<f64> = (accuracy.iter())
+        .filter(|r| r.model == Form::Vanilla.name())
+        .map(|r| r.test_loss)
+        .collect();
+    let (vanilla_test_loss, unscaled_test_loss) = (mean(&vanilla_losses), mean(&unscaled_loss));
+    eprintln!("vanilla test loss {vanilla_test_loss:.4} with * p, {unscaled_test_loss:.4} without");
+    let summary = Summary {
+        vanilla_test_loss,
+        unscaled_test_loss,
+        unscaled_test_mean,
+        unscaled_test_min,
+        unscaled_test_max,
+        unscaled_ratio,
+        scaled_ratio,
+        gain,
+        gain_beats_spread: models[2].test_min > models[0].test_max,
+        models,
+    };
+    outputs.push(out.write_csv("accuracy.csv", accuracy)?);
+    outputs.push(out.write_csv("activations.csv", activations)?);
+
+    let title = format!(
+        "784-{h}-{h}-10, keep p = {p}: accuracy per epoch (mean of {n} seeds)",
+        h = s.hidden,
+        p = args.keep,
+        n = args.seeds
+    );
+    let chart = LineChart::new(title, "epoch", "accuracy").with(gap_series);
+    outputs.extend(Figure::column(vec![chart.into()], 460).save(out.dir(), "gap")?);
+
+    let values = vec![
+        finals[0].clone(),
+        finals[1].clone(),
+        unscaled,
+        finals[2].clone(),
+    ];
+    let plot = RangePlot {
+        title: format!(
+            "Test accuracy after {} epochs ({} seeds: runs, mean, range)",
+            s.epochs, args.seeds
+        ),
+        x_label: "test accuracy".into(),
+        categories: vec![
+            "no dropout".into(),
+            format!("vanilla, * {} at test", args.keep),
+            "vanilla, no * p (bug)".into(),
+            format!("inverted, / {} in training", args.keep),
+        ],
+        groups: vec![RangeGroup {
+            name: format!("keep p = {}", args.keep),
+            values,
+        }],
+    };
+    outputs.extend(Figure::column(vec![plot.into()], 320).save(out.dir(), "accuracy")?);
+    Ok(Comparison { outputs, summary })
+}

@@ -1,0 +1,241 @@
+//! Chapter "Dropout": keep probability, the two ways of restoring the scale, and what dropout buys
+//! a wide MLP on the full Fashion-MNIST.
+//!
+//! 1. The slide's `E[a]` argument, enumerated and sampled (`expectation.rs`: `masks.csv`,
+//!    `expectation.csv`, `expectation.png`).
+//! 2. The slide's 3-layer network (two wide ReLU layers) without dropout, with vanilla dropout and
+//!    with inverted dropout, several seeds: the train-validation gap, the test accuracy of each
+//!    form, and the scaling bug — vanilla dropout predicted without `* p` (`compare.rs`:
+//!    `training.csv`, `accuracy.csv`, `activations.csv`, `gap.png`, `accuracy.png`).
+//! 3. Monte-Carlo averaging over sampled masks against the single scaled pass (`mc.rs`: `mc.csv`,
+//!    `mc.png`).
+//! 4. The keep-probability sweep (`sweep.rs`: `sweep.csv`, `sweep.png`).
+//!
+//! ```text
+//!     cargo run --release --bin exp_dropout             # full run, writes results/dropout/
+//!     cargo run --release --bin exp_dropout -- --quick  # seconds; every code path
+//! ```
+
+use clap::Parser;
+use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::optim::schedule::{Family, Stretch};
+use nnlab::optim::{Rule, check_fraction};
+use nnlab::results::DataInfo;
+use nnlab::train::Split;
+
+mod compare;
+mod expectation;
+mod mc;
+mod runs;
+mod sweep;
+
+use runs::{Form, Job, Runner};
+
+/// Dropout on the slide's 3-layer network: vanilla vs inverted, Monte-Carlo averaging, keep
+/// probabilities, with and without.
+#[derive(Parser, Debug, Clone)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Units of each of the two hidden layers [default: 512, or 64 with --quick].
+    #[arg(long)]
+    pub hidden: Option<usize>,
+    /// Keep probability p of the comparison runs and the E[a] demo, in (0, 1] (the slide's p:
+    /// the chance a unit is kept; PyTorch's nn.Dropout takes 1 - p).
+    #[arg(long, default_value_t = 0.5)]
+    pub keep: f64,
+    /// Seeds of each comparison model (runs 0..N; run i of every model starts from the same
+    /// weights and sees the same batches).
+    #[arg(long, default_value_t = 3)]
+    pub seeds: usize,
+    /// Epochs of each comparison run [default: 15, or 2 with --quick].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Update rule (its other hyperparameters are the book's defaults).
+    #[arg(long, value_enum, default_value_t = Rule::Adam)]
+    pub rule: Rule,
+    /// Initial learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub learning_rate: f64,
+    /// Learning-rate schedule over each run (see the learning-rate chapter).
+    #[arg(long, value_enum, default_value_t = Family::Cosine)]
+    pub schedule: Family,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 128)]
+    pub batch_size: usize,
+    /// Keep probabilities of the sweep, comma-separated, each in (0, 1].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0"
+    )]
+    pub sweep: Vec<f64>,
+    /// Units of each hidden layer of the sweep's network [default: 256, or 32 with --quick].
+    #[arg(long)]
+    pub sweep_hidden: Option<usize>,
+    /// Seeds of each keep probability in the sweep.
+    #[arg(long, default_value_t = 1)]
+    pub sweep_seeds: usize,
+    /// Epochs of each sweep run [default: 8, or 1 with --quick].
+    #[arg(long)]
+    pub sweep_epochs: Option<usize>,
+    /// Masks averaged by Monte-Carlo prediction, at most [default: 100, or 10 with --quick].
+    #[arg(long)]
+    pub mc_samples: Option<usize>,
+    /// Masks sampled per replicate in the E[a] demo [default: 100000, or 1000 with --quick].
+    #[arg(long)]
+    pub demo_samples: Option<usize>,
+    /// Independent replicates of the E[a] demo.
+    #[arg(long, default_value_t = 200)]
+    pub demo_replicates: usize,
+    /// Training images held out for validation [default: 5000, or 500 with --quick].
+    #[arg(long)]
+    pub val: Option<usize>,
+}
+
+/// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected::new("dropout", 500, 5);
+
+/// The flags with their `--quick` defaults resolved.
+pub struct Settings {
+    pub hidden: usize,
+    pub sweep_hidden: usize,
+    pub epochs: usize,
+    pub sweep_epochs: usize,
+    pub mc_samples: usize,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let quick = args.common.quick;
+    let s = Settings {
+        hidden: args.hidden.unwrap_or(if quick { 64 } else { 512 }),
+        sweep_hidden: args.sweep_hidden.unwrap_or(if quick { 32 } else { 256 }),
+        epochs: args.epochs.unwrap_or(if quick { 2 } else { 15 }),
+        sweep_epochs: args.sweep_epochs.unwrap_or(if quick { 1 } else { 8 }),
+        mc_samples: args.mc_samples.unwrap_or(if quick { 10 } else { 100 }),
+    };
+    let demo_samples = args
+        .demo_samples
+        .unwrap_or(if quick { 1_000 } else { 100_000 });
+    at_least_one(&[
+        ("--hidden", s.hidden),
+        ("--sweep-hidden", s.sweep_hidden),
+        ("--epochs", s.epochs),
+        ("--seeds", args.seeds),
+        ("--batch-size", args.batch_size),
+        ("--sweep-seeds", args.sweep_seeds),
+        ("--sweep-epochs", s.sweep_epochs),
+        ("--mc-samples", s.mc_samples),
+        ("--demo-samples", demo_samples),
+        ("--demo-replicates", args.demo_replicates),
+    ])?;
+    as_flag(check_fraction("p", args.keep), &[("p", "--keep")])?;
+    anyhow::ensure!(
+        !args.sweep.is_empty(),
+        "--sweep needs at least one keep probability"
+    );
+    for &p in &args.sweep {
+        as_flag(check_fraction("p", p), &[("p", "--sweep")])?;
+    }
+    as_flag(args.rule.build::<f32>(args.learning_rate), &[])?;
+    let run = RunContext::start(&args.common, EXPECTED)?;
+    let data = run.load_fashion_mnist()?;
+    let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
+    let d = run.prepare(&data, n_val, quick.then_some(2_000), quick.then_some(1_000))?;
+    let split = Split::of(&d).with_test(&d);
+    let shortest = split.iterations(s.epochs.min(s.sweep_epochs), args.batch_size);
+    as_flag(args.schedule.over(1.0, shortest, &Stretch::default()), &[]).map_err(|e| {
+        e.context(format!(
+            "{} over {shortest} iterations",
+            args.schedule.label()
+        ))
+    })?;
+    if run.check_only_training("the 3-layer dropout MLP", &d) {
+        return Ok(());
+    }
+    let out = run.results_dir()?;
+    let (demo, mut outputs) =
+        expectation::run(args.keep, demo_samples, args.demo_replicates, &out)?;
+
+    // Every training run in one queue, so the two cores stay busy to the end.
+    let runner = Runner {
+        split: &split,
+        rule: args.rule,
+        learning_rate: args.learning_rate,
+        schedule: args.schedule,
+        batch_size: args.batch_size,
+        base_seed: args.common.seed,
+        threads: run.threads,
+    };
+    let compared: Vec<Job> = (0..args.seeds)
+        .flat_map(|seed| {
+            [Form::NoDropout, Form::Vanilla, Form::Inverted].map(|form| Job {
+                form,
+                p: if form == Form::NoDropout {
+                    1.0
+                } else {
+                    args.keep
+                },
+                hidden: s.hidden,
+                seed,
+                epochs: s.epochs,
+            })
+        })
+        .collect();
+    let swept: Vec<Job> = (args.sweep.iter())
+        .flat_map(|&p| {
+            (0..args.sweep_seeds).map(move |seed| Job {
+                form: Form::Inverted,
+                p,
+                hidden: s.sweep_hidden,
+                seed,
+                epochs: s.sweep_epochs,
+            })
+        })
+        .collect();
+    let jobs: Vec<Job> = compared.iter().chain(&swept).copied().collect();
+    let mut trained = runner.run_all(&jobs, &format!("{} runs", jobs.len()));
+    let sweep_trained = trained.split_off(compared.len());
+
+    let comparison = compare::run(&args, &s, &runner, &compared, &mut trained, &out)?;
+    outputs.extend(comparison.outputs);
+    let inverted: Vec<_> = (compared.iter().zip(&mut trained))
+        .filter(|(j, _)| j.form == Form::Inverted)
+        .map(|(j, (_, net))| (j.seed, net))
+        .collect();
+    let averaged = mc::run(&args, &s, &split, inverted, run.threads, &out)?;
+    outputs.extend(averaged.outputs);
+    let sweep = sweep::run(&args, &s, &swept, &sweep_trained, &out)?;
+    outputs.extend(sweep.outputs);
+
+    let hyperparameters = serde_json::json!({
+        "network": format!("784-{h}-{h}-10 MLP, ReLU, dropout after each hidden layer, He init, softmax, f32", h = s.hidden),
+        "layers": runner.network(&compared[0]).describe(),
+        "keep": args.keep,
+        "rule": args.rule,
+        "learning_rate": args.learning_rate,
+        "defaults": nnlab::results::rule_defaults(),
+        "schedule": args.schedule,
+        "seeds": args.seeds,
+        "epochs": s.epochs,
+        "batch_size": args.batch_size,
+        "sweep": {"keep": args.sweep, "hidden": s.sweep_hidden, "seeds": args.sweep_seeds, "epochs": s.sweep_epochs},
+        "mc_samples": s.mc_samples,
+        "train_accuracy_rows": runs::TRAIN_EVAL_ROWS,
+        "results": {
+            "expectation": demo,
+            "comparison": comparison.summary,
+            "monte_carlo": averaged.summary,
+            "sweep": sweep.summary,
+        },
+    });
+    let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
+    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}

@@ -1,0 +1,96 @@
+//! Part 4: test and training error against the keep probability p for the fixed network
+//! (Srivastava et al.'s Fig. 9a).
+
+use std::path::PathBuf;
+
+use nnlab::network::Sequential;
+use nnlab::plot::{Figure, LineChart, Series};
+use nnlab::results::ResultsDir;
+use nnlab::train::History;
+use serde::Serialize;
+
+use super::runs::{Job, final_test, rows};
+use super::{Args, Settings};
+
+/// One keep probability over its seeds.
+#[derive(Clone, Debug, Serialize)]
+pub struct Point {
+    pub keep: f64,
+    pub test_error: f64,
+    pub val_error: f64,
+    /// On the first training images, with dropout off.
+    pub train_error: f64,
+}
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub hidden: usize,
+    pub epochs: usize,
+    pub points: Vec<Point>,
+    /// The keep probability with the lowest mean validation error, and its test error.
+    pub best_keep: f64,
+    pub best_test_error: f64,
+}
+
+pub struct Sweep {
+    pub outputs: Vec<PathBuf>,
+    pub summary: Summary,
+}
+
+pub fn run(
+    args: &Args,
+    s: &Settings,
+    jobs: &[Job],
+    trained: &[(History, Sequential<f32>)],
+    out: &ResultsDir,
+) -> anyhow::Result<Sweep> {
+    let runs = || jobs.iter().zip(trained).map(|(j, (h, _))| (j, h));
+    let mut outputs = vec![out.write_csv("sweep.csv", runs().flat_map(|(j, h)| rows(j, h)))?];
+    let points: Vec<Point> = (args.sweep.iter())
+        .map(|&p| {
+            let at: Vec<&History> = runs().filter(|(j, _)| j.p == p).map(|r| r.1).collect();
+            let n = at.len() as f64;
+            let last = |f: fn(&nnlab::train::EpochRecord) -> f64| {
+                let v = at.iter().filter_map(|h| h.epochs.last()).map(f);
+                v.sum::<f64>() / n
+            };
+            Point {
+                keep: p,
+                test_error: 1.0 - at.iter().map(|h| final_test(h)).sum::<f64>() / n,
+                val_error: 1.0 - last(|e| e.val_accuracy),
+                train_error: 1.0 - last(|e| e.train_accuracy),
+            }
+        })
+        .collect();
+    let best = (points.iter())
+        .min_by(|a, b| a.val_error.total_cmp(&b.val_error))
+        .expect("at least one keep probability");
+    eprintln!(
+        "sweep: best keep p {} on validation, test error {:.4}",
+        best.keep, best.test_error
+    );
+    let curve = |f: fn(&Point) -> f64| points.iter().map(|p| (p.keep, f(p))).collect::<Vec<_>>();
+    let title = format!(
+        "Keep probability p, 784-{h}-{h}-10, {} epochs ({} seed{})",
+        s.sweep_epochs,
+        args.sweep_seeds,
+        if args.sweep_seeds == 1 { "" } else { "s, mean" },
+        h = s.sweep_hidden
+    );
+    let chart = LineChart::new(title, "keep probability p", "error").with(vec![
+        Series::new("test error", curve(|p| p.test_error)),
+        Series::new(
+            "training error (first 5,000 images)",
+            curve(|p| p.train_error),
+        ),
+    ]);
+    outputs.extend(Figure::column(vec![chart.into()], 420).save(out.dir(), "sweep")?);
+    let summary = Summary {
+        hidden: s.sweep_hidden,
+        epochs: s.sweep_epochs,
+        best_keep: best.keep,
+        best_test_error: best.test_error,
+        points,
+    };
+    Ok(Sweep { outputs, summary })
+}
