@@ -180,7 +180,7 @@ pub fn run(
     let forms = [Form::NoDropout, Form::Vanilla, Form::Inverted];
     let mut models = Vec::new();
     let mut finals = Vec::new();
-    let mut gap_series = Vec::new();
+    let (mut val_series, mut gap_series) = (Vec::new(), Vec::new());
     for (c, form) in forms.into_iter().enumerate() {
         let runs: Vec<(&Job, &History)> = histories().filter(|(j, _)| j.form == form).collect();
         let hs: Vec<&History> = runs.iter().map(|r| r.1).collect();
@@ -206,14 +206,10 @@ pub fn run(
             form.label()
         );
         finals.push(tests);
-        if form != Form::Vanilla {
-            let train = mean_curve(&hs, |e| e.train_accuracy);
-            let val = mean_curve(&hs, |e| e.val_accuracy);
-            gap_series
-                .push(Series::new(format!("{}: training", form.label()), train).colored(2 * c));
-            gap_series
-                .push(Series::new(format!("{}: validation", form.label()), val).colored(2 * c + 1));
-        }
+        let val = mean_curve(&hs, |e| e.val_accuracy);
+        let gap = mean_curve(&hs, |e| e.train_accuracy - e.val_accuracy);
+        val_series.push(Series::new(form.label(), val).colored(c));
+        gap_series.push(Series::new(form.label(), gap).colored(c));
     }
     let (unscaled_test_mean, unscaled_test_min, unscaled_test_max) =
         mean_and_range(&unscaled).expect("at least one seed");
@@ -244,14 +240,24 @@ pub fn run(
     outputs.push(out.write_csv("accuracy.csv", accuracy)?);
     outputs.push(out.write_csv("activations.csv", activations)?);
 
-    let title = format!(
-        "784-{h}-{h}-10, keep p = {p}: accuracy per epoch (mean of {n} seeds)",
-        h = s.hidden,
-        p = args.keep,
-        n = args.seeds
-    );
-    let chart = LineChart::new(title, "epoch", "accuracy").with(gap_series);
-    outputs.extend(Figure::column(vec![chart.into()], 460).save(out.dir(), "gap")?);
+    let title = |what: &str| {
+        format!(
+            "784-{h}-{h}-10, keep p = {p}: {what} (mean of {n} seeds)",
+            h = s.hidden,
+            p = args.keep,
+            n = args.seeds
+        )
+    };
+    let val = LineChart::new(title("validation accuracy"), "epoch", "validation accuracy")
+        .with(val_series);
+    let gap = LineChart::new(
+        title("training - validation accuracy"),
+        "epoch",
+        "training - validation",
+    )
+    .with(gap_series);
+    let figure = Figure::column(vec![val.into(), gap.into()], 380);
+    outputs.extend(figure.save(out.dir(), "gap")?);
 
     let values = vec![
         finals[0].clone(),
@@ -267,9 +273,9 @@ pub fn run(
         x_label: "test accuracy".into(),
         categories: vec![
             "no dropout".into(),
-            format!("vanilla, * {} at test", args.keep),
-            "vanilla, no * p (bug)".into(),
-            format!("inverted, / {} in training", args.keep),
+            "vanilla (* p)".into(),
+            "vanilla, no * p".into(),
+            "inverted (/ p)".into(),
         ],
         groups: vec![RangeGroup {
             name: format!("keep p = {}", args.keep),

@@ -71,18 +71,16 @@ pub fn run(
     );
     let curve = |f: fn(&Point) -> f64| points.iter().map(|p| (p.keep, f(p))).collect::<Vec<_>>();
     let title = format!(
-        "Keep probability p, 784-{h}-{h}-10, {} epochs ({} seed{})",
+        "Keep probability p, 784-{h}-{h}-10, {} epoch{} ({} seed{})",
         s.sweep_epochs,
+        if s.sweep_epochs == 1 { "" } else { "s" },
         args.sweep_seeds,
         if args.sweep_seeds == 1 { "" } else { "s, mean" },
         h = s.sweep_hidden
     );
     let chart = LineChart::new(title, "keep probability p", "error").with(vec![
         Series::new("test error", curve(|p| p.test_error)),
-        Series::new(
-            "training error (first 5,000 images)",
-            curve(|p| p.train_error),
-        ),
+        Series::new("training error (prediction mode)", curve(|p| p.train_error)),
     ]);
     outputs.extend(Figure::column(vec![chart.into()], 420).save(out.dir(), "sweep")?);
     let summary = Summary {

@@ -249,6 +249,7 @@ impl LineChart {
         builder
             .caption(&self.title, ("sans-serif", TITLE_SIZE))
             .margin(12)
+            .margin_right(26) // room for half of the last x tick's label (`1000`)
             .x_label_area_size(45)
             .y_label_area_size(70);
         // One body for the four axis combinations (their coordinate types differ).
