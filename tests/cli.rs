@@ -829,7 +829,7 @@ fn dropout_is_identical_at_any_thread_count() {
     small_data(&data, 300, 100);
     let run = |threads: &str| {
         let out = tmp.path().join(format!("t{threads}"));
-        let flags = "--quick --val 50 --batch-size 50 --hidden 16 --sweep-hidden 8 --seeds 2 --sweep 0.5,1 \
+        let flags = "--quick --val 50 --batch-size 50 --hidden 16 --sweep-hidden 8 --sweep-train 100 --sweep-seeds 1 --seeds 2 --sweep 0.5,1 \
                      --mc-samples 4 --demo-samples 100 --demo-replicates 3";
         let o = Command::new(env!("CARGO_BIN_EXE_exp_dropout"))
             .args(flags.split_whitespace())
@@ -843,13 +843,14 @@ fn dropout_is_identical_at_any_thread_count() {
         out
     };
     let (a, b) = (run("1"), run("2"));
-    // training.csv and sweep.csv: model,keep,hidden,seed,epoch,train_loss,train_accuracy,val_accuracy,test_accuracy,seconds
+    // training.csv and sweep.csv: model,keep,hidden,train_images,seed,epoch,train_loss,
+    // train_accuracy,val_accuracy,test_accuracy,seconds
     for f in ["training.csv", "sweep.csv"] {
-        let rows = without_columns(&a.join(f), &[9]);
-        assert_eq!(rows, without_columns(&b.join(f), &[9]), "{f}");
+        let rows = without_columns(&a.join(f), &[10]);
+        assert_eq!(rows, without_columns(&b.join(f), &[10]), "{f}");
         assert_eq!(
             rows[0],
-            "model,keep,hidden,seed,epoch,train_loss,train_accuracy,val_accuracy,test_accuracy"
+            "model,keep,hidden,train_images,seed,epoch,train_loss,train_accuracy,val_accuracy,test_accuracy"
         );
     }
     // 3 models x 2 seeds x 2 epochs; 2 keep probabilities x 1 seed x 1 epoch.

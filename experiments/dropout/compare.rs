@@ -165,8 +165,10 @@ pub fn run(
         }
     }
     let histories = || jobs.iter().zip(trained.iter()).map(|(j, (h, _))| (j, h));
-    let mut outputs =
-        vec![out.write_csv("training.csv", histories().flat_map(|(j, h)| rows(j, h)))?];
+    let mut outputs = vec![out.write_csv(
+        "training.csv",
+        histories().flat_map(|(j, h)| rows(j, h, runner.split.y_train.len())),
+    )?];
     let ratio = |f: fn(&ActivationRow) -> f64| {
         [1, 2].map(|layer| {
             let at: Vec<f64> = (activations.iter().filter(|r| r.layer == layer))

@@ -9,7 +9,8 @@
 //!    `training.csv`, `accuracy.csv`, `activations.csv`, `gap.png`, `accuracy.png`).
 //! 3. Monte-Carlo averaging over sampled masks against the single scaled pass (`mc.rs`: `mc.csv`,
 //!    `mc.png`).
-//! 4. The keep-probability sweep (`sweep.rs`: `sweep.csv`, `sweep.png`).
+//! 4. The keep-probability sweep, on a training subset small enough for the network to overfit
+//!    (`sweep.rs`: `sweep.csv`, `sweep.png`).
 //!
 //! ```text
 //!     cargo run --release --bin exp_dropout             # full run, writes results/dropout/
@@ -75,9 +76,13 @@ pub struct Args {
     #[arg(long)]
     pub sweep_hidden: Option<usize>,
     /// Seeds of each keep probability in the sweep.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 2)]
     pub sweep_seeds: usize,
-    /// Epochs of each sweep run [default: 8, or 1 with --quick].
+    /// Training images of each sweep run: the first N, few enough for the network to overfit
+    /// within the run [default: 10000, or all with --quick].
+    #[arg(long)]
+    pub sweep_train: Option<usize>,
+    /// Epochs of each sweep run [default: 15, or 1 with --quick].
     #[arg(long)]
     pub sweep_epochs: Option<usize>,
     /// Masks averaged by Monte-Carlo prediction, at most [default: 100, or 10 with --quick].
@@ -103,6 +108,8 @@ pub struct Settings {
     pub sweep_hidden: usize,
     pub epochs: usize,
     pub sweep_epochs: usize,
+    /// Training images of the sweep (`None`: all).
+    pub sweep_train: Option<usize>,
     pub mc_samples: usize,
 }
 
@@ -112,7 +119,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         hidden: args.hidden.unwrap_or(if quick { 64 } else { 512 }),
         sweep_hidden: args.sweep_hidden.unwrap_or(if quick { 32 } else { 256 }),
         epochs: args.epochs.unwrap_or(if quick { 2 } else { 15 }),
-        sweep_epochs: args.sweep_epochs.unwrap_or(if quick { 1 } else { 8 }),
+        sweep_epochs: args.sweep_epochs.unwrap_or(if quick { 1 } else { 15 }),
+        sweep_train: args.sweep_train.or(if quick { None } else { Some(10_000) }),
         mc_samples: args.mc_samples.unwrap_or(if quick { 10 } else { 100 }),
     };
     let demo_samples = args
@@ -126,6 +134,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("--batch-size", args.batch_size),
         ("--sweep-seeds", args.sweep_seeds),
         ("--sweep-epochs", s.sweep_epochs),
+        ("--sweep-train", s.sweep_train.unwrap_or(1)),
         ("--mc-samples", s.mc_samples),
         ("--demo-samples", demo_samples),
         ("--demo-replicates", args.demo_replicates),
@@ -144,7 +153,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
     let d = run.prepare(&data, n_val, quick.then_some(2_000), quick.then_some(1_000))?;
     let split = Split::of(&d).with_test(&d);
-    let shortest = split.iterations(s.epochs.min(s.sweep_epochs), args.batch_size);
+    let sweep_split = split.head(s.sweep_train.unwrap_or(usize::MAX));
+    let shortest = (split.iterations(s.epochs, args.batch_size))
+        .min(sweep_split.iterations(s.sweep_epochs, args.batch_size));
     as_flag(args.schedule.over(1.0, shortest, &Stretch::default()), &[]).map_err(|e| {
         e.context(format!(
             "{} over {shortest} iterations",
@@ -178,6 +189,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     args.keep
                 },
                 hidden: s.hidden,
+                train_rows: None,
                 seed,
                 epochs: s.epochs,
             })
@@ -189,6 +201,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 form: Form::Inverted,
                 p,
                 hidden: s.sweep_hidden,
+                train_rows: s.sweep_train,
                 seed,
                 epochs: s.sweep_epochs,
             })
@@ -206,7 +219,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     let averaged = mc::run(&args, &s, &split, inverted, run.threads, &out)?;
     outputs.extend(averaged.outputs);
-    let sweep = sweep::run(&args, &s, &swept, &sweep_trained, &out)?;
+    let sweep_images = sweep_split.y_train.len();
+    let sweep = sweep::run(&args, &s, &swept, &sweep_trained, sweep_images, &out)?;
     outputs.extend(sweep.outputs);
 
     let hyperparameters = serde_json::json!({
@@ -220,7 +234,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "seeds": args.seeds,
         "epochs": s.epochs,
         "batch_size": args.batch_size,
-        "sweep": {"keep": args.sweep, "hidden": s.sweep_hidden, "seeds": args.sweep_seeds, "epochs": s.sweep_epochs},
+        "sweep": {"keep": args.sweep, "hidden": s.sweep_hidden, "train_images": sweep_images, "seeds": args.sweep_seeds, "epochs": s.sweep_epochs},
         "mc_samples": s.mc_samples,
         "train_accuracy_rows": runs::TRAIN_EVAL_ROWS,
         "results": {

@@ -47,6 +47,8 @@ pub struct Job {
     pub p: f64,
     /// Units of each of the two hidden layers.
     pub hidden: usize,
+    /// Trains on the first this-many training images (all of them if `None`).
+    pub train_rows: Option<usize>,
     /// Run i of every form and keep probability starts from the same weights and sees the same
     /// batches (random stream i of `--seed`).
     pub seed: usize,
@@ -59,6 +61,8 @@ pub struct EpochRow {
     pub model: &'static str,
     pub keep: f64,
     pub hidden: usize,
+    /// Training images the run learned from.
+    pub train_images: usize,
     pub seed: usize,
     pub epoch: usize,
     pub train_loss: f64,
@@ -84,7 +88,7 @@ pub struct Runner<'a, 'd> {
 /// Training accuracy is measured on this many training images after every epoch.
 pub const TRAIN_EVAL_ROWS: usize = 5_000;
 
-impl Runner<'_, '_> {
+impl<'d> Runner<'_, 'd> {
     /// The network of `job` before training: the slide's 3-layer network, two ReLU layers of
     /// `job.hidden` units with dropout after each.
     pub fn network(&self, job: &Job) -> Sequential<f32> {
@@ -102,12 +106,18 @@ impl Runner<'_, '_> {
         Sequential::dropout_mlp(&sizes, job.p, kind, rng).expect("p checked with the flags")
     }
 
+    /// The data `job` trains on (validation and test sets are always the whole ones).
+    fn split_of(&self, job: &Job) -> Split<'d, f32> {
+        self.split.head(job.train_rows.unwrap_or(usize::MAX))
+    }
+
     /// Trains one run; `tick` sees every iteration.
     fn train(&self, job: &Job, tick: &(dyn Fn() + Sync)) -> (History, Sequential<f32>) {
         let mut rng = substream(self.base_seed, job.seed as u64);
         let mut net = self.network_from(job, &mut rng);
         let mut opt = (self.rule.build::<f32>(self.learning_rate)).expect("checked with the flags");
-        let steps = self.split.iterations(job.epochs, self.batch_size);
+        let split = self.split_of(job);
+        let steps = split.iterations(job.epochs, self.batch_size);
         let mut schedule = (self
             .schedule
             .over(self.learning_rate, steps, &Stretch::default()))
@@ -121,7 +131,7 @@ impl Runner<'_, '_> {
             &mut net,
             opt.as_mut(),
             Some(&mut schedule),
-            self.split,
+            &split,
             &cfg,
             &mut rng,
             &mut |_| tick(),
@@ -134,7 +144,7 @@ impl Runner<'_, '_> {
     pub fn run_all(&self, jobs: &[Job], what: &str) -> Vec<(History, Sequential<f32>)> {
         let total = jobs
             .iter()
-            .map(|j| self.split.iterations(j.epochs, self.batch_size));
+            .map(|j| self.split_of(j).iterations(j.epochs, self.batch_size));
         let bar = progress(total.sum::<usize>() as u64, what);
         let tick = || bar.inc(1);
         let work = jobs
@@ -148,13 +158,14 @@ impl Runner<'_, '_> {
 }
 
 /// The rows of `job`'s run.
-pub fn rows(job: &Job, h: &History) -> impl Iterator<Item = EpochRow> {
+pub fn rows(job: &Job, h: &History, train_images: usize) -> impl Iterator<Item = EpochRow> {
     let job = *job;
     let epochs = h.epochs.clone().into_iter();
     epochs.map(move |e| EpochRow {
         model: job.form.name(),
         keep: job.p,
         hidden: job.hidden,
+        train_images,
         seed: job.seed,
         epoch: e.epoch,
         train_loss: e.train_loss,

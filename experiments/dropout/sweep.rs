@@ -25,6 +25,7 @@ pub struct Point {
 #[derive(Serialize)]
 pub struct Summary {
     pub hidden: usize,
+    pub train_images: usize,
     pub epochs: usize,
     pub points: Vec<Point>,
     /// The keep probability with the lowest mean validation error, and its test error.
@@ -42,10 +43,12 @@ pub fn run(
     s: &Settings,
     jobs: &[Job],
     trained: &[(History, Sequential<f32>)],
+    train_images: usize,
     out: &ResultsDir,
 ) -> anyhow::Result<Sweep> {
     let runs = || jobs.iter().zip(trained).map(|(j, (h, _))| (j, h));
-    let mut outputs = vec![out.write_csv("sweep.csv", runs().flat_map(|(j, h)| rows(j, h)))?];
+    let all = runs().flat_map(|(j, h)| rows(j, h, train_images));
+    let mut outputs = vec![out.write_csv("sweep.csv", all)?];
     let points: Vec<Point> = (args.sweep.iter())
         .map(|&p| {
             let at: Vec<&History> = runs().filter(|(j, _)| j.p == p).map(|r| r.1).collect();
@@ -71,12 +74,13 @@ pub fn run(
     );
     let curve = |f: fn(&Point) -> f64| points.iter().map(|p| (p.keep, f(p))).collect::<Vec<_>>();
     let title = format!(
-        "Keep probability p, 784-{h}-{h}-10, {} epoch{} ({} seed{})",
+        "Keep probability p, 784-{h}-{h}-10, {n} images x {} epoch{} ({} seed{})",
         s.sweep_epochs,
         if s.sweep_epochs == 1 { "" } else { "s" },
         args.sweep_seeds,
         if args.sweep_seeds == 1 { "" } else { "s, mean" },
-        h = s.sweep_hidden
+        h = s.sweep_hidden,
+        n = train_images
     );
     let chart = LineChart::new(title, "keep probability p", "error").with(vec![
         Series::new("test error", curve(|p| p.test_error)),
@@ -85,6 +89,7 @@ pub fn run(
     outputs.extend(Figure::column(vec![chart.into()], 420).save(out.dir(), "sweep")?);
     let summary = Summary {
         hidden: s.sweep_hidden,
+        train_images,
         epochs: s.sweep_epochs,
         best_keep: best.keep,
         best_test_error: best.test_error,
