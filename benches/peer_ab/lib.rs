@@ -56,7 +56,7 @@ pub unsafe extern "C" fn nnlab_ab_new(
         }
         "dropout" => {
             let (x, dout) = dropout_pass::data(n);
-            Step::Dropout(Box::new(dropout_pass::layer()), x, dout)
+            Step::Dropout(Box::new(dropout_pass::layer(dropout_pass::KEEP)), x, dout)
         }
         "dropout_yardstick" => {
             let (x, dout) = dropout_pass::data(n);
