@@ -51,6 +51,7 @@ pub struct Dropout<F> {
 const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// SplitMix64's output function [Steele, Lea and Flood, 2014]: a bijective mix of 64 bits.
+#[inline]
 fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -60,6 +61,7 @@ fn mix64(mut z: u64) -> u64 {
 // ANCHOR: mask
 /// The random stream of training pass `step` of the layer `key`: two 32-bit keys from one
 /// SplitMix64 output.
+#[inline]
 fn stream(key: u64, step: u64) -> (u32, u32) {
     let z = mix64(key ^ step.wrapping_mul(GOLDEN));
     (z as u32, (z >> 32) as u32)
@@ -68,11 +70,13 @@ fn stream(key: u64, step: u64) -> (u32, u32) {
 /// Unit `i`'s draw in `stream`: `i` through two rounds of the lowbias32 hash, each after a key.
 /// The unit is kept when its draw falls below `p * 2^32`, which happens with probability `p`.
 /// (32-bit arithmetic vectorizes 16 units to a 512-bit register; a 64-bit multiply does not.)
+#[inline]
 fn draw((a, b): (u32, u32), i: u32) -> u32 {
     lowbias32(lowbias32(i ^ a) ^ b)
 }
 
 /// Wellons' lowbias32 [nullprogram.com, 2018]: a bijective 32-bit mix with low avalanche bias.
+#[inline]
 fn lowbias32(mut x: u32) -> u32 {
     x ^= x >> 16;
     x = x.wrapping_mul(0x7feb_352d);
@@ -91,6 +95,7 @@ const LANES: usize = 16;
 
 // ANCHOR: kernel
 /// The draws of units `first..first + LANES`.
+#[inline]
 fn draw_block(stream: (u32, u32), first: usize) -> [u32; LANES] {
     let mut draws = [0u32; LANES];
     for (k, d) in draws.iter_mut().enumerate() {
