@@ -1,7 +1,15 @@
 //! Gradient checking: compare an analytic gradient with centred differences
 //! `(f(x + h) - f(x - h)) / 2h`, by the relative error `|a - n| / max(|a|, |n|)`.
+//!
+//! [`check_layer`] checks one layer through the scalar `sum(forward(x) * G)` for a fixed `G` (so
+//! the gradient arriving from above is `G`, CS231n's `eval_numerical_gradient_array`);
+//! [`check_network`] checks every parameter of a network against its training loss. Both report
+//! each tensor's worst entry ([`TensorCheck`]).
 
 use crate::Float;
+use crate::layers::{Layer, Mode};
+use crate::network::Sequential;
+use ndarray::{Array2, ArrayView2};
 
 // ANCHOR: rel_error
 /// Relative error of an analytic value `a` against a numeric value `n` (0 when both are 0).
@@ -49,6 +57,152 @@ pub fn max_rel_error<F: Float>(analytic: &[F], numeric: &[F], floor: f64) -> f64
         .fold(0.0, f64::max)
 }
 
+/// One tensor's check: its worst entry.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TensorCheck {
+    /// `dx` for a layer's input, else the parameter's name (`W`, `b`, ...) with its slot.
+    pub tensor: String,
+    pub entries: usize,
+    /// Entries compared (those whose analytic or numeric magnitude reaches the floor).
+    pub compared: usize,
+    pub worst_rel_error: f64,
+    /// Where the worst entry is, and its two values.
+    pub worst_index: usize,
+    pub analytic: f64,
+    pub numeric: f64,
+}
+
+impl TensorCheck {
+    /// The check of `analytic` against `numeric`, skipping entries below `floor` in magnitude.
+    pub fn of<F: Float>(
+        tensor: impl Into<String>,
+        analytic: &[F],
+        numeric: &[F],
+        floor: f64,
+    ) -> Self {
+        assert_eq!(
+            analytic.len(),
+            numeric.len(),
+            "gradients of different lengths"
+        );
+        let mut check = TensorCheck {
+            tensor: tensor.into(),
+            entries: analytic.len(),
+            compared: 0,
+            worst_rel_error: 0.0,
+            worst_index: 0,
+            analytic: 0.0,
+            numeric: 0.0,
+        };
+        for (i, (a, n)) in analytic.iter().zip(numeric).enumerate() {
+            let (a, n) = (a.as_f64(), n.as_f64());
+            if a.abs().max(n.abs()) < floor {
+                continue;
+            }
+            check.compared += 1;
+            let e = rel_error(a, n);
+            if e > check.worst_rel_error || check.compared == 1 {
+                (check.worst_rel_error, check.worst_index) = (e, i);
+                (check.analytic, check.numeric) = (a, n);
+            }
+        }
+        check
+    }
+}
+
+// ANCHOR: check_layer
+/// Checks `layer`'s backward pass at `x`: the input gradient `dx` and every parameter gradient,
+/// through the scalar `sum(forward(x) * g)` in training mode (give dropout a fixed mask).
+pub fn check_layer<F: Float>(
+    layer: &mut dyn Layer<F>,
+    x: ArrayView2<F>,
+    g: ArrayView2<F>,
+    h: F,
+    floor: f64,
+) -> Vec<TensorCheck> {
+    let objective = |layer: &mut dyn Layer<F>, x: ArrayView2<F>| {
+        let out = layer.forward(x, Mode::Train);
+        assert_eq!(out.dim(), g.dim(), "g must have the layer's output shape");
+        (&out * &g).sum()
+    };
+    objective(layer, x);
+    let dx = layer.backward(g);
+    let analytic: Vec<Vec<F>> = layer.params().iter().map(|p| p.grad.to_vec()).collect();
+    let names: Vec<&str> = layer.params().iter().map(|p| p.name).collect();
+
+    let mut xs = x.to_owned();
+    let shape = x.raw_dim();
+    let flat = xs.as_slice_mut().expect("an owned array is contiguous");
+    let num_dx = numerical_gradient(
+        |v: &[F]| {
+            let x = Array2::from_shape_vec(shape, v.to_vec()).expect("the input's shape");
+            objective(layer, x.view())
+        },
+        flat,
+        h,
+    );
+    let dx_flat = dx.as_standard_layout();
+    let mut checks = vec![TensorCheck::of(
+        "dx",
+        dx_flat.as_slice().expect("standard layout"),
+        &num_dx,
+        floor,
+    )];
+    for (slot, a) in analytic.iter().enumerate() {
+        let mut values = layer.params()[slot].value.to_vec();
+        let numeric = numerical_gradient(
+            |v: &[F]| {
+                layer.params()[slot].value.copy_from_slice(v);
+                objective(layer, x)
+            },
+            &mut values,
+            h,
+        );
+        layer.params()[slot].value.copy_from_slice(&values);
+        checks.push(TensorCheck::of(names[slot], a, &numeric, floor));
+    }
+    checks
+}
+// ANCHOR_END: check_layer
+
+// ANCHOR: check_network
+/// Checks every parameter gradient of `net` against centred differences of its training loss
+/// (data loss plus regularization) on the batch `x`, `y`.
+pub fn check_network<F: Float>(
+    net: &mut Sequential<F>,
+    x: ArrayView2<F>,
+    y: &[usize],
+    h: F,
+    floor: f64,
+) -> Vec<TensorCheck> {
+    net.loss_and_grad(x, y);
+    let analytic: Vec<Vec<F>> = net.params().iter().map(|p| p.grad.to_vec()).collect();
+    let names: Vec<String> = (net.params().iter().enumerate())
+        .map(|(slot, p)| format!("{} (slot {slot})", p.name))
+        .collect();
+    let mut checks = Vec::new();
+    for (slot, a) in analytic.iter().enumerate() {
+        let mut values = net.params()[slot].value.to_vec();
+        let numeric = numerical_gradient(
+            |v: &[F]| {
+                net.params()[slot].value.copy_from_slice(v);
+                net.loss_and_grad(x, y)
+            },
+            &mut values,
+            h,
+        );
+        net.params()[slot].value.copy_from_slice(&values);
+        checks.push(TensorCheck::of(names[slot].clone(), a, &numeric, floor));
+    }
+    checks
+}
+// ANCHOR_END: check_network
+
+/// The largest relative error of `checks`.
+pub fn worst(checks: &[TensorCheck]) -> f64 {
+    checks.iter().map(|c| c.worst_rel_error).fold(0.0, f64::max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +215,18 @@ mod tests {
         let exact: Vec<f64> = x.iter().map(|v| 3.0 * v * v).collect();
         assert!(max_rel_error(&exact, &g, 0.0) < 1e-9);
         assert_eq!(x, vec![1.0, -2.0, 0.5]);
+    }
+
+    #[test]
+    fn a_tensor_check_reports_its_worst_entry_above_the_floor() {
+        let c = TensorCheck::of("W", &[1.0f64, 2.0, 1e-9, 4.0], &[1.0, 2.2, 3e-9, 4.0], 1e-6);
+        assert_eq!((c.entries, c.compared, c.worst_index), (4, 3, 1));
+        approx::assert_relative_eq!(c.worst_rel_error, 0.2 / 2.2);
+        assert_eq!((c.analytic, c.numeric), (2.0, 2.2));
+        assert_eq!(
+            worst(&[c.clone(), TensorCheck::of("b", &[1.0f64], &[1.0], 0.0)]),
+            c.worst_rel_error
+        );
     }
 
     #[test]

@@ -199,23 +199,72 @@ fn dropout_network_gradients() {
 /// below `floor` in magnitude (see [`max_rel_error`]).
 fn check_network(net: &mut Sequential<f64>, name: &str, floor: f64) {
     let x = randn_array(4, 5, 12);
-    let y = [2, 0, 1, 2];
-    net.loss_and_grad(x.view(), &y);
-    let analytic: Vec<Vec<f64>> = net.params().iter().map(|p| p.grad.to_vec()).collect();
-    for (slot, a) in analytic.iter().enumerate() {
-        let mut values = net.params()[slot].value.to_vec();
-        let num = numerical_gradient(
-            |v: &[f64]| {
-                net.params()[slot].value.copy_from_slice(v);
-                net.loss_and_grad(x.view(), &y)
-            },
-            &mut values,
-            H,
-        );
-        net.params()[slot].value.copy_from_slice(&values);
-        let err = max_rel_error(a, &num, floor);
-        assert!(err < TOL, "{name} parameter {slot}: relative error {err:e}");
+    let checks = nnlab::gradcheck::check_network(net, x.view(), &[2, 0, 1, 2], H, floor);
+    for c in &checks {
+        assert!(c.compared > 0, "{name} {}: nothing compared", c.tensor);
+        assert!(c.worst_rel_error < TOL, "{name} {}: {c:?}", c.tensor);
     }
+}
+
+/// An affine layer whose backward forgets a factor: `dW = x^T dout / 2`. Built only to show what
+/// the check reports about a wrong layer.
+struct HalvedWeightGradient {
+    w: Array2<f64>,
+    b: Array1<f64>,
+    dw: Array2<f64>,
+    db: Array1<f64>,
+    x: Array2<f64>,
+}
+
+impl Layer<f64> for HalvedWeightGradient {
+    fn describe(&self) -> String {
+        "affine with dW halved".into()
+    }
+    fn forward(&mut self, x: ndarray::ArrayView2<f64>, _mode: Mode) -> Array2<f64> {
+        self.x = x.to_owned();
+        affine_forward(x, self.w.view(), self.b.view())
+    }
+    fn backward(&mut self, dout: ndarray::ArrayView2<f64>) -> Array2<f64> {
+        let (dx, dw, db) = affine_backward(dout, self.x.view(), self.w.view());
+        (self.dw, self.db) = (dw * 0.5, db); // the bug
+        dx
+    }
+    fn params(&mut self) -> Vec<ParamGrad<'_, f64>> {
+        weight_and_bias(
+            self.w.as_slice_mut().unwrap(),
+            self.dw.as_slice().unwrap(),
+            self.b.as_slice_mut().unwrap(),
+            self.db.as_slice().unwrap(),
+        )
+    }
+}
+
+/// The library's layer check passes the affine layer (< 1e-7 on every tensor) and flags the copy
+/// with the dropped factor on `W` alone (relative error 1/2: analytic n/2 against numeric n).
+#[test]
+fn check_layer_passes_affine_and_flags_a_dropped_factor() {
+    let x = randn_array(4, 5, 3);
+    let g = randn_array(4, 3, 4);
+    let affine = || Affine::new(randn_array(5, 3, 5));
+    let good = nnlab::gradcheck::check_layer(&mut affine(), x.view(), g.view(), H, 0.0);
+    let names: Vec<&str> = good.iter().map(|c| c.tensor.as_str()).collect();
+    assert_eq!(names, ["dx", "W", "b"]);
+    assert!(nnlab::gradcheck::worst(&good) < TOL, "{good:?}");
+    let w = randn_array(5, 3, 5);
+    let (dw, db, b) = (Array2::zeros((5, 3)), Array1::zeros(3), Array1::zeros(3));
+    let mut wrong = HalvedWeightGradient {
+        w,
+        b,
+        dw,
+        db,
+        x: Array2::zeros((0, 5)),
+    };
+    let bad = nnlab::gradcheck::check_layer(&mut wrong, x.view(), g.view(), H, 0.0);
+    assert!(
+        bad[0].worst_rel_error < TOL && bad[2].worst_rel_error < TOL,
+        "{bad:?}"
+    );
+    assert!((bad[1].worst_rel_error - 0.5).abs() < 1e-6, "{bad:?}");
 }
 
 /// The whole network, every parameter, with L2 regularization, for each activation and loss.

@@ -45,6 +45,7 @@ impl RangePlot {
         let mut chart = ChartBuilder::on(&area)
             .caption(&self.title, ("sans-serif", TITLE_SIZE))
             .margin(12)
+            .margin_right(26) // room for half of the last x tick's label
             .x_label_area_size(45)
             .y_label_area_size(150)
             .build_cartesian_2d(x0..x1, -0.5..n as f64 - 0.5)?;
