@@ -33,8 +33,8 @@ pub enum DropoutKind {
 /// A dropout layer with keep probability `p`.
 ///
 /// The layer stores no mask: backward redraws the last training pass's mask from the stream
-/// (unit `i`'s draw is a pure function of the layer, the pass and `i`), which costs a few integer operations per unit and
-/// saves writing and reading a mask as large as the activations.
+/// (unit `i`'s draw is a pure function of the layer, the pass and `i`), which costs a few integer
+/// operations per unit and saves writing and reading a mask as large as the activations.
 pub struct Dropout<F> {
     p: f64,
     kind: DropoutKind,
