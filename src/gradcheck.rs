@@ -7,7 +7,7 @@
 //! each tensor's worst entry ([`TensorCheck`]).
 
 use crate::Float;
-use crate::layers::{Layer, Mode};
+use crate::layers::{Layer, Mode, ParamGrad};
 use crate::network::Sequential;
 use ndarray::{Array2, ArrayView2};
 
@@ -127,8 +127,7 @@ pub fn check_layer<F: Float>(
     };
     objective(layer, x);
     let dx = layer.backward(g);
-    let analytic: Vec<Vec<F>> = layer.params().iter().map(|p| p.grad.to_vec()).collect();
-    let names: Vec<&str> = layer.params().iter().map(|p| p.name).collect();
+    let analytic = gradients(layer.params(), |name, _| name.to_string());
 
     let mut xs = x.to_owned();
     let shape = x.raw_dim();
@@ -142,25 +141,16 @@ pub fn check_layer<F: Float>(
         h,
     );
     let dx_flat = dx.as_standard_layout();
-    let mut checks = vec![TensorCheck::of(
-        "dx",
-        dx_flat.as_slice().expect("standard layout"),
-        &num_dx,
+    let dx = dx_flat.as_slice().expect("standard layout");
+    let mut checks = vec![TensorCheck::of("dx", dx, &num_dx, floor)];
+    checks.extend(check_params(
+        layer,
+        analytic,
+        |l| l.params(),
+        |l| objective(l, x),
+        h,
         floor,
-    )];
-    for (slot, a) in analytic.iter().enumerate() {
-        let mut values = layer.params()[slot].value.to_vec();
-        let numeric = numerical_gradient(
-            |v: &[F]| {
-                layer.params()[slot].value.copy_from_slice(v);
-                objective(layer, x)
-            },
-            &mut values,
-            h,
-        );
-        layer.params()[slot].value.copy_from_slice(&values);
-        checks.push(TensorCheck::of(names[slot], a, &numeric, floor));
-    }
+    ));
     checks
 }
 // ANCHOR_END: check_layer
@@ -176,27 +166,49 @@ pub fn check_network<F: Float>(
     floor: f64,
 ) -> Vec<TensorCheck> {
     net.loss_and_grad(x, y);
-    let analytic: Vec<Vec<F>> = net.params().iter().map(|p| p.grad.to_vec()).collect();
-    let names: Vec<String> = (net.params().iter().enumerate())
-        .map(|(slot, p)| format!("{} (slot {slot})", p.name))
-        .collect();
+    let analytic = gradients(net.params(), |name, slot| format!("{name} (slot {slot})"));
+    let objective = |net: &mut Sequential<F>| net.loss_and_grad(x, y);
+    check_params(net, analytic, |n| n.params(), objective, h, floor)
+}
+// ANCHOR_END: check_network
+
+/// Each parameter's name (from `name(param, slot)`) and its analytic gradient.
+fn gradients<F: Float>(
+    params: Vec<ParamGrad<'_, F>>,
+    name: impl Fn(&str, usize) -> String,
+) -> Vec<(String, Vec<F>)> {
+    let named = params.iter().enumerate();
+    named
+        .map(|(slot, p)| (name(p.name, slot), p.grad.to_vec()))
+        .collect()
+}
+
+/// Each parameter of `target` (`params` lists them) against centred differences of `objective`,
+/// with every parameter restored afterwards.
+fn check_params<F: Float, T: ?Sized>(
+    target: &mut T,
+    analytic: Vec<(String, Vec<F>)>,
+    params: impl for<'a> Fn(&'a mut T) -> Vec<ParamGrad<'a, F>>,
+    mut objective: impl FnMut(&mut T) -> F,
+    h: F,
+    floor: f64,
+) -> Vec<TensorCheck> {
     let mut checks = Vec::new();
-    for (slot, a) in analytic.iter().enumerate() {
-        let mut values = net.params()[slot].value.to_vec();
+    for (slot, (name, a)) in analytic.into_iter().enumerate() {
+        let mut values = params(target)[slot].value.to_vec();
         let numeric = numerical_gradient(
             |v: &[F]| {
-                net.params()[slot].value.copy_from_slice(v);
-                net.loss_and_grad(x, y)
+                params(target)[slot].value.copy_from_slice(v);
+                objective(target)
             },
             &mut values,
             h,
         );
-        net.params()[slot].value.copy_from_slice(&values);
-        checks.push(TensorCheck::of(names[slot].clone(), a, &numeric, floor));
+        params(target)[slot].value.copy_from_slice(&values);
+        checks.push(TensorCheck::of(name, &a, &numeric, floor));
     }
     checks
 }
-// ANCHOR_END: check_network
 
 /// The largest relative error of `checks`.
 pub fn worst(checks: &[TensorCheck]) -> f64 {

@@ -71,6 +71,15 @@ impl History {
         self.epochs.last().map_or(f64::NAN, |e| e.val_accuracy)
     }
 
+    /// The last epoch's (validation, test) accuracy; NaN for a run that diverged, and for the test
+    /// accuracy of a split without a test set.
+    pub fn final_accuracies(&self) -> (f64, f64) {
+        match (self.diverged_at, self.epochs.last()) {
+            (None, Some(e)) => (e.val_accuracy, e.test_accuracy.unwrap_or(f64::NAN)),
+            _ => (f64::NAN, f64::NAN),
+        }
+    }
+
     /// What a search minimizes to maximize validation accuracy: minus the final validation
     /// accuracy, or +inf if the run diverged (see [`crate::search::Trial::accuracy`]).
     pub fn accuracy_objective(&self) -> f64 {
@@ -86,6 +95,24 @@ impl History {
         let epoch = self.epochs.iter().find(|e| e.iter == iter);
         epoch.map(|e| e.val_accuracy)
     }
+}
+
+/// `(epoch, mean over runs of what)` for every epoch all `runs` recorded: the mean curve of several
+/// seeds.
+pub fn mean_curve(runs: &[&History], what: impl Fn(&EpochRecord) -> f64) -> Vec<(f64, f64)> {
+    let epochs = runs.iter().map(|h| h.epochs.len()).min().unwrap_or(0);
+    (0..epochs)
+        .map(|e| {
+            let sum: f64 = runs.iter().map(|h| what(&h.epochs[e])).sum();
+            ((e + 1) as f64, sum / runs.len() as f64)
+        })
+        .collect()
+}
+
+/// The mean over `runs` of `what` at each run's last epoch.
+pub fn mean_final(runs: &[&History], what: impl Fn(&EpochRecord) -> f64) -> f64 {
+    let last = runs.iter().filter_map(|h| h.epochs.last()).map(what);
+    last.sum::<f64>() / runs.len() as f64
 }
 
 /// The moving-average window the chapters plot mini-batch losses with: a 20th of the run's
@@ -273,6 +300,41 @@ mod tests {
     use crate::data::synthetic::spiral;
     use crate::init::Init;
     use crate::layers::ActivationKind;
+
+    /// A run of `vals.len()` epochs with these validation accuracies (test = val / 2).
+    fn run_of(vals: &[f64]) -> History {
+        let epochs = (vals.iter().enumerate()).map(|(i, &v)| EpochRecord {
+            epoch: i + 1,
+            iter: i + 1,
+            train_loss: 0.0,
+            train_accuracy: 1.0,
+            val_accuracy: v,
+            test_accuracy: Some(v / 2.0),
+            seconds: 0.0,
+        });
+        History {
+            epochs: epochs.collect(),
+            ..History::default()
+        }
+    }
+
+    #[test]
+    fn curves_and_finals_over_seeds() {
+        let (a, b) = (run_of(&[0.5, 0.7, 0.9]), run_of(&[0.3, 0.5]));
+        let curve = mean_curve(&[&a, &b], |e| e.val_accuracy);
+        assert_eq!(
+            curve,
+            vec![(1.0, 0.4), (2.0, 0.6)],
+            "the epochs both recorded"
+        );
+        assert_eq!(mean_final(&[&a, &b], |e| e.val_accuracy), 0.7);
+        assert_eq!(a.final_accuracies(), (0.9, 0.45));
+        let diverged = History {
+            diverged_at: Some(3),
+            ..a.clone()
+        };
+        assert!(diverged.final_accuracies().0.is_nan());
+    }
     use crate::loss::LossKind;
     use crate::optim::{Momentum, Sgd};
     use crate::rng::seeded;

@@ -8,10 +8,10 @@ use nnlab::metrics::{cross_entropy, mean_and_range};
 use nnlab::network::Sequential;
 use nnlab::plot::{Figure, LineChart, RangeGroup, RangePlot, Series};
 use nnlab::results::ResultsDir;
-use nnlab::train::History;
+use nnlab::train::{History, mean_curve, mean_final};
 use serde::Serialize;
 
-use super::runs::{Form, Job, Runner, final_test, rows};
+use super::runs::{Form, Job, Runner, rows};
 use super::{Args, Settings};
 
 /// Layers of the 3-layer network up to and including its first and its second dropout.
@@ -101,20 +101,6 @@ fn test_loss(net: &mut Sequential<f32>, x: ndarray::ArrayView2<f32>, y: &[usize]
     cross_entropy(net.probabilities(x, Mode::Eval).view(), y)
 }
 
-/// `(epoch, mean over runs of what)`.
-fn mean_curve(
-    runs: &[&History],
-    what: impl Fn(&nnlab::train::EpochRecord) -> f64,
-) -> Vec<(f64, f64)> {
-    let epochs = runs.iter().map(|h| h.epochs.len()).min().unwrap_or(0);
-    (0..epochs)
-        .map(|e| {
-            let sum: f64 = runs.iter().map(|h| what(&h.epochs[e])).sum();
-            ((e + 1) as f64, sum / runs.len() as f64)
-        })
-        .collect()
-}
-
 pub fn run(
     args: &Args,
     s: &Settings,
@@ -133,7 +119,7 @@ pub fn run(
         accuracy.push(AccuracyRow {
             model: job.form.name(),
             seed: job.seed,
-            test_accuracy: final_test(h),
+            test_accuracy: h.final_accuracies().1,
             test_loss: test_loss(net, x_test, y_test),
         });
         if job.form != Form::Vanilla {
@@ -186,13 +172,10 @@ pub fn run(
     for (c, form) in forms.into_iter().enumerate() {
         let runs: Vec<(&Job, &History)> = histories().filter(|(j, _)| j.form == form).collect();
         let hs: Vec<&History> = runs.iter().map(|r| r.1).collect();
-        let tests: Vec<f64> = hs.iter().map(|h| final_test(h)).collect();
+        let tests: Vec<f64> = hs.iter().map(|h| h.final_accuracies().1).collect();
         let (test_mean, test_min, test_max) = mean_and_range(&tests).expect("at least one seed");
-        let last = |f: fn(&nnlab::train::EpochRecord) -> f64| {
-            let at = hs.iter().filter_map(|h| h.epochs.last()).map(f);
-            at.sum::<f64>() / hs.len() as f64
-        };
-        let (train_accuracy, val_accuracy) = (last(|e| e.train_accuracy), last(|e| e.val_accuracy));
+        let train_accuracy = mean_final(&hs, |e| e.train_accuracy);
+        let val_accuracy = mean_final(&hs, |e| e.val_accuracy);
         models.push(FormSummary {
             model: form.name(),
             keep: runs[0].0.p,
@@ -220,7 +203,7 @@ pub fn run(
         unscaled_ratio[0], unscaled_ratio[1]
     );
     let gain = models[2].test_mean - models[0].test_mean;
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let mean = |v: &[f64]| mean_and_range(v).expect("at least one seed").0;
     let vanilla_losses: Vec<f64> = (accuracy.iter())
         .filter(|r| r.model == Form::Vanilla.name())
         .map(|r| r.test_loss)

@@ -213,9 +213,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let comparison = compare::run(&args, &s, &runner, &compared, &mut trained, &out)?;
     outputs.extend(comparison.outputs);
+    // Each inverted network with its single scaled pass's test error (recorded after training).
     let inverted: Vec<_> = (compared.iter().zip(&mut trained))
         .filter(|(j, _)| j.form == Form::Inverted)
-        .map(|(j, (_, net))| (j.seed, net))
+        .map(|(j, (h, net))| (j.seed, 1.0 - h.final_accuracies().1, net))
         .collect();
     let averaged = mc::run(&args, &s, &split, inverted, run.threads, &out)?;
     outputs.extend(averaged.outputs);

@@ -56,11 +56,13 @@ fn matched_from(errors: &[f64], target: f64) -> Option<usize> {
     }
 }
 
+/// Averages `s.mc_samples` masks of each of `nets`: (seed, the test error of its single scaled
+/// pass, the network).
 pub fn run(
     args: &Args,
     s: &Settings,
     split: &Split<'_, f32>,
-    nets: Vec<(usize, &mut Sequential<f32>)>,
+    nets: Vec<(usize, f64, &mut Sequential<f32>)>,
     threads: usize,
     out: &ResultsDir,
 ) -> anyhow::Result<Averaging> {
@@ -68,12 +70,7 @@ pub fn run(
     let k = s.mc_samples;
     let work = nets
         .into_iter()
-        .map(|(seed, net)| {
-            move || {
-                let scaled = 1.0 - net.accuracy(x, y);
-                (seed, scaled, mc_dropout_errors(net, x, y, k))
-            }
-        })
+        .map(|(seed, scaled, net)| move || (seed, scaled, mc_dropout_errors(net, x, y, k)))
         .collect();
     let done: Vec<(usize, f64, Vec<f64>)> = run_independent(work, threads);
     let rows = done.iter().flat_map(|(seed, scaled, errors)| {

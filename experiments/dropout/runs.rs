@@ -175,11 +175,3 @@ pub fn rows(job: &Job, h: &History, train_images: usize) -> impl Iterator<Item =
         seconds: e.seconds,
     })
 }
-
-/// The last epoch's test accuracy of a run; NaN for a run that diverged.
-pub fn final_test(h: &History) -> f64 {
-    match (h.diverged_at, h.epochs.last()) {
-        (None, Some(e)) => e.test_accuracy.unwrap_or(f64::NAN),
-        _ => f64::NAN,
-    }
-}

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use nnlab::network::Sequential;
 use nnlab::plot::{Figure, LineChart, Series};
 use nnlab::results::ResultsDir;
-use nnlab::train::History;
+use nnlab::train::{History, mean_final};
 use serde::Serialize;
 
-use super::runs::{Job, final_test, rows};
+use super::runs::{Job, rows};
 use super::{Args, Settings};
 
 /// One keep probability over its seeds.
@@ -52,16 +52,12 @@ pub fn run(
     let points: Vec<Point> = (args.sweep.iter())
         .map(|&p| {
             let at: Vec<&History> = runs().filter(|(j, _)| j.p == p).map(|r| r.1).collect();
-            let n = at.len() as f64;
-            let last = |f: fn(&nnlab::train::EpochRecord) -> f64| {
-                let v = at.iter().filter_map(|h| h.epochs.last()).map(f);
-                v.sum::<f64>() / n
-            };
+            let tests = at.iter().map(|h| h.final_accuracies().1);
             Point {
                 keep: p,
-                test_error: 1.0 - at.iter().map(|h| final_test(h)).sum::<f64>() / n,
-                val_error: 1.0 - last(|e| e.val_accuracy),
-                train_error: 1.0 - last(|e| e.train_accuracy),
+                test_error: 1.0 - tests.sum::<f64>() / at.len() as f64,
+                val_error: 1.0 - mean_final(&at, |e| e.val_accuracy),
+                train_error: 1.0 - mean_final(&at, |e| e.train_accuracy),
             }
         })
         .collect();

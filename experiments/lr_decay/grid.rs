@@ -10,7 +10,7 @@ use nnlab::results::ResultsDir;
 use nnlab::train::{History, Split, moving_average, smoothing_window};
 use serde::Serialize;
 
-use super::runs::{Job, Runner, epochs, final_accuracies};
+use super::runs::{Job, Runner, epochs};
 use super::speed::Mode;
 use super::{Args, Settings};
 
@@ -42,7 +42,7 @@ pub struct Compared {
 fn finals(jobs: &[Job], hs: &[History], family: Family, rule: Rule) -> Vec<(f64, f64)> {
     let runs = jobs.iter().zip(hs);
     let of = runs.filter(|(j, _)| j.family == family && j.rule == rule);
-    of.map(|(_, h)| final_accuracies(h)).collect()
+    of.map(|(_, h)| h.final_accuracies()).collect()
 }
 
 /// The mini-batch loss of `family` minus the constant rate's at every iteration, same rule and

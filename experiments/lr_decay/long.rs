@@ -8,10 +8,10 @@ use nnlab::optim::Rule;
 use nnlab::optim::schedule::Family;
 use nnlab::plot::{Figure, LineChart, Series};
 use nnlab::results::ResultsDir;
-use nnlab::train::{History, Split};
+use nnlab::train::{History, Split, mean_curve};
 use serde::Serialize;
 
-use super::runs::{Job, Runner, final_accuracies};
+use super::runs::{Job, Runner};
 use super::speed::Mode;
 use super::{Args, Settings};
 
@@ -37,19 +37,6 @@ pub struct LongSummary {
 pub struct Long {
     pub outputs: Vec<PathBuf>,
     pub summary: Vec<LongSummary>,
-}
-
-/// `(epoch, mean test accuracy over the runs)` of runs that all recorded every epoch.
-fn mean_curve(runs: &[&History]) -> Vec<(f64, f64)> {
-    let epochs = runs.iter().map(|h| h.epochs.len()).min().unwrap_or(0);
-    (0..epochs)
-        .map(|e| {
-            let at = runs
-                .iter()
-                .map(|h| h.epochs[e].test_accuracy.unwrap_or(f64::NAN));
-            ((e + 1) as f64, at.sum::<f64>() / runs.len() as f64)
-        })
-        .collect()
 }
 
 pub fn run(
@@ -87,8 +74,8 @@ pub fn run(
             .filter(|(j, _)| j.family == family)
             .map(|(_, h)| h)
             .collect();
-        let curve = mean_curve(&runs);
-        let last: Vec<f64> = runs.iter().map(|h| final_accuracies(h).1).collect();
+        let curve = mean_curve(&runs, |e| e.test_accuracy.unwrap_or(f64::NAN));
+        let last: Vec<f64> = runs.iter().map(|h| h.final_accuracies().1).collect();
         let (test_mean, test_min, test_max) = mean_and_range(&last).expect("at least one seed");
         let reached = curve.iter().find(|p| p.1 >= TARGET).map(|p| p.0 as usize);
         let seconds = runs

@@ -154,14 +154,6 @@ pub fn rows(job: &Job, h: &History) -> impl Iterator<Item = EpochRow> {
     })
 }
 
-/// The last epoch's (validation, test) accuracy of a run; NaN for a run that diverged.
-pub fn final_accuracies(h: &History) -> (f64, f64) {
-    match (h.diverged_at, h.epochs.last()) {
-        (None, Some(e)) => (e.val_accuracy, e.test_accuracy.unwrap_or(f64::NAN)),
-        _ => (f64::NAN, f64::NAN),
-    }
-}
-
 /// `1 epoch`, `3 epochs`.
 pub fn epochs(n: usize) -> String {
     format!("{n} epoch{}", if n == 1 { "" } else { "s" })
