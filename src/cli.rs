@@ -145,6 +145,31 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
+/// Runs `jobs` behind one progress bar named `what` of `ticks` steps, handing `work` each job and a
+/// tick to call once per step: side by side on `workers` threads, one core each
+/// ([`crate::parallel::run_independent`]), or with `workers` `None` one after another on the
+/// caller's pool. Results come back in job order.
+pub fn run_with_progress<J: Sync, T: Send>(
+    jobs: &[J],
+    workers: Option<usize>,
+    ticks: usize,
+    what: &str,
+    work: impl Fn(&J, &(dyn Fn() + Sync)) -> T + Sync,
+) -> Vec<T> {
+    let bar = progress(ticks as u64, what);
+    let tick = || bar.inc(1);
+    let (work, tick) = (&work, &tick);
+    let done = match workers {
+        Some(workers) => {
+            let each = jobs.iter().map(|job| move || work(job, tick)).collect();
+            crate::parallel::run_independent(each, workers)
+        }
+        None => jobs.iter().map(|job| work(job, tick)).collect(),
+    };
+    bar.finish_and_clear();
+    done
+}
+
 /// [`train`](crate::train::train) behind a progress bar named `what` (one tick per iteration);
 /// the bar's message shows the recent loss.
 pub fn train_with_progress<F: crate::Float>(

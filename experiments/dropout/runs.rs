@@ -1,12 +1,11 @@
 //! One training run of the chapter (a dropout form, a keep probability, a seed, a length), and
 //! many of them side by side behind one progress bar.
 
-use nnlab::cli::progress;
+use nnlab::cli::run_with_progress;
 use nnlab::layers::DropoutKind;
 use nnlab::network::Sequential;
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::{Family, Stretch};
-use nnlab::parallel::run_independent;
 use nnlab::rng::substream;
 use nnlab::train::{History, Split, TrainConfig, train_with_schedule};
 use serde::Serialize;
@@ -142,18 +141,11 @@ impl<'d> Runner<'_, 'd> {
     /// Trains every job side by side (one core each) behind one progress bar named `what`; the
     /// histories and trained networks come back in job order.
     pub fn run_all(&self, jobs: &[Job], what: &str) -> Vec<(History, Sequential<f32>)> {
-        let total = jobs
+        let ticks = jobs
             .iter()
             .map(|j| self.split_of(j).iterations(j.epochs, self.batch_size));
-        let bar = progress(total.sum::<usize>() as u64, what);
-        let tick = || bar.inc(1);
-        let work = jobs
-            .iter()
-            .map(|job| move || self.train(job, &tick))
-            .collect();
-        let done = run_independent(work, self.threads);
-        bar.finish_and_clear();
-        done
+        let train = |job: &Job, tick: &(dyn Fn() + Sync)| self.train(job, tick);
+        run_with_progress(jobs, Some(self.threads), ticks.sum(), what, train)
     }
 }
 

@@ -3,11 +3,10 @@
 
 use std::path::PathBuf;
 
-use nnlab::cli::progress;
+use nnlab::cli::run_with_progress;
 use nnlab::lenet::{LeNetVariant, lenet5_on};
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::{Family, Stretch};
-use nnlab::parallel::run_independent;
 use nnlab::results::ResultsDir;
 use nnlab::rng::substream;
 use nnlab::train::{History, Split, TrainConfig, train_with_schedule};
@@ -118,23 +117,12 @@ impl<'a, 'd> Runner<'a, 'd> {
     /// Trains every job (side by side or one at a time, as `self.mode` says) behind one progress
     /// bar named `what`; the histories come back in job order.
     pub fn run_all(&self, jobs: &[Job], what: &str) -> Vec<History> {
-        let total = jobs
+        let ticks = jobs
             .iter()
             .map(|j| self.split.iterations(j.epochs, self.batch_size));
-        let bar = progress(total.sum::<usize>() as u64, what);
-        let tick = || bar.inc(1);
-        let histories = match self.mode {
-            Mode::Seeds => {
-                let work = jobs
-                    .iter()
-                    .map(|job| move || self.train(job, &tick))
-                    .collect();
-                run_independent(work, self.threads)
-            }
-            Mode::Inside => jobs.iter().map(|job| self.train(job, &tick)).collect(),
-        };
-        bar.finish_and_clear();
-        histories
+        let workers = (self.mode == Mode::Seeds).then_some(self.threads);
+        let train = |job: &Job, tick: &(dyn Fn() + Sync)| self.train(job, tick);
+        run_with_progress(jobs, workers, ticks.sum(), what, train)
     }
 }
 
