@@ -6,7 +6,7 @@ use crate::init::{Init, init_weights};
 use crate::layers::{
     Activation, ActivationKind, Affine, Dropout, DropoutKind, Layer, Mode, ParamGrad,
 };
-use crate::loss::{LossKind, softmax_loss, softmax_rows, svm_loss};
+use crate::loss::{LossKind, softmax_rows};
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::Rng;
 
@@ -123,22 +123,35 @@ impl<F: Float> Sequential<F> {
     /// x: (N, D), y: (N,) -> loss (data loss plus regularization)
     pub fn loss_and_grad(&mut self, x: ArrayView2<F>, y: &[usize]) -> F {
         let scores = self.forward(x, Mode::Train);
-        let (data_loss, dscores) = match self.loss {
-            LossKind::Softmax => softmax_loss(scores.view(), y),
-            LossKind::Svm => svm_loss(scores.view(), y),
-        };
+        let (data_loss, dscores) = self.loss.evaluate(scores.view(), y);
         let mut d = dscores;
         for layer in self.layers.iter_mut().rev() {
             d = layer.backward(d.view());
         }
-        let mut reg_loss = F::zero();
         if self.reg > F::zero() {
             for layer in &mut self.layers {
-                reg_loss += F::lit(0.5) * self.reg * layer.weight_sq_sum();
                 layer.add_weight_decay_grad(self.reg);
             }
         }
-        data_loss + reg_loss
+        data_loss + self.reg_loss()
+    }
+
+    /// The training loss of a batch without the backward pass: what [`Sequential::loss_and_grad`]
+    /// returns, at half its cost (a gradient check evaluates it twice per entry).
+    pub fn loss(&mut self, x: ArrayView2<F>, y: &[usize]) -> F {
+        let scores = self.forward(x, Mode::Train);
+        self.loss.evaluate(scores.view(), y).0 + self.reg_loss()
+    }
+
+    /// `0.5 * reg * sum ||W||^2` over the layers.
+    fn reg_loss(&self) -> F {
+        let mut reg_loss = F::zero();
+        if self.reg > F::zero() {
+            for layer in &self.layers {
+                reg_loss += F::lit(0.5) * self.reg * layer.weight_sq_sum();
+            }
+        }
+        reg_loss
     }
 
     /// Every parameter tensor with its gradient, in a fixed order (the optimizer's slot order).

@@ -89,6 +89,13 @@ impl ResultsDir {
         Ok(path)
     }
 
+    /// Writes `text` as is (e.g. a Markdown table the book includes).
+    pub fn write_text(&self, name: &str, text: &str) -> Result<PathBuf, ResultsError> {
+        let path = self.path(name);
+        write_atomic(&path, |tmp| std::fs::write(tmp, text))?;
+        Ok(path)
+    }
+
     /// Writes `value` as pretty-printed JSON.
     pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<PathBuf, ResultsError> {
         let path = self.path(name);

@@ -14,3 +14,17 @@ pub enum LossKind {
     Softmax,
     Svm,
 }
+
+impl LossKind {
+    /// The mean loss of `scores` (N, C) against labels `y`, and dscores (N, C).
+    pub fn evaluate<F: crate::Float>(
+        self,
+        scores: ndarray::ArrayView2<F>,
+        y: &[usize],
+    ) -> (F, ndarray::Array2<F>) {
+        match self {
+            LossKind::Softmax => softmax_loss(scores, y),
+            LossKind::Svm => svm_loss(scores, y),
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Chapter "Gradient checking": the analytic gradient against centred differences.
+//!
+//! 1. Every layer, loss and network of the crate checked in `f64` and `f32`, with CS231n's reading
+//!    of each worst relative error and `torch.autograd.gradcheck`'s defaults beside it
+//!    (`table.rs`: `table.csv`, `table.md`).
+//! 2. The error against the step `h` from 1e-1 to 1e-12 in both precisions: truncation against
+//!    round-off, the measured optimum beside the predicted `eps^(1/3)` (`step.rs`: `step.csv`,
+//!    `step.png`).
+//! 3. Kinks: the check of ReLU and the SVM hinge near their corners, and how often a check of an
+//!    MLP's first layer on Fashion-MNIST crosses one (`kinks.rs`: `scan.csv`, `kinks.csv`,
+//!    `kinks.png`).
+//! 4. A deliberately wrong backward pass beside the right one, at every step (`wrong.rs`:
+//!    `wrong.csv`, `wrong.png`).
+//!
+//! ```text
+//!     cargo run --release --bin exp_gradcheck             # full run, writes results/gradcheck/
+//!     cargo run --release --bin exp_gradcheck -- --quick  # seconds; every code path
+//! ```
+
+use clap::Parser;
+use nnlab::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
+use nnlab::results::DataInfo;
+
+mod kinks;
+mod step;
+mod table;
+mod wrong;
+
+/// Gradient checks of every layer in f64 and f32, the error against the step, kinks, and a bug.
+#[derive(Parser, Debug, Clone)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Step of the f64 table (CS231n's 1e-5).
+    #[arg(long, default_value_t = 1e-5)]
+    pub h64: f64,
+    /// Step of the f32 table (about eps^(1/3) of f32).
+    #[arg(long, default_value_t = 5e-3)]
+    pub h32: f64,
+    /// Entries whose analytic and numeric magnitudes are both below this are not compared (there
+    /// the loss's rounding, not the gradient, sets the error).
+    #[arg(long, default_value_t = 1e-3)]
+    pub floor: f64,
+    /// Entries of each LeNet-5 tensor perturbed (CS231n's sparse check) [default: 200, or 20 with
+    /// --quick].
+    #[arg(long)]
+    pub lenet_entries: Option<usize>,
+    /// Steps per decade of the step sweep from 1e-1 to 1e-12.
+    #[arg(long, default_value_t = 4)]
+    pub steps_per_decade: usize,
+    /// Batch sizes of the kink count, comma-separated (Fashion-MNIST training images).
+    #[arg(long, value_delimiter = ',', default_value = "1,10,100")]
+    pub kink_batches: Vec<usize>,
+    /// Hidden units of the MLP whose first layer the kink count checks (784 -> hidden -> 10).
+    #[arg(long, default_value_t = 100)]
+    pub hidden: usize,
+}
+
+/// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected::new("gradcheck", 15, 5);
+
+/// The decades the step sweeps cover: 1e-1 down to 1e-12.
+pub const STEPS: (i32, i32) = (-1, -12);
+
+/// Steps from 1e-1 down to 1e-12, `per_decade` per decade.
+pub fn steps(per_decade: usize) -> Vec<f64> {
+    let n = (STEPS.0 - STEPS.1) as usize * per_decade;
+    let exponent = |k: usize| STEPS.0 as f64 - k as f64 / per_decade as f64;
+    (0..=n).map(|k| 10f64.powf(exponent(k))).collect()
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let quick = args.common.quick;
+    let lenet_entries = args.lenet_entries.unwrap_or(if quick { 20 } else { 200 });
+    at_least_one(&[
+        ("--lenet-entries", lenet_entries),
+        ("--steps-per-decade", args.steps_per_decade),
+        ("--hidden", args.hidden),
+    ])?;
+    for (flag, h) in [("--h64", args.h64), ("--h32", args.h32)] {
+        anyhow::ensure!(h > 0.0 && h < 1.0, "{flag} must be in (0, 1), got {h}");
+    }
+    anyhow::ensure!(
+        args.floor >= 0.0 && args.floor.is_finite(),
+        "--floor must be >= 0 and finite, got {}",
+        args.floor
+    );
+    anyhow::ensure!(
+        !args.kink_batches.is_empty() && !args.kink_batches.contains(&0),
+        "--kink-batches needs batch sizes of at least 1, got {:?}",
+        args.kink_batches
+    );
+    let run = RunContext::start(&args.common, EXPECTED)?;
+    let data = run.load_fashion_mnist()?;
+    let largest = *args.kink_batches.iter().max().expect("checked non-empty");
+    let d = run.prepare(&data, 1, Some(largest), Some(1))?;
+    anyhow::ensure!(
+        d.y_train.len() >= largest,
+        "--kink-batches {largest} needs {largest} training images, the data has {}",
+        d.y_train.len()
+    );
+    if run.check_only("check every layer and count kinks on the MLP") {
+        return Ok(());
+    }
+    let out = run.results_dir()?;
+    let (table, mut outputs) = table::run(&args, lenet_entries, &out)?;
+    let (step, step_outputs) = step::run(&args, &out)?;
+    outputs.extend(step_outputs);
+    let (kinks, kink_outputs) = kinks::run(&args, &d, &out)?;
+    outputs.extend(kink_outputs);
+    let (wrong, wrong_outputs) = wrong::run(&args, &out)?;
+    outputs.extend(wrong_outputs);
+
+    let hyperparameters = serde_json::json!({
+        "table": {"h_f64": args.h64, "h_f32": args.h32, "floor": args.floor, "lenet_entries": lenet_entries,
+                  "torch_defaults": {"eps": nnlab::gradcheck::TORCH_EPS, "atol": nnlab::gradcheck::TORCH_ATOL,
+                                     "rtol": nnlab::gradcheck::TORCH_RTOL},
+                  "summary": table},
+        "step": step,
+        "kinks": kinks,
+        "wrong": wrong,
+    });
+    let n = d.y_train.len();
+    let data_info = DataInfo::fashion_mnist(&data, n, d.y_val.len(), d.y_test.len());
+    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}
