@@ -8,10 +8,14 @@ use clap::Parser;
 use nnlab::cli::{CommonArgs, Expected, format_seconds, run_main};
 use std::time::Instant;
 
+#[path = "babysit/main.rs"]
+mod exp_babysit;
 #[path = "cnn/main.rs"]
 mod exp_cnn;
 #[path = "dropout/main.rs"]
 mod exp_dropout;
+#[path = "gradcheck/main.rs"]
+mod exp_gradcheck;
 #[path = "lr/main.rs"]
 mod exp_lr;
 #[path = "lr_decay/main.rs"]
@@ -58,6 +62,12 @@ const EXPERIMENTS: &[(&str, Expected, Runner)] = &[
     }),
     ("dropout", exp_dropout::EXPECTED, |argv| {
         exp_dropout::run(exp_dropout::Args::try_parse_from(argv)?)
+    }),
+    ("gradcheck", exp_gradcheck::EXPECTED, |argv| {
+        exp_gradcheck::run(exp_gradcheck::Args::try_parse_from(argv)?)
+    }),
+    ("babysit", exp_babysit::EXPECTED, |argv| {
+        exp_babysit::run(exp_babysit::Args::try_parse_from(argv)?)
     }),
 ];
 

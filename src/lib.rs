@@ -4,6 +4,7 @@
 //! Data flows one way: [`data`] → [`network`] / [`optim`] ([`train`]) → [`results`] → [`plot`].
 //! The math core (layers, losses, optimizers, surfaces) knows nothing about files or plotting.
 
+pub mod babysit;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod data;

@@ -143,8 +143,8 @@ impl<F: Float> Sequential<F> {
         self.loss.evaluate(scores.view(), y).0 + self.reg_loss()
     }
 
-    /// `0.5 * reg * sum ||W||^2` over the layers.
-    fn reg_loss(&self) -> F {
+    /// The regularization term of the training loss, `0.5 * reg * sum ||W||^2` over the layers.
+    pub fn reg_loss(&self) -> F {
         let mut reg_loss = F::zero();
         if self.reg > F::zero() {
             for layer in &self.layers {

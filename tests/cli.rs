@@ -260,6 +260,10 @@ fn full_mode_data_preparation_on_a_small_folder() {
             env!("CARGO_BIN_EXE_exp_dropout"),
             "train the 3-layer dropout MLP",
         ),
+        (
+            env!("CARGO_BIN_EXE_exp_babysit"),
+            "train the MLP and LeNet-5",
+        ),
     ] {
         let (code, err) = run(exe, &[]);
         assert_eq!(code, Some(1), "{exe}: {err}");
@@ -404,6 +408,41 @@ fn every_experiment_refuses_negative_numbers_by_value() {
             env!("CARGO_BIN_EXE_exp_dropout"),
             &["--mc-samples", "0"][..],
             "error: --mc-samples must be at least 1, got 0",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_gradcheck"),
+            &["--h64", "0"][..],
+            "error: --h64 must be in (0, 1), got 0",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_gradcheck"),
+            &["--floor", "-1"][..],
+            "error: --floor must be >= 0 and finite, got -1",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_gradcheck"),
+            &["--kink-batches", "10,0"][..],
+            "error: --kink-batches needs batch sizes of at least 1, got [10, 0]",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_gradcheck"),
+            &["--steps-per-decade", "0"][..],
+            "error: --steps-per-decade must be at least 1, got 0",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_babysit"),
+            &["--rates", "1e-3,-1"][..],
+            "error: --rates and --overfit-lr must be > 0 and finite, got -1",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_babysit"),
+            &["--overfit-examples", "0"][..],
+            "error: --overfit-examples must be at least 1, got 0",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_babysit"),
+            &["--small", "0"][..],
+            "error: --small must be > 0 and finite, got 0",
         ),
     ] {
         let o = Command::new(exe)
@@ -878,4 +917,61 @@ fn dropout_is_identical_at_any_thread_count() {
         "{mc}"
     );
     assert_eq!(mc.lines().count(), 1 + 8);
+}
+
+/// exp_gradcheck and exp_babysit give the same files at 1 and 2 threads (timing-free: neither
+/// writes a seconds column), on a small data folder.
+#[test]
+fn gradcheck_and_babysit_are_identical_at_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("small");
+    small_data(&data, 300, 100);
+    let run = |exe: &str, flags: &str, threads: &str| {
+        let out = tmp
+            .path()
+            .join(format!("{}-t{threads}", exe.rsplit('/').next().unwrap()));
+        let o = Command::new(exe)
+            .args(flags.split_whitespace())
+            .args(["--threads", threads, "--data-dir"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let gradcheck = (
+        env!("CARGO_BIN_EXE_exp_gradcheck"),
+        "--quick --lenet-entries 1 --steps-per-decade 1 --kink-batches 1,20 --hidden 8",
+        &[
+            "table.csv",
+            "table.md",
+            "step.csv",
+            "scan.csv",
+            "kinks.csv",
+            "wrong.csv",
+        ][..],
+    );
+    let babysit = (
+        env!("CARGO_BIN_EXE_exp_babysit"),
+        "--quick --val 50 --hidden 16 --overfit-iters 5 --probe-iters 3 --batch-size 20 --rates 1e-6,0.1,100",
+        &[
+            "initial.csv",
+            "overfit.csv",
+            "rates.csv",
+            "ladder.csv",
+            "checks.csv",
+            "checks.md",
+        ][..],
+    );
+    for (exe, flags, files) in [gradcheck, babysit] {
+        let (a, b) = (run(exe, flags, "1"), run(exe, flags, "2"));
+        for f in files {
+            let bytes = std::fs::read(a.join(f)).unwrap();
+            assert_eq!(bytes, std::fs::read(b.join(f)).unwrap(), "{exe} {f}");
+        }
+    }
+    let checks = std::fs::read_to_string(tmp.path().join("exp_babysit-t1/checks.csv")).unwrap();
+    assert_eq!(checks.lines().count(), 1 + 12, "{checks}");
 }

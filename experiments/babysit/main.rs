@@ -1,0 +1,198 @@
+//! Chapter "Babysitting the learning process": CS231n's checks before any tuning, on the 2-layer
+//! MLP and LeNet-5 with the full Fashion-MNIST.
+//!
+//! 1. The initial loss with small weights and no regularization (`ln 10 = 2.303`), with He
+//!    initialization for contrast, and with regularization added (it must rise); overfitting 20
+//!    training examples to 100% with regularization off (`sanity.rs`: `initial.csv`,
+//!    `overfit.csv`, `overfit.png`).
+//! 2. A ladder of learning rates, 200 iterations each: which barely move the loss, which explode
+//!    it, which lower it (`rates.rs`: `rates.csv`, `ladder.csv`, `rates.png`).
+//! 3. Every check's pass or fail (`checks.csv`, `checks.md`).
+//!
+//! ```text
+//!     cargo run --release --bin exp_babysit             # full run, writes results/babysit/
+//!     cargo run --release --bin exp_babysit -- --quick  # seconds; every code path
+//! ```
+
+use clap::Parser;
+use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::init::Init;
+use nnlab::lenet::{LeNetVariant, lenet5};
+use nnlab::network::Sequential;
+use nnlab::results::{DataInfo, ResultsDir};
+use nnlab::rng::substream;
+use serde::Serialize;
+
+mod rates;
+mod sanity;
+
+/// CS231n's babysitting checks on the MLP and LeNet-5: initial loss, overfitting a tiny set,
+/// learning rates too small and too large.
+#[derive(Parser, Debug, Clone)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Hidden units of the MLP (784 -> hidden -> 10, ReLU, He initialization).
+    #[arg(long, default_value_t = 100)]
+    pub hidden: usize,
+    /// Factor the initial weights are multiplied by for the small-weight initial loss.
+    #[arg(long, default_value_t = 1e-3)]
+    pub small: f64,
+    /// L2 strength added to show the initial loss rising (CS231n's 1e3).
+    #[arg(long, default_value_t = 1e3)]
+    pub reg: f64,
+    /// Training examples of the overfitting check.
+    #[arg(long, default_value_t = 20)]
+    pub overfit_examples: usize,
+    /// Full-batch SGD iterations of the overfitting check.
+    #[arg(long, default_value_t = 200)]
+    pub overfit_iters: usize,
+    /// SGD learning rate of the overfitting check.
+    #[arg(long, default_value_t = 0.05)]
+    pub overfit_lr: f64,
+    /// The ladder of SGD learning rates, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        default_value = "1e-6,1e-5,1e-4,1e-3,1e-2,0.1,1,10,100"
+    )]
+    pub rates: Vec<f64>,
+    /// Mini-batch iterations per rate of the ladder [default: 200, or 30 with --quick].
+    #[arg(long)]
+    pub probe_iters: Option<usize>,
+    /// Mini-batch size of the ladder.
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    /// Training images held out for validation [default: 5000, or 500 with --quick].
+    #[arg(long)]
+    pub val: Option<usize>,
+}
+
+/// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected::new("babysit", 15, 5);
+
+/// The two networks the checks run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Net {
+    Mlp,
+    LeNet,
+}
+
+impl Net {
+    pub const ALL: [Net; 2] = [Net::Mlp, Net::LeNet];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Net::Mlp => "MLP",
+            Net::LeNet => "LeNet-5",
+        }
+    }
+
+    /// The network, freshly initialized from the run's seed (the same weights every call).
+    pub fn build(self, args: &Args) -> Sequential<f32> {
+        let mut rng = substream(args.common.seed, 1 + self as u64);
+        match self {
+            Net::Mlp => Sequential::fashion_mlp(args.hidden, Init::He, &mut rng),
+            Net::LeNet => lenet5(LeNetVariant::Modern, 0.0, &mut rng),
+        }
+    }
+}
+
+/// A row of `checks.csv`: one check of one network.
+#[derive(Serialize)]
+pub struct CheckRow {
+    pub network: &'static str,
+    pub check: String,
+    pub measured: String,
+    pub expected: String,
+    pub passed: bool,
+}
+
+/// The checks as the chapter's Markdown table.
+fn markdown(rows: &[CheckRow]) -> String {
+    let mut s =
+        String::from("| network | check | measured | expected | |\n|---|---|---|---|---|\n");
+    for r in rows {
+        let verdict = if r.passed { "pass" } else { "**fail**" };
+        s += &format!(
+            "| {} | {} | {} | {} | {verdict} |\n",
+            r.network, r.check, r.measured, r.expected
+        );
+    }
+    s
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let quick = args.common.quick;
+    let probe_iters = args.probe_iters.unwrap_or(if quick { 30 } else { 200 });
+    at_least_one(&[
+        ("--hidden", args.hidden),
+        ("--overfit-examples", args.overfit_examples),
+        ("--overfit-iters", args.overfit_iters),
+        ("--probe-iters", probe_iters),
+        ("--batch-size", args.batch_size),
+    ])?;
+    anyhow::ensure!(
+        args.small > 0.0 && args.small.is_finite(),
+        "--small must be > 0 and finite, got {}",
+        args.small
+    );
+    anyhow::ensure!(
+        args.reg > 0.0 && args.reg.is_finite(),
+        "--reg must be > 0 and finite, got {}",
+        args.reg
+    );
+    anyhow::ensure!(
+        !args.rates.is_empty(),
+        "--rates needs at least one learning rate"
+    );
+    for &lr in args.rates.iter().chain([&args.overfit_lr]) {
+        as_flag(
+            nnlab::optim::Sgd::new(lr),
+            &[("learning_rate", "--rates and --overfit-lr")],
+        )?;
+    }
+    let run = RunContext::start(&args.common, EXPECTED)?;
+    let (data, d) = run.mlp_data(args.val)?;
+    anyhow::ensure!(
+        d.y_train.len() >= args.overfit_examples,
+        "--overfit-examples {} needs that many training images, the data has {}",
+        args.overfit_examples,
+        d.y_train.len()
+    );
+    if run.check_only_training("the MLP and LeNet-5", &d) {
+        return Ok(());
+    }
+    let out: ResultsDir = run.results_dir()?;
+    let (mut checks, sanity, mut outputs) = sanity::run(&args, &d, &out)?;
+    let (rate_checks, ladder, rate_outputs) = rates::run(&args, probe_iters, &d, &out)?;
+    checks.extend(rate_checks);
+    outputs.extend(rate_outputs);
+    let failed = checks.iter().filter(|c| !c.passed).count();
+    eprintln!("checks: {} passed, {failed} failed", checks.len() - failed);
+    outputs.push(out.write_text("checks.md", &markdown(&checks))?);
+    outputs.push(out.write_csv("checks.csv", &checks)?);
+
+    let hyperparameters = serde_json::json!({
+        "mlp": {"layers": [784, args.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax"},
+        "lenet": {"variant": "modern"},
+        "initial_loss": {"small_weight_factor": args.small, "reg": args.reg,
+                         "tolerance": nnlab::babysit::INITIAL_LOSS_TOLERANCE},
+        "overfit": {"examples": args.overfit_examples, "iters": args.overfit_iters, "rule": "sgd",
+                    "learning_rate": args.overfit_lr},
+        "ladder": {"rates": args.rates, "iters": probe_iters, "batch_size": args.batch_size, "rule": "sgd",
+                   "barely_moves": nnlab::babysit::BARELY_MOVES, "explodes": nnlab::babysit::EXPLODES},
+        "results": {"sanity": sanity, "ladder": ladder, "failed": failed},
+    });
+    let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
+    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}
