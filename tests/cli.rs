@@ -961,6 +961,7 @@ fn gradcheck_and_babysit_are_identical_at_any_thread_count() {
             "overfit.csv",
             "rates.csv",
             "ladder.csv",
+            "ladder.md",
             "checks.csv",
             "checks.md",
         ][..],

@@ -6,7 +6,7 @@
 //!    training examples to 100% with regularization off (`sanity.rs`: `initial.csv`,
 //!    `overfit.csv`, `overfit.png`).
 //! 2. A ladder of learning rates, 200 iterations each: which barely move the loss, which explode
-//!    it, which lower it (`rates.rs`: `rates.csv`, `ladder.csv`, `rates.png`).
+//!    it, which lower it (`rates.rs`: `rates.csv`, `ladder.csv`, `ladder.md`, `rates.png`).
 //! 3. Every check's pass or fail (`checks.csv`, `checks.md`).
 //!
 //! ```text

@@ -120,11 +120,7 @@ pub fn run(
         let good = curves
             .iter()
             .filter(|(r, _)| r.judgement.verdict == LrVerdict::Good)
-            .max_by(|a, b| {
-                a.0.judgement
-                    .relative_decrease
-                    .total_cmp(&b.0.judgement.relative_decrease)
-            });
+            .max_by(|a, b| a.0.val_accuracy.total_cmp(&b.0.val_accuracy));
         let smallest = &curves[0].0;
         checks.push(CheckRow {
             network,
@@ -168,7 +164,7 @@ pub fn run(
         });
         checks.push(CheckRow {
             network,
-            check: "some rate lowers the loss".into(),
+            check: "some rate lowers the loss (the best on validation)".into(),
             measured: good.map_or("none".into(), |(r, _)| {
                 format!(
                     "best lr {}: loss {}, validation {:.1}%",
@@ -222,7 +218,39 @@ pub fn run(
     let mut outputs = vec![
         out.write_csv("rates.csv", rows)?,
         out.write_csv("ladder.csv", rung_rows)?,
+        out.write_text("ladder.md", &markdown(&args.rates, iters, &ladder))?,
     ];
     outputs.extend(Figure::pair(panels, 420).save(out.dir(), "rates")?);
     Ok((checks, ladder, outputs))
+}
+
+/// The ladder as the chapter's table: one row per rate, one column pair per network.
+fn markdown(rates: &[f64], iters: usize, ladder: &[Rung]) -> String {
+    let mut s = String::from("| SGD learning rate |");
+    let mut rule = String::from("|---|");
+    for net in Net::ALL {
+        s += &format!(
+            " {}: loss change in {iters} iterations | verdict |",
+            net.name()
+        );
+        rule += "---|---|";
+    }
+    s += &format!("\n{rule}\n");
+    for &lr in rates {
+        s += &format!("| {} |", short_number(lr));
+        for net in Net::ALL {
+            let rung = ladder
+                .iter()
+                .find(|r| r.network == net.name() && r.learning_rate == lr)
+                .expect("every network ran every rate");
+            let j = rung.judgement;
+            let change = match j.exploded_at {
+                Some(at) => format!("exploded at iteration {at}"),
+                None => percent(j.relative_decrease),
+            };
+            s += &format!(" {change} | {} |", j.verdict.name());
+        }
+        s.push('\n');
+    }
+    s
 }
