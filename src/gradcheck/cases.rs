@@ -175,7 +175,9 @@ pub fn cases<F: Float + RealField>(seed: u64) -> Vec<Case<F>> {
         (ActivationKind::Sigmoid, LossKind::Svm),
     ] {
         let net = Sequential::mlp(&[5, 7, 6, 3], act, Init::Xavier, loss, F::lit(0.1), rng);
-        let name = format!("MLP 5-7-6-3 {act:?}, {loss:?}, L2 0.1").to_lowercase();
+        let (act_name, loss_name) = (format!("{act:?}"), format!("{loss:?}"));
+        let (act_name, loss_name) = (act_name.to_lowercase(), loss_name.to_lowercase());
+        let name = format!("MLP 5-7-6-3 {act_name}, {loss_name}, L2 0.1");
         cases.push(network(name, net, (4, 5, 3), None, rng));
     }
     let mut dropout = Sequential::<F>::new(LossKind::Softmax, F::zero());
@@ -197,7 +199,7 @@ pub fn cases<F: Float + RealField>(seed: u64) -> Vec<Case<F>> {
     ));
     for variant in [LeNetVariant::Modern, LeNetVariant::Original] {
         let net = lenet5::<F, _>(variant, F::lit(1e-3), rng);
-        let name = format!("LeNet-5 {variant:?}, L2 1e-3").to_lowercase();
+        let name = format!("LeNet-5 {}, L2 1e-3", format!("{variant:?}").to_lowercase());
         cases.push(network(name, net, (2, 784, 10), Some(200), rng));
     }
     cases
