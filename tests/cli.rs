@@ -42,6 +42,21 @@ fn small_data(dir: &Path, n_train: u32, n_test: u32) {
     }
 }
 
+/// Runs `exe` with `flags` (space-separated) at `threads` threads on the data in `data`, writing
+/// to `out`; asserts it succeeded and returns `out`.
+fn run_on(exe: &str, flags: &str, threads: &str, data: &Path, out: &Path) -> PathBuf {
+    let o = Command::new(exe)
+        .args(flags.split_whitespace())
+        .args(["--threads", threads, "--data-dir"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out.to_path_buf()
+}
+
 fn momentum(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_exp_momentum"))
         .args(args)
@@ -870,16 +885,13 @@ fn dropout_is_identical_at_any_thread_count() {
         let out = tmp.path().join(format!("t{threads}"));
         let flags = "--quick --val 50 --batch-size 50 --hidden 16 --sweep-hidden 8 --sweep-train 100 --sweep-seeds 1 --seeds 2 --sweep 0.5,1 \
                      --mc-samples 4 --demo-samples 100 --demo-replicates 3";
-        let o = Command::new(env!("CARGO_BIN_EXE_exp_dropout"))
-            .args(flags.split_whitespace())
-            .args(["--threads", threads, "--data-dir"])
-            .arg(&data)
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        out
+        run_on(
+            env!("CARGO_BIN_EXE_exp_dropout"),
+            flags,
+            threads,
+            &data,
+            &out,
+        )
     };
     let (a, b) = (run("1"), run("2"));
     // training.csv and sweep.csv: model,keep,hidden,train_images,seed,epoch,train_loss,
@@ -930,16 +942,7 @@ fn gradcheck_and_babysit_are_identical_at_any_thread_count() {
         let out = tmp
             .path()
             .join(format!("{}-t{threads}", exe.rsplit('/').next().unwrap()));
-        let o = Command::new(exe)
-            .args(flags.split_whitespace())
-            .args(["--threads", threads, "--data-dir"])
-            .arg(&data)
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        out
+        run_on(exe, flags, threads, &data, &out)
     };
     let gradcheck = (
         env!("CARGO_BIN_EXE_exp_gradcheck"),

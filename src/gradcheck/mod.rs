@@ -29,23 +29,11 @@ pub fn rel_error(a: f64, n: f64) -> f64 {
 }
 // ANCHOR_END: rel_error
 
-// ANCHOR: numerical_gradient
-/// The centred-difference gradient of `f` at `x`, one coordinate at a time.
-/// `f` is evaluated with `x` perturbed in place; `x` is restored afterwards.
-pub fn numerical_gradient<F: Float>(mut f: impl FnMut(&[F]) -> F, x: &mut [F], h: F) -> Vec<F> {
-    let mut grad = Vec::with_capacity(x.len());
-    for i in 0..x.len() {
-        let old = x[i];
-        x[i] = old + h;
-        let fp = f(x);
-        x[i] = old - h;
-        let fm = f(x);
-        x[i] = old;
-        grad.push((fp - fm) / (F::lit(2.0) * h));
-    }
-    grad
+/// The centred-difference gradient of `f` at `x`, every coordinate (see [`numerical_gradient_at`]).
+pub fn numerical_gradient<F: Float>(f: impl FnMut(&[F]) -> F, x: &mut [F], h: F) -> Vec<F> {
+    let every: Vec<usize> = (0..x.len()).collect();
+    numerical_gradient_at(f, x, &every, h)
 }
-// ANCHOR_END: numerical_gradient
 
 /// The largest relative error between an analytic and a numeric gradient, skipping entries where
 /// both are below `floor` in magnitude (there the error is rounding noise, not a bug).
@@ -304,9 +292,10 @@ pub fn check_network<F: Float>(
 }
 // ANCHOR_END: check_network
 
-/// The centred differences of `f` at the coordinates `index` of `x` (perturbed in place and
-/// restored).
-fn numerical_gradient_at<F: Float>(
+// ANCHOR: numerical_gradient
+/// The centred-difference gradient of `f` at the coordinates `index` of `x`, one at a time:
+/// `f` is evaluated with `x` perturbed in place, and `x` is restored afterwards.
+pub fn numerical_gradient_at<F: Float>(
     mut f: impl FnMut(&[F]) -> F,
     x: &mut [F],
     index: &[usize],
@@ -324,6 +313,7 @@ fn numerical_gradient_at<F: Float>(
     }
     grad
 }
+// ANCHOR_END: numerical_gradient
 
 /// Each parameter's name (from `name(param, slot)`) and its analytic gradient.
 fn gradients<F: Float>(
