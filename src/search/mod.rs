@@ -1,4 +1,14 @@
-//! Hyperparameter search: log-uniform grids and picking the best value by an objective.
+//! Hyperparameter search: log-uniform grids and picking the best value by an objective; spaces of
+//! named hyperparameters searched by grid, random and coarse-to-fine ([`space`]); successive
+//! halving ([`halving`]); and shards, for running the trials on many machines ([`shard`]).
+
+pub mod halving;
+pub mod shard;
+pub mod space;
+
+pub use halving::{RungPlan, halving_plan, keep_best, successive_halving};
+pub use shard::{Shard, ShardError, merge_csv_parts};
+pub use space::{Config, Param, Scale, Space, trial_rng};
 
 /// `n` values spaced evenly in log scale from `lo` to `hi` inclusive.
 pub fn log_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
