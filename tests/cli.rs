@@ -931,20 +931,26 @@ fn dropout_is_identical_at_any_thread_count() {
     assert_eq!(mc.lines().count(), 1 + 8);
 }
 
-/// exp_gradcheck and exp_babysit give the same files at 1 and 2 threads (timing-free: neither
-/// writes a seconds column), on a small data folder.
-#[test]
-fn gradcheck_and_babysit_are_identical_at_any_thread_count() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("small");
+/// Runs `exe` with `flags` at 1 and 2 threads on a small data folder and asserts that `files` are
+/// byte-identical; returns the 1-thread output folder (inside `tmp`).
+fn identical_at_one_and_two_threads(tmp: &Path, exe: &str, flags: &str, files: &[&str]) -> PathBuf {
+    let data = tmp.join("small");
     small_data(&data, 300, 100);
-    let run = |exe: &str, flags: &str, threads: &str| {
-        let out = tmp
-            .path()
-            .join(format!("{}-t{threads}", exe.rsplit('/').next().unwrap()));
-        run_on(exe, flags, threads, &data, &out)
-    };
-    let gradcheck = (
+    let a = run_on(exe, flags, "1", &data, &tmp.join("t1"));
+    let b = run_on(exe, flags, "2", &data, &tmp.join("t2"));
+    for f in files {
+        let bytes = std::fs::read(a.join(f)).unwrap();
+        assert_eq!(bytes, std::fs::read(b.join(f)).unwrap(), "{exe} {f}");
+    }
+    a
+}
+
+/// exp_gradcheck writes the same files at 1 and 2 threads (it has no timing column).
+#[test]
+fn gradcheck_is_identical_at_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    identical_at_one_and_two_threads(
+        tmp.path(),
         env!("CARGO_BIN_EXE_exp_gradcheck"),
         "--quick --lenet-entries 1 --steps-per-decade 1 --kink-batches 1,20 --hidden 8",
         &[
@@ -954,9 +960,17 @@ fn gradcheck_and_babysit_are_identical_at_any_thread_count() {
             "scan.csv",
             "kinks.csv",
             "wrong.csv",
-        ][..],
+        ],
     );
-    let babysit = (
+}
+
+/// exp_babysit writes the same files at 1 and 2 threads (it has no timing column), its table one
+/// row per check.
+#[test]
+fn babysit_is_identical_at_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = identical_at_one_and_two_threads(
+        tmp.path(),
         env!("CARGO_BIN_EXE_exp_babysit"),
         "--quick --val 50 --hidden 16 --overfit-iters 5 --probe-iters 3 --batch-size 20 --rates 1e-6,0.1,100",
         &[
@@ -967,15 +981,8 @@ fn gradcheck_and_babysit_are_identical_at_any_thread_count() {
             "ladder.md",
             "checks.csv",
             "checks.md",
-        ][..],
+        ],
     );
-    for (exe, flags, files) in [gradcheck, babysit] {
-        let (a, b) = (run(exe, flags, "1"), run(exe, flags, "2"));
-        for f in files {
-            let bytes = std::fs::read(a.join(f)).unwrap();
-            assert_eq!(bytes, std::fs::read(b.join(f)).unwrap(), "{exe} {f}");
-        }
-    }
-    let checks = std::fs::read_to_string(tmp.path().join("exp_babysit-t1/checks.csv")).unwrap();
+    let checks = std::fs::read_to_string(out.join("checks.csv")).unwrap();
     assert_eq!(checks.lines().count(), 1 + 12, "{checks}");
 }
