@@ -12,7 +12,7 @@
 use crate::Float;
 use crate::layers::Mode;
 use crate::loss::LossKind;
-use crate::network::{Sequential, argmax};
+use crate::network::Sequential;
 use crate::optim::{Optimizer, step_all};
 use ndarray::{ArrayView2, Axis};
 
@@ -123,7 +123,7 @@ pub fn overfit<F: Float>(
             break;
         }
         // Accuracy of the scores the loss was computed from (before this iteration's update).
-        let train_accuracy = accuracy(net, x, y);
+        let train_accuracy = net.accuracy(x, y);
         result.curve.push(OverfitPoint {
             iter,
             loss,
@@ -139,15 +139,6 @@ pub fn overfit<F: Float>(
     result
 }
 
-/// The fraction of `x`'s rows `net` classifies right (evaluation mode).
-fn accuracy<F: Float>(net: &mut Sequential<F>, x: ArrayView2<F>, y: &[usize]) -> f64 {
-    let scores = net.forward(x, Mode::Eval);
-    let rows = scores.axis_iter(Axis(0));
-    let right = rows
-        .zip(y)
-        .filter(|(r, t)| argmax(r.iter().copied()) == **t);
-    right.count() as f64 / y.len() as f64
-}
 // ANCHOR_END: overfit
 
 // ANCHOR: judge
@@ -225,13 +216,13 @@ mod tests {
     use crate::init::Init;
     use crate::layers::ActivationKind;
     use crate::optim::Sgd;
-    use crate::rng::{below, randn, seeded};
+    use crate::rng::{below, seeded};
     use ndarray::Array2;
 
     /// `n` random rows of `d` features with random labels of 10 classes.
     fn data(n: usize, d: usize, seed: u64) -> (Array2<f64>, Vec<usize>) {
         let rng = &mut seeded(seed);
-        let x = Array2::from_shape_simple_fn((n, d), || randn(rng));
+        let x = crate::rng::randn_array(n, d, rng);
         (x, (0..n).map(|_| below(rng, 10)).collect())
     }
 

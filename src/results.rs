@@ -108,6 +108,37 @@ impl ResultsDir {
     }
 }
 
+/// A Markdown table (what a chapter includes from `results/`): the `header` cells, a rule, then
+/// one line per row of cells.
+pub fn markdown_table<S: AsRef<str>>(header: &[S], rows: &[Vec<String>]) -> String {
+    // `| a | b |`; an empty cell is a single space.
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let cells: String = cells
+            .map(|c| {
+                if c.is_empty() {
+                    " |".into()
+                } else {
+                    format!(" {c} |")
+                }
+            })
+            .collect();
+        format!("|{cells}\n")
+    };
+    let mut s = line(&mut header.iter().map(|h| h.as_ref()));
+    s += &format!("|{}\n", "---|".repeat(header.len()));
+    for row in rows {
+        assert_eq!(
+            row.len(),
+            header.len(),
+            "a row of {} cells under {} columns",
+            row.len(),
+            header.len()
+        );
+        s += &line(&mut row.iter().map(String::as_str));
+    }
+    s
+}
+
 /// The data set an experiment used.
 #[derive(Clone, Debug, Serialize)]
 pub struct DataInfo {
@@ -279,6 +310,12 @@ mod tests {
         std::fs::write(root.join("lib.rs"), "fn g() {}\n").unwrap();
         assert!(provenance_in(root).unwrap().modified);
         assert!(provenance_in(&root.join("results").join("missing")).is_none());
+    }
+
+    #[test]
+    fn markdown_tables_have_a_rule_and_one_line_per_row() {
+        let t = markdown_table(&["a", ""], &[vec!["1".into(), "x y".into()]]);
+        assert_eq!(t, "| a | |\n|---|---|\n| 1 | x y |\n");
     }
 
     #[test]

@@ -50,6 +50,16 @@ pub fn randn<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
+/// A `(rows, cols)` array of standard normal draws in precision `F` (drawn in `f64`, rounded: the
+/// same values in `f32` and `f64`).
+pub fn randn_array<F: crate::Float, R: Rng + ?Sized>(
+    rows: usize,
+    cols: usize,
+    rng: &mut R,
+) -> ndarray::Array2<F> {
+    ndarray::Array2::from_shape_simple_fn((rows, cols), || F::lit(randn(rng)))
+}
+
 /// Shuffles `items` in place (Fisher–Yates).
 pub fn shuffle<T, R: Rng + ?Sized>(rng: &mut R, items: &mut [T]) {
     for i in (1..items.len()).rev() {

@@ -8,7 +8,7 @@ use nnlab::init::Init;
 use nnlab::layers::*;
 use nnlab::loss::{LossKind, softmax_loss, svm_loss};
 use nnlab::network::Sequential;
-use nnlab::rng::{randn, seeded};
+use nnlab::rng::seeded;
 
 // CS231n's step: small enough for truncation error O(h²), large enough that rounding in the
 // loss (about 1e-16 * |loss| / h) stays far below the tolerance.
@@ -16,8 +16,7 @@ const H: f64 = 1e-5;
 const TOL: f64 = 1e-7;
 
 fn randn_array(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
-    let mut rng = seeded(seed);
-    Array2::from_shape_simple_fn((rows, cols), || randn(&mut rng))
+    nnlab::rng::randn_array(rows, cols, &mut seeded(seed))
 }
 
 /// Random values bounded away from zero, so ReLU's kink is never within H of a sample.

@@ -19,7 +19,7 @@ use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_ma
 use nnlab::init::Init;
 use nnlab::lenet::{LeNetVariant, lenet5};
 use nnlab::network::Sequential;
-use nnlab::results::{DataInfo, ResultsDir};
+use nnlab::results::{DataInfo, ResultsDir, markdown_table};
 use nnlab::rng::substream;
 use serde::Serialize;
 
@@ -113,16 +113,22 @@ pub struct CheckRow {
 
 /// The checks as the chapter's Markdown table.
 fn markdown(rows: &[CheckRow]) -> String {
-    let mut s =
-        String::from("| network | check | measured | expected | |\n|---|---|---|---|---|\n");
-    for r in rows {
-        let verdict = if r.passed { "pass" } else { "**fail**" };
-        s += &format!(
-            "| {} | {} | {} | {} | {verdict} |\n",
-            r.network, r.check, r.measured, r.expected
-        );
-    }
-    s
+    let header = ["network", "check", "measured", "expected", ""];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let verdict = if r.passed { "pass" } else { "**fail**" };
+            let (check, measured, expected) = (&r.check, &r.measured, &r.expected);
+            vec![
+                r.network.into(),
+                check.clone(),
+                measured.clone(),
+                expected.clone(),
+                verdict.into(),
+            ]
+        })
+        .collect();
+    markdown_table(&header, &cells)
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {

@@ -8,7 +8,7 @@ use nnlab::cli::train_with_progress;
 use nnlab::data::fashion::Prepared;
 use nnlab::optim::Sgd;
 use nnlab::plot::{Figure, LineChart, Series, short_number};
-use nnlab::results::ResultsDir;
+use nnlab::results::{ResultsDir, markdown_table};
 use nnlab::rng::substream;
 use nnlab::train::{Split, TrainConfig, moving_average};
 use serde::Serialize;
@@ -226,31 +226,29 @@ pub fn run(
 
 /// The ladder as the chapter's table: one row per rate, one column pair per network.
 fn markdown(rates: &[f64], iters: usize, ladder: &[Rung]) -> String {
-    let mut s = String::from("| SGD learning rate |");
-    let mut rule = String::from("|---|");
+    let mut header = vec!["SGD learning rate".to_string()];
     for net in Net::ALL {
-        s += &format!(
-            " {}: loss change in {iters} iterations | verdict |",
-            net.name()
-        );
-        rule += "---|---|";
+        header.push(format!("{}: loss change in {iters} iterations", net.name()));
+        header.push("verdict".into());
     }
-    s += &format!("\n{rule}\n");
-    for &lr in rates {
-        s += &format!("| {} |", short_number(lr));
-        for net in Net::ALL {
-            let rung = ladder
-                .iter()
-                .find(|r| r.network == net.name() && r.learning_rate == lr)
-                .expect("every network ran every rate");
-            let j = rung.judgement;
-            let change = match j.exploded_at {
-                Some(at) => format!("exploded at iteration {at}"),
-                None => percent(j.relative_decrease),
-            };
-            s += &format!(" {change} | {} |", j.verdict.name());
-        }
-        s.push('\n');
-    }
-    s
+    let rows: Vec<Vec<String>> = rates
+        .iter()
+        .map(|&lr| {
+            let mut row = vec![short_number(lr)];
+            for net in Net::ALL {
+                let rung = ladder
+                    .iter()
+                    .find(|r| r.network == net.name() && r.learning_rate == lr)
+                    .expect("every network ran every rate");
+                let j = rung.judgement;
+                row.push(match j.exploded_at {
+                    Some(at) => format!("exploded at iteration {at}"),
+                    None => percent(j.relative_decrease),
+                });
+                row.push(j.verdict.name().into());
+            }
+            row
+        })
+        .collect();
+    markdown_table(&header, &rows)
 }

@@ -107,8 +107,7 @@ pub fn run(
         let mut points = Vec::new();
         for &step in &hs {
             let c = relu_kink_crossings(x.view(), z.view(), step);
-            let weights_fraction = c.weights_crossed as f64 / c.weights as f64;
-            let biases_fraction = c.biases_crossed as f64 / c.biases as f64;
+            let (weights_fraction, biases_fraction) = c.fractions();
             points.push((step, weights_fraction));
             rows.push(CountRow {
                 batch,
@@ -121,11 +120,7 @@ pub fn run(
                 biases_fraction,
             });
         }
-        let c = relu_kink_crossings(x.view(), z.view(), h);
-        let fractions = (
-            c.weights_crossed as f64 / c.weights as f64,
-            c.biases_crossed as f64 / c.biases as f64,
-        );
+        let fractions = relu_kink_crossings(x.view(), z.view(), h).fractions();
         eprintln!(
             "kinks: batch {batch}, h = {h}: {:.2e} of weight checks and {:.2e} of bias checks cross a ReLU corner",
             fractions.0, fractions.1

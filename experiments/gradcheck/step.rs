@@ -15,7 +15,7 @@ use nnlab::metrics::loglog_slope;
 use nnlab::network::Sequential;
 use nnlab::plot::{Figure, LineChart, MAX_WIDTH, Series};
 use nnlab::results::ResultsDir;
-use nnlab::rng::{below, randn, seeded};
+use nnlab::rng::{below, randn_array, seeded};
 use serde::Serialize;
 
 use super::{Args, steps};
@@ -57,7 +57,7 @@ fn subject<F: Float>() -> (Sequential<F>, Array2<F>, Vec<usize>) {
     let rng = &mut seeded(SEED);
     let (tanh, softmax) = (ActivationKind::Tanh, LossKind::Softmax);
     let net = Sequential::mlp(&SIZES, tanh, Init::Xavier, softmax, F::zero(), rng);
-    let x = Array2::from_shape_simple_fn((ROWS, SIZES[0]), || F::lit(randn(rng)));
+    let x = randn_array(ROWS, SIZES[0], rng);
     let y = (0..ROWS).map(|_| below(rng, SIZES[2])).collect();
     (net, x, y)
 }

@@ -15,7 +15,7 @@ use nnlab::loss::LossKind;
 use nnlab::network::Sequential;
 use nnlab::plot::{Figure, LineChart, MAX_WIDTH, Series};
 use nnlab::results::ResultsDir;
-use nnlab::rng::{randn, seeded};
+use nnlab::rng::{randn_array, seeded};
 use serde::Serialize;
 
 use super::{Args, STEPS, steps};
@@ -47,10 +47,6 @@ pub struct Summary {
     pub h: f64,
     pub right: Vec<TensorCheck>,
     pub wrong: Vec<TensorCheck>,
-}
-
-fn randn_array(rows: usize, cols: usize, rng: &mut nnlab::rng::NnRng) -> Array2<f64> {
-    Array2::from_shape_simple_fn((rows, cols), || randn(rng))
 }
 
 /// The tanh MLP 5 -> 8 -> 3 (softmax) whose second layer is `second(w2)`, with `w1` first.

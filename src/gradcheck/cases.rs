@@ -12,7 +12,7 @@ use crate::layers::{Activation, ActivationKind, Affine, Dropout, DropoutKind, La
 use crate::lenet::{LeNetVariant, lenet5};
 use crate::loss::LossKind;
 use crate::network::Sequential;
-use crate::rng::{NnRng, below, randn, seeded};
+use crate::rng::{NnRng, below, randn, randn_array, seeded};
 use faer::traits::RealField;
 use ndarray::{Array2, Array4};
 use rand::Rng;
@@ -71,11 +71,6 @@ impl<F: Float> Case<F> {
             Subject::Network { net, x, y } => check_network(net, x.view(), y, check),
         }
     }
-}
-
-/// A `(rows, cols)` array of standard normal draws.
-fn randn_array<F: Float>(rows: usize, cols: usize, rng: &mut NnRng) -> Array2<F> {
-    Array2::from_shape_simple_fn((rows, cols), || F::lit(randn(rng)))
 }
 
 /// `n` labels of `classes` classes.

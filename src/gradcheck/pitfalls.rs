@@ -15,6 +15,14 @@ pub struct KinkCrossings {
     pub biases_crossed: usize,
 }
 
+impl KinkCrossings {
+    /// The fractions of the weight and of the bias checks that cross.
+    pub fn fractions(&self) -> (f64, f64) {
+        let weights = self.weights_crossed as f64 / self.weights as f64;
+        (weights, self.biases_crossed as f64 / self.biases as f64)
+    }
+}
+
 /// The checks of `W` and `b` in `z = x W + b` (inputs `x` (N, D), pre-activations `z` (N, M), a
 /// ReLU after) that cross its kink at step `h`: entry `(i, j)` of `W` moves `z_nj` by
 /// `±h x_ni`, so it crosses when some row has `|z_nj| < h |x_ni|`; `b_j` when some `|z_nj| < h`.
