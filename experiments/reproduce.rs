@@ -22,6 +22,8 @@ mod exp_lr;
 mod exp_lr_decay;
 #[path = "momentum/main.rs"]
 mod exp_momentum;
+#[path = "search/main.rs"]
+mod exp_search;
 #[path = "second_order/main.rs"]
 mod exp_second_order;
 #[path = "update_rules/main.rs"]
@@ -68,6 +70,9 @@ const EXPERIMENTS: &[(&str, Expected, Runner)] = &[
     }),
     ("babysit", exp_babysit::EXPECTED, |argv| {
         exp_babysit::run(exp_babysit::Args::try_parse_from(argv)?)
+    }),
+    ("search", exp_search::EXPECTED, |argv| {
+        exp_search::run(exp_search::Args::try_parse_from(argv)?)
     }),
 ];
 

@@ -11,6 +11,12 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Palette index; `None` uses the series' position.
     pub color: Option<usize>,
+    /// A shaded band `(x, low, high)` behind the line, e.g. the range over repeated runs.
+    pub band: Vec<(f64, f64, f64)>,
+    /// Each point also drawn as a dot (for series of a few measured points).
+    pub dots: bool,
+    /// The points joined by a line (off: a scatter of dots).
+    pub line: bool,
 }
 
 impl Series {
@@ -19,6 +25,28 @@ impl Series {
             name: name.into(),
             points,
             color: None,
+            band: Vec::new(),
+            dots: false,
+            line: true,
+        }
+    }
+
+    /// The same series with a shaded band `(x, low, high)` behind it.
+    pub fn with_band(self, band: Vec<(f64, f64, f64)>) -> Self {
+        Series { band, ..self }
+    }
+
+    /// The same series with every point drawn as a dot too.
+    pub fn with_dots(self) -> Self {
+        Series { dots: true, ..self }
+    }
+
+    /// The same series as dots without the line (a scatter).
+    pub fn dots_only(self) -> Self {
+        Series {
+            dots: true,
+            line: false,
+            ..self
         }
     }
 
@@ -110,9 +138,14 @@ fn log_tick(v: &f64) -> String {
 }
 
 /// The legend entries of `series`: each name with the colour it is drawn in.
+/// The legend of `series`: a series with an empty name is left out of it.
 pub(crate) fn legend_entries(series: &[Series]) -> Vec<(String, RGBColor)> {
     let entry = |(i, s): (usize, &Series)| (s.name.clone(), color(s.color.unwrap_or(i)));
-    series.iter().enumerate().map(entry).collect()
+    let named = series
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.name.is_empty());
+    named.map(entry).collect()
 }
 
 /// Draws the legend of `entries` (name, colour) in a strip along the bottom of `area`, entries
@@ -201,24 +234,29 @@ impl LineChart {
     }
 
     fn ranges(&self) -> ((f64, f64), (f64, f64)) {
-        let pts = self
-            .series
-            .iter()
-            .flat_map(|s| s.points.iter())
-            .filter(|p| self.kept(p));
+        let bands =
+            (self.series.iter().flat_map(|s| &s.band)).flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)]);
+        let points = self.series.iter().flat_map(|s| s.points.iter().copied());
+        let pts = points.chain(bands).filter(|p| self.kept(p));
         let (mut x0, mut x1, mut y0, mut y1) = (
             f64::INFINITY,
             f64::NEG_INFINITY,
             f64::INFINITY,
             f64::NEG_INFINITY,
         );
-        for &(x, y) in pts {
+        for (x, y) in pts {
             x0 = x0.min(x);
             x1 = x1.max(x);
             y0 = y0.min(y);
             y1 = y1.max(y);
         }
-        let x = if x1 > x0 {
+        // Dots at the ends of the x range would be cut in half by the frame: pad it.
+        let dotted = self.series.iter().any(|s| s.dots);
+        let x = if x1 > x0 && dotted && self.log_x {
+            (x0 / 1.15, x1 * 1.15)
+        } else if x1 > x0 && dotted {
+            padded(x0, x1, 0.04)
+        } else if x1 > x0 {
             (x0, x1)
         } else if self.log_x && x0.is_finite() {
             (x0 / 2.0, x0 * 2.0)
@@ -289,8 +327,24 @@ impl LineChart {
     {
         for (i, s) in self.series.iter().enumerate() {
             let c = color(s.color.unwrap_or(i));
+            let low = s.band.iter().map(|&(x, lo, _)| (x, lo));
+            let high = s.band.iter().rev().map(|&(x, _, hi)| (x, hi));
+            let outline: Vec<(f64, f64)> = low.chain(high).filter(|p| self.kept(p)).collect();
+            if outline.len() > 2 {
+                chart.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.18).filled())))?;
+            }
+        }
+        for (i, s) in self.series.iter().enumerate() {
+            let c = color(s.color.unwrap_or(i));
             let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|p| self.kept(p)).collect();
-            chart.draw_series(segments(&pts, c.stroke_width(2)))?;
+            if s.line {
+                chart.draw_series(segments(&pts, c.stroke_width(2)))?;
+            }
+            if s.dots {
+                let radius = 4;
+                let dot = |&p: &(f64, f64)| Circle::new(p, radius, c.mix(0.75).filled());
+                chart.draw_series(pts.iter().map(dot))?;
+            }
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ pub mod halving;
 pub mod shard;
 pub mod space;
 
-pub use halving::{RungPlan, halving_plan, keep_best, successive_halving};
+pub use halving::{Rung, RungPlan, halving_plan, keep_best, plan_cost, successive_halving};
 pub use shard::{Shard, ShardError, merge_csv_parts};
 pub use space::{Config, Param, Scale, Space, trial_rng};
 

@@ -1,0 +1,321 @@
+//! Chapter "Hyperparameter search": grid against random search [Bergstra and Bengio, 2012],
+//! coarse-to-fine, and successive halving, on an MLP with dropout on Fashion-MNIST.
+//!
+//! 1. Bergstra and Bengio's picture computed: 9 grid and 9 random trials on a function of one
+//!    important and one unimportant hyperparameter (`picture.rs`: `layout.csv`,
+//!    `layout_summary.csv`, `layout.png`).
+//! 2. The real search, repeated over search seeds: two grids, random search, coarse-to-fine and
+//!    successive halving at the same compute; every trial in `trials.csv` (`trials.rs`,
+//!    `stages.rs`).
+//! 3. What they found: best validation accuracy against trials spent, the winners' test
+//!    accuracy, which hyperparameters mattered, the halving rungs (`report.rs`: `methods.csv`,
+//!    `methods.md`, `best.png`, `importance.png`, `halving.png`).
+//! 4. How it scales: one thread, every thread inside each model, one model per thread; and the
+//!    projection to n machines from the trials' timings (`speed.rs`: `parallel.csv`,
+//!    `projection.csv`, `projection.md`).
+//!
+//! The independent trials (the grids, random search, halving's first rung) fan out over machines:
+//!
+//! ```text
+//!     cargo run --release --bin exp_search                       # full run, writes results/search/
+//!     cargo run --release --bin exp_search -- --quick            # seconds; every code path
+//!     exp_search --shard 3/8 --out DIR                           # shard 3 of 8: DIR/trials.part-3-of-8.csv
+//!     exp_search --merge --out DIR                               # the parts -> everything else
+//! ```
+
+use clap::Parser;
+use nnlab::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
+use nnlab::results::DataInfo;
+use nnlab::search::{Shard, halving_plan, merge_csv_parts};
+use nnlab::train::Split;
+
+mod picture;
+mod report;
+mod speed;
+mod stages;
+mod trials;
+
+use trials::{Budget, Runner, TrialRow};
+
+/// Grid vs random search, coarse-to-fine and successive halving on an MLP with dropout; sharded
+/// over machines with --shard and --merge.
+#[derive(Parser, Debug, Clone)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Repetitions of every search, each from its own search seed [default: 4, or 2 with --quick].
+    #[arg(long)]
+    pub searches: Option<usize>,
+    /// Trials of the random search; coarse-to-fine and successive halving spend the same compute
+    /// [default: 81, or 16 with --quick].
+    #[arg(long)]
+    pub trials: Option<usize>,
+    /// Epochs of each grid, random and coarse-to-fine trial [default: 2, or 1 with --quick].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Values per axis of each grid, comma-separated (g values per axis: g^4 trials)
+    /// [default: 2,3, or 2 with --quick].
+    #[arg(long, value_delimiter = ',')]
+    pub grids: Vec<usize>,
+    /// Coarse-to-fine: trials of the coarse stage (the random search's first ones)
+    /// [default: half the trials, rounded up].
+    #[arg(long)]
+    pub coarse: Option<usize>,
+    /// Coarse-to-fine: the best coarse trials whose box the fine stage searches.
+    #[arg(long, default_value_t = 5)]
+    pub keep_best: usize,
+    /// Successive halving: keep the best 1/eta of each rung, give them eta times the epochs.
+    #[arg(long, default_value_t = 3)]
+    pub eta: usize,
+    /// Successive halving: epochs of the last rung [default: 9, or 3 with --quick].
+    #[arg(long)]
+    pub halving_max: Option<usize>,
+    /// Training images of every trial (the first N) [default: 10000, or 1000 with --quick].
+    #[arg(long)]
+    pub train: Option<usize>,
+    /// Training images held out for validation [default: 5000, or 500 with --quick].
+    #[arg(long)]
+    pub val: Option<usize>,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 128)]
+    pub batch_size: usize,
+    /// How trials use the cores: `trials` (one per thread, side by side) or `inside` (one at a
+    /// time on every thread); the results are the same.
+    #[arg(long, value_enum, default_value_t = speed::Parallel::Trials)]
+    pub parallel: speed::Parallel,
+    /// Trials of the speed measurement [default: 8, or 2 with --quick].
+    #[arg(long)]
+    pub speed_trials: Option<usize>,
+    /// Rounds of the speed measurement (its three ways alternate in each) [default: 3, or 1
+    /// with --quick].
+    #[arg(long)]
+    pub speed_rounds: Option<usize>,
+    /// Random searches of 9 trials compared with the 3x3 grid in the picture.
+    #[arg(long, default_value_t = 10_000)]
+    pub layout_searches: usize,
+    /// Run only shard i of n of the independent trials (1 <= i <= n) and write
+    /// `trials.part-i-of-n.csv`; afterwards `--merge` with the same flags finishes the search.
+    #[arg(long, value_name = "i/n", conflicts_with = "merge")]
+    pub shard: Option<Shard>,
+    /// Merge the part files in the output folder (all n of one --shard i/n run) instead of running
+    /// the independent trials, then run everything else.
+    #[arg(long)]
+    pub merge: bool,
+}
+
+/// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected::new("search", 420, 4);
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let quick = args.common.quick;
+    let trials_n = args.trials.unwrap_or(if quick { 16 } else { 81 });
+    let epochs = args.epochs.unwrap_or(if quick { 1 } else { 2 });
+    let grids = if args.grids.is_empty() {
+        if quick { vec![2] } else { vec![2, 3] }
+    } else {
+        args.grids.clone()
+    };
+    let halving_max = args.halving_max.unwrap_or(if quick { 3 } else { 9 });
+    let n_train = args.train.unwrap_or(if quick { 1_000 } else { 10_000 });
+    let speed_trials = args.speed_trials.unwrap_or(if quick { 2 } else { 8 });
+    let speed_rounds = args.speed_rounds.unwrap_or(if quick { 1 } else { 3 });
+    let searches = args.searches.unwrap_or(if quick { 2 } else { 4 });
+    let coarse = args.coarse.unwrap_or(trials_n.div_ceil(2));
+    at_least_one(&[
+        ("--searches", searches),
+        ("--trials", trials_n),
+        ("--epochs", epochs),
+        ("--keep-best", args.keep_best),
+        ("--halving-max", halving_max),
+        ("--train", n_train),
+        ("--batch-size", args.batch_size),
+        ("--speed-trials", speed_trials),
+        ("--speed-rounds", speed_rounds),
+        ("--layout-searches", args.layout_searches),
+        ("--coarse", coarse),
+    ])?;
+    anyhow::ensure!(
+        grids.iter().all(|&g| (1..=6).contains(&g)),
+        "--grids takes values per axis from 1 to 6 (6^4 = 1296 trials), got {grids:?}"
+    );
+    anyhow::ensure!(
+        coarse < trials_n,
+        "--coarse {coarse} leaves no fine trials of --trials {trials_n}"
+    );
+    anyhow::ensure!(args.eta >= 2, "--eta must be at least 2, got {}", args.eta);
+    // ANCHOR: equal_compute
+    // Successive halving gets the random search's compute: every rung costs the same (1/eta of
+    // the trials on eta times the epochs), so the first rung has compute / rungs trials.
+    let rungs = halving_plan(usize::MAX, args.eta, 1, halving_max).len();
+    let first = (trials_n * epochs / rungs).max(1);
+    let halving = halving_plan(first, args.eta, 1, halving_max);
+    // ANCHOR_END: equal_compute
+    let budget = Budget {
+        searches,
+        trials: trials_n,
+        epochs,
+        grids,
+        coarse,
+        keep_best: args.keep_best,
+        halving,
+    };
+
+    let run = RunContext::start(&args.common, EXPECTED)?;
+    let data = run.load_fashion_mnist()?;
+    let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
+    let d = run.prepare(&data, n_val, Some(n_train), quick.then_some(1_000))?;
+    let split = Split::of(&d);
+    if run.check_only_training("the search's MLPs", &d) {
+        return Ok(());
+    }
+    let runner = Runner {
+        split: &split,
+        space: trials::space(),
+        batch_size: args.batch_size,
+        base_seed: args.common.seed,
+    };
+    let jobs = trials::independent_jobs(&runner.space, &budget, args.common.seed);
+    let workers = args.parallel.workers(run.threads);
+    let out_dir = args.common.out_dir(EXPECTED.experiment);
+
+    // A shard runs its slice of the independent trials and stops.
+    if let Some(shard) = args.shard {
+        let mine: Vec<_> = jobs
+            .iter()
+            .filter(|j| shard.contains(j.id))
+            .cloned()
+            .collect();
+        eprintln!(
+            "shard {shard}: {} of the {} independent trials",
+            mine.len(),
+            jobs.len()
+        );
+        let out = run.results_dir()?;
+        let rows = runner.run_all(&mine, workers, &format!("shard {shard}"));
+        let path = out.write_csv(&shard.part_name("trials.csv"), rows)?;
+        eprintln!(
+            "wrote {}; when every shard is done: exp_search --merge (same flags)",
+            path.display()
+        );
+        return Ok(());
+    }
+    let independent: Vec<TrialRow> = if args.merge {
+        read_parts(&out_dir, &jobs)?
+    } else {
+        Vec::new()
+    };
+    let out = run.results_dir()?;
+    let (layout, mut outputs) = picture::run(args.common.seed, args.layout_searches, &out)?;
+    let independent = if args.merge {
+        independent
+    } else {
+        runner.run_all(&jobs, workers, &format!("{} trials", jobs.len()))
+    };
+    let (dependent, rungs) = stages::run(&independent, &budget, &runner, workers);
+    let projection = speed::projection(&independent, &dependent, run.threads);
+    let all: Vec<&TrialRow> = independent.iter().chain(&dependent).collect();
+    outputs.push(out.write_csv("trials.csv", &all)?);
+
+    let all: Vec<TrialRow> = all.into_iter().cloned().collect();
+    let test_split = Split::of(&d).with_test(&d);
+    let (found, figures) = report::run(
+        &all,
+        &rungs,
+        &budget,
+        &runner,
+        &test_split,
+        run.threads,
+        &out,
+    )?;
+    outputs.extend(figures);
+    outputs.extend(speed::write_projection(&projection, &out)?);
+    let speed_jobs: Vec<_> = jobs
+        .iter()
+        .filter(|j| j.method == trials::Method::Random)
+        .take(speed_trials)
+        .cloned()
+        .collect();
+    let (measured, speed_files) =
+        speed::measure(&runner, &speed_jobs, run.threads, speed_rounds, &out)?;
+    outputs.extend(speed_files);
+
+    let hyperparameters = serde_json::json!({
+        "network": "784-hidden-10 MLP, ReLU, inverted dropout after the hidden layer, He init, softmax with L2, Adam, f32",
+        "space": runner.space,
+        "budget": budget,
+        "batch_size": args.batch_size,
+        "train_images": d.y_train.len(),
+        "parallel": args.parallel,
+        "merged_from_shards": args.merge,
+        "coarse_to_fine_margin": stages::NARROW_MARGIN,
+        "results": {
+            "layout": layout,
+            "methods": found,
+            "speed": measured,
+            "projection": projection,
+        },
+    });
+    let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
+    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    Ok(())
+}
+
+/// The rows of every part file in `dir` (all n parts of one `--shard i/n` split), checked against
+/// the trials these flags run.
+fn read_parts(dir: &std::path::Path, jobs: &[trials::Job]) -> anyhow::Result<Vec<TrialRow>> {
+    use anyhow::Context;
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("--merge: reading {}", dir.display()))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("trials.part-") && n.ends_with(".csv"))
+        .collect();
+    let count = names
+        .iter()
+        .filter_map(|n| {
+            n.rsplit("-of-")
+                .next()?
+                .strip_suffix(".csv")?
+                .parse::<usize>()
+                .ok()
+        })
+        .max()
+        .with_context(|| format!("--merge: no trials.part-i-of-n.csv in {}", dir.display()))?;
+    let mut parts = Vec::new();
+    for index in 1..=count {
+        let name = Shard { index, count }.part_name("trials.csv");
+        let path = dir.join(&name);
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "--merge: part {index} of {count} is missing ({})",
+                path.display()
+            )
+        })?;
+        parts.push(text);
+    }
+    let merged = merge_csv_parts(&parts).context("--merge")?;
+    let rows: Vec<TrialRow> = csv::Reader::from_reader(merged.as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .context("--merge: reading the merged rows")?;
+    let same = rows.len() == jobs.len()
+        && rows.iter().zip(jobs).all(|(r, j)| {
+            r.id == j.id
+                && r.method == j.method
+                && r.trial == j.trial
+                && r.epochs == j.epochs
+                && r.config() == j.config
+        });
+    anyhow::ensure!(
+        same,
+        "--merge: the {count} parts hold {} trials that are not the {} these flags run; merge with the flags the shards ran with",
+        rows.len(),
+        jobs.len()
+    );
+    Ok(rows)
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}

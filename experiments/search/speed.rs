@@ -1,0 +1,191 @@
+//! Part 5: how the search scales. The same trials one thread at a time, with every thread inside
+//! each model, and one model per thread side by side (measured, interleaved, identical results);
+//! then the projection to n machines from the trials' own timings.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use nnlab::results::{ResultsDir, markdown_table};
+use nnlab::search::Shard;
+use serde::Serialize;
+
+use super::trials::{Job, Runner, TrialRow};
+
+/// How the trials use the cores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Parallel {
+    /// One trial per thread, side by side.
+    Trials,
+    /// One trial at a time, its parallel loops on every thread.
+    Inside,
+}
+
+impl Parallel {
+    /// The `workers` of [`Runner::run_all`].
+    pub fn workers(self, threads: usize) -> Option<usize> {
+        match self {
+            Parallel::Trials => Some(threads),
+            Parallel::Inside => None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SpeedRow {
+    mode: &'static str,
+    threads: usize,
+    round: usize,
+    trials: usize,
+    seconds: f64,
+}
+
+/// Median seconds of each way (speed-ups against one thread).
+#[derive(Serialize)]
+pub struct Measured {
+    pub trials: usize,
+    pub rounds: usize,
+    pub one_thread: f64,
+    pub inside: f64,
+    pub side_by_side: f64,
+    pub inside_speedup: f64,
+    pub side_by_side_speedup: f64,
+    /// Every way gave the same validation accuracies, bit for bit.
+    pub identical: bool,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Times `jobs` three ways, `rounds` times in alternation; writes `parallel.csv`.
+pub fn measure(
+    runner: &Runner,
+    jobs: &[Job],
+    threads: usize,
+    rounds: usize,
+    out: &ResultsDir,
+) -> anyhow::Result<(Measured, Vec<PathBuf>)> {
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let mut rows = Vec::new();
+    let mut seconds = [Vec::new(), Vec::new(), Vec::new()];
+    let mut results: Vec<Vec<f64>> = Vec::new();
+    for round in 1..=rounds {
+        for (i, mode) in ["one thread", "inside", "side by side"]
+            .into_iter()
+            .enumerate()
+        {
+            let what = format!("speed: {mode}, round {round}");
+            let started = Instant::now();
+            let done = match i {
+                0 => one.install(|| runner.run_all(jobs, None, &what)),
+                1 => runner.run_all(jobs, None, &what),
+                _ => runner.run_all(jobs, Some(threads), &what),
+            };
+            let s = started.elapsed().as_secs_f64();
+            seconds[i].push(s);
+            results.push(done.iter().map(|r| r.val_accuracy).collect());
+            rows.push(SpeedRow {
+                mode,
+                threads: if i == 0 { 1 } else { threads },
+                round,
+                trials: jobs.len(),
+                seconds: s,
+            });
+        }
+    }
+    let [one_thread, inside, side_by_side] = seconds.map(median);
+    let m = Measured {
+        trials: jobs.len(),
+        rounds,
+        one_thread,
+        inside,
+        side_by_side,
+        inside_speedup: one_thread / inside,
+        side_by_side_speedup: one_thread / side_by_side,
+        identical: results.windows(2).all(|w| w[0] == w[1]),
+    };
+    eprintln!(
+        "speed: {} trials take {one_thread:.2} s on 1 thread, {inside:.2} s with {threads} threads inside each ({:.2}x), {side_by_side:.2} s side by side ({:.2}x); identical: {}",
+        jobs.len(),
+        m.inside_speedup,
+        m.side_by_side_speedup,
+        m.identical
+    );
+    Ok((m, vec![out.write_csv("parallel.csv", rows)?]))
+}
+
+#[derive(Serialize)]
+pub struct ProjectionRow {
+    pub machines: usize,
+    /// The slowest shard's independent trials, divided among its workers.
+    pub independent_seconds: f64,
+    /// The dependent stages, run after the merge on one machine.
+    pub dependent_seconds: f64,
+    pub total_seconds: f64,
+    pub speedup: f64,
+}
+
+// ANCHOR: projection
+/// The wall time of the search on `n` machines like this one, from the measured seconds of each
+/// trial: shard `i/n` runs its slice of the independent trials on `workers` threads (the slowest
+/// shard sets the time), then one machine runs the dependent stages.
+pub fn projection(
+    independent: &[TrialRow],
+    dependent: &[TrialRow],
+    workers: usize,
+) -> Vec<ProjectionRow> {
+    let per_worker = |seconds: f64| seconds / workers.max(1) as f64;
+    let dependent_seconds = per_worker(dependent.iter().map(|r| r.seconds).sum());
+    let rows: Vec<(f64, usize)> = [1, 2, 4, 8, 16, 32, 64]
+        .into_iter()
+        .map(|n| {
+            let slowest = (1..=n)
+                .map(|index| {
+                    let shard = Shard { index, count: n };
+                    let mine = independent.iter().filter(|r| shard.contains(r.id));
+                    mine.map(|r| r.seconds).sum::<f64>()
+                })
+                .fold(0.0, f64::max);
+            (per_worker(slowest) + dependent_seconds, n)
+        })
+        .collect();
+    let one = rows[0].0;
+    rows.into_iter()
+        .map(|(total, machines)| ProjectionRow {
+            machines,
+            independent_seconds: total - dependent_seconds,
+            dependent_seconds,
+            total_seconds: total,
+            speedup: one / total,
+        })
+        .collect()
+}
+// ANCHOR_END: projection
+
+/// Writes `projection.csv` and `projection.md`.
+pub fn write_projection(rows: &[ProjectionRow], out: &ResultsDir) -> anyhow::Result<Vec<PathBuf>> {
+    let md: Vec<Vec<String>> = (rows.iter())
+        .map(|r| {
+            vec![
+                r.machines.to_string(),
+                format!("{:.0}", r.independent_seconds),
+                format!("{:.0}", r.dependent_seconds),
+                format!("{:.0}", r.total_seconds),
+                format!("{:.2}", r.speedup),
+            ]
+        })
+        .collect();
+    let header = [
+        "machines",
+        "shard's trials (s)",
+        "dependent stages (s)",
+        "total (s)",
+        "speed-up",
+    ];
+    Ok(vec![
+        out.write_csv("projection.csv", rows.iter())?,
+        out.write_text("projection.md", &markdown_table(&header, &md))?,
+    ])
+}

@@ -1,0 +1,295 @@
+//! One trial of the real search (an MLP with dropout on a Fashion-MNIST subset, trained for a
+//! budget of epochs) and the list of every trial of every method.
+
+use nnlab::cli::run_with_progress;
+use nnlab::layers::DropoutKind;
+use nnlab::network::Sequential;
+use nnlab::optim::Rule;
+use nnlab::rng::substream;
+use nnlab::search::{Config, Param, Scale, Space, trial_rng};
+use nnlab::train::{Split, TrainConfig, train};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+// ANCHOR: space
+/// The searched hyperparameters: Adam's learning rate and the L2 strength log-uniform (the
+/// slide's `10**uniform(a, b)`), the hidden width log-uniform over whole numbers, the dropout keep
+/// probability uniform.
+pub fn space() -> Space {
+    Space::new(vec![
+        Param::new("learning_rate", 1e-4, 1e-1, Scale::Log),
+        Param::new("l2", 1e-6, 1e-1, Scale::Log),
+        Param::new("hidden", 16.0, 512.0, Scale::Log).integer(),
+        Param::new("keep", 0.3, 1.0, Scale::Linear),
+    ])
+}
+// ANCHOR_END: space
+
+/// A search method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    Grid,
+    Random,
+    CoarseToFine,
+    Halving,
+}
+
+impl Method {
+    /// A tag that keeps the methods' random streams apart.
+    fn stream(self) -> u64 {
+        match self {
+            Method::Grid => 1,
+            Method::Random => 2,
+            Method::CoarseToFine => 3,
+            Method::Halving => 4,
+        }
+    }
+}
+
+/// What a random stream of a search is for.
+#[derive(Clone, Copy)]
+pub enum Purpose {
+    /// Drawing configurations: trial k's comes from `trial_rng(seed, k)`.
+    Configs,
+    /// Training: trial k's weights, masks and batches come from `trial_rng(seed, k)`.
+    Training,
+}
+
+/// The seed of one method's search number `search` of the experiment seeded by `base`, for
+/// `purpose`.
+pub fn search_seed(base: u64, method: Method, search: usize, purpose: Purpose) -> u64 {
+    let stream = (method.stream() * 2 + purpose as u64) << 32 | search as u64;
+    substream(base, stream).next_u64()
+}
+
+/// What one trial trains.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// Position in the experiment's list of trials (the first column of `trials.csv`).
+    pub id: usize,
+    pub method: Method,
+    /// Which repetition of the search (0, 1, ...).
+    pub search: usize,
+    /// The grid's values per axis (0 for the other methods).
+    pub grid: usize,
+    /// Coarse-to-fine: 0 coarse, 1 fine. Successive halving: the rung.
+    pub stage: usize,
+    /// Index within the method's search: its random stream.
+    pub trial: usize,
+    pub config: Config,
+    pub epochs: usize,
+}
+
+/// A row of `trials.csv`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TrialRow {
+    pub id: usize,
+    pub method: Method,
+    pub search: usize,
+    pub grid: usize,
+    pub stage: usize,
+    pub trial: usize,
+    pub learning_rate: f64,
+    pub l2: f64,
+    pub hidden: usize,
+    pub keep: f64,
+    pub epochs: usize,
+    /// Validation accuracy after the last epoch (0 if the loss diverged).
+    pub val_accuracy: f64,
+    pub diverged: bool,
+    /// Training seconds (a timing column: it varies from run to run).
+    pub seconds: f64,
+}
+
+impl TrialRow {
+    pub fn config(&self) -> Config {
+        Config {
+            values: vec![self.learning_rate, self.l2, self.hidden as f64, self.keep],
+        }
+    }
+}
+
+/// Everything the trials share.
+pub struct Runner<'a, 'd> {
+    pub split: &'a Split<'d, f32>,
+    pub space: Space,
+    pub batch_size: usize,
+    pub base_seed: u64,
+}
+
+/// Training accuracy is measured on this many images after every epoch (never used here).
+const TRAIN_EVAL_ROWS: usize = 500;
+
+impl Runner<'_, '_> {
+    // ANCHOR: trial
+    /// Trains `job`'s network: 784 -> hidden (ReLU, inverted dropout) -> 10, softmax with L2,
+    /// He initialization, Adam; its weights, masks and batches from the trial's own stream.
+    pub fn train(
+        &self,
+        job: &Job,
+        tick: &mut (dyn FnMut() + Send),
+    ) -> (f64, bool, Sequential<f32>) {
+        let get = |name| self.space.get(&job.config, name);
+        let seed = search_seed(self.base_seed, job.method, job.search, Purpose::Training);
+        let mut rng = trial_rng(seed, job.trial);
+        let sizes = [784, get("hidden") as usize, 10];
+        let mut net = Sequential::dropout_mlp(&sizes, get("keep"), DropoutKind::Inverted, &mut rng)
+            .expect("keep probabilities of the space are in (0, 1]");
+        net.reg = get("l2") as f32;
+        let mut opt = Rule::Adam
+            .build::<f32>(get("learning_rate"))
+            .expect("learning rates of the space are positive");
+        let cfg = TrainConfig {
+            epochs: job.epochs,
+            batch_size: self.batch_size,
+            train_eval_rows: TRAIN_EVAL_ROWS,
+        };
+        let h = train(
+            &mut net,
+            opt.as_mut(),
+            self.split,
+            &cfg,
+            &mut rng,
+            &mut |_| tick(),
+        );
+        (h.final_val_accuracy(), h.diverged_at.is_some(), net)
+    }
+    // ANCHOR_END: trial
+
+    /// Runs `jobs` behind one progress bar: side by side on `workers` threads, one core each, or
+    /// with `None` one at a time on every core. Rows come back in job order.
+    pub fn run_all(&self, jobs: &[Job], workers: Option<usize>, what: &str) -> Vec<TrialRow> {
+        let ticks = jobs
+            .iter()
+            .map(|j| self.split.iterations(j.epochs, self.batch_size));
+        let one = |job: &Job, tick: &(dyn Fn() + Sync)| {
+            let started = std::time::Instant::now();
+            let (val_accuracy, diverged, _) = self.train(job, &mut || tick());
+            self.row(job, val_accuracy, diverged, started.elapsed().as_secs_f64())
+        };
+        run_with_progress(jobs, workers, ticks.sum(), what, one)
+    }
+
+    fn row(&self, job: &Job, val_accuracy: f64, diverged: bool, seconds: f64) -> TrialRow {
+        let get = |name| self.space.get(&job.config, name);
+        TrialRow {
+            id: job.id,
+            method: job.method,
+            search: job.search,
+            grid: job.grid,
+            stage: job.stage,
+            trial: job.trial,
+            learning_rate: get("learning_rate"),
+            l2: get("l2"),
+            hidden: get("hidden") as usize,
+            keep: get("keep"),
+            epochs: job.epochs,
+            val_accuracy: if diverged { 0.0 } else { val_accuracy },
+            diverged,
+            seconds,
+        }
+    }
+
+    /// The test accuracy of `row`'s configuration trained for `epochs` from the trial's own
+    /// stream (the search never saw the test set). Trained for the trial's own epochs, it must
+    /// reproduce the recorded validation accuracy exactly.
+    pub fn test_accuracy(
+        &self,
+        row: &TrialRow,
+        epochs: usize,
+        test: (ndarray::ArrayView2<f32>, &[usize]),
+    ) -> f64 {
+        let job = Job {
+            id: row.id,
+            method: row.method,
+            search: row.search,
+            grid: row.grid,
+            stage: row.stage,
+            trial: row.trial,
+            config: row.config(),
+            epochs,
+        };
+        let (val, diverged, mut net) = self.train(&job, &mut || {});
+        if epochs == row.epochs {
+            assert!(
+                diverged == row.diverged && (diverged || val == row.val_accuracy),
+                "trial {} retrained to validation accuracy {val}, recorded {}",
+                row.id,
+                row.val_accuracy
+            );
+        }
+        net.accuracy(test.0, test.1)
+    }
+}
+
+/// How many trials, of what length, each method runs.
+#[derive(Clone, Debug, Serialize)]
+pub struct Budget {
+    /// Repetitions of every search (search seeds).
+    pub searches: usize,
+    /// Trials of the random search (and the compute, in trials of `epochs`, of every method).
+    pub trials: usize,
+    /// Epochs of each grid, random and coarse-to-fine trial.
+    pub epochs: usize,
+    /// Values per axis of each grid (a grid of g values per axis runs g^4 trials).
+    pub grids: Vec<usize>,
+    /// Coarse-to-fine: the coarse trials (the random search's first ones) and the best kept.
+    pub coarse: usize,
+    pub keep_best: usize,
+    /// Successive halving's plan.
+    pub halving: Vec<nnlab::search::RungPlan>,
+}
+
+/// The trials that depend on no other trial's result, for every search: each grid, the random
+/// search, and successive halving's first rung — the part a sharded run fans out.
+pub fn independent_jobs(space: &Space, budget: &Budget, base_seed: u64) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    let mut push = |method, search, grid, stage, trial, config, epochs| {
+        let id = jobs.len();
+        let (grid, stage) = (grid, stage);
+        jobs.push(Job {
+            id,
+            method,
+            search,
+            grid,
+            stage,
+            trial,
+            config,
+            epochs,
+        });
+    };
+    for search in 0..budget.searches {
+        for &g in &budget.grids {
+            for (k, config) in space.grid(g).into_iter().enumerate() {
+                push(Method::Grid, search, g, 0, k, config, budget.epochs);
+            }
+        }
+        let seed = search_seed(base_seed, Method::Random, search, Purpose::Configs);
+        for k in 0..budget.trials {
+            push(
+                Method::Random,
+                search,
+                0,
+                0,
+                k,
+                space.random(seed, k),
+                budget.epochs,
+            );
+        }
+        // Successive halving's first rung draws the random search's configurations.
+        let first = budget.halving[0];
+        for k in 0..first.trials {
+            push(
+                Method::Halving,
+                search,
+                0,
+                0,
+                k,
+                space.random(seed, k),
+                first.budget,
+            );
+        }
+    }
+    jobs
+}
