@@ -14,6 +14,8 @@ mod exp_babysit;
 mod exp_cnn;
 #[path = "dropout/main.rs"]
 mod exp_dropout;
+#[path = "ensemble/main.rs"]
+mod exp_ensemble;
 #[path = "gradcheck/main.rs"]
 mod exp_gradcheck;
 #[path = "lr/main.rs"]
@@ -73,6 +75,9 @@ const EXPERIMENTS: &[(&str, Expected, Runner)] = &[
     }),
     ("search", exp_search::EXPECTED, |argv| {
         exp_search::run(exp_search::Args::try_parse_from(argv)?)
+    }),
+    ("ensemble", exp_ensemble::EXPECTED, |argv| {
+        exp_ensemble::run(exp_ensemble::Args::try_parse_from(argv)?)
     }),
 ];
 

@@ -1,6 +1,8 @@
 //! Averaging predictions: the class probabilities of several models (an ensemble), or of one
 //! network under many dropout masks (Monte-Carlo averaging [Srivastava et al., 2014, section
-//! 7.5]), averaged and then classified.
+//! 7.5]), averaged and then classified. And averaging parameters: one network whose weights are
+//! the running averages of a training run's iterates (Polyak averaging, an exponential moving
+//! average), CS231n's cheap "ensemble" of one run.
 
 use crate::Float;
 use crate::layers::Mode;
@@ -60,6 +62,126 @@ pub fn mc_dropout_errors<F: Float>(
 }
 // ANCHOR_END: mc_dropout
 
+/// The test accuracy of the average of each `k`-member subset of `members` (each `(N, C)`):
+/// every combination of `k` of them, in lexicographic order.
+///
+/// # Panics
+/// If `k` is 0 or more than the members, or the members differ in shape.
+pub fn subset_accuracies<F: Float>(members: &[Array2<F>], y: &[usize], k: usize) -> Vec<f64> {
+    assert!(
+        (1..=members.len()).contains(&k),
+        "subsets of {k} of {} members",
+        members.len()
+    );
+    let mut pick: Vec<usize> = (0..k).collect();
+    let mut out = Vec::new();
+    loop {
+        let mut sum = members[pick[0]].mapv(|v| v.as_f64());
+        for &m in &pick[1..] {
+            sum.zip_mut_with(&members[m], |s, &v| *s += v.as_f64());
+        }
+        out.push(1.0 - error_of(sum.view(), y));
+        // The next combination: the last index that can still move, moved, the rest after it.
+        let Some(i) = (0..k).rev().find(|&i| pick[i] < members.len() - k + i) else {
+            return out;
+        };
+        pick[i] += 1;
+        for j in i + 1..k {
+            pick[j] = pick[j - 1] + 1;
+        }
+    }
+}
+
+// ANCHOR: averages
+/// Running averages of a network's parameters over the iterates of a training run: the Polyak
+/// average (the plain mean of every iterate from `start` on [Polyak and Juditsky, 1992]) and an
+/// exponential moving average with weight `decay` on the past — at update t at most
+/// `(1 + t) / (10 + t)`, TensorFlow's warm-up, so the first iterates do not linger in it. Kept in
+/// `f64`.
+#[derive(Clone, Debug)]
+pub struct ParamAverages {
+    pub decay: f64,
+    pub start: usize,
+    steps: usize,
+    averaged: usize,
+    ema: Vec<Vec<f64>>,
+    polyak: Vec<Vec<f64>>,
+}
+
+impl ParamAverages {
+    pub fn new(decay: f64, start: usize) -> Self {
+        ParamAverages {
+            decay,
+            start,
+            steps: 0,
+            averaged: 0,
+            ema: Vec::new(),
+            polyak: Vec::new(),
+        }
+    }
+
+    /// Takes in the parameters after one update.
+    pub fn update<F: Float>(&mut self, net: &mut Sequential<F>) {
+        let params = net.params();
+        if self.ema.is_empty() {
+            let copy =
+                |p: &crate::layers::ParamGrad<F>| p.value.iter().map(|v| v.as_f64()).collect();
+            self.ema = params.iter().map(copy).collect();
+            self.polyak = params.iter().map(|p| vec![0.0; p.value.len()]).collect();
+        }
+        self.steps += 1;
+        let polyak = self.steps > self.start;
+        self.averaged += usize::from(polyak);
+        let t = self.steps as f64;
+        let d = self.decay.min((1.0 + t) / (10.0 + t));
+        for ((p, ema), sum) in params.iter().zip(&mut self.ema).zip(&mut self.polyak) {
+            for ((&w, e), s) in p.value.iter().zip(ema.iter_mut()).zip(sum.iter_mut()) {
+                let w = w.as_f64();
+                *e = d * *e + (1.0 - d) * w; // the moving average
+                if polyak {
+                    *s += w; // the Polyak sum
+                }
+            }
+        }
+    }
+
+    /// Updates averaged by Polyak so far.
+    pub fn polyak_steps(&self) -> usize {
+        self.averaged
+    }
+
+    /// Writes the moving average into `net`'s parameters.
+    pub fn write_ema<F: Float>(&self, net: &mut Sequential<F>) {
+        self.write(net, &self.ema, 1.0);
+    }
+
+    /// Writes the Polyak average into `net`'s parameters (the iterates themselves if none was
+    /// averaged yet).
+    ///
+    /// # Panics
+    /// If no update was taken in.
+    pub fn write_polyak<F: Float>(&self, net: &mut Sequential<F>) {
+        assert!(
+            self.averaged > 0,
+            "no iterate averaged yet: {} steps, start {}",
+            self.steps,
+            self.start
+        );
+        self.write(net, &self.polyak, 1.0 / self.averaged as f64);
+    }
+
+    fn write<F: Float>(&self, net: &mut Sequential<F>, values: &[Vec<f64>], scale: f64) {
+        let mut params = net.params();
+        assert_eq!(params.len(), values.len(), "another architecture");
+        for (p, v) in params.iter_mut().zip(values) {
+            for (w, &a) in p.value.iter_mut().zip(v) {
+                *w = F::lit(a * scale);
+            }
+        }
+    }
+}
+// ANCHOR_END: averages
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +233,61 @@ mod tests {
         for row in first.0.axis_iter(Axis(0)) {
             assert!((row.sum() - 1.0).abs() < 1e-12);
         }
+    }
+
+    #[test]
+    fn every_subset_of_k_members_once() {
+        // Member m is right on row m only: a subset's average is right on no row (ties go to the
+        // first class, which is row 0's label) unless it has one member.
+        let one_hot = |m: usize| {
+            Array2::from_shape_fn((4, 4), |(r, c)| if c == m && r == m { 1.0 } else { 0.25 })
+        };
+        let members: Vec<Array2<f64>> = (0..4).map(one_hot).collect();
+        let y = [0, 1, 2, 3];
+        assert_eq!(subset_accuracies(&members, &y, 1).len(), 4);
+        assert_eq!(subset_accuracies(&members, &y, 2).len(), 6);
+        assert_eq!(subset_accuracies(&members, &y, 3).len(), 4);
+        assert_eq!(subset_accuracies(&members, &y, 4).len(), 1);
+        // One member: right on its own row, ties to class 0 elsewhere (right on row 0 too).
+        assert_eq!(
+            subset_accuracies(&members, &y, 1),
+            vec![0.25, 0.5, 0.5, 0.5]
+        );
+        assert_eq!(subset_accuracies(&members, &y, 4), vec![1.0]);
+    }
+
+    #[test]
+    fn averages_of_iterates() {
+        let mut rng = crate::rng::seeded(2);
+        let mut net =
+            Sequential::<f64>::dropout_mlp(&[2, 3, 2], 1.0, DropoutKind::Inverted, &mut rng)
+                .unwrap();
+        let first: Vec<Vec<f64>> = net.params().iter().map(|p| p.value.to_vec()).collect();
+        let mut avg = ParamAverages::new(0.5, 1);
+        // Iterates w, w + 1, w + 2. EMA, started at w: decay min(1/2, (1 + t) / (10 + t)) =
+        // 3/12 at t = 2, 4/13 at t = 3: w + (3/4) 1, then w + 4/13 (3/4) + (9/13) 2. Polyak from
+        // step 2 on: w + 1.5.
+        for shift in 0..3 {
+            for (p, w) in net.params().iter_mut().zip(&first) {
+                for (v, &w0) in p.value.iter_mut().zip(w) {
+                    *v = w0 + shift as f64;
+                }
+            }
+            avg.update(&mut net);
+        }
+        assert_eq!(avg.polyak_steps(), 2);
+        let close = |net: &mut Sequential<f64>, by: f64| {
+            let params = net.params();
+            params.iter().zip(&first).all(|(p, w)| {
+                p.value
+                    .iter()
+                    .zip(w)
+                    .all(|(v, w0)| (v - w0 - by).abs() < 1e-12)
+            })
+        };
+        avg.write_ema(&mut net);
+        assert!(close(&mut net, 4.0 / 13.0 * 0.75 + 9.0 / 13.0 * 2.0));
+        avg.write_polyak(&mut net);
+        assert!(close(&mut net, 1.5));
     }
 }

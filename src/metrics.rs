@@ -70,9 +70,33 @@ pub fn mean_and_range(values: &[f64]) -> Option<(f64, f64, f64)> {
     Some((mean, min, max))
 }
 
+/// `(median, min, max)` of `values` (the median of an even count: the mean of the middle two), or
+/// `None` if there are none.
+pub fn median_and_range(values: &[f64]) -> Option<(f64, f64, f64)> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = match n {
+        0 => return None,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    };
+    Some((median, v[0], v[n - 1]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn median_and_range_of_odd_and_even_counts() {
+        assert_eq!(median_and_range(&[3.0, 1.0, 2.0]), Some((2.0, 1.0, 3.0)));
+        assert_eq!(
+            median_and_range(&[4.0, 1.0, 2.0, 3.0]),
+            Some((2.5, 1.0, 4.0))
+        );
+        assert_eq!(median_and_range(&[]), None);
+    }
 
     #[test]
     fn mean_and_range_of_runs() {

@@ -140,6 +140,66 @@ pub fn run_independent<T: Send, J: FnOnce() -> T + Send>(jobs: Vec<J>, workers: 
 }
 // ANCHOR_END: run_independent
 
+/// The ways [`compare_ways`] times, in its order.
+pub const WAYS: [&str; 3] = ["one thread", "inside", "side by side"];
+
+/// Three ways to spend the cores on a batch of independent jobs, timed (see [`compare_ways`]).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WaysMeasured {
+    pub jobs: usize,
+    pub threads: usize,
+    pub rounds: usize,
+    /// Median seconds of each way.
+    pub one_thread: f64,
+    pub inside: f64,
+    pub side_by_side: f64,
+    /// One thread's median over each way's.
+    pub inside_speedup: f64,
+    pub side_by_side_speedup: f64,
+    /// Every way and round gave equal results.
+    pub identical: bool,
+    /// `seconds[way][round]`, the ways in [`WAYS`] order.
+    pub seconds: Vec<Vec<f64>>,
+}
+
+// ANCHOR: compare_ways
+/// Times a batch of `jobs` independent jobs three ways on the caller's pool: on one thread, one
+/// job at a time with every thread inside it, and one job per thread side by side — `rounds`
+/// rounds, the ways alternating within each. `run(workers)` runs the batch side by side on
+/// `workers` threads (`Some`) or one after another on the current pool (`None`) and returns its
+/// results, which must come out equal every way.
+pub fn compare_ways<T: PartialEq + Send>(
+    jobs: usize,
+    rounds: usize,
+    run: &(dyn Fn(Option<usize>) -> T + Sync),
+) -> WaysMeasured {
+    let threads = rayon::current_num_threads();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool");
+    let alone = |_| one.install(|| run(None));
+    let inside = |_| run(None);
+    let side = |_| run(Some(threads));
+    let (seconds, results) = crate::timing::interleaved(rounds, &[&alone, &inside, &side]);
+    let median = |s: &Vec<f64>| crate::metrics::median_and_range(s).map_or(f64::NAN, |m| m.0);
+    let [one_thread, inside, side_by_side] = [0, 1, 2].map(|i| median(&seconds[i]));
+    let all: Vec<&T> = results.iter().flatten().collect();
+    WaysMeasured {
+        jobs,
+        threads,
+        rounds,
+        one_thread,
+        inside,
+        side_by_side,
+        inside_speedup: one_thread / inside,
+        side_by_side_speedup: one_thread / side_by_side,
+        identical: all.windows(2).all(|w| w[0] == w[1]),
+        seconds,
+    }
+}
+// ANCHOR_END: compare_ways
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +257,22 @@ mod tests {
         let threads: std::collections::HashSet<_> = results.iter().map(|r| r.2).collect();
         assert!(threads.len() <= 2);
         assert!(run_independent(Vec::<fn() -> u8>::new(), 2).is_empty());
+    }
+
+    #[test]
+    fn three_ways_time_the_same_results() {
+        let run = |workers: Option<usize>| {
+            let jobs: Vec<_> = (0..4u64)
+                .map(|j| move || (0..50_000u64).map(|i| i ^ j).sum::<u64>())
+                .collect();
+            match workers {
+                Some(w) => run_independent(jobs, w),
+                None => jobs.into_iter().map(|j| j()).collect(),
+            }
+        };
+        let m = pool(2).install(|| compare_ways(4, 2, &run));
+        assert!(m.identical && m.threads == 2 && m.seconds.iter().all(|s| s.len() == 2));
+        assert!(m.one_thread > 0.0 && m.side_by_side_speedup.is_finite());
     }
 
     #[test]

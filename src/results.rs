@@ -108,6 +108,31 @@ impl ResultsDir {
     }
 }
 
+/// Writes `parallel.csv`: every round of [`crate::parallel::compare_ways`]'s three ways.
+pub fn write_ways(
+    m: &crate::parallel::WaysMeasured,
+    out: &ResultsDir,
+) -> Result<PathBuf, ResultsError> {
+    #[derive(Serialize)]
+    struct Row {
+        way: &'static str,
+        threads: usize,
+        round: usize,
+        jobs: usize,
+        seconds: f64,
+    }
+    let rows = (0..m.rounds).flat_map(|round| {
+        (crate::parallel::WAYS.iter().enumerate()).map(move |(w, &way)| Row {
+            way,
+            threads: if w == 0 { 1 } else { m.threads },
+            round: round + 1,
+            jobs: m.jobs,
+            seconds: m.seconds[w][round],
+        })
+    });
+    out.write_csv("parallel.csv", rows)
+}
+
 /// A Markdown table (what a chapter includes from `results/`): the `header` cells, a rule, then
 /// one line per row of cells.
 pub fn markdown_table<S: AsRef<str>>(header: &[S], rows: &[Vec<String>]) -> String {

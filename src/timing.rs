@@ -18,9 +18,39 @@ pub fn fastest(repeats: usize, floor_seconds: f64, max_repeats: usize, mut f: im
     best
 }
 
+/// Runs every one of `ways` once per round, in turn, for `rounds` rounds (a slow drift of the
+/// machine then hits every way alike); returns each way's seconds and results, round by round.
+pub fn interleaved<T>(rounds: usize, ways: &[&dyn Fn(usize) -> T]) -> (Vec<Vec<f64>>, Vec<Vec<T>>) {
+    let mut seconds: Vec<Vec<f64>> = ways.iter().map(|_| Vec::new()).collect();
+    let mut results: Vec<Vec<T>> = ways.iter().map(|_| Vec::new()).collect();
+    for round in 1..=rounds {
+        for (i, way) in ways.iter().enumerate() {
+            let t = Instant::now();
+            let r = way(round);
+            seconds[i].push(t.elapsed().as_secs_f64());
+            results[i].push(r);
+        }
+    }
+    (seconds, results)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interleaves_the_ways_round_by_round() {
+        let order = std::sync::Mutex::new(Vec::new());
+        let order_ref = &order;
+        let log =
+            |name: &'static str| move |round: usize| order_ref.lock().unwrap().push((name, round));
+        let (a, b) = (log("a"), log("b"));
+        let (seconds, results) = interleaved(2, &[&a, &b]);
+        assert_eq!(seconds.len(), 2);
+        assert_eq!(results[0].len(), 2);
+        let order = order.into_inner().unwrap();
+        assert_eq!(order, vec![("a", 1), ("b", 1), ("a", 2), ("b", 2)]);
+    }
 
     #[test]
     fn repeats_at_least_the_count_and_at_most_the_cap() {

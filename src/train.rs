@@ -216,14 +216,31 @@ pub fn train_with_schedule<F: Float, R: Rng + Send + ?Sized>(
     rng: &mut R,
     on_iter: &mut (dyn FnMut(&IterRecord) + Send),
 ) -> History {
+    train_with_hook(net, opt, schedule, data, cfg, rng, on_iter, &mut |_| {})
+}
+
+/// [`train_with_schedule`] handing the network to `after_step` after every update (e.g. to
+/// average its parameters, [`crate::ensemble::ParamAverages`]).
+#[allow(clippy::too_many_arguments)] // the loop's inputs, as the other entry points take them
+pub fn train_with_hook<F: Float, R: Rng + Send + ?Sized>(
+    net: &mut Sequential<F>,
+    opt: &mut dyn Optimizer<F>,
+    schedule: Option<&mut LrSchedule>,
+    data: &Split<'_, F>,
+    cfg: &TrainConfig,
+    rng: &mut R,
+    on_iter: &mut (dyn FnMut(&IterRecord) + Send),
+    after_step: &mut (dyn FnMut(&mut Sequential<F>) + Send),
+) -> History {
     if warm_training() {
-        keep_warm(|| train_here(net, opt, schedule, data, cfg, rng, on_iter))
+        keep_warm(|| train_here(net, opt, schedule, data, cfg, rng, on_iter, after_step))
     } else {
-        train_here(net, opt, schedule, data, cfg, rng, on_iter)
+        train_here(net, opt, schedule, data, cfg, rng, on_iter, after_step)
     }
 }
 
-/// [`train`] on the calling thread.
+/// [`train_with_hook`] on the calling thread.
+#[allow(clippy::too_many_arguments)]
 fn train_here<F: Float, R: Rng + ?Sized>(
     net: &mut Sequential<F>,
     opt: &mut dyn Optimizer<F>,
@@ -232,6 +249,7 @@ fn train_here<F: Float, R: Rng + ?Sized>(
     cfg: &TrainConfig,
     rng: &mut R,
     on_iter: &mut dyn FnMut(&IterRecord),
+    after_step: &mut dyn FnMut(&mut Sequential<F>),
 ) -> History {
     let n = data.x_train.nrows();
     assert!(
@@ -270,6 +288,7 @@ fn train_here<F: Float, R: Rng + ?Sized>(
                 break 'epochs;
             }
             step_all(opt, net.params()); // update the parameters
+            after_step(net);
             epoch_loss += loss;
         }
         seconds += started.elapsed().as_secs_f64();

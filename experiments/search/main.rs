@@ -236,8 +236,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .take(speed_trials)
         .cloned()
         .collect();
-    let (measured, speed_files) =
-        speed::measure(&runner, &speed_jobs, run.threads, speed_rounds, &out)?;
+    let (measured, speed_files) = speed::measure(&runner, &speed_jobs, speed_rounds, &out)?;
     outputs.extend(speed_files);
 
     let hyperparameters = serde_json::json!({

@@ -23,15 +23,8 @@ fn best_so_far<'r>(rows: impl Iterator<Item = &'r TrialRow>) -> Vec<f64> {
     .collect()
 }
 
-fn median_and_range(mut v: Vec<f64>) -> (f64, f64, f64) {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    let median = if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    };
-    (median, v[0], v[n - 1])
+fn median_and_range(v: Vec<f64>) -> (f64, f64, f64) {
+    nnlab::metrics::median_and_range(&v).expect("every search ran")
 }
 
 /// One method's result over the repeated searches.
@@ -211,7 +204,7 @@ pub fn run(
             range(r.test_median, r.test_min, r.test_max)
         );
     }
-    let largest_grid = table.iter().filter(|r| r.method.starts_with("grid")).last();
+    let largest_grid = (table.iter()).rfind(|r| r.method.starts_with("grid"));
     let random_row = table
         .iter()
         .find(|r| r.method == "random")

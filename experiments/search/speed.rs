@@ -3,9 +3,9 @@
 //! then the projection to n machines from the trials' own timings.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
-use nnlab::results::{ResultsDir, markdown_table};
+use nnlab::parallel::{WaysMeasured, compare_ways};
+use nnlab::results::{ResultsDir, markdown_table, write_ways};
 use nnlab::search::Shard;
 use serde::Serialize;
 
@@ -31,89 +31,30 @@ impl Parallel {
     }
 }
 
-#[derive(Serialize)]
-struct SpeedRow {
-    mode: &'static str,
-    threads: usize,
-    round: usize,
-    trials: usize,
-    seconds: f64,
-}
-
-/// Median seconds of each way (speed-ups against one thread).
-#[derive(Serialize)]
-pub struct Measured {
-    pub trials: usize,
-    pub rounds: usize,
-    pub one_thread: f64,
-    pub inside: f64,
-    pub side_by_side: f64,
-    pub inside_speedup: f64,
-    pub side_by_side_speedup: f64,
-    /// Every way gave the same validation accuracies, bit for bit.
-    pub identical: bool,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// Times `jobs` three ways, `rounds` times in alternation; writes `parallel.csv`.
+/// Times `jobs` three ways ([`nnlab::parallel::compare_ways`]); writes `parallel.csv`.
 pub fn measure(
     runner: &Runner,
     jobs: &[Job],
-    threads: usize,
     rounds: usize,
     out: &ResultsDir,
-) -> anyhow::Result<(Measured, Vec<PathBuf>)> {
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
-    let mut rows = Vec::new();
-    let mut seconds = [Vec::new(), Vec::new(), Vec::new()];
-    let mut results: Vec<Vec<f64>> = Vec::new();
-    for round in 1..=rounds {
-        for (i, mode) in ["one thread", "inside", "side by side"]
-            .into_iter()
-            .enumerate()
-        {
-            let what = format!("speed: {mode}, round {round}");
-            let started = Instant::now();
-            let done = match i {
-                0 => one.install(|| runner.run_all(jobs, None, &what)),
-                1 => runner.run_all(jobs, None, &what),
-                _ => runner.run_all(jobs, Some(threads), &what),
-            };
-            let s = started.elapsed().as_secs_f64();
-            seconds[i].push(s);
-            results.push(done.iter().map(|r| r.val_accuracy).collect());
-            rows.push(SpeedRow {
-                mode,
-                threads: if i == 0 { 1 } else { threads },
-                round,
-                trials: jobs.len(),
-                seconds: s,
-            });
-        }
-    }
-    let [one_thread, inside, side_by_side] = seconds.map(median);
-    let m = Measured {
-        trials: jobs.len(),
-        rounds,
-        one_thread,
-        inside,
-        side_by_side,
-        inside_speedup: one_thread / inside,
-        side_by_side_speedup: one_thread / side_by_side,
-        identical: results.windows(2).all(|w| w[0] == w[1]),
+) -> anyhow::Result<(WaysMeasured, Vec<PathBuf>)> {
+    let run = |workers: Option<usize>| -> Vec<f64> {
+        let rows = runner.run_all(jobs, workers, "speed");
+        rows.iter().map(|r| r.val_accuracy).collect()
     };
+    let m = compare_ways(jobs.len(), rounds, &run);
     eprintln!(
-        "speed: {} trials take {one_thread:.2} s on 1 thread, {inside:.2} s with {threads} threads inside each ({:.2}x), {side_by_side:.2} s side by side ({:.2}x); identical: {}",
-        jobs.len(),
+        "speed: {} trials take {:.2} s on 1 thread, {:.2} s with {} threads inside each ({:.2}x), {:.2} s side by side ({:.2}x); identical: {}",
+        m.jobs,
+        m.one_thread,
+        m.inside,
+        m.threads,
         m.inside_speedup,
+        m.side_by_side,
         m.side_by_side_speedup,
         m.identical
     );
-    Ok((m, vec![out.write_csv("parallel.csv", rows)?]))
+    Ok((m.clone(), vec![write_ways(&m, out)?]))
 }
 
 #[derive(Serialize)]

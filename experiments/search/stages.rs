@@ -6,11 +6,7 @@ use nnlab::search::{Config, Rung, keep_best, successive_halving};
 use super::trials::{Budget, Job, Method, Purpose, Runner, TrialRow, search_seed};
 
 /// Every trial of one search of one method, in trial order.
-pub fn of<'r>(
-    rows: &'r [TrialRow],
-    method: Method,
-    search: usize,
-) -> impl Iterator<Item = &'r TrialRow> {
+pub fn of(rows: &[TrialRow], method: Method, search: usize) -> impl Iterator<Item = &TrialRow> {
     rows.iter()
         .filter(move |r| r.method == method && r.search == search)
 }

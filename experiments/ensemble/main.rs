@@ -1,0 +1,239 @@
+//! Chapter "Model ensembles": LeNet-5 on the full Fashion-MNIST, many models averaged.
+//!
+//! 1. Members (`members.rs`): independently initialized runs of the default configuration (each
+//!    keeping every epoch's checkpoint and its Polyak and moving averages of the parameters), the
+//!    trials of a random search over the learning rate and L2 strength, and runs whose learning
+//!    rate restarts every epoch (snapshots); `members.csv`.
+//! 2. Ensembles (`report.rs`): test accuracy against the number of models averaged for each way,
+//!    with its spread and training cost (`ensembles.csv`, `ensembles.md`, `ensemble.png`).
+//! 3. How the members use the cores: one thread, every thread inside each model, one model per
+//!    thread (`parallel.csv`).
+//!
+//! ```text
+//!     cargo run --release --bin exp_ensemble             # full run, writes results/ensemble/
+//!     cargo run --release --bin exp_ensemble -- --quick  # seconds; every code path
+//! ```
+
+use clap::Parser;
+use nnlab::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
+use nnlab::parallel::compare_ways;
+use nnlab::results::{DataInfo, write_ways};
+use nnlab::train::Split;
+
+mod members;
+mod report;
+
+use members::{Job, Kind, Runner};
+
+/// LeNet-5 ensembles: independent models, the top of a search, checkpoints, snapshots, and
+/// averaged parameters, against ensemble size and training cost.
+#[derive(Parser, Debug, Clone)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Independently initialized runs [default: 8, or 3 with --quick].
+    #[arg(long)]
+    pub members: Option<usize>,
+    /// Epochs of each independent and search run, at least 2 [default: 4, or 2 with --quick].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Trials of the random search whose best models are averaged [default: 12, or 3 with
+    /// --quick].
+    #[arg(long)]
+    pub search_trials: Option<usize>,
+    /// Runs with a restarted learning rate [default: 2, or 1 with --quick].
+    #[arg(long)]
+    pub snapshot_runs: Option<usize>,
+    /// Epochs, and so snapshots, of each such run [default: 8, or 2 with --quick].
+    #[arg(long)]
+    pub snapshots: Option<usize>,
+    /// Largest ensemble measured [default: 8, or 3 with --quick].
+    #[arg(long)]
+    pub max_size: Option<usize>,
+    /// Adam's learning rate of the independent and snapshot runs (the peak of each cycle).
+    #[arg(long, default_value_t = 1e-3)]
+    pub learning_rate: f64,
+    /// L2 strength of the independent and snapshot runs.
+    #[arg(long, default_value_t = 0.0)]
+    pub reg: f64,
+    /// The moving average's weight on the past, in [0, 1).
+    #[arg(long, default_value_t = 0.999)]
+    pub ema_decay: f64,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    /// Training images held out for validation [default: 5000, or 500 with --quick].
+    #[arg(long)]
+    pub val: Option<usize>,
+    /// Train on at most this many images [default: all, or 2000 with --quick].
+    #[arg(long)]
+    pub max_train: Option<usize>,
+    /// How runs use the cores: `members` (one per thread, side by side) or `inside` (one at a
+    /// time on every thread); the results are the same.
+    #[arg(long, value_enum, default_value_t = Parallel::Members)]
+    pub parallel: Parallel,
+    /// Rounds of the speed measurement (two one-epoch runs on 4,000 images, three ways)
+    /// [default: 3, or 1 with --quick].
+    #[arg(long)]
+    pub speed_rounds: Option<usize>,
+}
+
+/// The `--parallel` flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Parallel {
+    /// One run per thread, side by side.
+    Members,
+    /// One run at a time, its parallel loops on every thread.
+    Inside,
+}
+
+/// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
+pub const EXPECTED: Expected = Expected::new("ensemble", 420, 5);
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let quick = args.common.quick;
+    let pick = |flag: Option<usize>, full, small| flag.unwrap_or(if quick { small } else { full });
+    let n_members = pick(args.members, 8, 3);
+    let epochs = pick(args.epochs, 4, 2);
+    let trials = pick(args.search_trials, 12, 3);
+    let snapshot_runs = pick(args.snapshot_runs, 2, 1);
+    let snapshots = pick(args.snapshots, 8, 2);
+    let max_size = pick(args.max_size, 8, 3);
+    let speed_rounds = pick(args.speed_rounds, 3, 1);
+    at_least_one(&[
+        ("--members", n_members),
+        ("--epochs", epochs),
+        ("--search-trials", trials),
+        ("--snapshot-runs", snapshot_runs),
+        ("--snapshots", snapshots),
+        ("--max-size", max_size),
+        ("--batch-size", args.batch_size),
+        ("--speed-rounds", speed_rounds),
+    ])?;
+    anyhow::ensure!(
+        (0.0..1.0).contains(&args.ema_decay),
+        "--ema-decay must be in [0, 1), got {}",
+        args.ema_decay
+    );
+    anyhow::ensure!(
+        args.learning_rate > 0.0 && args.learning_rate.is_finite(),
+        "--learning-rate must be positive, got {}",
+        args.learning_rate
+    );
+    anyhow::ensure!(
+        args.reg >= 0.0 && args.reg.is_finite(),
+        "--reg must be non-negative, got {}",
+        args.reg
+    );
+    anyhow::ensure!(
+        epochs >= 2,
+        "--epochs {epochs}: the Polyak average starts after the first epoch, so runs need at least 2"
+    );
+    let run = RunContext::start(&args.common, EXPECTED)?;
+    let data = run.load_fashion_mnist()?;
+    let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
+    let max_train = args.max_train.or(quick.then_some(2_000));
+    let d = run.prepare(&data, n_val, max_train, quick.then_some(1_000))?;
+    let split = Split::of(&d);
+    if run.check_only_training("LeNet-5", &d) {
+        return Ok(());
+    }
+    let out = run.results_dir()?;
+    let runner = Runner {
+        split: &split,
+        x_test: d.x_test.view(),
+        batch_size: args.batch_size,
+        base_seed: args.common.seed,
+        ema_decay: args.ema_decay,
+    };
+    let job = |kind, index, epochs| Job {
+        kind,
+        index,
+        learning_rate: args.learning_rate,
+        reg: args.reg,
+        epochs,
+    };
+    let mut jobs: Vec<Job> = (0..n_members)
+        .map(|i| job(Kind::Independent, i, epochs))
+        .collect();
+    jobs.extend(members::search_jobs(args.common.seed, trials, epochs));
+    jobs.extend((0..snapshot_runs).map(|i| job(Kind::Snapshot, i, snapshots)));
+    let workers = match args.parallel {
+        Parallel::Members => Some(run.threads),
+        Parallel::Inside => None,
+    };
+    let mut trained = runner.run_all(&jobs, workers, &format!("{} runs", jobs.len()));
+    let snapshot_trained = trained.split_off(n_members + trials);
+    let search = trained.split_off(n_members);
+    let rows = report::ensembles(&trained, &search, &snapshot_trained, &d.y_test, max_size);
+    for r in &rows {
+        eprintln!(
+            "{:>18} x{}: test {:.4} ({:.4}-{:.4}) over {} ensembles, {} epochs",
+            r.method, r.size, r.test_mean, r.test_min, r.test_max, r.ensembles, r.epochs_spent
+        );
+    }
+    let all: Vec<_> = trained
+        .iter()
+        .chain(&search)
+        .chain(&snapshot_trained)
+        .collect();
+    let mut outputs = report::write(&all, &rows, &d.y_test, &out)?;
+
+    // Two short runs three ways: is one model per thread faster than every thread inside one?
+    let small = split.head(4_000);
+    let speed_runner = Runner {
+        split: &small,
+        ..runner
+    };
+    let speed_jobs: Vec<Job> = (0..run.threads.max(2))
+        .map(|i| job(Kind::Independent, i, 2))
+        .collect();
+    let trial = |workers: Option<usize>| -> Vec<Vec<f64>> {
+        let done = speed_runner.run_all(&speed_jobs, workers, "speed");
+        done.into_iter().map(|t| t.val_accuracy).collect()
+    };
+    let speed = compare_ways(speed_jobs.len(), speed_rounds, &trial);
+    eprintln!(
+        "speed: {} runs take {:.2} s on 1 thread, {:.2} s inside ({:.2}x), {:.2} s side by side ({:.2}x); identical: {}",
+        speed.jobs,
+        speed.one_thread,
+        speed.inside,
+        speed.inside_speedup,
+        speed.side_by_side,
+        speed.side_by_side_speedup,
+        speed.identical
+    );
+    outputs.push(write_ways(&speed, &out)?);
+
+    let single = rows
+        .iter()
+        .find(|r| r.method == "independent" && r.size == 1)
+        .expect("a single model");
+    let gains: Vec<serde_json::Value> = (rows.iter())
+        .map(|r| serde_json::json!({"method": r.method, "size": r.size, "gain": r.test_mean - single.test_mean}))
+        .collect();
+    let hyperparameters = serde_json::json!({
+        "network": "LeNet-5 (modern: ReLU, max pooling, He init), softmax, Adam, f32",
+        "members": n_members,
+        "epochs": epochs,
+        "search": {"trials": trials, "space": members::space()},
+        "snapshots": {"runs": snapshot_runs, "epochs": snapshots, "schedule": "cosine from the learning rate to 0 within every epoch"},
+        "learning_rate": args.learning_rate,
+        "reg": args.reg,
+        "ema_decay": args.ema_decay,
+        "polyak": "mean of the iterates after the first epoch",
+        "batch_size": args.batch_size,
+        "parallel": args.parallel,
+        "results": {"ensembles": rows, "gains": gains, "speed": speed},
+    });
+    let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
+    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when `reproduce` includes this file as a module
+fn main() {
+    run_main(|| run(Args::parse()));
+}
