@@ -171,19 +171,28 @@ fn equal_seeds_write_identical_csv_files() {
     }));
 }
 
-/// Runs with `args`, expects failure with one stderr line containing `needle`, and no output.
-fn assert_refused(args: &[&str], out: &Path, needle: &str) {
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--quick", "--out", out.to_str().unwrap()]);
-    let o = momentum(&all);
+/// Runs `exe` with `args` (plus `--quick --out out`), expects exit status 1 and one stderr line,
+/// `error: ...` containing `needle` (the data and note lines before it aside).
+fn refused_by(exe: &str, args: &[&str], out: &Path, needle: &str) {
+    let o = Command::new(exe)
+        .args(args)
+        .args(["--quick", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{args:?}: {stderr}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("note:")).collect();
+    let said = |l: &&str| !l.starts_with("note:") && !l.starts_with("data:");
+    let lines: Vec<&str> = stderr.lines().filter(said).collect();
     assert_eq!(lines.len(), 1, "{args:?}: expected one line, got {stderr}");
     assert!(
         lines[0].starts_with("error: ") && lines[0].contains(needle),
         "{args:?}: {stderr}"
     );
+}
+
+/// exp_momentum with `args` is refused (see [`refused_by`]) and writes nothing.
+fn assert_refused(args: &[&str], out: &Path, needle: &str) {
+    refused_by(env!("CARGO_BIN_EXE_exp_momentum"), args, out, needle);
     assert!(!out.exists(), "{args:?}: output folder was created");
 }
 
@@ -985,4 +994,129 @@ fn babysit_is_identical_at_any_thread_count() {
     );
     let checks = std::fs::read_to_string(out.join("checks.csv")).unwrap();
     assert_eq!(checks.lines().count(), 1 + 12, "{checks}");
+}
+
+/// The search's tiny settings for the tests: 4 random trials per search, one 1-value grid,
+/// halving 2 trials at 1 epoch then 1 at 3.
+const SEARCH_FLAGS: &str = "--quick --val 50 --train 200 --searches 1 --trials 4 --grids 1 \
+     --keep-best 1 --halving-max 3 --speed-trials 2 --speed-rounds 1 --layout-searches 10";
+
+/// exp_search's results are the same at 1 and 2 threads, with trials side by side or one at a
+/// time, and from 4 shards merged: every CSV byte for byte but for the seconds column.
+#[test]
+fn search_is_identical_at_any_thread_count_and_from_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exe = env!("CARGO_BIN_EXE_exp_search");
+    let data = tmp.path().join("small");
+    small_data(&data, 300, 100);
+    let one = run_on(exe, SEARCH_FLAGS, "1", &data, &tmp.path().join("t1"));
+    let inside = format!("{SEARCH_FLAGS} --parallel inside");
+    let two = run_on(exe, &inside, "2", &data, &tmp.path().join("t2"));
+    let sharded = tmp.path().join("shards");
+    for i in 1..=4 {
+        run_on(
+            exe,
+            &format!("{SEARCH_FLAGS} --shard {i}/4"),
+            "2",
+            &data,
+            &sharded,
+        );
+    }
+    let parts = std::fs::read_dir(&sharded).unwrap().count();
+    assert_eq!(parts, 4, "a shard writes its part file and nothing else");
+    run_on(
+        exe,
+        &format!("{SEARCH_FLAGS} --merge"),
+        "2",
+        &data,
+        &sharded,
+    );
+    let seconds = 13; // trials.csv's last column
+    let trials = without_columns(&one.join("trials.csv"), &[seconds]);
+    assert_eq!(
+        trials[0],
+        "id,method,search,grid,stage,trial,learning_rate,l2,hidden,keep,epochs,val_accuracy,diverged"
+    );
+    // 1 grid + 4 random + 2 halving independent trials; 2 fine trials, 1 halving trial after.
+    assert_eq!(trials.len(), 1 + 7 + 3, "{trials:#?}");
+    for other in [&two, &sharded] {
+        assert_eq!(
+            without_columns(&other.join("trials.csv"), &[seconds]),
+            trials
+        );
+        for f in [
+            "methods.csv",
+            "methods.md",
+            "layout.csv",
+            "layout_summary.csv",
+        ] {
+            let want = std::fs::read(one.join(f)).unwrap();
+            assert_eq!(std::fs::read(other.join(f)).unwrap(), want, "{f}");
+        }
+    }
+}
+
+/// Bad --shard values, and a merge with a part missing, give one line and exit 1, writing
+/// nothing.
+#[test]
+fn search_refuses_bad_shards_and_incomplete_merges() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let refused = |args: &[&str], needle: &str| {
+        refused_by(env!("CARGO_BIN_EXE_exp_search"), args, &out, needle)
+    };
+    refused(
+        &["--shard", "3/2"],
+        "--shard 3/2: i must be between 1 and 2",
+    );
+    refused(&["--shard", "0/0"], "--shard 0/0: n must be at least 1");
+    refused(&["--shard", "x"], "--shard takes i/n");
+    refused(
+        &["--coarse", "16"],
+        "--coarse 16 leaves no fine trials of --trials 16",
+    );
+    refused(
+        &["--grids", "7"],
+        "--grids takes values per axis from 1 to 6",
+    );
+    assert!(!out.exists(), "nothing written");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("trials.part-1-of-3.csv"), "id\n").unwrap();
+    refused(&["--merge"], "--merge: part 2 of 3 is missing");
+}
+
+/// exp_ensemble's ensembles are the same at 1 and 2 threads; the members' rows too, but for the
+/// seconds column.
+#[test]
+fn ensemble_is_identical_at_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exe = env!("CARGO_BIN_EXE_exp_ensemble");
+    let flags = "--quick --val 50 --members 2 --search-trials 2 --snapshot-runs 1 --snapshots 2 \
+                 --max-size 2 --speed-rounds 1";
+    let one = identical_at_one_and_two_threads(
+        tmp.path(),
+        exe,
+        flags,
+        &["ensembles.csv", "ensembles.md"],
+    );
+    let two = tmp.path().join("t2");
+    let members = |dir: &Path| without_columns(&dir.join("members.csv"), &[7]);
+    assert_eq!(members(&one), members(&two));
+    assert_eq!(
+        members(&one)[0],
+        "kind,index,learning_rate,reg,epoch,val_accuracy,test_accuracy"
+    );
+    // 2 independent and 2 search runs of 2 epochs, one snapshot run of 2.
+    assert_eq!(members(&one).len(), 1 + 10);
+    let ensembles = std::fs::read_to_string(one.join("ensembles.csv")).unwrap();
+    for method in [
+        "independent",
+        "top-k of a search",
+        "checkpoints",
+        "snapshots",
+        "Polyak average",
+        "moving average",
+    ] {
+        assert!(ensembles.contains(method), "{method}: {ensembles}");
+    }
 }

@@ -134,7 +134,16 @@ struct MemberRow {
     seconds: f64,
 }
 
-/// Writes `members.csv`, `ensembles.csv`, `ensembles.md` and `ensemble.png`.
+/// A row of `averaged.csv`: one independent run's final network and its two averages.
+#[derive(Serialize)]
+struct AveragedRow {
+    index: usize,
+    final_test: f64,
+    polyak_test: f64,
+    ema_test: f64,
+}
+
+/// Writes `members.csv`, `averaged.csv`, `ensembles.csv`, `ensembles.md` and `ensemble.png`.
 pub fn write(
     runs: &[&Trained],
     rows: &[EnsembleRow],
@@ -156,6 +165,16 @@ pub fn write(
         })
     });
     let mut outputs = vec![out.write_csv("members.csv", members)?];
+    let independent = runs
+        .iter()
+        .filter(|t| t.job.kind == super::members::Kind::Independent);
+    let averaged = independent.map(|t| AveragedRow {
+        index: t.job.index,
+        final_test: test_of(t.last(), y),
+        polyak_test: test_of(t.polyak.as_ref().expect("averaged"), y),
+        ema_test: test_of(t.ema.as_ref().expect("averaged"), y),
+    });
+    outputs.push(out.write_csv("averaged.csv", averaged)?);
     outputs.push(out.write_csv("ensembles.csv", rows)?);
     let single = rows
         .iter()

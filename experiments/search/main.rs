@@ -26,11 +26,13 @@
 use clap::Parser;
 use nnlab::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
 use nnlab::results::DataInfo;
-use nnlab::search::{Shard, halving_plan, merge_csv_parts};
+use nnlab::search::{Shard, halving_plan};
 use nnlab::train::Split;
 
+mod figures;
 mod picture;
 mod report;
+mod shards;
 mod speed;
 mod stages;
 mod trials;
@@ -97,7 +99,7 @@ pub struct Args {
     /// Run only shard i of n of the independent trials (1 <= i <= n) and write
     /// `trials.part-i-of-n.csv`; afterwards `--merge` with the same flags finishes the search.
     #[arg(long, value_name = "i/n", conflicts_with = "merge")]
-    pub shard: Option<Shard>,
+    pub shard: Option<String>,
     /// Merge the part files in the output folder (all n of one --shard i/n run) instead of running
     /// the independent trials, then run everything else.
     #[arg(long)]
@@ -105,7 +107,7 @@ pub struct Args {
 }
 
 /// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
-pub const EXPECTED: Expected = Expected::new("search", 420, 4);
+pub const EXPECTED: Expected = Expected::new("search", 360, 4);
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;
@@ -144,6 +146,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "--coarse {coarse} leaves no fine trials of --trials {trials_n}"
     );
     anyhow::ensure!(args.eta >= 2, "--eta must be at least 2, got {}", args.eta);
+    let shard: Option<Shard> = args.shard.as_deref().map(str::parse).transpose()?;
     // ANCHOR: equal_compute
     // Successive halving gets the random search's compute: every rung costs the same (1/eta of
     // the trials on eta times the epochs), so the first rung has compute / rungs trials.
@@ -180,7 +183,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let out_dir = args.common.out_dir(EXPECTED.experiment);
 
     // A shard runs its slice of the independent trials and stops.
-    if let Some(shard) = args.shard {
+    if let Some(shard) = shard {
         let mine: Vec<_> = jobs
             .iter()
             .filter(|j| shard.contains(j.id))
@@ -201,7 +204,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let independent: Vec<TrialRow> = if args.merge {
-        read_parts(&out_dir, &jobs)?
+        shards::read_parts(&out_dir, &jobs)?
     } else {
         Vec::new()
     };
@@ -258,60 +261,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
     run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
-}
-
-/// The rows of every part file in `dir` (all n parts of one `--shard i/n` split), checked against
-/// the trials these flags run.
-fn read_parts(dir: &std::path::Path, jobs: &[trials::Job]) -> anyhow::Result<Vec<TrialRow>> {
-    use anyhow::Context;
-    let names: Vec<String> = std::fs::read_dir(dir)
-        .with_context(|| format!("--merge: reading {}", dir.display()))?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with("trials.part-") && n.ends_with(".csv"))
-        .collect();
-    let count = names
-        .iter()
-        .filter_map(|n| {
-            n.rsplit("-of-")
-                .next()?
-                .strip_suffix(".csv")?
-                .parse::<usize>()
-                .ok()
-        })
-        .max()
-        .with_context(|| format!("--merge: no trials.part-i-of-n.csv in {}", dir.display()))?;
-    let mut parts = Vec::new();
-    for index in 1..=count {
-        let name = Shard { index, count }.part_name("trials.csv");
-        let path = dir.join(&name);
-        let text = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "--merge: part {index} of {count} is missing ({})",
-                path.display()
-            )
-        })?;
-        parts.push(text);
-    }
-    let merged = merge_csv_parts(&parts).context("--merge")?;
-    let rows: Vec<TrialRow> = csv::Reader::from_reader(merged.as_bytes())
-        .deserialize()
-        .collect::<Result<_, _>>()
-        .context("--merge: reading the merged rows")?;
-    let same = rows.len() == jobs.len()
-        && rows.iter().zip(jobs).all(|(r, j)| {
-            r.id == j.id
-                && r.method == j.method
-                && r.trial == j.trial
-                && r.epochs == j.epochs
-                && r.config() == j.config
-        });
-    anyhow::ensure!(
-        same,
-        "--merge: the {count} parts hold {} trials that are not the {} these flags run; merge with the flags the shards ran with",
-        rows.len(),
-        jobs.len()
-    );
-    Ok(rows)
 }
 
 #[allow(dead_code)] // unused when `reproduce` includes this file as a module

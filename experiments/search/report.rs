@@ -4,12 +4,12 @@
 
 use std::path::PathBuf;
 
-use nnlab::plot::{Figure, LineChart, Panel, Series};
 use nnlab::results::{ResultsDir, markdown_table};
 use nnlab::search::Rung;
 use nnlab::train::Split;
 use serde::Serialize;
 
+use super::figures;
 use super::stages::of;
 use super::trials::{Budget, Method, Runner, TrialRow};
 
@@ -23,7 +23,7 @@ fn best_so_far<'r>(rows: impl Iterator<Item = &'r TrialRow>) -> Vec<f64> {
     .collect()
 }
 
-fn median_and_range(v: Vec<f64>) -> (f64, f64, f64) {
+pub fn median_and_range(v: Vec<f64>) -> (f64, f64, f64) {
     nnlab::metrics::median_and_range(&v).expect("every search ran")
 }
 
@@ -45,12 +45,12 @@ pub struct MethodRow {
 
 /// Each method's searches: the best-so-far curve of each (one value per trial spent, in trials of
 /// `budget.epochs`), and each search's winner.
-struct Found<'r> {
-    name: String,
-    trials: usize,
-    epochs_spent: usize,
-    curves: Vec<Vec<f64>>,
-    winners: Vec<&'r TrialRow>,
+pub struct Found<'r> {
+    pub name: String,
+    pub trials: usize,
+    pub epochs_spent: usize,
+    pub curves: Vec<Vec<f64>>,
+    pub winners: Vec<&'r TrialRow>,
 }
 
 fn winner<'r>(rows: impl Iterator<Item = &'r TrialRow>) -> &'r TrialRow {
@@ -63,39 +63,49 @@ fn winner<'r>(rows: impl Iterator<Item = &'r TrialRow>) -> &'r TrialRow {
         .expect("a search ran at least one trial")
 }
 
+/// A method whose searches are sequences of trials: `trials_of(s)` are search s's, in order.
+fn searched<'r>(
+    name: String,
+    trials: usize,
+    epochs: usize,
+    searches: usize,
+    trials_of: &dyn Fn(usize) -> Vec<&'r TrialRow>,
+) -> Found<'r> {
+    let per_search: Vec<Vec<&TrialRow>> = (0..searches).map(trials_of).collect();
+    Found {
+        name,
+        trials,
+        epochs_spent: trials * epochs,
+        curves: (per_search.iter())
+            .map(|t| best_so_far(t.iter().copied()))
+            .collect(),
+        winners: (per_search.iter())
+            .map(|t| winner(t.iter().copied()))
+            .collect(),
+    }
+}
+
 fn found<'r>(rows: &'r [TrialRow], budget: &Budget, rungs: &[Vec<Rung>]) -> Vec<Found<'r>> {
     let searches = 0..budget.searches;
+    let (n, epochs) = (budget.searches, budget.epochs);
     let mut methods = Vec::new();
     for &g in &budget.grids {
-        let grid = |s| of(rows, Method::Grid, s).filter(move |r| r.grid == g);
-        let trials = g.pow(4);
-        methods.push(Found {
-            name: format!("grid {g}^4"),
-            trials,
-            epochs_spent: trials * budget.epochs,
-            curves: searches.clone().map(|s| best_so_far(grid(s))).collect(),
-            winners: searches.clone().map(|s| winner(grid(s))).collect(),
-        });
+        let grid = |s| of(rows, Method::Grid, s).filter(|r| r.grid == g).collect();
+        methods.push(searched(format!("grid {g}^4"), g.pow(4), epochs, n, &grid));
     }
-    let random = |s| of(rows, Method::Random, s);
-    methods.push(Found {
-        name: "random".into(),
-        trials: budget.trials,
-        epochs_spent: budget.trials * budget.epochs,
-        curves: searches.clone().map(|s| best_so_far(random(s))).collect(),
-        winners: searches.clone().map(|s| winner(random(s))).collect(),
-    });
+    let random = |s| of(rows, Method::Random, s).collect::<Vec<_>>();
+    methods.push(searched("random".into(), budget.trials, epochs, n, &random));
     let c2f = |s| {
-        let coarse = random(s).filter(|r| r.trial < budget.coarse);
-        coarse.chain(of(rows, Method::CoarseToFine, s))
+        let coarse = random(s).into_iter().filter(|r| r.trial < budget.coarse);
+        coarse.chain(of(rows, Method::CoarseToFine, s)).collect()
     };
-    methods.push(Found {
-        name: "coarse-to-fine".into(),
-        trials: budget.trials,
-        epochs_spent: budget.trials * budget.epochs,
-        curves: searches.clone().map(|s| best_so_far(c2f(s))).collect(),
-        winners: searches.clone().map(|s| winner(c2f(s))).collect(),
-    });
+    methods.push(searched(
+        "coarse-to-fine".into(),
+        budget.trials,
+        epochs,
+        n,
+        &c2f,
+    ));
     // Successive halving: its winner is the best of the last rung.
     let spent = nnlab::search::plan_cost(&budget.halving);
     let last_rung = |s: usize| {
@@ -221,9 +231,9 @@ pub fn run(
     let random_minus_grid =
         median_and_range(random_at).0 - largest_grid.map_or(0.0, |g| g.best_val_median);
 
-    outputs.extend(best_figure(&methods, budget).save(out.dir(), "best")?);
-    outputs.extend(importance_figure(rows, runner).save(out.dir(), "importance")?);
-    outputs.extend(halving_figure(rows, &rungs[0]).save(out.dir(), "halving")?);
+    outputs.extend(figures::best(&methods, budget).save(out.dir(), "best")?);
+    outputs.extend(figures::importance(rows, runner).save(out.dir(), "importance")?);
+    outputs.extend(figures::halving(rows, &rungs[0]).save(out.dir(), "halving")?);
     let report = Report {
         methods: table,
         random_minus_grid,
@@ -231,113 +241,4 @@ pub fn run(
         diverged: rows.iter().filter(|r| r.diverged).count(),
     };
     Ok((report, outputs))
-}
-
-/// A vertical range at `x` from `lo` to `hi`.
-fn range_bar(x: f64, (lo, hi): (f64, f64), color: usize) -> Series {
-    Series::new("", vec![(x, lo), (x, hi)]).colored(color)
-}
-
-fn best_figure(methods: &[Found], budget: &Budget) -> Figure {
-    let mut series = Vec::new();
-    for (i, m) in methods.iter().enumerate() {
-        let per_search = |k: usize| median_and_range(m.curves.iter().map(|c| c[k]).collect());
-        let x_of = |k: usize| {
-            m.epochs_spent as f64 / budget.epochs as f64 * (k + 1) as f64 / m.curves[0].len() as f64
-        };
-        if m.curves[0].len() > 1 && !m.name.starts_with("grid") {
-            let stats: Vec<(f64, (f64, f64, f64))> = (0..m.curves[0].len())
-                .map(|k| (x_of(k), per_search(k)))
-                .collect();
-            let line = stats.iter().map(|&(x, (med, _, _))| (x, med)).collect();
-            let band = stats.iter().map(|&(x, (_, lo, hi))| (x, lo, hi)).collect();
-            series.push(Series::new(&m.name, line).colored(i).with_band(band));
-        } else {
-            let k = m.curves[0].len() - 1;
-            let (med, lo, hi) = per_search(k);
-            series.push(range_bar(x_of(k), (lo, hi), i));
-            series.push(
-                Series::new(&m.name, vec![(x_of(k), med)])
-                    .colored(i)
-                    .with_dots(),
-            );
-        }
-    }
-    let chart = LineChart::new(
-        format!(
-            "Best validation accuracy found ({} searches each)",
-            budget.searches
-        ),
-        match budget.epochs {
-            1 => "compute spent, in trials of 1 epoch".to_string(),
-            e => format!("compute spent, in trials of {e} epochs"),
-        },
-        "best validation accuracy",
-    )
-    .with(series);
-    Figure::single(chart, (nnlab::plot::MAX_WIDTH, 520))
-}
-
-fn importance_figure(rows: &[TrialRow], runner: &Runner) -> Figure {
-    let random: Vec<&TrialRow> = (rows.iter())
-        .filter(|r| r.method == Method::Random && !r.diverged)
-        .collect();
-    let panels = runner.space.params.iter().enumerate().map(|(d, p)| {
-        let points = random
-            .iter()
-            .map(|r| (r.config().values[d], r.val_accuracy))
-            .collect();
-        let chart = LineChart::new(
-            format!("{} ({} random trials)", p.name, random.len()),
-            &p.name,
-            "validation accuracy",
-        )
-        .with(vec![Series::new("", points).colored(d).dots_only()]);
-        let log = matches!(p.scale, nnlab::search::Scale::Log);
-        Panel::Line(if log { chart.log_x() } else { chart })
-    });
-    Figure::pair(panels.collect(), 360)
-}
-
-fn halving_figure(rows: &[TrialRow], rungs: &[Rung]) -> Figure {
-    let halving: Vec<&TrialRow> = of(rows, Method::Halving, 0).collect();
-    let reached = |t: usize| {
-        rungs
-            .iter()
-            .filter(|r| r.scored.iter().any(|s| s.0 == t))
-            .count()
-    };
-    let mut series = Vec::new();
-    let mut named = vec![false; rungs.len()];
-    for t in 0..rungs[0].scored.len() {
-        let points: Vec<(f64, f64)> = (halving.iter())
-            .filter(|r| r.trial == t)
-            .map(|r| (r.epochs as f64, r.val_accuracy))
-            .collect();
-        let depth = reached(t) - 1;
-        let name = if named[depth] {
-            String::new()
-        } else {
-            named[depth] = true;
-            let epochs = |n: usize| {
-                if n == 1 {
-                    "1 epoch".to_string()
-                } else {
-                    format!("{n} epochs")
-                }
-            };
-            match depth {
-                d if d + 1 == rungs.len() => format!("reached {}", epochs(rungs[d].budget)),
-                d => format!("stopped after {}", epochs(rungs[d].budget)),
-            }
-        };
-        series.push(Series::new(name, points).colored(depth).with_dots());
-    }
-    let chart = LineChart::new(
-        "Successive halving, search 1: every trial's validation accuracy per rung",
-        "epochs (the rung's budget)",
-        "validation accuracy",
-    )
-    .with(series);
-    Figure::single(chart, (nnlab::plot::MAX_WIDTH, 480))
 }

@@ -43,17 +43,7 @@ pub fn measure(
         rows.iter().map(|r| r.val_accuracy).collect()
     };
     let m = compare_ways(jobs.len(), rounds, &run);
-    eprintln!(
-        "speed: {} trials take {:.2} s on 1 thread, {:.2} s with {} threads inside each ({:.2}x), {:.2} s side by side ({:.2}x); identical: {}",
-        m.jobs,
-        m.one_thread,
-        m.inside,
-        m.threads,
-        m.inside_speedup,
-        m.side_by_side,
-        m.side_by_side_speedup,
-        m.identical
-    );
+    eprintln!("speed: {}", m.describe("trials"));
     Ok((m.clone(), vec![write_ways(&m, out)?]))
 }
 
