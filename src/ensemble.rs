@@ -155,11 +155,10 @@ impl ParamAverages {
         self.write(net, &self.ema, 1.0);
     }
 
-    /// Writes the Polyak average into `net`'s parameters (the iterates themselves if none was
-    /// averaged yet).
+    /// Writes the Polyak average into `net`'s parameters.
     ///
     /// # Panics
-    /// If no update was taken in.
+    /// If no iterate after `start` was taken in yet.
     pub fn write_polyak<F: Float>(&self, net: &mut Sequential<F>) {
         assert!(
             self.averaged > 0,
@@ -237,8 +236,8 @@ mod tests {
 
     #[test]
     fn every_subset_of_k_members_once() {
-        // Member m is right on row m only: a subset's average is right on no row (ties go to the
-        // first class, which is row 0's label) unless it has one member.
+        // Member m is sure of class m on row m and undecided (a tie, which goes to class 0)
+        // everywhere else; the average of a subset is sure of its members' rows.
         let one_hot = |m: usize| {
             Array2::from_shape_fn((4, 4), |(r, c)| if c == m && r == m { 1.0 } else { 0.25 })
         };

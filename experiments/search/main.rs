@@ -107,7 +107,7 @@ pub struct Args {
 }
 
 /// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
-pub const EXPECTED: Expected = Expected::new("search", 360, 4);
+pub const EXPECTED: Expected = Expected::new("search", 390, 4);
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;

@@ -247,7 +247,6 @@ pub fn independent_jobs(space: &Space, budget: &Budget, base_seed: u64) -> Vec<J
     let mut jobs = Vec::new();
     let mut push = |method, search, grid, stage, trial, config, epochs| {
         let id = jobs.len();
-        let (grid, stage) = (grid, stage);
         jobs.push(Job {
             id,
             method,
