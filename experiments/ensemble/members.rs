@@ -29,6 +29,8 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The random stream of this kind's runs; the search's configurations are drawn from one of
+    /// their own, so a trial's weights are independent of the values it tries.
     fn stream(self) -> u64 {
         match self {
             Kind::Independent => 1,
@@ -37,6 +39,9 @@ impl Kind {
         }
     }
 }
+
+/// The stream the search's configurations come from.
+const SEARCH_CONFIGS: u64 = 4;
 
 /// One training run.
 #[derive(Clone, Copy, Debug)]
@@ -80,7 +85,7 @@ pub fn search_jobs(seed: u64, trials: usize, epochs: usize) -> Vec<Job> {
     let space = space();
     (0..trials)
         .map(|index| {
-            let c = space.random(kind_seed(seed, Kind::Search), index);
+            let c = space.random(stream_seed(seed, SEARCH_CONFIGS), index);
             Job {
                 kind: Kind::Search,
                 index,
@@ -92,10 +97,11 @@ pub fn search_jobs(seed: u64, trials: usize, epochs: usize) -> Vec<Job> {
         .collect()
 }
 
-/// The seed of every run of `kind` in the experiment seeded by `base`.
-fn kind_seed(base: u64, kind: Kind) -> u64 {
+/// The seed drawn from stream `stream` of the experiment seeded by `base`: run k of a kind trains
+/// from `trial_rng(seed, k)`.
+fn stream_seed(base: u64, stream: u64) -> u64 {
     use rand::Rng;
-    substream(base, kind.stream()).next_u64()
+    substream(base, stream).next_u64()
 }
 
 /// Everything the runs share.
@@ -113,7 +119,7 @@ impl Runner<'_, '_> {
     /// Trains `job` epoch by epoch, keeping the test probabilities after each.
     fn train(&self, job: &Job, tick: &(dyn Fn() + Sync)) -> Trained {
         let started = std::time::Instant::now();
-        let mut rng = trial_rng(kind_seed(self.base_seed, job.kind), job.index);
+        let mut rng = trial_rng(stream_seed(self.base_seed, job.kind.stream()), job.index);
         let mut net = lenet5::<f32, _>(LeNetVariant::Modern, job.reg as f32, &mut rng);
         let mut opt =
             (Rule::Adam.build::<f32>(job.learning_rate)).expect("positive learning rates");

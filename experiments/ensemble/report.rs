@@ -182,7 +182,7 @@ pub fn write(
         .expect("a single model");
     let pct = |v: f64| format!("{:.2}", 100.0 * v);
     let md: Vec<Vec<String>> = (rows.iter())
-        .filter(|r| r.size == 1 || r.size == 2 || r.size == 4 || r.size == 8 || is_last(rows, r))
+        .filter(|r| matches!(r.size, 1 | 2 | 4 | 8) || is_last(rows, r))
         .map(|r| {
             vec![
                 r.method.to_string(),
@@ -207,9 +207,7 @@ pub fn write(
         "gain (points)",
         "ensembles measured",
     ];
-    let mut md_rows = md;
-    md_rows.dedup();
-    outputs.push(out.write_text("ensembles.md", &markdown_table(&header, &md_rows))?);
+    outputs.push(out.write_text("ensembles.md", &markdown_table(&header, &md))?);
     outputs.extend(figure(rows).save(out.dir(), "ensemble")?);
     Ok(outputs)
 }

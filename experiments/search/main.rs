@@ -203,24 +203,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let independent: Vec<TrialRow> = if args.merge {
-        shards::read_parts(&out_dir, &jobs)?
+    // A merge reads and checks every part before anything is written.
+    let merged = if args.merge {
+        Some(shards::read_parts(&out_dir, &jobs)?)
     } else {
-        Vec::new()
+        None
     };
     let out = run.results_dir()?;
     let (layout, mut outputs) = picture::run(args.common.seed, args.layout_searches, &out)?;
-    let independent = if args.merge {
-        independent
-    } else {
-        runner.run_all(&jobs, workers, &format!("{} trials", jobs.len()))
+    let independent = match merged {
+        Some(rows) => rows,
+        None => runner.run_all(&jobs, workers, &format!("{} trials", jobs.len())),
     };
     let (dependent, rungs) = stages::run(&independent, &budget, &runner, workers);
     let projection = speed::projection(&independent, &dependent, run.threads);
-    let all: Vec<&TrialRow> = independent.iter().chain(&dependent).collect();
+    let all: Vec<TrialRow> = independent.into_iter().chain(dependent).collect();
     outputs.push(out.write_csv("trials.csv", &all)?);
 
-    let all: Vec<TrialRow> = all.into_iter().cloned().collect();
     let test_split = Split::of(&d).with_test(&d);
     let (found, figures) = report::run(
         &all,
