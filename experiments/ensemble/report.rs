@@ -247,7 +247,7 @@ fn figure(rows: &[EnsembleRow]) -> Figure {
         by_cost.push(named(Series::new(*m, points(cost)).colored(i).with_dots()));
         if mine.len() == 1 {
             let r = mine[0];
-            by_size.push(Series::new("", vec![(1.0, r.test_min), (1.0, r.test_max)]).colored(i));
+            by_size.push(Series::vertical(1.0, r.test_min, r.test_max).colored(i));
         }
     }
     let panels = vec![

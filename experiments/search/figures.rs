@@ -8,11 +8,8 @@ use super::report::{Found, median_and_range};
 use super::stages::of;
 use super::trials::{Budget, Method, Runner, TrialRow};
 
-/// A vertical range at `x` from `lo` to `hi`.
-fn range_bar(x: f64, (lo, hi): (f64, f64), color: usize) -> Series {
-    Series::new("", vec![(x, lo), (x, hi)]).colored(color)
-}
-
+/// Best validation accuracy against compute: a line with its range over the searches for the
+/// methods with a trial-by-trial curve, a dot with a range bar for the others.
 pub fn best(methods: &[Found], budget: &Budget) -> Figure {
     let mut series = Vec::new();
     for (i, m) in methods.iter().enumerate() {
@@ -30,7 +27,7 @@ pub fn best(methods: &[Found], budget: &Budget) -> Figure {
         } else {
             let k = m.curves[0].len() - 1;
             let (med, lo, hi) = per_search(k);
-            series.push(range_bar(x_of(k), (lo, hi), i));
+            series.push(Series::vertical(x_of(k), lo, hi).colored(i));
             series.push(
                 Series::new(&m.name, vec![(x_of(k), med)])
                     .colored(i)
@@ -53,6 +50,7 @@ pub fn best(methods: &[Found], budget: &Budget) -> Figure {
     Figure::single(chart, (nnlab::plot::MAX_WIDTH, 520))
 }
 
+/// Validation accuracy of every random trial against each hyperparameter, on its scale.
 pub fn importance(rows: &[TrialRow], runner: &Runner) -> Figure {
     let random: Vec<&TrialRow> = (rows.iter())
         .filter(|r| r.method == Method::Random && !r.diverged)
@@ -74,6 +72,7 @@ pub fn importance(rows: &[TrialRow], runner: &Runner) -> Figure {
     Figure::pair(panels.collect(), 360)
 }
 
+/// One search's rungs: each trial's validation accuracy at every budget it reached.
 pub fn halving(rows: &[TrialRow], rungs: &[Rung]) -> Figure {
     let halving: Vec<&TrialRow> = of(rows, Method::Halving, 0).collect();
     let reached = |t: usize| {

@@ -18,8 +18,8 @@ fn score(r: &TrialRow) -> f64 {
 /// Margin added around the best coarse trials, as a fraction of their box (see `Space::narrowed`).
 pub const NARROW_MARGIN: f64 = 0.5;
 
-/// Runs coarse-to-fine's fine stage and successive halving's later rungs for every search and
-/// returns their rows (ids from `next_id` on, in a fixed order).
+/// Runs coarse-to-fine's fine stage and successive halving's later rungs for every search; returns
+/// their rows (numbered on from the independent trials, in a fixed order) and each search's rungs.
 pub fn run(
     independent: &[TrialRow],
     budget: &Budget,

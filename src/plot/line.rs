@@ -50,6 +50,11 @@ impl Series {
         }
     }
 
+    /// An unnamed vertical segment at `x` from `lo` to `hi` (a range bar; no legend entry).
+    pub fn vertical(x: f64, lo: f64, hi: f64) -> Self {
+        Series::new("", vec![(x, lo), (x, hi)])
+    }
+
     /// The same series drawn in palette colour `i` (whatever its position).
     pub fn colored(self, i: usize) -> Self {
         Series {
