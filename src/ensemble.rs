@@ -41,11 +41,22 @@ pub fn running_average_errors<F: Float>(
 }
 // ANCHOR_END: running_average
 
-/// The fraction of rows whose largest entry is not at the label.
-fn error_of(probs: ArrayView2<f64>, y: &[usize]) -> f64 {
+/// The classification error of class probabilities (or scores) `(N, C)`: the fraction of rows
+/// whose largest entry is not at the label.
+fn error_of<F: Float>(probs: ArrayView2<F>, y: &[usize]) -> f64 {
+    wrong_rows(probs, y) as f64 / y.len().max(1) as f64
+}
+
+/// The accuracy of class probabilities (or scores) `(N, C)`: the fraction of rows whose largest
+/// entry is at the label (as `metrics::accuracy` of their argmax predictions).
+pub fn accuracy_of<F: Float>(probs: ArrayView2<F>, y: &[usize]) -> f64 {
+    (y.len() - wrong_rows(probs, y)) as f64 / y.len().max(1) as f64
+}
+
+fn wrong_rows<F: Float>(probs: ArrayView2<F>, y: &[usize]) -> usize {
     let rows = probs.axis_iter(Axis(0)).zip(y);
-    let wrong = rows.filter(|(row, t)| argmax(row.iter().copied()) != **t);
-    wrong.count() as f64 / y.len().max(1) as f64
+    rows.filter(|(row, t)| argmax(row.iter().copied()) != **t)
+        .count()
 }
 
 // ANCHOR: mc_dropout

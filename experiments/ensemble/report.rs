@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 
 use ndarray::Array2;
-use nnlab::ensemble::{running_average_errors, subset_accuracies};
-use nnlab::metrics::{accuracy, mean_and_range};
-use nnlab::network::argmax;
+use nnlab::ensemble::{accuracy_of, running_average_errors, subset_accuracies};
+use nnlab::metrics::mean_and_range;
 use nnlab::plot::{Figure, LineChart, Series};
 use nnlab::results::{ResultsDir, markdown_table};
 use serde::Serialize;
@@ -28,12 +27,7 @@ pub struct EnsembleRow {
 }
 
 fn test_of(probs: &Array2<f32>, y: &[usize]) -> f64 {
-    let pred: Vec<usize> = probs
-        .rows()
-        .into_iter()
-        .map(|r| argmax(r.iter().copied()))
-        .collect();
-    accuracy(&pred, y)
+    accuracy_of(probs.view(), y)
 }
 
 fn row(method: &'static str, size: usize, epochs_spent: usize, values: &[f64]) -> EnsembleRow {

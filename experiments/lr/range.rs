@@ -34,7 +34,11 @@ pub struct Found {
 
 /// A vertical marker at `x` from `lo` to `hi`, drawn as a two-point series.
 fn marker(name: String, x: f64, (lo, hi): (f64, f64), color: usize) -> Series {
-    Series::new(name, vec![(x, lo), (x, hi)]).colored(color)
+    Series {
+        name,
+        ..Series::vertical(x, lo, hi)
+    }
+    .colored(color)
 }
 
 /// Runs the range test and the grid; writes `range_test.csv`, `grid.csv` and `range_test.png`.

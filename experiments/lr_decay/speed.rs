@@ -67,9 +67,10 @@ struct ParallelRow {
 /// Rounds of the measurement; the two modes alternate within each.
 const ROUNDS: usize = 5;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+fn median(v: Vec<f64>) -> f64 {
+    nnlab::metrics::median_and_range(&v)
+        .expect("at least one round")
+        .0
 }
 
 /// Trains `threads` (at least 2) constant-rate Adam runs of `iters` iterations both ways, in

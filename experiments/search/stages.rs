@@ -73,20 +73,12 @@ pub fn run(
             if epochs == budget.halving[0].budget {
                 return alive.iter().map(|&t| score(first[t])).collect();
             }
+            let stage = (budget.halving.iter()).position(|r| r.budget == epochs);
             let jobs: Vec<Job> = (alive.iter().enumerate())
                 .map(|(i, &t)| Job {
                     id: next_id + i,
-                    stage: budget
-                        .halving
-                        .iter()
-                        .position(|r| r.budget == epochs)
-                        .unwrap_or(0),
-                    epochs,
-                    config: first[t].config(),
-                    trial: t,
-                    method: Method::Halving,
-                    search,
-                    grid: 0,
+                    stage: stage.unwrap_or(0),
+                    ..first[t].job(epochs)
                 })
                 .collect();
             next_id += jobs.len();

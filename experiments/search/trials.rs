@@ -108,6 +108,20 @@ impl TrialRow {
             values: vec![self.learning_rate, self.l2, self.hidden as f64, self.keep],
         }
     }
+
+    /// The job of this row's trial, trained for `epochs`.
+    pub fn job(&self, epochs: usize) -> Job {
+        Job {
+            id: self.id,
+            method: self.method,
+            search: self.search,
+            grid: self.grid,
+            stage: self.stage,
+            trial: self.trial,
+            config: self.config(),
+            epochs,
+        }
+    }
 }
 
 /// Everything the trials share.
@@ -200,16 +214,7 @@ impl Runner<'_, '_> {
         epochs: usize,
         test: (ndarray::ArrayView2<f32>, &[usize]),
     ) -> f64 {
-        let job = Job {
-            id: row.id,
-            method: row.method,
-            search: row.search,
-            grid: row.grid,
-            stage: row.stage,
-            trial: row.trial,
-            config: row.config(),
-            epochs,
-        };
+        let job = row.job(epochs);
         let (val, diverged, mut net) = self.train(&job, &mut || {});
         if epochs == row.epochs {
             assert!(
