@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod network;
 pub mod optim;
 pub mod parallel;
+pub mod perf;
 pub mod plot;
 pub mod results;
 pub mod rng;

@@ -1,0 +1,235 @@
+//! The timed cases: the criterion benches' key cases (`benches/conv.rs`, `optim.rs`, `dropout.rs`,
+//! `second_order.rs`) with the same setup code, plus one Fashion-MNIST epoch.
+
+use ndarray::{Array1, Array2, Array4};
+use nnlab::data::fashion::Prepared;
+use nnlab::layers::conv::{ConvAlgo, ConvParams, Geometry};
+use nnlab::lenet::{LeNetVariant, lenet5};
+use nnlab::optim::{Adam, Optimizer, step_all};
+use nnlab::rng::{randn, seeded, substream};
+use nnlab::second_order::Objective;
+use nnlab::second_order::objectives::SoftmaxRegression;
+use nnlab::train::{Split, TrainConfig, train};
+use std::hint::black_box;
+
+// Shared with the criterion benches (dropout's yardstick is theirs only).
+#[allow(dead_code)]
+#[path = "../common/dropout_pass.rs"]
+mod dropout_pass;
+#[path = "../common/optim_steps.rs"]
+mod optim_steps;
+
+/// One timed case: its name, the work of one call (FLOPs or bytes, for rates) and the call.
+pub struct Case<'a> {
+    pub name: String,
+    pub work: Option<f64>,
+    pub unit: &'static str,
+    pub call: Box<dyn FnMut() + Send + 'a>,
+}
+
+/// The sizes of a full or a quick report.
+pub struct Sizes {
+    pub gemm: usize,
+    /// Images of the C1/C3 cases and of the mid layer.
+    pub conv_batch: usize,
+    pub mid_batch: usize,
+    /// Parameters of each update rule and elements of the yardstick and dropout.
+    pub elements: usize,
+    pub lenet_batch: usize,
+}
+
+impl Sizes {
+    pub fn new(quick: bool) -> Self {
+        match quick {
+            false => Sizes {
+                gemm: 1024,
+                conv_batch: 64,
+                mid_batch: 32,
+                elements: 10_000_000,
+                lenet_batch: 64,
+            },
+            true => Sizes {
+                gemm: 128,
+                conv_batch: 8,
+                mid_batch: 1,
+                elements: 100_000,
+                lenet_batch: 16,
+            },
+        }
+    }
+}
+
+fn random4(shape: (usize, usize, usize, usize), seed: u64) -> Array4<f32> {
+    let mut rng = seeded(seed);
+    Array4::from_shape_fn(shape, |_| randn(&mut rng) as f32)
+}
+
+/// faer's f32 GEMM, n x n by n x n, at the pool's thread count.
+fn gemm<'a>(n: usize, threads: usize) -> Case<'a> {
+    use faer::{Accum, Mat, Par};
+    let a = Mat::<f32>::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 11) as f32 * 0.1);
+    let b = Mat::<f32>::from_fn(n, n, |i, j| ((i * 5 + j) % 13) as f32 * 0.1);
+    let mut out = Mat::<f32>::zeros(n, n);
+    let par = if threads == 1 {
+        Par::Seq
+    } else {
+        Par::rayon(threads)
+    };
+    Case {
+        name: "gemm_1024".into(),
+        work: Some(2.0 * (n * n * n) as f64),
+        unit: "flop",
+        call: Box::new(move || {
+            faer::linalg::matmul::matmul(
+                out.as_mut(),
+                Accum::Replace,
+                a.as_ref(),
+                b.as_ref(),
+                1.0,
+                par,
+            )
+        }),
+    }
+}
+
+/// Forward + backward on the path the layer picks ([`ConvAlgo::fastest`]).
+fn conv<'a>(
+    name: &str,
+    x: (usize, usize, usize, usize),
+    w: (usize, usize, usize, usize),
+    pad: usize,
+) -> Case<'a> {
+    let p = ConvParams { stride: 1, pad };
+    let g = Geometry::new((x.1, x.2, x.3), w, p);
+    let algo = ConvAlgo::fastest(&g, x.0);
+    let (xs, ws, b) = (random4(x, 1), random4(w, 2), Array1::<f32>::zeros(w.0));
+    let dout = random4((x.0, w.0, g.ho, g.wo), 3);
+    Case {
+        name: name.into(),
+        work: Some(3.0 * (x.0 * g.forward_flops()) as f64),
+        unit: "flop",
+        call: Box::new(move || {
+            let out = algo.forward(black_box(xs.view()), ws.view(), b.view(), p);
+            black_box((out, algo.backward(dout.view(), xs.view(), ws.view(), p)));
+        }),
+    }
+}
+
+/// The streaming yardstick, every update rule's step and dropout's training pass on `n` elements.
+fn memory_bound<'a>(n: usize) -> Vec<Case<'a>> {
+    let (mut a, b) = optim_steps::data(n);
+    let mut cases = vec![Case {
+        name: "stream".into(),
+        work: Some(12.0 * n as f64),
+        unit: "byte",
+        call: Box::new(move || optim_steps::stream(black_box(&mut a), &b, -1e-3)),
+    }];
+    for (rule, arrays) in optim_steps::RULES {
+        let (mut x, dx) = optim_steps::data(n);
+        let mut opt = optim_steps::rule(rule).expect("a rule of RULES");
+        cases.push(Case {
+            name: rule.into(),
+            work: Some((arrays * 4) as f64 * n as f64),
+            unit: "byte",
+            call: Box::new(move || {
+                opt.begin_step();
+                opt.update(0, black_box(&mut x), &dx);
+            }),
+        });
+    }
+    let (x, dout) = dropout_pass::data(n);
+    let mut layer = dropout_pass::layer(dropout_pass::KEEP);
+    cases.push(Case {
+        name: "dropout".into(),
+        work: Some((dropout_pass::BYTES_PER_UNIT * n as u64) as f64),
+        unit: "byte",
+        call: Box::new(move || {
+            black_box(dropout_pass::pass(&mut layer, black_box(&x), &dout));
+        }),
+    });
+    cases
+}
+
+/// One LeNet-5 (modern) training step with Adam on a batch of random images.
+fn lenet_step<'a>(batch: usize) -> Case<'a> {
+    let mut rng = seeded(6);
+    let x = Array2::from_shape_fn((batch, 784), |_| randn(&mut rng) as f32);
+    let y: Vec<usize> = (0..batch).map(|i| i % 10).collect();
+    let mut net = lenet5::<f32, _>(LeNetVariant::Modern, 0.0, &mut seeded(7));
+    let mut opt = Adam::<f32>::new(1e-3, 0.9, 0.999).expect("valid");
+    Case {
+        name: "lenet_step".into(),
+        work: None,
+        unit: "step",
+        call: Box::new(move || {
+            black_box(net.loss_and_grad(black_box(x.view()), &y));
+            step_all(&mut opt as &mut dyn Optimizer<f32>, net.params());
+        }),
+    }
+}
+
+/// One epoch of LeNet-5 with Adam at batch 64 over `d`'s training images (a fresh network each
+/// call; its validation pass covers `d`'s few validation images).
+fn lenet_epoch<'a>(d: &'a Prepared<f32>, seed: u64) -> Case<'a> {
+    let cfg = TrainConfig {
+        epochs: 1,
+        batch_size: 64,
+        train_eval_rows: 100,
+    };
+    Case {
+        name: "lenet_epoch".into(),
+        work: None,
+        unit: "epoch",
+        call: Box::new(move || {
+            let mut net = lenet5::<f32, _>(LeNetVariant::Modern, 0.0, &mut substream(seed, 1));
+            let mut opt = Adam::<f32>::new(1e-3, 0.9, 0.999).expect("valid");
+            let mut rng = substream(seed, 2);
+            black_box(train(
+                &mut net,
+                &mut opt,
+                &Split::of(d),
+                &cfg,
+                &mut rng,
+                &mut |_| {},
+            ));
+        }),
+    }
+}
+
+/// One softmax-regression value + gradient in f64 on `x64`'s images (the L-BFGS objective).
+fn softmax_eval<'a>(x64: &Array2<f64>, labels: &[usize]) -> Case<'a> {
+    let mut f = SoftmaxRegression::new(x64.view(), labels, 10, 1e-4);
+    let mut rng = seeded(4);
+    let w: Vec<f64> = (0..f.dim()).map(|_| 0.01 * randn(&mut rng)).collect();
+    let mut g = vec![0.0; f.dim()];
+    let n = f.samples();
+    Case {
+        name: "softmax_eval".into(),
+        work: Some((4 * n * 785 * 10) as f64),
+        unit: "flop",
+        call: Box::new(move || {
+            black_box(f.value_grad(black_box(&w), &mut g));
+        }),
+    }
+}
+
+/// Every case at `threads`, in the order each round times them.
+pub fn all<'a>(
+    s: &Sizes,
+    threads: usize,
+    data: &'a Prepared<f32>,
+    x64: &Array2<f64>,
+    seed: u64,
+) -> Vec<Case<'a>> {
+    let mut cases = vec![
+        gemm(s.gemm, threads),
+        conv("conv_c1", (s.conv_batch, 1, 32, 32), (6, 1, 5, 5), 0),
+        conv("conv_c3", (s.conv_batch, 6, 14, 14), (16, 6, 5, 5), 0),
+        conv("conv_mid", (s.mid_batch, 32, 32, 32), (64, 32, 3, 3), 1),
+    ];
+    cases.extend(memory_bound(s.elements));
+    cases.push(lenet_step(s.lenet_batch));
+    cases.push(lenet_epoch(data, seed));
+    cases.push(softmax_eval(x64, &data.y_train));
+    cases
+}
