@@ -168,12 +168,12 @@ fn lenet_step<'a>(batch: usize) -> Case<'a> {
     }
 }
 
-/// One epoch of LeNet-5 with Adam at batch 64 over `d`'s training images (a fresh network each
+/// One epoch of LeNet-5 with Adam at `batch` over `d`'s training images (a fresh network each
 /// call; its validation pass covers `d`'s few validation images).
-fn lenet_epoch<'a>(d: &'a Prepared<f32>, seed: u64) -> Case<'a> {
+fn lenet_epoch<'a>(d: &'a Prepared<f32>, seed: u64, batch: usize) -> Case<'a> {
     let cfg = TrainConfig {
         epochs: 1,
-        batch_size: 64,
+        batch_size: batch,
         train_eval_rows: 100,
     };
     Case {
@@ -229,7 +229,7 @@ pub fn all<'a>(
     ];
     cases.extend(memory_bound(s.elements));
     cases.push(lenet_step(s.lenet_batch));
-    cases.push(lenet_epoch(data, seed));
+    cases.push(lenet_epoch(data, seed, s.lenet_batch));
     cases.push(softmax_eval(x64, &data.y_train));
     cases
 }

@@ -72,6 +72,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     if ctx.check_only(&format!("time {} rounds at {counts:?} threads", rounds)) {
         return Ok(());
     }
+    // The code measured is the code built: its provenance from before the run, which editing the
+    // tree during a three-minute run must not change.
+    let provenance = nnlab::results::provenance();
     let out = ctx.results_dir()?;
     let x64 = d.x_train.mapv(f64::from);
     let sizes = cases::Sizes::new(quick);
@@ -101,8 +104,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let mut report = Report {
         date: utc_now()?,
-        commit: nnlab::results::provenance().map(|p| p.commit),
-        modified: nnlab::results::provenance().is_some_and(|p| p.modified),
+        commit: provenance.as_ref().map(|p| p.commit.clone()),
+        modified: provenance.as_ref().is_some_and(|p| p.modified),
         machine: machine(),
         rounds,
         cases: Vec::new(),
@@ -215,6 +218,7 @@ fn write_table_and_history(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         });
         let title = format!("same-run ratios, {threads} thread(s)");
         LineChart::new(title, "report (oldest = 1)", "ratio to the machine limit")
+            .x_range(0.0, reports.len() as f64 + 1.0)
             .with(series.collect())
             .into()
     });

@@ -75,6 +75,8 @@ pub struct LineChart {
     /// Logarithmic x axis; non-positive values are left out.
     pub log_x: bool,
     pub series: Vec<Series>,
+    /// A fixed x range instead of the data's (linear axes).
+    pub x_range: Option<(f64, f64)>,
 }
 
 /// Tick labels without a trailing `.0` on whole numbers. Below 1e-12 a tick is zero: plotters
@@ -207,6 +209,15 @@ impl LineChart {
             log_y: false,
             log_x: false,
             series: Vec::new(),
+            x_range: None,
+        }
+    }
+
+    /// The same chart with its x axis over `[lo, hi]`, whatever the data's range.
+    pub fn x_range(self, lo: f64, hi: f64) -> Self {
+        LineChart {
+            x_range: Some((lo, hi)),
+            ..self
         }
     }
 
@@ -257,7 +268,9 @@ impl LineChart {
         }
         // Dots at the ends of the x range would be cut in half by the frame: pad it.
         let dotted = self.series.iter().any(|s| s.dots);
-        let x = if x1 > x0 && dotted && self.log_x {
+        let x = if let Some(range) = self.x_range {
+            range
+        } else if x1 > x0 && dotted && self.log_x {
             (x0 / 1.15, x1 * 1.15)
         } else if x1 > x0 && dotted {
             padded(x0, x1, 0.04)
