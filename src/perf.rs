@@ -175,7 +175,7 @@ type PeerOf = fn(&[serde_json::Value]) -> Option<PeerTime>;
 const ROWS: [(&str, &str, PeerOf, Option<&str>); 15] = [
     (
         "gemm_1024",
-        "GEMM 1024³ f32 (faer / torch.mm)",
+        "GEMM 1024³ f32 (faer)",
         |r| fastest_peer(r, "gemm", &[("case", "sgemm_1024".into())]),
         None,
     ),

@@ -1148,7 +1148,7 @@ fn bench_report_writes_a_report_the_table_and_the_history() {
     // One thread count in the peers' files: 15 rows, the GEMM's with its peer.
     assert_eq!(table.lines().count(), 2 + 15, "{table}");
     assert!(
-        table.contains("| GEMM 1024³ f32 (faer / torch.mm) | 1 |"),
+        table.contains("| GEMM 1024³ f32 (faer) | 1 |"),
         "{table}"
     );
     assert!(
