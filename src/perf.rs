@@ -336,7 +336,37 @@ pub fn performance_table(report: &Report, peers: &[(usize, Vec<serde_json::Value
             ]);
         }
     }
-    crate::results::markdown_table(&header, &rows)
+    let m = &report.machine;
+    let commit = report
+        .commit
+        .as_deref()
+        .map_or("no commit", |c| &c[..c.len().min(8)]);
+    let machine = format!(
+        "Measured on {} (CPU family {}, model {}; {}AVX-512, {}-bit vectors in this build; {} \
+         cores), {}, commit {commit}{}; {} rounds.\n\n",
+        m.cpu,
+        m.family,
+        m.model,
+        if m.avx512f { "" } else { "no " },
+        m.vector_bits,
+        m.cores,
+        report.date,
+        if report.modified { " (modified)" } else { "" },
+        report.rounds
+    );
+    let versions = peers.iter().find_map(|(_, records)| {
+        let env = records.iter().find(|r| r["section"] == "env")?;
+        let v = |k: &str| env[k].as_str().unwrap_or("?").to_string();
+        Some(format!(
+            "Peers: PyTorch {}, NumPy {}, SciPy {}, measured {} on {}.\n\n",
+            v("torch"),
+            v("numpy"),
+            v("scipy"),
+            v("date"),
+            env["cpu"]["model name"].as_str().unwrap_or("?")
+        ))
+    });
+    machine + &versions.unwrap_or_default() + &crate::results::markdown_table(&header, &rows)
 }
 
 /// Every report in `dir` (files named `<date>-<commit>.json`), oldest first.

@@ -1145,8 +1145,10 @@ fn bench_report_writes_a_report_the_table_and_the_history() {
     assert_eq!(r.ratios.len(), 2 * 11);
     assert!(r.ratio("conv_mid/gemm", 2).unwrap().value.median > 0.0);
     let table = std::fs::read_to_string(out.join("performance.md")).unwrap();
-    // One thread count in the peers' files: 15 rows, the GEMM's with its peer.
-    assert_eq!(table.lines().count(), 2 + 15, "{table}");
+    // The machine line, then one thread count in the peers' files: 15 rows, the GEMM's with its
+    // peer.
+    assert!(table.starts_with("Measured on "), "{table}");
+    assert_eq!(table.lines().count(), 2 + 2 + 15, "{table}");
     assert!(table.contains("| GEMM 1024³ f32 (faer) | 1 |"), "{table}");
     assert!(
         table.contains("| 1.000 (0.900–1.100) ms | torch |"),
