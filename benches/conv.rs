@@ -6,12 +6,13 @@
 //! elements): forward 2·N·K·C·R·S·Ho·Wo, forward+backward 3x that. 1 and 2 threads.
 
 mod common;
+#[path = "common/gemm.rs"]
+mod gemm;
 use common::{THREADS, iter_warm, pool};
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use faer::{Accum, Mat, Par};
 use ndarray::{Array1, Array2, Array4};
 use nnlab::layers::conv::{ConvAlgo, ConvParams, Geometry};
 use nnlab::layers::pool::{PoolKind, PoolParams, pool_backward, pool_forward};
@@ -165,34 +166,17 @@ fn gemm_peak(c: &mut Criterion) {
     // Criterion's plots draw text with the font the crate registers.
     nnlab::plot::register_fonts();
     let n = 1024;
-    let a = Mat::<f32>::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 11) as f32 * 0.1);
-    let b = Mat::<f32>::from_fn(n, n, |i, j| ((i * 5 + j) % 13) as f32 * 0.1);
-    let mut out = Mat::<f32>::zeros(n, n);
+    let (a, b, mut out) = gemm::operands(n);
     let mut group = c.benchmark_group("gemm/f32_1024");
     group.sample_size(20);
     group.throughput(Throughput::Elements((2 * n * n * n) as u64));
     for threads in THREADS {
-        let par = if threads == 1 {
-            Par::Seq
-        } else {
-            Par::rayon(threads)
-        };
+        let par = gemm::par(threads);
         let pool = pool(threads);
         group.bench_with_input(
             BenchmarkId::new("faer", format!("{threads}t")),
             &threads,
-            |bn, _| {
-                iter_warm(bn, &pool, || {
-                    faer::linalg::matmul::matmul(
-                        out.as_mut(),
-                        Accum::Replace,
-                        a.as_ref(),
-                        b.as_ref(),
-                        1.0,
-                        par,
-                    )
-                })
-            },
+            |bn, _| iter_warm(bn, &pool, || gemm::multiply(&mut out, &a, &b, par)),
         );
     }
     group.finish();

@@ -482,14 +482,24 @@ def load_fmnist():
     return xtr, ytr, xte, yte
 
 
-def section_train():
+def fmnist_or_report(section, n_quick):
+    """Fashion-MNIST (the first n_quick training images with --quick), or None after emitting
+    the loading error under `section`."""
     try:
         xtr, ytr, xte, yte = load_fmnist()
     except Exception as e:
-        emit({"section": "fmnist_train", "error": repr(e)})
-        return
+        emit({"section": section, "error": repr(e)})
+        return None
     if args.quick:
-        xtr, ytr = xtr[:2048], ytr[:2048]
+        xtr, ytr = xtr[:n_quick], ytr[:n_quick]
+    return xtr, ytr, xte, yte
+
+
+def section_train():
+    data = fmnist_or_report("fmnist_train", 2048)
+    if data is None:
+        return
+    xtr, ytr, xte, yte = data
     Xtr = torch.from_numpy(xtr.astype(np.float32) / 255.0).unsqueeze(1)
     Ytr = torch.from_numpy(ytr.astype(np.int64))
     Xte = torch.from_numpy(xte.astype(np.float32) / 255.0).unsqueeze(1)
@@ -541,13 +551,10 @@ LAM = 1e-4
 
 
 def section_lbfgs():
-    try:
-        xtr, ytr, xte, yte = load_fmnist()
-    except Exception as e:
-        emit({"section": "lbfgs", "error": repr(e)})
+    data = fmnist_or_report("lbfgs", 2000)
+    if data is None:
         return
-    if args.quick:
-        xtr, ytr = xtr[:2000], ytr[:2000]
+    xtr, ytr, xte, yte = data
     X = np.ascontiguousarray(xtr.reshape(len(xtr), -1).astype(np.float64) / 255.0)
     Xt = np.ascontiguousarray(xte.reshape(len(xte), -1).astype(np.float64) / 255.0)
     y = ytr.astype(np.int64)
@@ -630,13 +637,10 @@ def section_lbfgs():
 
 def section_lbfgs_parts():
     """Cost breakdown of one softmax-regression f+g evaluation (the L-BFGS objective)."""
-    try:
-        xtr, ytr, _, _ = load_fmnist()
-    except Exception as e:
-        emit({"section": "lbfgs_parts", "error": repr(e)})
+    data = fmnist_or_report("lbfgs_parts", 2000)
+    if data is None:
         return
-    if args.quick:
-        xtr, ytr = xtr[:2000], ytr[:2000]
+    xtr, ytr, _, _ = data
     rng = np.random.default_rng(5)
     for dt in (np.float64, np.float32):
         X = np.ascontiguousarray(xtr.reshape(len(xtr), -1).astype(dt) / dt(255.0))

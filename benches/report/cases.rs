@@ -16,6 +16,8 @@ use std::hint::black_box;
 #[allow(dead_code)]
 #[path = "../common/dropout_pass.rs"]
 mod dropout_pass;
+#[path = "../common/gemm.rs"]
+mod gemm;
 #[path = "../common/optim_steps.rs"]
 mod optim_steps;
 
@@ -66,29 +68,13 @@ fn random4(shape: (usize, usize, usize, usize), seed: u64) -> Array4<f32> {
 
 /// faer's f32 GEMM, n x n by n x n, at the pool's thread count.
 fn gemm<'a>(n: usize, threads: usize) -> Case<'a> {
-    use faer::{Accum, Mat, Par};
-    let a = Mat::<f32>::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 11) as f32 * 0.1);
-    let b = Mat::<f32>::from_fn(n, n, |i, j| ((i * 5 + j) % 13) as f32 * 0.1);
-    let mut out = Mat::<f32>::zeros(n, n);
-    let par = if threads == 1 {
-        Par::Seq
-    } else {
-        Par::rayon(threads)
-    };
+    let (a, b, mut out) = gemm::operands(n);
+    let par = gemm::par(threads);
     Case {
         name: "gemm_1024".into(),
         work: Some(2.0 * (n * n * n) as f64),
         unit: "flop",
-        call: Box::new(move || {
-            faer::linalg::matmul::matmul(
-                out.as_mut(),
-                Accum::Replace,
-                a.as_ref(),
-                b.as_ref(),
-                1.0,
-                par,
-            )
-        }),
+        call: Box::new(move || gemm::multiply(&mut out, &a, &b, par)),
     }
 }
 
