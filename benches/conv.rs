@@ -8,22 +8,20 @@
 mod common;
 #[path = "common/gemm.rs"]
 mod gemm;
+#[path = "common/random.rs"]
+mod random;
 use common::{THREADS, iter_warm, pool};
+use random::random4;
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ndarray::{Array1, Array2, Array4};
+use ndarray::{Array1, Array2};
 use nnlab::layers::conv::{ConvAlgo, ConvParams, Geometry};
 use nnlab::layers::pool::{PoolKind, PoolParams, pool_backward, pool_forward};
 use nnlab::lenet::{LeNetVariant, lenet5};
 use nnlab::optim::{Adam, Optimizer, step_all};
 use nnlab::rng::{randn, seeded};
-
-fn random4(shape: (usize, usize, usize, usize), seed: u64) -> Array4<f32> {
-    let mut rng = seeded(seed);
-    Array4::from_shape_fn(shape, |_| randn(&mut rng) as f32)
-}
 
 struct Case {
     name: &'static str,

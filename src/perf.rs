@@ -105,8 +105,7 @@ pub struct PeerTime {
 }
 
 /// The fastest record of `records` (peers.py's JSON objects) in `section` whose fields match
-/// every `(key, value)` of `select`, as seconds per call (`ms_median`/`ms_min`/`ms_max`, or an
-/// epoch's `epoch_wall_s`).
+/// every `(key, value)` of `select`, as seconds per call (`ms_median`/`ms_min`/`ms_max`).
 pub fn fastest_peer(
     records: &[serde_json::Value],
     section: &str,
@@ -123,28 +122,19 @@ pub fn fastest_peer(
             .find_map(|k| r[*k].as_str())
             .unwrap_or("")
             .to_string();
-        let seconds = match r["ms_median"].as_f64() {
-            Some(median) => Spread {
-                median: median / 1e3,
-                min: r["ms_min"].as_f64()? / 1e3,
-                max: r["ms_max"].as_f64()? / 1e3,
-            },
-            None => {
-                let s = r["epoch_wall_s"].as_f64()?;
-                Spread {
-                    median: s,
-                    min: s,
-                    max: s,
-                }
-            }
+        let ms = |k: &str| r[k].as_f64().map(|v| v / 1e3);
+        let seconds = Spread {
+            median: ms("ms_median")?,
+            min: ms("ms_min")?,
+            max: ms("ms_max")?,
         };
         Some(PeerTime { variant, seconds })
     });
     timed.min_by(|a, b| a.seconds.median.total_cmp(&b.seconds.median))
 }
 
-/// A peer's epochs merged into one spread (median and range over epochs), or the fastest
-/// per-call record as [`fastest_peer`] finds it.
+/// PyTorch's Fashion-MNIST epochs (`fmnist_train` records) as one spread: median and range of
+/// their wall times.
 pub fn peer_epochs(records: &[serde_json::Value]) -> Option<PeerTime> {
     let epochs: Vec<f64> = records
         .iter()

@@ -19,6 +19,9 @@ mod dropout_pass;
 #[path = "../common/optim_steps.rs"]
 mod optim_steps;
 
+#[path = "../common/random.rs"]
+mod random;
+use random::random4;
 use std::collections::VecDeque;
 use std::hint::black_box;
 
@@ -41,11 +44,6 @@ fn one_thread() {
         .num_threads(1)
         .use_current_thread()
         .build_global();
-}
-
-fn random4(shape: (usize, usize, usize, usize), seed: u64) -> Array4<f32> {
-    let mut rng = seeded(seed);
-    Array4::from_shape_fn(shape, |_| randn(&mut rng) as f32)
 }
 
 /// A convolution's inputs and the path the layer picks for them ([`ConvAlgo::fastest`]).

@@ -1,7 +1,9 @@
 //! The timed cases: the criterion benches' key cases (`benches/conv.rs`, `optim.rs`, `dropout.rs`,
 //! `second_order.rs`) with the same setup code, plus one Fashion-MNIST epoch.
 
-use ndarray::{Array1, Array2, Array4};
+#[path = "../common/random.rs"]
+mod random;
+use ndarray::{Array1, Array2};
 use nnlab::data::fashion::Prepared;
 use nnlab::layers::conv::{ConvAlgo, ConvParams, Geometry};
 use nnlab::lenet::{LeNetVariant, lenet5};
@@ -10,6 +12,7 @@ use nnlab::rng::{randn, seeded, substream};
 use nnlab::second_order::Objective;
 use nnlab::second_order::objectives::SoftmaxRegression;
 use nnlab::train::{Split, TrainConfig, train};
+use random::random4;
 use std::hint::black_box;
 
 // Shared with the criterion benches (dropout's yardstick is theirs only).
@@ -59,11 +62,6 @@ impl Sizes {
             },
         }
     }
-}
-
-fn random4(shape: (usize, usize, usize, usize), seed: u64) -> Array4<f32> {
-    let mut rng = seeded(seed);
-    Array4::from_shape_fn(shape, |_| randn(&mut rng) as f32)
 }
 
 /// faer's f32 GEMM, n x n by n x n, at the pool's thread count.
