@@ -17,9 +17,9 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::{Array1, Array2};
-use nnlab::layers::conv::{ConvAlgo, ConvParams, Geometry};
-use nnlab::layers::pool::{PoolKind, PoolParams, pool_backward, pool_forward};
-use nnlab::lenet::{LeNetVariant, lenet5};
+use nnlab::nn::layers::conv::{ConvAlgo, ConvParams, Geometry};
+use nnlab::nn::layers::pool::{PoolKind, PoolParams, pool_backward, pool_forward};
+use nnlab::nn::lenet::{LeNetVariant, lenet5};
 use nnlab::optim::{Adam, Optimizer, step_all};
 use nnlab::rng::{randn, seeded};
 
@@ -162,7 +162,7 @@ fn lenet_step(c: &mut Criterion) {
 
 fn gemm_peak(c: &mut Criterion) {
     // Criterion's plots draw text with the font the crate registers.
-    nnlab::plot::register_fonts();
+    nnlab::report::plot::register_fonts();
     let n = 1024;
     let (a, b, mut out) = gemm::operands(n);
     let mut group = c.benchmark_group("gemm/f32_1024");

@@ -21,7 +21,7 @@ use std::hint::black_box;
 const SIZES: [usize; 2] = [1_000_000, 10_000_000];
 
 fn dropout(c: &mut Criterion) {
-    nnlab::plot::register_fonts();
+    nnlab::report::plot::register_fonts();
     let mut group = c.benchmark_group("dropout");
     group.sample_size(20);
     for n in SIZES {

@@ -47,7 +47,7 @@ fn bench_rule(c: &mut Criterion, name: &str, arrays: u64) {
 }
 
 fn yardstick(c: &mut Criterion) {
-    nnlab::plot::register_fonts();
+    nnlab::report::plot::register_fonts();
     let mut group = c.benchmark_group("optim/stream_a_plus_sb");
     group.sample_size(20);
     for n in SIZES {
@@ -70,7 +70,7 @@ fn yardstick(c: &mut Criterion) {
 }
 
 fn rules(c: &mut Criterion) {
-    nnlab::plot::register_fonts();
+    nnlab::report::plot::register_fonts();
     for (name, arrays) in RULES {
         bench_rule(c, name, arrays);
     }

@@ -11,12 +11,12 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use nnlab::data::{FashionMnist, locate_fashion_mnist};
+use nnlab::optim::second_order::Objective;
+use nnlab::optim::second_order::bfgs::update_inverse_hessian;
+use nnlab::optim::second_order::lbfgs::{Pair, two_loop};
+use nnlab::optim::second_order::newton::newton_direction;
+use nnlab::optim::second_order::objectives::{Quadratic, SoftmaxRegression};
 use nnlab::rng::{randn, seeded};
-use nnlab::second_order::Objective;
-use nnlab::second_order::bfgs::update_inverse_hessian;
-use nnlab::second_order::lbfgs::{Pair, two_loop};
-use nnlab::second_order::newton::newton_direction;
-use nnlab::second_order::objectives::{Quadratic, SoftmaxRegression};
 
 fn random_vec(n: usize, rng: &mut nnlab::rng::NnRng) -> Vec<f64> {
     (0..n).map(|_| randn(rng)).collect()
@@ -104,7 +104,7 @@ fn newton_solve_bench(c: &mut Criterion) {
 }
 
 fn softmax_eval_bench(c: &mut Criterion) {
-    nnlab::plot::register_fonts();
+    nnlab::report::plot::register_fonts();
     let source =
         locate_fashion_mnist(None).expect("Fashion-MNIST (installed or the committed subset)");
     let data = FashionMnist::<f64>::load(source).expect("readable Fashion-MNIST");

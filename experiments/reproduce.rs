@@ -5,7 +5,7 @@
 //!     cargo run --release --bin reproduce -- --out DIR  # everything under DIR/<experiment>/
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, format_seconds, run_main};
+use nnlab::report::cli::{CommonArgs, Expected, format_seconds, run_main};
 use std::time::Instant;
 
 #[path = "babysit/main.rs"]

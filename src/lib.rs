@@ -1,34 +1,24 @@
 //! nnlab: the lecture "Training Neural Networks" as a library, an experiment per chapter, and a
 //! book that includes this code.
 //!
-//! Data flows one way: [`data`] → [`network`] / [`optim`] ([`train`]) → [`results`] → [`plot`].
-//! The math core (layers, losses, optimizers, surfaces) knows nothing about files or plotting.
+//! The tree says what each part is. The math: [`nn`] (layers, losses, initializers, networks,
+//! LeNet-5) and [`optim`] (update rules, schedules, second-order methods). The lecture's
+//! procedures built on it: [`procedures`] (the training loop, babysitting, gradient checking, the
+//! learning-rate range test, search, ensembles). The machinery: [`runtime`] (threads, memory,
+//! timing) and [`report`] (results files, figures, the command line, performance reports), with
+//! [`data`] to read the data sets. [`float`], [`rng`] and [`hyper`] are what every part shares.
+//!
+//! Data flows one way: [`data`] → [`nn`] / [`optim`] ([`procedures::train`]) → [`report`]. The math
+//! core knows nothing about files, plots or the command line.
 
-pub mod babysit;
-#[cfg(feature = "cli")]
-pub mod cli;
 pub mod data;
-pub mod ensemble;
 pub mod float;
-pub mod gradcheck;
-pub mod init;
-pub mod layers;
-pub mod lenet;
-pub mod loss;
-pub mod lr_range;
-pub mod memory;
-pub mod metrics;
-pub mod network;
+pub mod hyper;
+pub mod nn;
 pub mod optim;
-pub mod parallel;
-pub mod perf;
-pub mod plot;
-pub mod results;
+pub mod procedures;
+pub mod report;
 pub mod rng;
-pub mod search;
-pub mod second_order;
-pub mod surfaces;
-pub mod timing;
-pub mod train;
+pub mod runtime;
 
 pub use float::Float;

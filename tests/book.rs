@@ -231,13 +231,13 @@ fn experiments_and_library_files_stay_short() {
 #[test]
 fn performance_table_matches_the_committed_measurements() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/bench");
-    let reports = nnlab::perf::read_reports(&dir).unwrap();
+    let reports = nnlab::report::perf::read_reports(&dir).unwrap();
     let newest = reports
         .last()
         .expect("a committed report in results/bench/");
-    let peers = nnlab::perf::read_peers(&dir).unwrap();
+    let peers = nnlab::report::perf::read_peers(&dir).unwrap();
     assert!(peers.len() >= 2, "peers' files for 1 and 2 threads");
-    let table = nnlab::perf::performance_table(newest, &peers);
+    let table = nnlab::report::perf::performance_table(newest, &peers);
     let committed = std::fs::read_to_string(dir.join("performance.md")).unwrap();
     assert_eq!(
         table, committed,

@@ -1138,7 +1138,7 @@ fn bench_report_writes_a_report_the_table_and_the_history() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let reports = nnlab::perf::read_reports(&out).unwrap();
+    let reports = nnlab::report::perf::read_reports(&out).unwrap();
     assert_eq!(reports.len(), 1);
     let r = &reports[0];
     assert_eq!(r.cases.len(), 2 * 15, "{:?}", r.cases);

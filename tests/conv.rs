@@ -3,9 +3,9 @@
 //! independence.
 
 use ndarray::{Array1, Array4, ArrayView4};
-use nnlab::gradcheck::{max_rel_error, numerical_gradient};
-use nnlab::layers::conv::{ConvAlgo, ConvParams, out_size};
-use nnlab::layers::pool::{PoolKind, PoolParams, pool_backward, pool_forward};
+use nnlab::nn::layers::conv::{ConvAlgo, ConvParams, out_size};
+use nnlab::nn::layers::pool::{PoolKind, PoolParams, pool_backward, pool_forward};
+use nnlab::procedures::gradcheck::{max_rel_error, numerical_gradient};
 use nnlab::rng::{below, randn, seeded};
 
 fn random4(shape: (usize, usize, usize, usize), seed: u64) -> Array4<f64> {

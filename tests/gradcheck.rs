@@ -3,11 +3,13 @@
 //! check d/dx of sum(forward(x) * dout) for a random dout).
 
 use ndarray::{Array1, Array2};
-use nnlab::gradcheck::{Check, HalvedWeightGradient, max_rel_error, numerical_gradient};
-use nnlab::init::Init;
-use nnlab::layers::*;
-use nnlab::loss::{LossKind, softmax_loss, svm_loss};
-use nnlab::network::Sequential;
+use nnlab::nn::init::Init;
+use nnlab::nn::layers::*;
+use nnlab::nn::loss::{LossKind, softmax_loss, svm_loss};
+use nnlab::nn::network::Sequential;
+use nnlab::procedures::gradcheck::{
+    Check, HalvedWeightGradient, max_rel_error, numerical_gradient,
+};
 use nnlab::rng::seeded;
 
 // CS231n's step: small enough for truncation error O(h²), large enough that rounding in the
@@ -176,7 +178,7 @@ fn dropout_network_gradients() {
     let mut rng = seeded(13);
     let mut net = Sequential::<f64>::new(LossKind::Softmax, 0.0);
     for (i, (fan_in, fan_out)) in [(5, 8), (8, 8), (8, 3)].into_iter().enumerate() {
-        net = net.push(Affine::new(nnlab::init::init_weights(
+        net = net.push(Affine::new(nnlab::nn::init::init_weights(
             Init::He,
             fan_in,
             fan_out,
@@ -199,7 +201,7 @@ fn dropout_network_gradients() {
 fn check_network(net: &mut Sequential<f64>, name: &str, floor: f64) {
     let x = randn_array(4, 5, 12);
     let check = Check::new(H, floor);
-    let checks = nnlab::gradcheck::check_network(net, x.view(), &[2, 0, 1, 2], check);
+    let checks = nnlab::procedures::gradcheck::check_network(net, x.view(), &[2, 0, 1, 2], check);
     for c in &checks {
         assert!(c.compared > 0, "{name} {}: nothing compared", c.tensor);
         assert!(c.worst_rel_error < TOL, "{name} {}: {c:?}", c.tensor);
@@ -214,12 +216,12 @@ fn check_layer_passes_affine_and_flags_a_dropped_factor() {
     let g = randn_array(4, 3, 4);
     let affine = || Affine::new(randn_array(5, 3, 5));
     let check = Check::new(H, 0.0);
-    let good = nnlab::gradcheck::check_layer(&mut affine(), x.view(), g.view(), check);
+    let good = nnlab::procedures::gradcheck::check_layer(&mut affine(), x.view(), g.view(), check);
     let names: Vec<&str> = good.iter().map(|c| c.tensor.as_str()).collect();
     assert_eq!(names, ["dx", "W", "b"]);
-    assert!(nnlab::gradcheck::worst(&good) < TOL, "{good:?}");
+    assert!(nnlab::procedures::gradcheck::worst(&good) < TOL, "{good:?}");
     let mut wrong = HalvedWeightGradient::new(randn_array(5, 3, 5));
-    let bad = nnlab::gradcheck::check_layer(&mut wrong, x.view(), g.view(), check);
+    let bad = nnlab::procedures::gradcheck::check_layer(&mut wrong, x.view(), g.view(), check);
     assert!(
         bad[0].worst_rel_error < TOL && bad[2].worst_rel_error < TOL,
         "{bad:?}"
@@ -248,7 +250,7 @@ fn network_gradients() {
 /// carry 1e-7 of rounding.) A wrong formula gives 1e-2 or more.
 #[test]
 fn every_case_of_the_table_checks_in_f64() {
-    let cases = nnlab::gradcheck::cases::cases::<f64>(1);
+    let cases = nnlab::procedures::gradcheck::cases::cases::<f64>(1);
     assert!(cases.len() >= 20, "{} cases", cases.len());
     for mut case in cases {
         // 30 entries of each LeNet-5 tensor: the table's 200 take a minute unoptimized.

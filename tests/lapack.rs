@@ -6,8 +6,8 @@
 use faer::{Mat, Side};
 use ndarray::{Array1, Array2};
 use ndarray_linalg::{Eigh, Solve, UPLO};
+use nnlab::optim::second_order::newton::newton_direction;
 use nnlab::rng::{randn, seeded};
-use nnlab::second_order::newton::newton_direction;
 
 /// `A = M'M / n + I` (symmetric positive definite, condition number a few tens) and `b`.
 fn problem(n: usize, seed: u64) -> (Array2<f64>, Array1<f64>) {

@@ -2,7 +2,7 @@
 //! whole network, both variants.
 
 use ndarray::Array2;
-use nnlab::lenet::{LeNetVariant, lenet5};
+use nnlab::nn::lenet::{LeNetVariant, lenet5};
 use nnlab::rng::{randn, seeded};
 
 #[test]
@@ -70,10 +70,10 @@ fn lenet5_gradients_check_through_the_whole_network() {
 /// step, to 1e-5 (f32; the implementations sum in different orders).
 #[test]
 fn lenet5_trains_alike_on_the_naive_and_the_automatic_convolution() {
-    use nnlab::layers::conv::ConvAlgo;
-    use nnlab::lenet::lenet5_on;
+    use nnlab::nn::layers::conv::ConvAlgo;
+    use nnlab::nn::lenet::lenet5_on;
     use nnlab::optim::Adam;
-    use nnlab::train::{Split, TrainConfig, train};
+    use nnlab::procedures::train::{Split, TrainConfig, train};
     let mut data_rng = seeded(3);
     let x = Array2::from_shape_fn((48, 784), |_| randn(&mut data_rng) as f32);
     let y: Vec<usize> = (0..48).map(|i| (i * 7) % 10).collect();
@@ -113,7 +113,7 @@ fn lenet5_trains_alike_on_the_naive_and_the_automatic_convolution() {
 #[test]
 #[should_panic(expected = "the wide convolution needs stride 1, this layer has stride 2")]
 fn a_forced_algorithm_must_take_the_layers_stride() {
-    use nnlab::layers::conv::{Conv2d, ConvAlgo, ConvParams};
+    use nnlab::nn::layers::conv::{Conv2d, ConvAlgo, ConvParams};
     let w = ndarray::Array4::<f32>::zeros((2, 1, 3, 3));
     let _ = Conv2d::new(w, (1, 9, 9), ConvParams { stride: 2, pad: 0 }).with_algo(ConvAlgo::Wide);
 }
@@ -121,7 +121,7 @@ fn a_forced_algorithm_must_take_the_layers_stride() {
 /// `AFTER_C1` and `AFTER_C3` name the layers whose outputs are C1's and C3's feature maps.
 #[test]
 fn after_c1_and_after_c3_are_the_feature_maps() {
-    use nnlab::lenet::{AFTER_C1, AFTER_C3};
+    use nnlab::nn::lenet::{AFTER_C1, AFTER_C3};
     let mut net = lenet5::<f32, _>(LeNetVariant::Modern, 0.0, &mut seeded(5));
     let x = Array2::<f32>::zeros((1, 784));
     assert_eq!(

@@ -5,11 +5,11 @@
 //! trains a network whose layer panics on a pool worker in its third forward pass.
 
 use ndarray::{Array2, ArrayView2};
-use nnlab::layers::{Layer, Mode};
-use nnlab::loss::LossKind;
-use nnlab::network::Sequential;
+use nnlab::nn::layers::{Layer, Mode};
+use nnlab::nn::loss::LossKind;
+use nnlab::nn::network::Sequential;
 use nnlab::optim::Sgd;
-use nnlab::train::{Split, TrainConfig, train};
+use nnlab::procedures::train::{Split, TrainConfig, train};
 use rayon::prelude::*;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -47,7 +47,7 @@ fn child_trains_with_a_panicking_layer() {
         return;
     }
     // As the experiment binaries run: the other worker spins while training runs.
-    nnlab::parallel::set_warm_training(true);
+    nnlab::runtime::parallel::set_warm_training(true);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()

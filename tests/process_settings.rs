@@ -3,16 +3,16 @@
 //! experiment binaries and benches do with `cli::hot_loop_settings`. One test in its own process,
 //! so no other test has switched anything yet.
 
-use nnlab::optim::buffer::StateVec;
+use nnlab::runtime::buffer::StateVec;
 
 #[test]
 fn nothing_is_switched_on_by_importing_the_library() {
     let big = 2 << 20; // 8 MB of f32, above the huge-page threshold
     assert!(!StateVec::<f32>::zeros(big).is_huge());
-    assert!(!nnlab::parallel::warm_training());
-    nnlab::cli::hot_loop_settings();
+    assert!(!nnlab::runtime::parallel::warm_training());
+    nnlab::report::cli::hot_loop_settings();
     assert!(StateVec::<f32>::zeros(big).is_huge());
-    assert!(nnlab::parallel::warm_training());
+    assert!(nnlab::runtime::parallel::warm_training());
     // Small buffers stay on the ordinary allocator either way.
     assert!(!StateVec::<f32>::zeros(1000).is_huge());
 }

@@ -214,7 +214,7 @@ fn closed_forms_are_the_formulas() {
 
 #[test]
 fn constructors_refuse_what_has_no_meaning() {
-    let err = |e: nnlab::optim::HyperparameterError| e.to_string();
+    let err = |e: nnlab::hyper::HyperparameterError| e.to_string();
     assert!(err(Exponential::new(0.1, -1.0).unwrap_err()).contains("k"));
     assert!(err(InverseTime::new(0.1, f64::NAN).unwrap_err()).contains("k"));
     assert!(err(StepDecay::new(0.1, 0.5, 0).unwrap_err()).contains("period"));
@@ -247,9 +247,9 @@ fn plateau_waits_for_patience_then_cools_down() {
 
 #[test]
 fn the_training_loop_applies_a_schedule_before_every_update() {
-    use nnlab::init::Init;
-    use nnlab::network::Sequential;
-    use nnlab::train::{Split, TrainConfig, train_with_schedule};
+    use nnlab::nn::init::Init;
+    use nnlab::nn::network::Sequential;
+    use nnlab::procedures::train::{Split, TrainConfig, train_with_schedule};
     let mut rng = nnlab::rng::substream(3, 0);
     let x = ndarray::Array2::from_shape_fn((40, 784), |(i, j)| ((i * 7 + j) % 11) as f64 / 11.0);
     let y: Vec<usize> = (0..40).map(|i| i % 10).collect();

@@ -5,16 +5,16 @@
 use std::collections::VecDeque;
 
 use ndarray::Array2;
-use nnlab::rng::{randn, seeded};
-use nnlab::second_order::bfgs::{BfgsState, matvec};
-use nnlab::second_order::lbfgs::{Pair, descent_direction, two_loop};
-use nnlab::second_order::objectives::{
+use nnlab::optim::second_order::bfgs::{BfgsState, matvec};
+use nnlab::optim::second_order::lbfgs::{Pair, descent_direction, two_loop};
+use nnlab::optim::second_order::objectives::{
     MiniBatch, Quadratic, Rosenbrock, SoftmaxRegression, pool_images,
 };
-use nnlab::second_order::{
+use nnlab::optim::second_order::{
     Bfgs, Counted, FirstOrder, Hessian, Lbfgs, LineSearchError, Minimizer, Newton, Objective,
     StopReason, Stopping, StrongWolfe, dot,
 };
+use nnlab::rng::{randn, seeded};
 
 /// A small softmax-regression problem on synthetic clusters: convex, strictly so with λ > 0 on W.
 fn small_softmax(n: usize, d: usize, k: usize, seed: u64) -> SoftmaxRegression {
@@ -110,7 +110,7 @@ fn distance_up_to_bias_shift(a: &[f64], b: &[f64], k: usize) -> f64 {
 /// Lets the test loop over objectives with Hessians as trait objects.
 trait HessianObjective {
     fn as_objective(&mut self) -> &mut dyn Objective;
-    fn newton(&mut self, x0: &[f64]) -> nnlab::second_order::Report;
+    fn newton(&mut self, x0: &[f64]) -> nnlab::optim::second_order::Report;
     fn value_at(&mut self, x: &[f64]) -> f64;
 }
 
@@ -118,7 +118,7 @@ impl<T: Hessian> HessianObjective for T {
     fn as_objective(&mut self) -> &mut dyn Objective {
         self
     }
-    fn newton(&mut self, x0: &[f64]) -> nnlab::second_order::Report {
+    fn newton(&mut self, x0: &[f64]) -> nnlab::optim::second_order::Report {
         Newton::damped().minimize(self, x0, &tight())
     }
     fn value_at(&mut self, x: &[f64]) -> f64 {
@@ -489,7 +489,7 @@ fn long_dot_products_do_not_depend_on_the_thread_count() {
             .expect("pool");
         pool.install(|| {
             let mut y = b.clone();
-            nnlab::second_order::axpy(0.25, &a, &mut y);
+            nnlab::optim::second_order::axpy(0.25, &a, &mut y);
             (dot(&a, &b), y)
         })
     };

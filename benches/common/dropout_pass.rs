@@ -2,7 +2,7 @@
 //! (which times it against PyTorch's in one process): the same layer, activations and yardstick.
 
 use ndarray::{Array2, Zip};
-use nnlab::layers::{Dropout, DropoutKind, Layer, Mode};
+use nnlab::nn::layers::{Dropout, DropoutKind, Layer, Mode};
 
 /// Keep probability of the bench (PyTorch's `p = 0.5` drop rate is the same).
 pub const KEEP: f64 = 0.5;

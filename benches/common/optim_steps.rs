@@ -2,8 +2,8 @@
 //! (which times them against PyTorch in one process), so both measure the same thing: the same
 //! hyperparameters, the same parameter and gradient values, the same yardstick.
 
-use nnlab::optim::buffer::StateVec;
 use nnlab::optim::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
+use nnlab::runtime::buffer::StateVec;
 use rayon::prelude::*;
 
 /// Every rule's name and the `f32` arrays its step moves per parameter (reads + writes).
@@ -30,10 +30,10 @@ pub fn rule(name: &str) -> Option<Box<dyn Optimizer<f32>>> {
 }
 
 /// Parameters and gradients, in the same huge-page-backed buffers the optimizers keep their state
-/// in (see `nnlab::optim::buffer`; switched on here, before the first buffer, as the experiments
+/// in (see `nnlab::runtime::buffer`; switched on here, before the first buffer, as the experiments
 /// do), so the yardstick and every rule stream the same kind of memory.
 pub fn data(n: usize) -> (StateVec<f32>, StateVec<f32>) {
-    nnlab::optim::buffer::set_huge_pages(true);
+    nnlab::runtime::buffer::set_huge_pages(true);
     let mut x = StateVec::zeros(n);
     let mut dx = StateVec::zeros(n);
     for (i, (x, dx)) in x.iter_mut().zip(dx.iter_mut()).enumerate() {

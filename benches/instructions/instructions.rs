@@ -27,16 +27,16 @@ use std::hint::black_box;
 
 use gungraun::{library_benchmark, library_benchmark_group, main};
 use ndarray::{Array1, Array2, Array4};
-use nnlab::layers::Dropout;
-use nnlab::layers::conv::{ConvAlgo, ConvParams, Geometry};
-use nnlab::lenet::{LeNetVariant, lenet5};
-use nnlab::network::Sequential;
-use nnlab::optim::buffer::StateVec;
+use nnlab::nn::layers::Dropout;
+use nnlab::nn::layers::conv::{ConvAlgo, ConvParams, Geometry};
+use nnlab::nn::lenet::{LeNetVariant, lenet5};
+use nnlab::nn::network::Sequential;
+use nnlab::runtime::buffer::StateVec;
 use nnlab::optim::{Adam, Optimizer, step_all};
 use nnlab::rng::{randn, seeded, uniform};
-use nnlab::second_order::Objective;
-use nnlab::second_order::lbfgs::{Pair, two_loop};
-use nnlab::second_order::objectives::SoftmaxRegression;
+use nnlab::optim::second_order::Objective;
+use nnlab::optim::second_order::lbfgs::{Pair, two_loop};
+use nnlab::optim::second_order::objectives::SoftmaxRegression;
 
 /// Makes this thread rayon's only worker (once per process: each case runs in its own).
 fn one_thread() {

@@ -3,7 +3,7 @@
 //! `benches/optim.rs`) and a rayon pool of the requested size; `nnlab_ab_step` takes one step.
 //! Like the criterion benches it puts large state on huge pages (`optim_steps::data` switches
 //! them on); unlike them it leaves the allocator settings alone
-//! (`nnlab::memory::keep_freed_memory`): in PyTorch's process they would change how PyTorch's
+//! (`nnlab::runtime::memory::keep_freed_memory`): in PyTorch's process they would change how PyTorch's
 //! for-loop and foreach variants get their per-step temporaries.
 
 #[path = "../common/dropout_pass.rs"]
@@ -12,9 +12,9 @@ mod dropout_pass;
 mod optim_steps;
 
 use ndarray::Array2;
-use nnlab::layers::Dropout;
+use nnlab::nn::layers::Dropout;
 use nnlab::optim::Optimizer;
-use nnlab::optim::buffer::StateVec;
+use nnlab::runtime::buffer::StateVec;
 use std::ffi::{CStr, c_char};
 
 /// What a handle steps: one of the six rules or their bandwidth yardstick `a += s * b`, or

@@ -5,13 +5,13 @@
 mod random;
 use ndarray::{Array1, Array2};
 use nnlab::data::fashion::Prepared;
-use nnlab::layers::conv::{ConvAlgo, ConvParams, Geometry};
-use nnlab::lenet::{LeNetVariant, lenet5};
+use nnlab::nn::layers::conv::{ConvAlgo, ConvParams, Geometry};
+use nnlab::nn::lenet::{LeNetVariant, lenet5};
+use nnlab::optim::second_order::Objective;
+use nnlab::optim::second_order::objectives::SoftmaxRegression;
 use nnlab::optim::{Adam, Optimizer, step_all};
+use nnlab::procedures::train::{Split, TrainConfig, train};
 use nnlab::rng::{randn, seeded, substream};
-use nnlab::second_order::Objective;
-use nnlab::second_order::objectives::SoftmaxRegression;
-use nnlab::train::{Split, TrainConfig, train};
 use random::random4;
 use std::hint::black_box;
 

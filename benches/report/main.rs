@@ -16,11 +16,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, at_least_one, progress, run_main};
-use nnlab::parallel::keep_warm;
-use nnlab::perf::{CaseTime, Machine, Ratio, Report, Spread, performance_table, rate_ratios};
-use nnlab::plot::{Figure, LineChart, Series};
-use nnlab::timing::fastest;
+use nnlab::report::cli::{CommonArgs, Expected, RunContext, at_least_one, progress, run_main};
+use nnlab::report::perf::{
+    CaseTime, Machine, Ratio, Report, Spread, performance_table, rate_ratios,
+};
+use nnlab::report::plot::{Figure, LineChart, Series};
+use nnlab::runtime::parallel::keep_warm;
+use nnlab::runtime::timing::fastest;
 
 mod cases;
 
@@ -74,7 +76,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     // The code measured is the code built: its provenance from before the run, which editing the
     // tree during a three-minute run must not change.
-    let provenance = nnlab::results::provenance();
+    let provenance = nnlab::report::results::provenance();
     let out = ctx.results_dir()?;
     let x64 = d.x_train.mapv(f64::from);
     let sizes = cases::Sizes::new(quick);
@@ -192,13 +194,13 @@ fn ratios(
 
 /// Rewrites `performance.md` (newest report + peers' files) and `history.png` (every report).
 fn write_table_and_history(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let reports = nnlab::perf::read_reports(dir)?;
+    let reports = nnlab::report::perf::read_reports(dir)?;
     let newest = reports
         .last()
         .with_context(|| format!("no report in {}", dir.display()))?;
-    let peers = nnlab::perf::read_peers(dir)?;
+    let peers = nnlab::report::perf::read_peers(dir)?;
     let table = performance_table(newest, &peers);
-    let out = nnlab::results::ResultsDir::create(dir)?;
+    let out = nnlab::report::results::ResultsDir::create(dir)?;
     let mut written = vec![out.write_text("performance.md", &table)?];
     let panels = [1, 2].map(|threads| {
         let series = [

@@ -15,11 +15,11 @@
 //! ```
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
-use nnlab::init::Init;
-use nnlab::lenet::{LeNetVariant, lenet5};
-use nnlab::network::Sequential;
-use nnlab::results::{DataInfo, ResultsDir, markdown_table};
+use nnlab::nn::init::Init;
+use nnlab::nn::lenet::{LeNetVariant, lenet5};
+use nnlab::nn::network::Sequential;
+use nnlab::report::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::results::{DataInfo, ResultsDir, markdown_table};
 use nnlab::rng::substream;
 use serde::Serialize;
 
@@ -186,11 +186,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "mlp": {"layers": [784, args.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax"},
         "lenet": {"variant": "modern"},
         "initial_loss": {"small_weight_factor": args.small, "reg": args.reg,
-                         "tolerance": nnlab::babysit::INITIAL_LOSS_TOLERANCE},
+                         "tolerance": nnlab::procedures::babysit::INITIAL_LOSS_TOLERANCE},
         "overfit": {"examples": args.overfit_examples, "iters": args.overfit_iters, "rule": "sgd",
                     "learning_rate": args.overfit_lr},
         "ladder": {"rates": args.rates, "iters": probe_iters, "batch_size": args.batch_size, "rule": "sgd",
-                   "barely_moves": nnlab::babysit::BARELY_MOVES, "explodes": nnlab::babysit::EXPLODES},
+                   "barely_moves": nnlab::procedures::babysit::BARELY_MOVES, "explodes": nnlab::procedures::babysit::EXPLODES},
         "results": {"sanity": sanity, "ladder": ladder, "failed": failed},
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());

@@ -3,14 +3,14 @@
 
 use std::path::PathBuf;
 
-use nnlab::babysit::{LrJudgement, LrVerdict, judge_learning_rate};
-use nnlab::cli::train_with_progress;
 use nnlab::data::fashion::Prepared;
 use nnlab::optim::Sgd;
-use nnlab::plot::{Figure, LineChart, Series, short_number};
-use nnlab::results::{ResultsDir, markdown_table};
+use nnlab::procedures::babysit::{LrJudgement, LrVerdict, judge_learning_rate};
+use nnlab::procedures::train::{Split, TrainConfig, moving_average};
+use nnlab::report::cli::train_with_progress;
+use nnlab::report::plot::{Figure, LineChart, Series, short_number};
+use nnlab::report::results::{ResultsDir, markdown_table};
 use nnlab::rng::substream;
-use nnlab::train::{Split, TrainConfig, moving_average};
 use serde::Serialize;
 
 use super::{Args, CheckRow, Net};
@@ -133,7 +133,7 @@ pub fn run(
             ),
             expected: format!(
                 "too small (< {:.0}% down)",
-                100.0 * nnlab::babysit::BARELY_MOVES
+                100.0 * nnlab::procedures::babysit::BARELY_MOVES
             ),
             passed: smallest.judgement.verdict == LrVerdict::TooSmall,
         });
@@ -158,7 +158,7 @@ pub fn run(
             },
             expected: format!(
                 "too large (NaN or > {}x the start)",
-                nnlab::babysit::EXPLODES
+                nnlab::procedures::babysit::EXPLODES
             ),
             passed: largest.0.judgement.verdict == LrVerdict::TooLarge,
         });

@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 
 use ndarray::s;
-use nnlab::babysit::{
-    INITIAL_LOSS_TOLERANCE, InitialLoss, Overfit, initial_loss, overfit, scale_weights,
-};
 use nnlab::data::fashion::Prepared;
 use nnlab::optim::Sgd;
-use nnlab::plot::{Figure, LineChart, Series};
-use nnlab::results::ResultsDir;
+use nnlab::procedures::babysit::{
+    INITIAL_LOSS_TOLERANCE, InitialLoss, Overfit, initial_loss, overfit, scale_weights,
+};
+use nnlab::report::plot::{Figure, LineChart, Series};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::{Args, CheckRow, Net};

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use ndarray::s;
 use nnlab::data::fashion::{CLASS_NAMES, Prepared};
-use nnlab::lenet::{AFTER_C1, AFTER_C3};
-use nnlab::metrics::confusion_matrix;
-use nnlab::network::Sequential;
-use nnlab::plot::{Figure, Heatmap, ImageGrid};
-use nnlab::results::ResultsDir;
+use nnlab::nn::lenet::{AFTER_C1, AFTER_C3};
+use nnlab::nn::network::Sequential;
+use nnlab::procedures::metrics::confusion_matrix;
+use nnlab::report::plot::{Figure, Heatmap, ImageGrid};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 #[derive(Serialize)]

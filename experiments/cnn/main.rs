@@ -16,15 +16,17 @@
 //! ```
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, run_main, train_with_progress};
-use nnlab::layers::conv::ConvAlgo;
-use nnlab::lenet::{LeNetVariant, lenet5_on};
-use nnlab::metrics::accuracy;
+use nnlab::nn::layers::conv::ConvAlgo;
+use nnlab::nn::lenet::{LeNetVariant, lenet5_on};
 use nnlab::optim::Rule;
-use nnlab::plot::{Series, training_curves};
-use nnlab::results::{DataInfo, rule_defaults};
+use nnlab::procedures::metrics::accuracy;
+use nnlab::procedures::train::{Split, TrainConfig};
+use nnlab::report::cli::{
+    CommonArgs, Expected, RunContext, as_flag, run_main, train_with_progress,
+};
+use nnlab::report::plot::{Series, training_curves};
+use nnlab::report::results::{DataInfo, rule_defaults};
 use nnlab::rng::substream;
-use nnlab::train::{Split, TrainConfig};
 use serde::Serialize;
 
 mod inside;
@@ -165,7 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     });
     outputs.push(out.write_csv("training.csv", rows)?);
     let smooth = (h.iters.len() / 50).clamp(1, 100);
-    let accuracy = |f: fn(&nnlab::train::EpochRecord) -> f64| {
+    let accuracy = |f: fn(&nnlab::procedures::train::EpochRecord) -> f64| {
         h.epochs.iter().map(|e| (e.epoch as f64, f(e))).collect()
     };
     let loss = Series::new(

@@ -4,14 +4,14 @@
 use std::path::PathBuf;
 
 use ndarray::{Array1, Array4};
-use nnlab::cli::progress;
-use nnlab::layers::conv::{ConvAlgo, Geometry};
-use nnlab::lenet::CONVOLUTIONS;
-use nnlab::parallel::keep_warm;
-use nnlab::plot::{Figure, LineChart, Series};
-use nnlab::results::ResultsDir;
+use nnlab::nn::layers::conv::{ConvAlgo, Geometry};
+use nnlab::nn::lenet::CONVOLUTIONS;
+use nnlab::report::cli::progress;
+use nnlab::report::plot::{Figure, LineChart, Series};
+use nnlab::report::results::ResultsDir;
 use nnlab::rng::{randn, substream};
-use nnlab::timing::fastest;
+use nnlab::runtime::parallel::keep_warm;
+use nnlab::runtime::timing::fastest;
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
-use nnlab::layers::Mode;
-use nnlab::metrics::{cross_entropy, mean_and_range};
-use nnlab::network::Sequential;
-use nnlab::plot::{Figure, LineChart, RangeGroup, RangePlot, Series};
-use nnlab::results::ResultsDir;
-use nnlab::train::{History, mean_curve, mean_final};
+use nnlab::nn::layers::Mode;
+use nnlab::nn::network::Sequential;
+use nnlab::procedures::metrics::{cross_entropy, mean_and_range};
+use nnlab::procedures::train::{History, mean_curve, mean_final};
+use nnlab::report::plot::{Figure, LineChart, RangeGroup, RangePlot, Series};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::runs::{Form, Job, Runner, rows};

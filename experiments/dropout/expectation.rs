@@ -6,10 +6,10 @@
 use std::path::PathBuf;
 
 use ndarray::Array2;
-use nnlab::layers::{Dropout, DropoutKind, Layer, Mode};
-use nnlab::metrics::loglog_slope;
-use nnlab::plot::{Figure, LineChart, Series};
-use nnlab::results::ResultsDir;
+use nnlab::nn::layers::{Dropout, DropoutKind, Layer, Mode};
+use nnlab::procedures::metrics::loglog_slope;
+use nnlab::report::plot::{Figure, LineChart, Series};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 /// The slide's unit: weights and inputs.

@@ -18,11 +18,12 @@
 //! ```
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::hyper::check_fraction;
+use nnlab::optim::Rule;
 use nnlab::optim::schedule::{Family, Stretch};
-use nnlab::optim::{Rule, check_fraction};
-use nnlab::results::DataInfo;
-use nnlab::train::Split;
+use nnlab::procedures::train::Split;
+use nnlab::report::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::results::DataInfo;
 
 mod compare;
 mod expectation;
@@ -230,7 +231,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "keep": args.keep,
         "rule": args.rule,
         "learning_rate": args.learning_rate,
-        "defaults": nnlab::results::rule_defaults(),
+        "defaults": nnlab::report::results::rule_defaults(),
         "schedule": args.schedule,
         "seeds": args.seeds,
         "epochs": s.epochs,

@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
-use nnlab::ensemble::mc_dropout_errors;
-use nnlab::network::Sequential;
-use nnlab::parallel::run_independent;
-use nnlab::plot::{Figure, LineChart, Series};
-use nnlab::results::ResultsDir;
-use nnlab::train::Split;
+use nnlab::nn::network::Sequential;
+use nnlab::procedures::ensemble::mc_dropout_errors;
+use nnlab::procedures::train::Split;
+use nnlab::report::plot::{Figure, LineChart, Series};
+use nnlab::report::results::ResultsDir;
+use nnlab::runtime::parallel::run_independent;
 use serde::Serialize;
 
 use super::{Args, Settings};

@@ -1,13 +1,13 @@
 //! One training run of the chapter (a dropout form, a keep probability, a seed, a length), and
 //! many of them side by side behind one progress bar.
 
-use nnlab::cli::run_with_progress;
-use nnlab::layers::DropoutKind;
-use nnlab::network::Sequential;
+use nnlab::nn::layers::DropoutKind;
+use nnlab::nn::network::Sequential;
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::{Family, Stretch};
+use nnlab::procedures::train::{History, Split, TrainConfig, train_with_schedule};
+use nnlab::report::cli::run_with_progress;
 use nnlab::rng::substream;
-use nnlab::train::{History, Split, TrainConfig, train_with_schedule};
 use serde::Serialize;
 
 /// How a network drops units.

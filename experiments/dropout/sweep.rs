@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use nnlab::network::Sequential;
-use nnlab::plot::{Figure, LineChart, Series};
-use nnlab::results::ResultsDir;
-use nnlab::train::{History, mean_final};
+use nnlab::nn::network::Sequential;
+use nnlab::procedures::train::{History, mean_final};
+use nnlab::report::plot::{Figure, LineChart, Series};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::runs::{Job, rows};

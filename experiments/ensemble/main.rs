@@ -16,10 +16,10 @@
 //! ```
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
-use nnlab::parallel::compare_ways;
-use nnlab::results::{DataInfo, write_ways};
-use nnlab::train::Split;
+use nnlab::procedures::train::Split;
+use nnlab::report::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
+use nnlab::report::results::{DataInfo, write_ways};
+use nnlab::runtime::parallel::compare_ways;
 
 mod members;
 mod report;

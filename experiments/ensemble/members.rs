@@ -3,15 +3,15 @@
 //! epoch (snapshots).
 
 use ndarray::Array2;
-use nnlab::cli::run_with_progress;
-use nnlab::ensemble::ParamAverages;
-use nnlab::layers::Mode;
-use nnlab::lenet::{LeNetVariant, lenet5};
+use nnlab::nn::layers::Mode;
+use nnlab::nn::lenet::{LeNetVariant, lenet5};
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::{Family, Stretch};
+use nnlab::procedures::ensemble::ParamAverages;
+use nnlab::procedures::search::{Param, Scale, Space, trial_rng};
+use nnlab::procedures::train::{Split, TrainConfig, train_with_hook};
+use nnlab::report::cli::run_with_progress;
 use nnlab::rng::substream;
-use nnlab::search::{Param, Scale, Space, trial_rng};
-use nnlab::train::{Split, TrainConfig, train_with_hook};
 use serde::Serialize;
 
 /// What a run is for.

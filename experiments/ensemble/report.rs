@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use ndarray::Array2;
-use nnlab::ensemble::{accuracy_of, running_average_errors, subset_accuracies};
-use nnlab::metrics::mean_and_range;
-use nnlab::plot::{Figure, LineChart, Series};
-use nnlab::results::{ResultsDir, markdown_table};
+use nnlab::procedures::ensemble::{accuracy_of, running_average_errors, subset_accuracies};
+use nnlab::procedures::metrics::mean_and_range;
+use nnlab::report::plot::{Figure, LineChart, Series};
+use nnlab::report::results::{ResultsDir, markdown_table};
 use serde::Serialize;
 
 use super::members::Trained;

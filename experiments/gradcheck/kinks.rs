@@ -8,13 +8,13 @@ use std::path::PathBuf;
 
 use ndarray::{Array2, array, s};
 use nnlab::data::fashion::Prepared;
-use nnlab::gradcheck::{Check, check_layer, check_loss, relu_kink_crossings};
-use nnlab::init::Init;
-use nnlab::layers::{Activation, ActivationKind, Mode};
-use nnlab::loss::LossKind;
-use nnlab::network::Sequential;
-use nnlab::plot::{Figure, LineChart, Series};
-use nnlab::results::ResultsDir;
+use nnlab::nn::init::Init;
+use nnlab::nn::layers::{Activation, ActivationKind, Mode};
+use nnlab::nn::loss::LossKind;
+use nnlab::nn::network::Sequential;
+use nnlab::procedures::gradcheck::{Check, check_layer, check_loss, relu_kink_crossings};
+use nnlab::report::plot::{Figure, LineChart, Series};
+use nnlab::report::results::ResultsDir;
 use nnlab::rng::seeded;
 use serde::Serialize;
 

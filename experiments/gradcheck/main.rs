@@ -18,8 +18,8 @@
 //! ```
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
-use nnlab::results::DataInfo;
+use nnlab::report::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
+use nnlab::report::results::DataInfo;
 
 mod kinks;
 mod step;
@@ -114,8 +114,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let hyperparameters = serde_json::json!({
         "table": {"h_f64": args.h64, "h_f32": args.h32, "floor": args.floor, "lenet_entries": lenet_entries,
-                  "torch_defaults": {"eps": nnlab::gradcheck::TORCH_EPS, "atol": nnlab::gradcheck::TORCH_ATOL,
-                                     "rtol": nnlab::gradcheck::TORCH_RTOL},
+                  "torch_defaults": {"eps": nnlab::procedures::gradcheck::TORCH_EPS, "atol": nnlab::procedures::gradcheck::TORCH_ATOL,
+                                     "rtol": nnlab::procedures::gradcheck::TORCH_RTOL},
                   "summary": table},
         "step": step,
         "kinks": kinks,

@@ -7,14 +7,14 @@ use std::path::PathBuf;
 
 use ndarray::Array2;
 use nnlab::Float;
-use nnlab::gradcheck::{Check, check_network};
-use nnlab::init::Init;
-use nnlab::layers::ActivationKind;
-use nnlab::loss::LossKind;
-use nnlab::metrics::loglog_slope;
-use nnlab::network::Sequential;
-use nnlab::plot::{Figure, LineChart, MAX_WIDTH, Series};
-use nnlab::results::ResultsDir;
+use nnlab::nn::init::Init;
+use nnlab::nn::layers::ActivationKind;
+use nnlab::nn::loss::LossKind;
+use nnlab::nn::network::Sequential;
+use nnlab::procedures::gradcheck::{Check, check_network};
+use nnlab::procedures::metrics::loglog_slope;
+use nnlab::report::plot::{Figure, LineChart, MAX_WIDTH, Series};
+use nnlab::report::results::ResultsDir;
 use nnlab::rng::{below, randn_array, seeded};
 use serde::Serialize;
 

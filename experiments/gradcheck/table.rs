@@ -1,13 +1,13 @@
-//! Part 1: the table. Every case of [`nnlab::gradcheck::cases::cases`] checked in `f64` at CS231n's
+//! Part 1: the table. Every case of [`nnlab::procedures::gradcheck::cases::cases`] checked in `f64` at CS231n's
 //! step and in `f32` at about `eps^(1/3)` of `f32`, each tensor's worst relative error read the
 //! way CS231n reads it, and `torch.autograd.gradcheck`'s test (`eps` 1e-6, `|a - n| <= 1e-5 +
 //! 1e-3 |n|`) run on the same `f64` gradients.
 
 use std::path::PathBuf;
 
-use nnlab::gradcheck::cases::cases;
-use nnlab::gradcheck::{Check, TORCH_EPS, reading, worst};
-use nnlab::results::{ResultsDir, markdown_table};
+use nnlab::procedures::gradcheck::cases::cases;
+use nnlab::procedures::gradcheck::{Check, TORCH_EPS, reading, worst};
+use nnlab::report::results::{ResultsDir, markdown_table};
 use serde::Serialize;
 
 use super::Args;

@@ -1,5 +1,5 @@
 //! Part 4: a bug. The affine layer and a copy whose backward halves `dW`
-//! ([`nnlab::gradcheck::HalvedWeightGradient`]): checked alone at the table's step, then as the
+//! ([`nnlab::procedures::gradcheck::HalvedWeightGradient`]): checked alone at the table's step, then as the
 //! second layer of a small tanh network at every step. The right network follows the V of part 2;
 //! the wrong layer's `W` stays at 1/2 whatever the step — a bug does not depend on `h`, rounding
 //! and truncation do.
@@ -7,14 +7,14 @@
 use std::path::PathBuf;
 
 use ndarray::Array2;
-use nnlab::gradcheck::{
+use nnlab::nn::layers::{Activation, ActivationKind, Affine, Layer};
+use nnlab::nn::loss::LossKind;
+use nnlab::nn::network::Sequential;
+use nnlab::procedures::gradcheck::{
     Check, HalvedWeightGradient, TensorCheck, check_layer, check_network, reading,
 };
-use nnlab::layers::{Activation, ActivationKind, Affine, Layer};
-use nnlab::loss::LossKind;
-use nnlab::network::Sequential;
-use nnlab::plot::{Figure, LineChart, MAX_WIDTH, Series};
-use nnlab::results::ResultsDir;
+use nnlab::report::plot::{Figure, LineChart, MAX_WIDTH, Series};
+use nnlab::report::results::ResultsDir;
 use nnlab::rng::{randn_array, seeded};
 use serde::Serialize;
 
@@ -75,7 +75,7 @@ pub fn run(args: &Args, out: &ResultsDir) -> anyhow::Result<(Summary, Vec<PathBu
     eprintln!(
         "wrong layer at h = {}: right worst {:.1e}, dW halved: {}",
         args.h64,
-        nnlab::gradcheck::worst(&right),
+        nnlab::procedures::gradcheck::worst(&right),
         wrong
             .iter()
             .map(|c| format!("{} {:.1e}", c.tensor, c.worst_rel_error))

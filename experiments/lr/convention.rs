@@ -4,16 +4,16 @@
 
 use std::path::PathBuf;
 
-use nnlab::cli::progress;
 use nnlab::data::fashion::Prepared;
-use nnlab::init::Init;
-use nnlab::network::Sequential;
+use nnlab::nn::init::Init;
+use nnlab::nn::network::Sequential;
 use nnlab::optim::schedule::{LrSchedule, Per, StepDecay};
 use nnlab::optim::{Momentum, MomentumBuffer, Optimizer};
-use nnlab::plot::{Figure, LineChart, Series};
-use nnlab::results::ResultsDir;
+use nnlab::procedures::train::{Split, TrainConfig, smoothing_window, train_with_schedule};
+use nnlab::report::cli::progress;
+use nnlab::report::plot::{Figure, LineChart, Series};
+use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
-use nnlab::train::{Split, TrainConfig, smoothing_window, train_with_schedule};
 use serde::Serialize;
 
 use super::{Args, Settings};

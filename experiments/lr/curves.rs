@@ -3,14 +3,14 @@
 
 use std::path::PathBuf;
 
-use nnlab::cli::train_with_progress;
 use nnlab::data::fashion::Prepared;
-use nnlab::init::Init;
-use nnlab::network::Sequential;
-use nnlab::plot::{Figure, LineChart, MAX_WIDTH, Series, short_number};
-use nnlab::results::ResultsDir;
+use nnlab::nn::init::Init;
+use nnlab::nn::network::Sequential;
+use nnlab::procedures::train::{Split, TrainConfig, moving_average, smoothing_window};
+use nnlab::report::cli::train_with_progress;
+use nnlab::report::plot::{Figure, LineChart, MAX_WIDTH, Series, short_number};
+use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
-use nnlab::train::{Split, TrainConfig, moving_average, smoothing_window};
 use serde::Serialize;
 
 use super::{Args, Settings};

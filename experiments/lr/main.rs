@@ -13,10 +13,10 @@
 //! ```
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
-use nnlab::lr_range::RangeTest;
 use nnlab::optim::Rule;
-use nnlab::results::DataInfo;
+use nnlab::procedures::lr_range::RangeTest;
+use nnlab::report::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::results::DataInfo;
 
 mod convention;
 mod curves;

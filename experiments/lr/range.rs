@@ -4,14 +4,14 @@
 use std::path::PathBuf;
 
 use nnlab::data::fashion::Prepared;
-use nnlab::init::Init;
-use nnlab::lr_range::{Suggestions, suggest};
-use nnlab::network::Sequential;
-use nnlab::plot::{Figure, LineChart, Series, short_number};
-use nnlab::results::ResultsDir;
+use nnlab::nn::init::Init;
+use nnlab::nn::network::Sequential;
+use nnlab::procedures::lr_range::{Suggestions, suggest};
+use nnlab::procedures::search::grid_search;
+use nnlab::procedures::train::{Split, TrainConfig, train};
+use nnlab::report::plot::{Figure, LineChart, Series, short_number};
+use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
-use nnlab::search::grid_search;
-use nnlab::train::{Split, TrainConfig, train};
 use serde::Serialize;
 
 use super::{Args, Settings};
@@ -90,7 +90,7 @@ pub fn run(
 
     // The loss axis stops at twice the starting loss: past it the test has blown up.
     let ceiling = 2.0 * points[0].smoothed;
-    let curve = |f: fn(&nnlab::lr_range::RangePoint) -> f64| {
+    let curve = |f: fn(&nnlab::procedures::lr_range::RangePoint) -> f64| {
         let on_axis = points
             .iter()
             .filter(|p| f(p).is_finite() && f(p) <= ceiling);

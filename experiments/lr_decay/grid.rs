@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use nnlab::metrics::mean_and_range;
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::Family;
-use nnlab::plot::{Figure, LineChart, RangeGroup, RangePlot, Series};
-use nnlab::results::ResultsDir;
-use nnlab::train::{History, Split, moving_average, smoothing_window};
+use nnlab::procedures::metrics::mean_and_range;
+use nnlab::procedures::train::{History, Split, moving_average, smoothing_window};
+use nnlab::report::plot::{Figure, LineChart, RangeGroup, RangePlot, Series};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::runs::{Job, Runner, epochs};

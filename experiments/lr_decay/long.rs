@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
-use nnlab::metrics::mean_and_range;
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::Family;
-use nnlab::plot::{Figure, LineChart, Series};
-use nnlab::results::ResultsDir;
-use nnlab::train::{History, Split, mean_curve};
+use nnlab::procedures::metrics::mean_and_range;
+use nnlab::procedures::train::{History, Split, mean_curve};
+use nnlab::report::plot::{Figure, LineChart, Series};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::runs::{Job, Runner};

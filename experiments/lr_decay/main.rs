@@ -16,11 +16,11 @@
 //! ```
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::{Family, Stretch};
-use nnlab::results::DataInfo;
-use nnlab::train::Split;
+use nnlab::procedures::train::Split;
+use nnlab::report::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::results::DataInfo;
 
 mod grid;
 mod long;
@@ -202,7 +202,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let hyperparameters = serde_json::json!({
         "network": "LeNet-5 (modern: ReLU, max pooling, He init), f32",
         "rules": s.rules.iter().map(|(r, lr)| serde_json::json!({"rule": r, "learning_rate": lr})).collect::<Vec<_>>(),
-        "defaults": nnlab::results::rule_defaults(),
+        "defaults": nnlab::report::results::rule_defaults(),
         "schedules": args.schedules,
         "stretch": s.stretch,
         "warmup_start_factor": nnlab::optim::schedule::WARMUP_START,

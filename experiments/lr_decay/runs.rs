@@ -3,13 +3,13 @@
 
 use std::path::PathBuf;
 
-use nnlab::cli::run_with_progress;
-use nnlab::lenet::{LeNetVariant, lenet5_on};
+use nnlab::nn::lenet::{LeNetVariant, lenet5_on};
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::{Family, Stretch};
-use nnlab::results::ResultsDir;
+use nnlab::procedures::train::{History, Split, TrainConfig, train_with_schedule};
+use nnlab::report::cli::run_with_progress;
+use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
-use nnlab::train::{History, Split, TrainConfig, train_with_schedule};
 use serde::Serialize;
 
 use super::Args;

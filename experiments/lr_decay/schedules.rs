@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use nnlab::plot::{Figure, LineChart, Series};
-use nnlab::results::ResultsDir;
-use nnlab::train::Split;
+use nnlab::procedures::train::Split;
+use nnlab::report::plot::{Figure, LineChart, Series};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::{Args, Settings};

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use nnlab::optim::schedule::{Family, Stretch};
-use nnlab::results::ResultsDir;
-use nnlab::train::Split;
+use nnlab::procedures::train::Split;
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::Args;
@@ -68,7 +68,7 @@ struct ParallelRow {
 const ROUNDS: usize = 5;
 
 fn median(v: Vec<f64>) -> f64 {
-    nnlab::metrics::median_and_range(&v)
+    nnlab::procedures::metrics::median_and_range(&v)
         .expect("at least one round")
         .0
 }

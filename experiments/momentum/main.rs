@@ -10,14 +10,14 @@
 //!     cargo run --release --bin exp_momentum -- --quick # seconds; every code path
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
-use nnlab::init::Init;
+use nnlab::hyper::{HyperparameterError, check_unit_interval};
+use nnlab::nn::init::Init;
 use nnlab::optim::{
-    HyperparameterError, Momentum, Nesterov, Optimizer, Sgd, check_unit_interval, contraction_rate,
-    nesterov_contraction_rate,
+    Momentum, Nesterov, Optimizer, Sgd, contraction_rate, nesterov_contraction_rate,
 };
-use nnlab::results::DataInfo;
-use nnlab::surfaces::{Surface, TacoShell};
+use nnlab::procedures::surfaces::{Surface, TacoShell};
+use nnlab::report::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::results::DataInfo;
 
 mod mlp;
 mod taco;

@@ -3,13 +3,13 @@
 
 use std::path::PathBuf;
 
-use nnlab::cli::train_with_progress;
 use nnlab::data::fashion::Prepared;
-use nnlab::network::Sequential;
-use nnlab::plot::{Series, training_curves};
-use nnlab::results::ResultsDir;
+use nnlab::nn::network::Sequential;
+use nnlab::procedures::train::{Split, TrainConfig, smoothing_window};
+use nnlab::report::cli::train_with_progress;
+use nnlab::report::plot::{Series, training_curves};
+use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
-use nnlab::train::{Split, TrainConfig, smoothing_window};
 use serde::Serialize;
 
 use super::{Args, Rules};

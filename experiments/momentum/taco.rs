@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use nnlab::plot::{ContourPlot, Figure, LineChart, MAX_WIDTH, Panel, Series, save_gif};
-use nnlab::results::ResultsDir;
-use nnlab::surfaces::{PathPoint, Surface, TacoShell, descend};
+use nnlab::procedures::surfaces::{PathPoint, Surface, TacoShell, descend};
+use nnlab::report::plot::{ContourPlot, Figure, LineChart, MAX_WIDTH, Panel, Series, save_gif};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::{Args, Rules};

@@ -1,8 +1,8 @@
 //! The search's figures: best validation accuracy against compute, every random trial against each
 //! hyperparameter, and one search's halving rungs.
 
-use nnlab::plot::{Figure, LineChart, Panel, Series};
-use nnlab::search::Rung;
+use nnlab::procedures::search::Rung;
+use nnlab::report::plot::{Figure, LineChart, Panel, Series};
 
 use super::report::{Found, median_and_range};
 use super::stages::of;
@@ -47,7 +47,7 @@ pub fn best(methods: &[Found], budget: &Budget) -> Figure {
         "best validation accuracy",
     )
     .with(series);
-    Figure::single(chart, (nnlab::plot::MAX_WIDTH, 520))
+    Figure::single(chart, (nnlab::report::plot::MAX_WIDTH, 520))
 }
 
 /// Validation accuracy of every random trial against each hyperparameter, on its scale.
@@ -66,7 +66,7 @@ pub fn importance(rows: &[TrialRow], runner: &Runner) -> Figure {
             "validation accuracy",
         )
         .with(vec![Series::new("", points).colored(d).dots_only()]);
-        let log = matches!(p.scale, nnlab::search::Scale::Log);
+        let log = matches!(p.scale, nnlab::procedures::search::Scale::Log);
         Panel::Line(if log { chart.log_x() } else { chart })
     });
     Figure::pair(panels.collect(), 360)
@@ -113,5 +113,5 @@ pub fn halving(rows: &[TrialRow], rungs: &[Rung]) -> Figure {
         "validation accuracy",
     )
     .with(series);
-    Figure::single(chart, (nnlab::plot::MAX_WIDTH, 480))
+    Figure::single(chart, (nnlab::report::plot::MAX_WIDTH, 480))
 }

@@ -24,10 +24,10 @@
 //! ```
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
-use nnlab::results::DataInfo;
-use nnlab::search::{Shard, halving_plan};
-use nnlab::train::Split;
+use nnlab::procedures::search::{Shard, halving_plan};
+use nnlab::procedures::train::Split;
+use nnlab::report::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
+use nnlab::report::results::DataInfo;
 
 mod figures;
 mod picture;

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use nnlab::plot::{ContourPlot, Figure, LineChart, Panel, Series};
-use nnlab::results::ResultsDir;
-use nnlab::search::{Config, Param, Scale, Space};
+use nnlab::procedures::search::{Config, Param, Scale, Space};
+use nnlab::report::plot::{ContourPlot, Figure, LineChart, Panel, Series};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 // ANCHOR: objective

@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use nnlab::results::{ResultsDir, markdown_table};
-use nnlab::search::Rung;
-use nnlab::train::Split;
+use nnlab::procedures::search::Rung;
+use nnlab::procedures::train::Split;
+use nnlab::report::results::{ResultsDir, markdown_table};
 use serde::Serialize;
 
 use super::figures;
@@ -24,7 +24,7 @@ fn best_so_far<'r>(rows: impl Iterator<Item = &'r TrialRow>) -> Vec<f64> {
 }
 
 pub fn median_and_range(v: Vec<f64>) -> (f64, f64, f64) {
-    nnlab::metrics::median_and_range(&v).expect("every search ran")
+    nnlab::procedures::metrics::median_and_range(&v).expect("every search ran")
 }
 
 /// One method's result over the repeated searches.
@@ -107,7 +107,7 @@ fn found<'r>(rows: &'r [TrialRow], budget: &Budget, rungs: &[Vec<Rung>]) -> Vec<
         &c2f,
     ));
     // Successive halving: its winner is the best of the last rung.
-    let spent = nnlab::search::plan_cost(&budget.halving);
+    let spent = nnlab::procedures::search::plan_cost(&budget.halving);
     let last_rung = |s: usize| {
         let last = &rungs[s].last().expect("a plan has a rung");
         let of_last = of(rows, Method::Halving, s).filter(move |r| r.epochs == last.budget);
@@ -158,7 +158,7 @@ pub fn run(
         .map(|r| move || runner.test_accuracy(r, final_epochs, (x_test, y_test)))
         .collect();
     eprintln!("testing {} winners at {final_epochs} epochs", jobs.len());
-    let mut tests = nnlab::parallel::run_independent(jobs, workers).into_iter();
+    let mut tests = nnlab::runtime::parallel::run_independent(jobs, workers).into_iter();
 
     let mut table = Vec::new();
     for m in &methods {

@@ -1,7 +1,7 @@
 //! `--merge`: the part files of a sharded run, read back and checked against the trials the flags
 //! define.
 
-use nnlab::search::{Shard, merge_csv_parts};
+use nnlab::procedures::search::{Shard, merge_csv_parts};
 
 use super::trials::{Job, TrialRow};
 

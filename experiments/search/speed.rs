@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use nnlab::parallel::{WaysMeasured, compare_ways};
-use nnlab::results::{ResultsDir, markdown_table, write_ways};
-use nnlab::search::Shard;
+use nnlab::procedures::search::Shard;
+use nnlab::report::results::{ResultsDir, markdown_table, write_ways};
+use nnlab::runtime::parallel::{WaysMeasured, compare_ways};
 use serde::Serialize;
 
 use super::trials::{Job, Runner, TrialRow};
@@ -31,7 +31,7 @@ impl Parallel {
     }
 }
 
-/// Times `jobs` three ways ([`nnlab::parallel::compare_ways`]); writes `parallel.csv`.
+/// Times `jobs` three ways ([`nnlab::runtime::parallel::compare_ways`]); writes `parallel.csv`.
 pub fn measure(
     runner: &Runner,
     jobs: &[Job],

@@ -1,7 +1,7 @@
 //! Part 3: the trials that depend on earlier results — coarse-to-fine's fine stage and successive
 //! halving's later rungs — run after the independent ones (here, or after merging shards).
 
-use nnlab::search::{Config, Rung, keep_best, successive_halving};
+use nnlab::procedures::search::{Config, Rung, keep_best, successive_halving};
 
 use super::trials::{Budget, Job, Method, Purpose, Runner, TrialRow, search_seed};
 

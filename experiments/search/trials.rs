@@ -1,13 +1,13 @@
 //! One trial of the real search (an MLP with dropout on a Fashion-MNIST subset, trained for a
 //! budget of epochs) and the list of every trial of every method.
 
-use nnlab::cli::run_with_progress;
-use nnlab::layers::DropoutKind;
-use nnlab::network::Sequential;
+use nnlab::nn::layers::DropoutKind;
+use nnlab::nn::network::Sequential;
 use nnlab::optim::Rule;
+use nnlab::procedures::search::{Config, Param, Scale, Space, trial_rng};
+use nnlab::procedures::train::{Split, TrainConfig, train};
+use nnlab::report::cli::run_with_progress;
 use nnlab::rng::substream;
-use nnlab::search::{Config, Param, Scale, Space, trial_rng};
-use nnlab::train::{Split, TrainConfig, train};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -243,7 +243,7 @@ pub struct Budget {
     pub coarse: usize,
     pub keep_best: usize,
     /// Successive halving's plan.
-    pub halving: Vec<nnlab::search::RungPlan>,
+    pub halving: Vec<nnlab::procedures::search::RungPlan>,
 }
 
 /// The trials that depend on no other trial's result, for every search: each grid, the random

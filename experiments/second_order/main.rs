@@ -17,10 +17,10 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
-use nnlab::results::DataInfo;
-use nnlab::second_order::objectives::SoftmaxRegression;
-use nnlab::second_order::{FirstOrder, Objective, Report};
+use nnlab::optim::second_order::objectives::SoftmaxRegression;
+use nnlab::optim::second_order::{FirstOrder, Objective, Report};
+use nnlab::report::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
+use nnlab::report::results::DataInfo;
 use serde::Serialize;
 
 mod noise;

@@ -1,11 +1,11 @@
 //! Section 4: noise. L-BFGS fed mini-batch values and gradients, measured on the full training
 //! loss, against the full-batch run.
 
-use nnlab::plot::{Figure, LineChart, MAX_WIDTH, Series};
-use nnlab::results::ResultsDir;
+use nnlab::optim::second_order::objectives::{MiniBatch, SoftmaxRegression};
+use nnlab::optim::second_order::{Lbfgs, Minimizer, Objective, Report, Stopping};
+use nnlab::report::plot::{Figure, LineChart, MAX_WIDTH, Series};
+use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
-use nnlab::second_order::objectives::{MiniBatch, SoftmaxRegression};
-use nnlab::second_order::{Lbfgs, Minimizer, Objective, Report, Stopping};
 use serde::Serialize;
 
 use super::{Args, Record, Settings};

@@ -1,10 +1,10 @@
 //! Section 1: every method on Rosenbrock's function, trajectories and value per iteration.
 
-use nnlab::plot::{ContourPlot, Figure, LineChart, Series};
-use nnlab::results::ResultsDir;
-use nnlab::second_order::objectives::Rosenbrock;
-use nnlab::second_order::{Bfgs, FirstOrder, Lbfgs, Minimizer, Newton, Stopping};
-use nnlab::surfaces::{self, Surface};
+use nnlab::optim::second_order::objectives::Rosenbrock;
+use nnlab::optim::second_order::{Bfgs, FirstOrder, Lbfgs, Minimizer, Newton, Stopping};
+use nnlab::procedures::surfaces::{self, Surface};
+use nnlab::report::plot::{ContourPlot, Figure, LineChart, Series};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::{Args, Record, Settings, tune};

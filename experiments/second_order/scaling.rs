@@ -1,12 +1,12 @@
 //! Section 3: the cost of one iteration against the dimension n (chained Rosenbrock), with the
 //! fitted log-log slopes.
 
-use nnlab::cli::progress;
-use nnlab::metrics::loglog_slope;
-use nnlab::plot::{Figure, LineChart, MAX_WIDTH, Series};
-use nnlab::results::ResultsDir;
-use nnlab::second_order::objectives::Rosenbrock;
-use nnlab::second_order::{Bfgs, Lbfgs, Minimizer, Newton, Stopping, seconds_per_iteration};
+use nnlab::optim::second_order::objectives::Rosenbrock;
+use nnlab::optim::second_order::{Bfgs, Lbfgs, Minimizer, Newton, Stopping, seconds_per_iteration};
+use nnlab::procedures::metrics::loglog_slope;
+use nnlab::report::cli::progress;
+use nnlab::report::plot::{Figure, LineChart, MAX_WIDTH, Series};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::{Record, Settings};

@@ -2,13 +2,13 @@
 //! full problem; Newton, L-BFGS and GD on the pooled one where the Hessian fits.
 
 use ndarray::ArrayView2;
-use nnlab::cli::progress;
-use nnlab::plot::{Figure, LineChart, Panel, Series};
-use nnlab::results::ResultsDir;
-use nnlab::second_order::objectives::{SoftmaxRegression, pool_images};
-use nnlab::second_order::{
+use nnlab::optim::second_order::objectives::{SoftmaxRegression, pool_images};
+use nnlab::optim::second_order::{
     Bfgs, FirstOrder, IterStat, Lbfgs, Minimizer, Newton, Objective, Report, Stopping,
 };
+use nnlab::report::cli::progress;
+use nnlab::report::plot::{Figure, LineChart, Panel, Series};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::{Args, Record, Settings, run_line, tune};

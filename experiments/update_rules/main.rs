@@ -15,9 +15,9 @@
 //! ```
 
 use clap::Parser;
-use nnlab::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
 use nnlab::optim::AdaGrad;
-use nnlab::results::{DataInfo, rule_defaults};
+use nnlab::report::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::results::{DataInfo, rule_defaults};
 
 mod mlp;
 mod step_size;

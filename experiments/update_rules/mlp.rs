@@ -3,16 +3,16 @@
 
 use std::path::PathBuf;
 
-use nnlab::cli::train_with_progress;
 use nnlab::data::fashion::Prepared;
-use nnlab::init::Init;
-use nnlab::network::Sequential;
+use nnlab::nn::init::Init;
+use nnlab::nn::network::Sequential;
 use nnlab::optim::Rule;
-use nnlab::plot::{Series, short_number, training_curves};
-use nnlab::results::ResultsDir;
+use nnlab::procedures::search::grid_search;
+use nnlab::procedures::train::{Split, TrainConfig, smoothing_window, train};
+use nnlab::report::cli::train_with_progress;
+use nnlab::report::plot::{Series, short_number, training_curves};
+use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
-use nnlab::search::grid_search;
-use nnlab::train::{Split, TrainConfig, smoothing_window, train};
 use serde::Serialize;
 
 use super::{Args, Settings};

@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use nnlab::optim::{AdaGrad, Optimizer, RmsProp};
-use nnlab::plot::{Figure, LineChart, Series};
-use nnlab::results::ResultsDir;
+use nnlab::procedures::surfaces::Surface;
+use nnlab::report::plot::{Figure, LineChart, Series};
+use nnlab::report::results::ResultsDir;
 use nnlab::rng::{randn, substream};
-use nnlab::surfaces::Surface;
 use serde::Serialize;
 
 use super::surfaces::TACO;

@@ -3,17 +3,17 @@
 
 use std::path::PathBuf;
 
-use nnlab::cli::progress;
 use nnlab::optim::Rule;
-use nnlab::plot::{
-    ContourPlot, Figure, LineChart, MAX_WIDTH, Panel, Series, save_gif, short_number,
-};
-use nnlab::results::ResultsDir;
-use nnlab::search::{grid_search, log_grid};
-use nnlab::surfaces::{
+use nnlab::procedures::search::{grid_search, log_grid};
+use nnlab::procedures::surfaces::{
     Beale, PathPoint, Rosenbrock, Saddle, Surface, TacoShell, clamped_loss, descend,
     window_objective,
 };
+use nnlab::report::cli::progress;
+use nnlab::report::plot::{
+    ContourPlot, Figure, LineChart, MAX_WIDTH, Panel, Series, save_gif, short_number,
+};
+use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::{Args, Settings};

@@ -1,8 +1,9 @@
 //! AdaGrad [Duchi et al., 2011]: every parameter gets its own step size, shrinking with the sum of
 //! its squared gradients: `cache += dx²; x += -learning_rate * dx / (sqrt(cache) + eps)`.
 
-use super::{HyperparameterError, Optimizer, SlotState, check_eps, check_learning_rate, zip3};
+use super::{Optimizer, SlotState, zip3};
 use crate::Float;
+use crate::hyper::{HyperparameterError, check_eps, check_learning_rate};
 
 /// AdaGrad with the slide's `eps = 1e-7` by default.
 #[derive(Clone, Debug)]

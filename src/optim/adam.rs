@@ -2,10 +2,9 @@
 //! per-parameter scaling (second moment `v`), both corrected for their bias towards zero in the
 //! first steps. `t` counts steps from 1.
 
-use super::{
-    HyperparameterError, Optimizer, SlotState, check_eps, check_learning_rate, check_unit_interval,
-};
+use super::{Optimizer, SlotState};
 use crate::Float;
+use crate::hyper::{HyperparameterError, check_eps, check_learning_rate, check_unit_interval};
 use rayon::prelude::*;
 
 /// Adam with the paper's defaults `beta1 = 0.9`, `beta2 = 0.999` and the slide's `eps = 1e-7`.

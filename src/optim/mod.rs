@@ -1,4 +1,6 @@
-//! First-order update rules behind one interface.
+//! Optimization: the first-order update rules (one file each: read [`sgd`], then [`momentum`]),
+//! the learning-rate schedules ([`schedule`]) and the second-order methods ([`second_order`]:
+//! Newton, BFGS, L-BFGS).
 //!
 //! Like CS231n's `update(w, dw, config)`, an [`Optimizer`] updates one parameter tensor at a time
 //! and keeps its state (velocity `v`, `cache`, …) per tensor, indexed by a stable slot number. The
@@ -7,14 +9,15 @@
 
 pub mod adagrad;
 pub mod adam;
-pub mod buffer;
 pub mod momentum;
 pub mod momentum_buffer;
 pub mod nesterov;
 pub mod rmsprop;
 pub mod rule;
 pub mod schedule;
+pub mod second_order;
 pub mod sgd;
+pub mod state;
 
 pub use adagrad::AdaGrad;
 pub use adam::Adam;
@@ -26,83 +29,8 @@ pub use rule::Rule;
 pub use sgd::Sgd;
 
 use crate::Float;
-use crate::layers::ParamGrad;
-use rayon::prelude::*;
-
-/// A hyperparameter outside its valid range.
-#[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{name} must be {requirement}, got {value}")]
-pub struct HyperparameterError {
-    pub name: &'static str,
-    pub requirement: &'static str,
-    pub value: f64,
-}
-
-/// Checks `value > 0` and finite.
-pub fn check_positive(name: &'static str, value: f64) -> Result<f64, HyperparameterError> {
-    if value > 0.0 && value.is_finite() {
-        Ok(value)
-    } else {
-        Err(HyperparameterError {
-            name,
-            requirement: "> 0 and finite",
-            value,
-        })
-    }
-}
-
-/// Checks `learning_rate > 0` and finite.
-pub fn check_learning_rate(learning_rate: f64) -> Result<f64, HyperparameterError> {
-    check_positive("learning_rate", learning_rate)
-}
-
-/// Checks `0 < value <= 1` (decay factors, warmup's start factor, dropout's keep probability).
-pub fn check_fraction(name: &'static str, value: f64) -> Result<f64, HyperparameterError> {
-    if value > 0.0 && value <= 1.0 {
-        Ok(value)
-    } else {
-        Err(HyperparameterError {
-            name,
-            requirement: "in (0, 1]",
-            value,
-        })
-    }
-}
-
-/// Checks `0 <= value < 1` (momentum `mu`, decay rates, Adam's betas).
-pub fn check_unit_interval(name: &'static str, value: f64) -> Result<f64, HyperparameterError> {
-    if (0.0..1.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err(HyperparameterError {
-            name,
-            requirement: "in [0, 1)",
-            value,
-        })
-    }
-}
-
-/// Checks `0 < value < 1` (RMSProp's `decay_rate`: 0 would forget everything, 1 would be AdaGrad
-/// without the sum).
-pub fn check_open_unit_interval(
-    name: &'static str,
-    value: f64,
-) -> Result<f64, HyperparameterError> {
-    if value > 0.0 && value < 1.0 {
-        Ok(value)
-    } else {
-        Err(HyperparameterError {
-            name,
-            requirement: "in (0, 1)",
-            value,
-        })
-    }
-}
-
-/// Checks `eps > 0` and finite.
-pub fn check_eps(eps: f64) -> Result<f64, HyperparameterError> {
-    check_positive("eps", eps)
-}
+use crate::nn::layers::ParamGrad;
+pub use state::{CHUNK, SlotState, serial, zip2, zip3};
 
 /// One update rule.
 pub trait Optimizer<F: Float>: Send {
@@ -132,77 +60,5 @@ pub fn step_all<F: Float>(opt: &mut dyn Optimizer<F>, params: Vec<ParamGrad<'_, 
     opt.begin_step();
     for (slot, p) in params.into_iter().enumerate() {
         opt.update(slot, p.value, p.grad);
-    }
-}
-
-/// Per-slot state vectors, created as zeros the first time a slot is seen (in huge-page-backed
-/// memory when large; see [`buffer`]).
-#[derive(Clone, Debug)]
-pub struct SlotState<F: Float> {
-    slots: Vec<Option<buffer::StateVec<F>>>,
-}
-
-impl<F: Float> Default for SlotState<F> {
-    fn default() -> Self {
-        SlotState { slots: Vec::new() }
-    }
-}
-
-impl<F: Float> SlotState<F> {
-    /// The state vector of `slot`, zero-initialized with length `len` on first use.
-    pub fn get(&mut self, slot: usize, len: usize) -> &mut [F] {
-        if self.slots.len() <= slot {
-            self.slots.resize_with(slot + 1, || None);
-        }
-        let s = self.slots[slot].get_or_insert_with(|| buffer::StateVec::zeros(len));
-        assert_eq!(s.len(), len, "parameter slot {slot} changed size");
-        s
-    }
-
-    pub fn clear(&mut self) {
-        self.slots.clear();
-    }
-}
-
-/// Elements per parallel task: large enough to amortize scheduling, small enough to split 1M
-/// parameters across cores. Below `PAR_MIN` elements the loop runs on the calling thread.
-pub const CHUNK: usize = 1 << 16;
-const PAR_MIN: usize = 1 << 18;
-
-/// Whether a loop over `len` elements runs on the calling thread: small tensors, or a pool of one
-/// thread (where splitting into tasks only adds overhead).
-pub fn serial(len: usize) -> bool {
-    len < PAR_MIN || rayon::current_num_threads() == 1
-}
-
-/// Applies `kernel` to matching chunks of `x` and `dx` (in parallel for large tensors).
-/// Elementwise kernels give the same bits whatever the thread count.
-pub fn zip2<F: Float>(x: &mut [F], dx: &[F], kernel: impl Fn(&mut [F], &[F]) + Sync) {
-    assert_eq!(x.len(), dx.len(), "x and dx differ in length");
-    if serial(x.len()) {
-        kernel(x, dx);
-    } else {
-        x.par_chunks_mut(CHUNK)
-            .zip(dx.par_chunks(CHUNK))
-            .for_each(|(x, dx)| kernel(x, dx));
-    }
-}
-
-/// Like [`zip2`] with one state vector `s` updated alongside `x`.
-pub fn zip3<F: Float>(
-    x: &mut [F],
-    s: &mut [F],
-    dx: &[F],
-    kernel: impl Fn(&mut [F], &mut [F], &[F]) + Sync,
-) {
-    assert_eq!(x.len(), dx.len(), "x and dx differ in length");
-    assert_eq!(x.len(), s.len(), "x and its state differ in length");
-    if serial(x.len()) {
-        kernel(x, s, dx);
-    } else {
-        x.par_chunks_mut(CHUNK)
-            .zip(s.par_chunks_mut(CHUNK))
-            .zip(dx.par_chunks(CHUNK))
-            .for_each(|((x, s), dx)| kernel(x, s, dx));
     }
 }

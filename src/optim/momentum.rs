@@ -1,10 +1,9 @@
 //! SGD with momentum, in the slide's convention (the learning rate is inside the velocity):
 //! `v = mu * v - learning_rate * dx; x += v`.
 
-use super::{
-    HyperparameterError, Optimizer, SlotState, check_learning_rate, check_unit_interval, zip3,
-};
+use super::{Optimizer, SlotState, zip3};
 use crate::Float;
+use crate::hyper::{HyperparameterError, check_learning_rate, check_unit_interval};
 
 /// Momentum: a ball rolling on the loss surface; `mu` (0.5, 0.9, 0.99) is one minus the friction.
 #[derive(Clone, Debug)]

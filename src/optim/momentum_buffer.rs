@@ -6,10 +6,9 @@
 //! change too — is rescaled at once, while the slide's velocity keeps the old rate's steps and lets
 //! them fade at the rate `mu`.
 
-use super::{
-    HyperparameterError, Optimizer, SlotState, check_learning_rate, check_unit_interval, zip3,
-};
+use super::{Optimizer, SlotState, zip3};
 use crate::Float;
+use crate::hyper::{HyperparameterError, check_learning_rate, check_unit_interval};
 
 /// Momentum with the learning rate outside the buffer (PyTorch's `SGD` with `momentum`,
 /// `dampening` 0, no Nesterov).

@@ -5,10 +5,9 @@
 //! current parameters:
 //! `v_prev = v; v = mu * v - learning_rate * dx; x += -mu * v_prev + (1 + mu) * v`.
 
-use super::{
-    HyperparameterError, Optimizer, SlotState, check_learning_rate, check_unit_interval, zip3,
-};
+use super::{Optimizer, SlotState, zip3};
 use crate::Float;
+use crate::hyper::{HyperparameterError, check_learning_rate, check_unit_interval};
 
 /// Nesterov momentum (the slide's "phi" form; `x` holds phi).
 #[derive(Clone, Debug)]

@@ -2,11 +2,9 @@
 //! decay to zero: `cache = decay_rate * cache + (1 - decay_rate) * dx²;
 //! x += -learning_rate * dx / (sqrt(cache) + eps)`.
 
-use super::{
-    HyperparameterError, Optimizer, SlotState, check_eps, check_learning_rate,
-    check_open_unit_interval, zip3,
-};
+use super::{Optimizer, SlotState, zip3};
 use crate::Float;
+use crate::hyper::{HyperparameterError, check_eps, check_learning_rate, check_open_unit_interval};
 
 /// RMSProp with `eps = 1e-7` by default.
 #[derive(Clone, Debug)]

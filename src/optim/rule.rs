@@ -1,8 +1,9 @@
 //! The six update rules by name, with the defaults the book uses for everything but the learning
 //! rate (`mu = 0.9`, `decay_rate = 0.99`, `beta1 = 0.9`, `beta2 = 0.999`, `eps = 1e-7`).
 
-use super::{AdaGrad, Adam, HyperparameterError, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
+use super::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
 use crate::Float;
+use crate::hyper::HyperparameterError;
 
 /// One of the lecture's update rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

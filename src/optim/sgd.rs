@@ -1,7 +1,8 @@
 //! Vanilla stochastic gradient descent: `x += -learning_rate * dx`.
 
-use super::{HyperparameterError, Optimizer, check_learning_rate, zip2};
+use super::{Optimizer, zip2};
 use crate::Float;
+use crate::hyper::{HyperparameterError, check_learning_rate};
 
 /// SGD with a fixed (or externally scheduled) learning rate.
 #[derive(Clone, Debug)]

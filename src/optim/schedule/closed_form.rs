@@ -1,7 +1,7 @@
 //! The closed-form schedules: constant, the slide's three decays, and cosine annealing.
 
 use super::{Schedule, non_negative, steps};
-use crate::optim::{HyperparameterError, check_learning_rate};
+use crate::hyper::{HyperparameterError, check_learning_rate};
 
 // ANCHOR: closed_forms
 /// `alpha0` at every step.

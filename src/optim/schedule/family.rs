@@ -10,7 +10,7 @@ use super::{
     Constant, Cosine, Exponential, InverseTime, LrSchedule, OneCycle, Per, StepDecay, WarmupThen,
     factor,
 };
-use crate::optim::HyperparameterError;
+use crate::hyper::HyperparameterError;
 
 /// One of the chapter's schedules, before it is fitted to a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -21,8 +21,9 @@ pub use one_cycle::OneCycle;
 pub use plateau::ReduceOnPlateau;
 pub use warmup::{LinearWarmup, WarmupThen};
 
-use super::{HyperparameterError, Optimizer};
+use super::Optimizer;
 use crate::Float;
+use crate::hyper::HyperparameterError;
 
 /// A learning rate per step.
 pub trait Schedule: Send {
@@ -87,7 +88,7 @@ pub(super) fn non_negative(name: &'static str, value: f64) -> Result<f64, Hyperp
 }
 
 /// Checks `0 < value <= 1` (decay factors, warmup's start factor).
-pub(super) use super::check_fraction as factor;
+pub(super) use crate::hyper::check_fraction as factor;
 
 /// Checks a step count is at least 1.
 pub(super) fn steps(name: &'static str, value: usize) -> Result<usize, HyperparameterError> {

@@ -2,7 +2,7 @@
 //! start, in one cycle over the whole run.
 
 use super::{Schedule, factor, steps};
-use crate::optim::{HyperparameterError, check_learning_rate, check_positive};
+use crate::hyper::{HyperparameterError, check_learning_rate, check_positive};
 
 // ANCHOR: one_cycle
 /// PyTorch's `OneCycleLR` (two phases, cosine annealing): from `max_rate / div_factor` up to

@@ -1,7 +1,7 @@
 //! Reduce-on-plateau: lower the rate when the monitored metric stops improving.
 
 use super::{Schedule, non_negative};
-use crate::optim::{HyperparameterError, check_learning_rate};
+use crate::hyper::{HyperparameterError, check_learning_rate};
 
 // ANCHOR: plateau
 /// PyTorch's `ReduceLROnPlateau` in mode `min` with a relative threshold: after each epoch the

@@ -1,7 +1,7 @@
 //! Linear warmup: alone, and before any other schedule.
 
 use super::{Schedule, factor, steps};
-use crate::optim::{HyperparameterError, check_learning_rate};
+use crate::hyper::{HyperparameterError, check_learning_rate};
 
 // ANCHOR: warmup
 /// PyTorch's `LinearLR`: from `start_factor * alpha0` up to `alpha0` over `steps` steps, then

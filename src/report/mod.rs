@@ -1,0 +1,9 @@
+//! What leaves a run: result files and `meta.json` ([`results`]), figures ([`plot`]), the command
+//! line the experiment binaries share ([`cli`], feature `cli`) and the wall-clock performance
+//! reports ([`perf`]).
+
+#[cfg(feature = "cli")]
+pub mod cli;
+pub mod perf;
+pub mod plot;
+pub mod results;
