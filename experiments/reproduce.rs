@@ -4,38 +4,19 @@
 //!     cargo run --release --bin reproduce -- --quick  # every code path, in seconds, under target/quick/
 //!     cargo run --release --bin reproduce -- --out DIR  # everything under DIR/<experiment>/
 
+use crate::{
+    babysit, cnn, dropout, ensemble, gradcheck, lr, lr_decay, momentum, search, second_order,
+    update_rules,
+};
 use clap::Parser;
 use nnlab::report::cli::{CommonArgs, Expected, format_seconds, run_main};
 use std::time::Instant;
-
-#[path = "babysit/main.rs"]
-mod exp_babysit;
-#[path = "cnn/main.rs"]
-mod exp_cnn;
-#[path = "dropout/main.rs"]
-mod exp_dropout;
-#[path = "ensemble/main.rs"]
-mod exp_ensemble;
-#[path = "gradcheck/main.rs"]
-mod exp_gradcheck;
-#[path = "lr/main.rs"]
-mod exp_lr;
-#[path = "lr_decay/main.rs"]
-mod exp_lr_decay;
-#[path = "momentum/main.rs"]
-mod exp_momentum;
-#[path = "search/main.rs"]
-mod exp_search;
-#[path = "second_order/main.rs"]
-mod exp_second_order;
-#[path = "update_rules/main.rs"]
-mod exp_update_rules;
 
 /// Run every experiment of the book in turn, passing the shared flags through; with --out DIR each
 /// experiment writes to DIR/<experiment>.
 #[derive(Parser, Debug)]
 #[command(version, long_about = None, allow_negative_numbers = true)]
-struct Args {
+pub struct Args {
     #[command(flatten)]
     common: CommonArgs,
     /// Run only these experiments (comma-separated), e.g. `momentum`.
@@ -46,42 +27,43 @@ struct Args {
 /// Each experiment: its name and how to run it from the pass-through flags.
 type Runner = fn(Vec<String>) -> anyhow::Result<()>;
 const EXPERIMENTS: &[(&str, Expected, Runner)] = &[
-    ("momentum", exp_momentum::EXPECTED, |argv| {
-        exp_momentum::run(exp_momentum::Args::try_parse_from(argv)?)
+    ("momentum", momentum::EXPECTED, |argv| {
+        momentum::run(momentum::Args::try_parse_from(argv)?)
     }),
-    ("update_rules", exp_update_rules::EXPECTED, |argv| {
-        exp_update_rules::run(exp_update_rules::Args::try_parse_from(argv)?)
+    ("update_rules", update_rules::EXPECTED, |argv| {
+        update_rules::run(update_rules::Args::try_parse_from(argv)?)
     }),
-    ("second_order", exp_second_order::EXPECTED, |argv| {
-        exp_second_order::run(exp_second_order::Args::try_parse_from(argv)?)
+    ("second_order", second_order::EXPECTED, |argv| {
+        second_order::run(second_order::Args::try_parse_from(argv)?)
     }),
-    ("cnn", exp_cnn::EXPECTED, |argv| {
-        exp_cnn::run(exp_cnn::Args::try_parse_from(argv)?)
+    ("cnn", cnn::EXPECTED, |argv| {
+        cnn::run(cnn::Args::try_parse_from(argv)?)
     }),
-    ("lr", exp_lr::EXPECTED, |argv| {
-        exp_lr::run(exp_lr::Args::try_parse_from(argv)?)
+    ("lr", lr::EXPECTED, |argv| {
+        lr::run(lr::Args::try_parse_from(argv)?)
     }),
-    ("lr_decay", exp_lr_decay::EXPECTED, |argv| {
-        exp_lr_decay::run(exp_lr_decay::Args::try_parse_from(argv)?)
+    ("lr_decay", lr_decay::EXPECTED, |argv| {
+        lr_decay::run(lr_decay::Args::try_parse_from(argv)?)
     }),
-    ("dropout", exp_dropout::EXPECTED, |argv| {
-        exp_dropout::run(exp_dropout::Args::try_parse_from(argv)?)
+    ("dropout", dropout::EXPECTED, |argv| {
+        dropout::run(dropout::Args::try_parse_from(argv)?)
     }),
-    ("gradcheck", exp_gradcheck::EXPECTED, |argv| {
-        exp_gradcheck::run(exp_gradcheck::Args::try_parse_from(argv)?)
+    ("gradcheck", gradcheck::EXPECTED, |argv| {
+        gradcheck::run(gradcheck::Args::try_parse_from(argv)?)
     }),
-    ("babysit", exp_babysit::EXPECTED, |argv| {
-        exp_babysit::run(exp_babysit::Args::try_parse_from(argv)?)
+    ("babysit", babysit::EXPECTED, |argv| {
+        babysit::run(babysit::Args::try_parse_from(argv)?)
     }),
-    ("search", exp_search::EXPECTED, |argv| {
-        exp_search::run(exp_search::Args::try_parse_from(argv)?)
+    ("search", search::EXPECTED, |argv| {
+        search::run(search::Args::try_parse_from(argv)?)
     }),
-    ("ensemble", exp_ensemble::EXPECTED, |argv| {
-        exp_ensemble::run(exp_ensemble::Args::try_parse_from(argv)?)
+    ("ensemble", ensemble::EXPECTED, |argv| {
+        ensemble::run(ensemble::Args::try_parse_from(argv)?)
     }),
 ];
 
-fn main() {
+/// The binary `reproduce`.
+pub fn main() {
     run_main(|| {
         let args = Args::parse();
         for name in &args.only {

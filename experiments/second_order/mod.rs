@@ -238,7 +238,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[allow(dead_code)] // unused when `reproduce` includes this file as a module
-fn main() {
+/// The binary `exp_second_order`: parses the flags and runs.
+pub fn main() {
     run_main(|| run(Args::parse()));
 }

@@ -148,7 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[allow(dead_code)] // unused when `reproduce` includes this file as a module
-fn main() {
+/// The binary `exp_update_rules`: parses the flags and runs.
+pub fn main() {
     run_main(|| run(Args::parse()));
 }

@@ -251,7 +251,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[allow(dead_code)] // unused when `reproduce` includes this file as a module
-fn main() {
+/// The binary `exp_dropout`: parses the flags and runs.
+pub fn main() {
     run_main(|| run(Args::parse()));
 }
