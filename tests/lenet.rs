@@ -73,7 +73,7 @@ fn lenet5_trains_alike_on_the_naive_and_the_automatic_convolution() {
     use nnlab::nn::layers::conv::ConvAlgo;
     use nnlab::nn::lenet::lenet5_on;
     use nnlab::optim::Adam;
-    use nnlab::procedures::train::{Split, TrainConfig, train};
+    use nnlab::procedures::train::{Hooks, Split, TrainConfig, train};
     let mut data_rng = seeded(3);
     let x = Array2::from_shape_fn((48, 784), |_| randn(&mut data_rng) as f32);
     let y: Vec<usize> = (0..48).map(|i| (i * 7) % 10).collect();
@@ -95,7 +95,7 @@ fn lenet5_trains_alike_on_the_naive_and_the_automatic_convolution() {
         let forced = net.describe()[0].ends_with("(naive convolution)");
         assert_eq!(forced, algo.is_some(), "{:?}", net.describe());
         let mut opt = Adam::new(1e-3, 0.9, 0.999).unwrap();
-        let h = train(&mut net, &mut opt, &split, &cfg, &mut rng, &mut |_| {});
+        let h = train(&mut net, &mut opt, &split, &cfg, &mut rng, Hooks::none());
         h.iters.iter().map(|r| r.loss).collect::<Vec<f64>>()
     };
     let (naive, auto) = (losses(Some(ConvAlgo::Naive)), losses(None));

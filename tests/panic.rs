@@ -9,7 +9,7 @@ use nnlab::nn::layers::{Layer, Mode};
 use nnlab::nn::loss::LossKind;
 use nnlab::nn::network::Sequential;
 use nnlab::optim::Sgd;
-use nnlab::procedures::train::{Split, TrainConfig, train};
+use nnlab::procedures::train::{Hooks, Split, TrainConfig, train};
 use rayon::prelude::*;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -69,7 +69,7 @@ fn child_trains_with_a_panicking_layer() {
         train_eval_rows: 10,
     };
     let mut rng = nnlab::rng::seeded(1);
-    pool.install(|| train(&mut net, &mut opt, &data, &cfg, &mut rng, &mut |_| {}));
+    pool.install(|| train(&mut net, &mut opt, &data, &cfg, &mut rng, Hooks::none()));
     unreachable!("the third step panics");
 }
 

@@ -249,7 +249,7 @@ fn plateau_waits_for_patience_then_cools_down() {
 fn the_training_loop_applies_a_schedule_before_every_update() {
     use nnlab::nn::init::Init;
     use nnlab::nn::network::Sequential;
-    use nnlab::procedures::train::{Split, TrainConfig, train_with_schedule};
+    use nnlab::procedures::train::{Hooks, Split, TrainConfig, train};
     let mut rng = nnlab::rng::substream(3, 0);
     let x = ndarray::Array2::from_shape_fn((40, 784), |(i, j)| ((i * 7 + j) % 11) as f64 / 11.0);
     let y: Vec<usize> = (0..40).map(|i| i % 10).collect();
@@ -268,26 +268,24 @@ fn the_training_loop_applies_a_schedule_before_every_update() {
     let mut net = Sequential::<f64>::fashion_mlp(8, Init::He, &mut rng);
     let mut opt = Sgd::new(1.0).unwrap();
     let mut per_epoch = LrSchedule::new(StepDecay::new(0.1, 0.5, 1).unwrap(), Per::Epoch);
-    let h = train_with_schedule(
+    let h = train(
         &mut net,
         &mut opt,
-        Some(&mut per_epoch),
         &split,
         &cfg,
         &mut rng,
-        &mut |_| {},
+        Hooks::none().schedule(Some(&mut per_epoch)),
     );
     let rates: Vec<f64> = h.iters.iter().map(|r| r.learning_rate).collect();
     assert_eq!(rates, [[0.1; 4], [0.05; 4], [0.025; 4]].concat());
     let mut per_iter = LrSchedule::new(InverseTime::new(0.1, 1.0).unwrap(), Per::Iteration);
-    let h = train_with_schedule(
+    let h = train(
         &mut net,
         &mut opt,
-        Some(&mut per_iter),
         &split,
         &cfg,
         &mut rng,
-        &mut |_| {},
+        Hooks::none().schedule(Some(&mut per_iter)),
     );
     assert_eq!(h.iters[3].learning_rate, 0.1 / 4.0);
 }

@@ -10,7 +10,7 @@ use nnlab::nn::lenet::{LeNetVariant, lenet5};
 use nnlab::optim::second_order::Objective;
 use nnlab::optim::second_order::objectives::SoftmaxRegression;
 use nnlab::optim::{Adam, Optimizer, step_all};
-use nnlab::procedures::train::{Split, TrainConfig, train};
+use nnlab::procedures::train::{Hooks, Split, TrainConfig, train};
 use nnlab::rng::{randn, seeded, substream};
 use random::random4;
 use std::hint::black_box;
@@ -174,7 +174,7 @@ fn lenet_epoch<'a>(d: &'a Prepared<f32>, seed: u64, batch: usize) -> Case<'a> {
                 &Split::of(d),
                 &cfg,
                 &mut rng,
-                &mut |_| {},
+                Hooks::none(),
             ));
         }),
     }

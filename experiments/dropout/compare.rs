@@ -11,7 +11,9 @@ use nnlab::report::plot::{Figure, LineChart, RangeGroup, RangePlot, Series};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
-use super::runs::{Form, Job, Runner, rows};
+use nnlab::procedures::runs::{Job, Model, Runs};
+
+use super::runs::{Form, Setting, rows};
 use super::{Args, Settings};
 
 /// Layers of the 3-layer network up to and including its first and its second dropout.
@@ -104,12 +106,12 @@ fn test_loss(net: &mut Sequential<f32>, x: ndarray::ArrayView2<f32>, y: &[usize]
 pub fn run(
     args: &Args,
     s: &Settings,
-    runner: &Runner<'_, '_>,
-    jobs: &[Job],
+    runs: &Runs<'_, '_>,
+    jobs: &[Job<Setting>],
     trained: &mut [(History, Sequential<f32>)],
     out: &ResultsDir,
 ) -> anyhow::Result<Comparison> {
-    let (x_test, y_test) = runner.split.test.expect("the split carries the test set");
+    let (x_test, y_test) = runs.split.test.expect("the split carries the test set");
 
     // The scaling bug: each vanilla network's weights in an inverted twin, whose prediction
     // leaves the activations as they are.
@@ -117,18 +119,31 @@ pub fn run(
     let (mut unscaled, mut unscaled_loss) = (Vec::new(), Vec::new());
     for (job, (h, net)) in jobs.iter().zip(trained.iter_mut()) {
         accuracy.push(AccuracyRow {
-            model: job.form.name(),
-            seed: job.seed,
+            model: job.tag.form.name(),
+            seed: job.tag.seed,
             test_accuracy: h.final_accuracies().1,
             test_loss: test_loss(net, x_test, y_test),
         });
-        if job.form != Form::Vanilla {
+        if job.tag.form != Form::Vanilla {
             continue;
         }
-        let mut twin = runner.network(&Job {
-            form: Form::Inverted,
-            ..*job
-        });
+        let Model::Mlp {
+            sizes, keep, l2, ..
+        } = job.model.clone()
+        else {
+            unreachable!("the chapter's networks are MLPs")
+        };
+        let dropout = nnlab::nn::layers::DropoutKind::Inverted;
+        let inverted = Model::Mlp {
+            sizes,
+            keep,
+            dropout,
+            l2,
+        };
+        let mut twin = runs.network(&Job {
+            model: inverted,
+            ..job.clone()
+        })?;
         twin.copy_params_from(net);
         let bug = twin.accuracy(x_test, y_test);
         unscaled.push(bug);
@@ -136,13 +151,13 @@ pub fn run(
         unscaled_loss.push(bug_loss);
         accuracy.push(AccuracyRow {
             model: "vanilla-unscaled",
-            seed: job.seed,
+            seed: job.tag.seed,
             test_accuracy: bug,
             test_loss: bug_loss,
         });
         for (i, &layers) in THROUGH_DROPOUT.iter().enumerate() {
             activations.push(ActivationRow {
-                seed: job.seed,
+                seed: job.tag.seed,
                 layer: i + 1,
                 train_mean: mean_activation(net, x_test, layers, Mode::Train),
                 scaled_mean: mean_activation(net, x_test, layers, Mode::Eval),
@@ -153,7 +168,7 @@ pub fn run(
     let histories = || jobs.iter().zip(trained.iter()).map(|(j, (h, _))| (j, h));
     let mut outputs = vec![out.write_csv(
         "training.csv",
-        histories().flat_map(|(j, h)| rows(j, h, runner.split.y_train.len())),
+        histories().flat_map(|(j, h)| rows(j, h, runs.split.y_train.len())),
     )?];
     let ratio = |f: fn(&ActivationRow) -> f64| {
         [1, 2].map(|layer| {
@@ -170,7 +185,8 @@ pub fn run(
     let mut finals = Vec::new();
     let (mut val_series, mut gap_series) = (Vec::new(), Vec::new());
     for (c, form) in forms.into_iter().enumerate() {
-        let runs: Vec<(&Job, &History)> = histories().filter(|(j, _)| j.form == form).collect();
+        let runs: Vec<(&Job<Setting>, &History)> =
+            histories().filter(|(j, _)| j.tag.form == form).collect();
         let hs: Vec<&History> = runs.iter().map(|r| r.1).collect();
         let tests: Vec<f64> = hs.iter().map(|h| h.final_accuracies().1).collect();
         let (test_mean, test_min, test_max) = mean_and_range(&tests).expect("at least one seed");
@@ -178,7 +194,7 @@ pub fn run(
         let val_accuracy = mean_final(&hs, |e| e.val_accuracy);
         models.push(FormSummary {
             model: form.name(),
-            keep: runs[0].0.p,
+            keep: runs[0].0.tag.p,
             test_mean,
             test_min,
             test_max,

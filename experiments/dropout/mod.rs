@@ -31,7 +31,9 @@ mod mc;
 mod runs;
 mod sweep;
 
-use runs::{Form, Job, Runner};
+use nnlab::procedures::runs::{Job, Runs};
+use nnlab::report::cli::with_progress;
+use runs::{Form, Setting, Training};
 
 /// Dropout on the slide's 3-layer network: vanilla vs inverted, Monte-Carlo averaging, keep
 /// probabilities, with and without.
@@ -171,53 +173,68 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         expectation::run(args.keep, demo_samples, args.demo_replicates, &out)?;
 
     // Every training run in one queue, so the two cores stay busy to the end.
-    let runner = Runner {
-        split: &split,
+    let training = Training {
         rule: args.rule,
         learning_rate: args.learning_rate,
         schedule: args.schedule,
-        batch_size: args.batch_size,
         base_seed: args.common.seed,
-        threads: run.threads,
     };
-    let compared: Vec<Job> = (0..args.seeds)
+    let runs = Runs {
+        split: &split,
+        batch_size: args.batch_size,
+        train_eval_rows: runs::TRAIN_EVAL_ROWS,
+        workers: Some(run.threads),
+    };
+    let compared: Vec<Job<Setting>> = (0..args.seeds)
         .flat_map(|seed| {
-            [Form::NoDropout, Form::Vanilla, Form::Inverted].map(|form| Job {
-                form,
-                p: if form == Form::NoDropout {
+            [Form::NoDropout, Form::Vanilla, Form::Inverted].map(|form| {
+                let p = if form == Form::NoDropout {
                     1.0
                 } else {
                     args.keep
-                },
-                hidden: s.hidden,
-                train_rows: None,
-                seed,
-                epochs: s.epochs,
+                };
+                let hidden = s.hidden;
+                training.job(
+                    Setting {
+                        form,
+                        p,
+                        hidden,
+                        seed,
+                    },
+                    s.epochs,
+                    None,
+                )
             })
         })
         .collect();
-    let swept: Vec<Job> = (args.sweep.iter())
+    let swept: Vec<Job<Setting>> = (args.sweep.iter())
         .flat_map(|&p| {
-            (0..args.sweep_seeds).map(move |seed| Job {
-                form: Form::Inverted,
-                p,
-                hidden: s.sweep_hidden,
-                train_rows: s.sweep_train,
-                seed,
-                epochs: s.sweep_epochs,
+            (0..args.sweep_seeds).map(move |seed| {
+                let (form, hidden) = (Form::Inverted, s.sweep_hidden);
+                let setting = Setting {
+                    form,
+                    p,
+                    hidden,
+                    seed,
+                };
+                training.job(setting, s.sweep_epochs, s.sweep_train)
             })
         })
         .collect();
-    let jobs: Vec<Job> = compared.iter().chain(&swept).copied().collect();
-    let mut trained = runner.run_all(&jobs, &format!("{} runs", jobs.len()));
+    let jobs: Vec<Job<Setting>> = compared.iter().chain(&swept).cloned().collect();
+    as_flag(runs.check(&jobs), &[])?;
+    let what = format!("{} runs", jobs.len());
+    let mut trained = with_progress(runs.total_iterations(&jobs), &what, |tick| {
+        runs.train_all(&jobs, tick, |_, h, net| (h, net))
+    });
     let sweep_trained = trained.split_off(compared.len());
 
-    let comparison = compare::run(&args, &s, &runner, &compared, &mut trained, &out)?;
+    let comparison = compare::run(&args, &s, &runs, &compared, &mut trained, &out)?;
     outputs.extend(comparison.outputs);
     // Each inverted network with its single scaled pass's test error (recorded after training).
     let inverted: Vec<_> = (compared.iter().zip(&mut trained))
-        .filter(|(j, _)| j.form == Form::Inverted)
-        .map(|(j, (h, net))| (j.seed, 1.0 - h.final_accuracies().1, net))
+        .filter(|(j, _)| j.tag.form == Form::Inverted)
+        .map(|(j, (h, net))| (j.tag.seed, 1.0 - h.final_accuracies().1, net))
         .collect();
     let averaged = mc::run(&args, &s, &split, inverted, run.threads, &out)?;
     outputs.extend(averaged.outputs);
@@ -227,7 +244,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let hyperparameters = serde_json::json!({
         "network": format!("784-{h}-{h}-10 MLP, ReLU, dropout after each hidden layer, He init, softmax, f32", h = s.hidden),
-        "layers": runner.network(&compared[0]).describe(),
+        "layers": runs.network(&compared[0])?.describe(),
         "keep": args.keep,
         "rule": args.rule,
         "learning_rate": args.learning_rate,

@@ -1,13 +1,11 @@
-//! One training run of the chapter (a dropout form, a keep probability, a seed, a length), and
-//! many of them side by side behind one progress bar.
+//! The chapter's training runs: each a dropout form, a keep probability, a width and a seed, as a
+//! job of the library's runs ([`nnlab::procedures::runs`]), and the rows they leave.
 
 use nnlab::nn::layers::DropoutKind;
-use nnlab::nn::network::Sequential;
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::{Family, Stretch};
-use nnlab::procedures::train::{History, Split, TrainConfig, train_with_schedule};
-use nnlab::report::cli::run_with_progress;
-use nnlab::rng::substream;
+use nnlab::procedures::runs::{Decay, Job, Model};
+use nnlab::procedures::train::History;
 use serde::Serialize;
 
 /// How a network drops units.
@@ -38,21 +36,60 @@ impl Form {
     }
 }
 
-/// What one run trains.
-#[derive(Clone, Copy, Debug)]
-pub struct Job {
+/// What a run of the chapter varies.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Setting {
     pub form: Form,
     /// Keep probability of every hidden layer (1 for [`Form::NoDropout`]).
     pub p: f64,
     /// Units of each of the two hidden layers.
     pub hidden: usize,
-    /// Trains on the first this-many training images (all of them if `None`).
-    pub train_rows: Option<usize>,
     /// Run i of every form and keep probability starts from the same weights and sees the same
     /// batches (random stream i of `--seed`).
     pub seed: usize,
-    pub epochs: usize,
 }
+
+/// What every run shares: the rule, its learning rate and decay, and the experiment's seed.
+#[derive(Clone, Copy, Debug)]
+pub struct Training {
+    pub rule: Rule,
+    pub learning_rate: f64,
+    pub schedule: Family,
+    pub base_seed: u64,
+}
+
+impl Training {
+    /// The job of `setting`, trained for `epochs` on the first `train_rows` images (all if
+    /// `None`): the slide's 3-layer network, two ReLU layers of `hidden` units with dropout after
+    /// each.
+    pub fn job(&self, setting: Setting, epochs: usize, train_rows: Option<usize>) -> Job<Setting> {
+        let dropout = match setting.form {
+            Form::Vanilla => DropoutKind::Vanilla,
+            Form::NoDropout | Form::Inverted => DropoutKind::Inverted,
+        };
+        // Keep probability 1 draws the same layer keys, so run i of every form starts alike.
+        let h = setting.hidden;
+        Job {
+            tag: setting,
+            seed: self.base_seed,
+            stream: setting.seed as u64,
+            model: Model::Mlp {
+                sizes: vec![784, h, h, 10],
+                keep: setting.p,
+                dropout,
+                l2: 0.0,
+            },
+            rule: self.rule,
+            learning_rate: self.learning_rate,
+            decay: Decay::Over(self.schedule, Stretch::default()),
+            epochs,
+            train_rows,
+        }
+    }
+}
+
+/// Training accuracy is measured on this many training images after every epoch.
+pub const TRAIN_EVAL_ROWS: usize = 5_000;
 
 /// A row of `training.csv` and `sweep.csv`: one epoch of one run.
 #[derive(Serialize)]
@@ -73,85 +110,13 @@ pub struct EpochRow {
     pub seconds: f64,
 }
 
-/// Everything the runs share.
-pub struct Runner<'a, 'd> {
-    pub split: &'a Split<'d, f32>,
-    pub rule: Rule,
-    pub learning_rate: f64,
-    pub schedule: Family,
-    pub batch_size: usize,
-    pub base_seed: u64,
-    pub threads: usize,
-}
-
-/// Training accuracy is measured on this many training images after every epoch.
-pub const TRAIN_EVAL_ROWS: usize = 5_000;
-
-impl<'d> Runner<'_, 'd> {
-    /// The network of `job` before training: the slide's 3-layer network, two ReLU layers of
-    /// `job.hidden` units with dropout after each.
-    pub fn network(&self, job: &Job) -> Sequential<f32> {
-        let mut rng = substream(self.base_seed, job.seed as u64);
-        self.network_from(job, &mut rng)
-    }
-
-    fn network_from(&self, job: &Job, rng: &mut nnlab::rng::NnRng) -> Sequential<f32> {
-        let kind = match job.form {
-            Form::Vanilla => DropoutKind::Vanilla,
-            Form::NoDropout | Form::Inverted => DropoutKind::Inverted,
-        };
-        // Keep probability 1 draws the same layer keys, so run i of every form starts alike.
-        let sizes = [784, job.hidden, job.hidden, 10];
-        Sequential::dropout_mlp(&sizes, job.p, kind, rng).expect("p checked with the flags")
-    }
-
-    /// The data `job` trains on (validation and test sets are always the whole ones).
-    fn split_of(&self, job: &Job) -> Split<'d, f32> {
-        self.split.head(job.train_rows.unwrap_or(usize::MAX))
-    }
-
-    /// Trains one run; `tick` sees every iteration.
-    fn train(&self, job: &Job, tick: &(dyn Fn() + Sync)) -> (History, Sequential<f32>) {
-        let mut rng = substream(self.base_seed, job.seed as u64);
-        let mut net = self.network_from(job, &mut rng);
-        let mut opt = (self.rule.build::<f32>(self.learning_rate)).expect("checked with the flags");
-        let split = self.split_of(job);
-        let steps = split.iterations(job.epochs, self.batch_size);
-        let mut schedule = (self
-            .schedule
-            .over(self.learning_rate, steps, &Stretch::default()))
-        .expect("the schedule was checked against the run lengths");
-        let cfg = TrainConfig {
-            epochs: job.epochs,
-            batch_size: self.batch_size,
-            train_eval_rows: TRAIN_EVAL_ROWS,
-        };
-        let h = train_with_schedule(
-            &mut net,
-            opt.as_mut(),
-            Some(&mut schedule),
-            &split,
-            &cfg,
-            &mut rng,
-            &mut |_| tick(),
-        );
-        (h, net)
-    }
-
-    /// Trains every job side by side (one core each) behind one progress bar named `what`; the
-    /// histories and trained networks come back in job order.
-    pub fn run_all(&self, jobs: &[Job], what: &str) -> Vec<(History, Sequential<f32>)> {
-        let ticks = jobs
-            .iter()
-            .map(|j| self.split_of(j).iterations(j.epochs, self.batch_size));
-        let train = |job: &Job, tick: &(dyn Fn() + Sync)| self.train(job, tick);
-        run_with_progress(jobs, Some(self.threads), ticks.sum(), what, train)
-    }
-}
-
 /// The rows of `job`'s run.
-pub fn rows(job: &Job, h: &History, train_images: usize) -> impl Iterator<Item = EpochRow> {
-    let job = *job;
+pub fn rows(
+    job: &Job<Setting>,
+    h: &History,
+    train_images: usize,
+) -> impl Iterator<Item = EpochRow> {
+    let job = job.tag;
     let epochs = h.epochs.clone().into_iter();
     epochs.map(move |e| EpochRow {
         model: job.form.name(),

@@ -9,7 +9,9 @@ use nnlab::report::plot::{Figure, LineChart, Series};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
-use super::runs::{Job, rows};
+use nnlab::procedures::runs::Job;
+
+use super::runs::{Setting, rows};
 use super::{Args, Settings};
 
 /// One keep probability over its seeds.
@@ -41,7 +43,7 @@ pub struct Sweep {
 pub fn run(
     args: &Args,
     s: &Settings,
-    jobs: &[Job],
+    jobs: &[Job<Setting>],
     trained: &[(History, Sequential<f32>)],
     train_images: usize,
     out: &ResultsDir,
@@ -51,7 +53,7 @@ pub fn run(
     let mut outputs = vec![out.write_csv("sweep.csv", all)?];
     let points: Vec<Point> = (args.sweep.iter())
         .map(|&p| {
-            let at: Vec<&History> = runs().filter(|(j, _)| j.p == p).map(|r| r.1).collect();
+            let at: Vec<&History> = runs().filter(|(j, _)| j.tag.p == p).map(|r| r.1).collect();
             let tests = at.iter().map(|h| h.final_accuracies().1);
             Point {
                 keep: p,

@@ -2,15 +2,15 @@
 //! epoch (checkpoints), with running parameter averages, or with a learning rate restarted every
 //! epoch (snapshots).
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 use nnlab::nn::layers::Mode;
-use nnlab::nn::lenet::{LeNetVariant, lenet5};
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::{Family, Stretch};
 use nnlab::procedures::ensemble::ParamAverages;
-use nnlab::procedures::search::{Param, Scale, Space, trial_rng};
-use nnlab::procedures::train::{Split, TrainConfig, train_with_hook};
-use nnlab::report::cli::run_with_progress;
+use nnlab::procedures::runs::{Decay, Job, Model, Runs};
+use nnlab::procedures::search::{Param, Scale, Space};
+use nnlab::procedures::train::Hooks;
+use nnlab::report::cli::with_progress;
 use nnlab::rng::substream;
 use serde::Serialize;
 
@@ -43,9 +43,9 @@ impl Kind {
 /// The stream the search's configurations come from.
 const SEARCH_CONFIGS: u64 = 4;
 
-/// One training run.
+/// One member's training run.
 #[derive(Clone, Copy, Debug)]
-pub struct Job {
+pub struct Member {
     pub kind: Kind,
     /// Which run of its kind (its random stream).
     pub index: usize,
@@ -57,7 +57,7 @@ pub struct Job {
 /// What a run leaves: the validation accuracy and the test probabilities after each epoch (the
 /// checkpoints), and for independent runs those of the two averaged networks at the end.
 pub struct Trained {
-    pub job: Job,
+    pub member: Member,
     pub val_accuracy: Vec<f64>,
     pub checkpoints: Vec<Array2<f32>>,
     pub ema: Option<Array2<f32>>,
@@ -81,12 +81,12 @@ pub fn space() -> Space {
 }
 
 /// The trials of the search seeded by `seed`.
-pub fn search_jobs(seed: u64, trials: usize, epochs: usize) -> Vec<Job> {
+pub fn search_members(seed: u64, trials: usize, epochs: usize) -> Vec<Member> {
     let space = space();
     (0..trials)
         .map(|index| {
             let c = space.random(stream_seed(seed, SEARCH_CONFIGS), index);
-            Job {
+            Member {
                 kind: Kind::Search,
                 index,
                 learning_rate: space.get(&c, "learning_rate"),
@@ -98,93 +98,95 @@ pub fn search_jobs(seed: u64, trials: usize, epochs: usize) -> Vec<Job> {
 }
 
 /// The seed drawn from stream `stream` of the experiment seeded by `base`: run k of a kind trains
-/// from `trial_rng(seed, k)`.
+/// from stream k of that seed.
 fn stream_seed(base: u64, stream: u64) -> u64 {
     use rand::Rng;
     substream(base, stream).next_u64()
 }
 
-/// Everything the runs share.
-pub struct Runner<'a, 'd> {
-    pub split: &'a Split<'d, f32>,
-    pub x_test: ndarray::ArrayView2<'a, f32>,
-    pub batch_size: usize,
-    pub base_seed: u64,
-    /// The moving average's weight on the past.
-    pub ema_decay: f64,
+/// `member`'s run: LeNet-5 with its L2 strength, Adam from its learning rate, from stream
+/// `member.index` of its kind's seed; snapshot runs anneal the rate to zero within every epoch and
+/// restart it [Huang et al., 2017].
+pub fn job(base_seed: u64, member: Member) -> Job<Member> {
+    let decay = match member.kind {
+        Kind::Snapshot => Decay::EveryEpoch(Family::Cosine, Stretch::default()), // cosine_final 0
+        Kind::Independent | Kind::Search => Decay::None,
+    };
+    Job {
+        tag: member,
+        seed: stream_seed(base_seed, member.kind.stream()),
+        stream: member.index as u64,
+        model: Model::LeNet5 { l2: member.reg },
+        rule: Rule::Adam,
+        learning_rate: member.learning_rate,
+        decay,
+        epochs: member.epochs,
+        train_rows: None,
+    }
 }
 
-impl Runner<'_, '_> {
-    // ANCHOR: member
-    /// Trains `job` epoch by epoch, keeping the test probabilities after each.
-    fn train(&self, job: &Job, tick: &(dyn Fn() + Sync)) -> Trained {
-        let started = std::time::Instant::now();
-        let mut rng = trial_rng(stream_seed(self.base_seed, job.kind.stream()), job.index);
-        let mut net = lenet5::<f32, _>(LeNetVariant::Modern, job.reg as f32, &mut rng);
-        let mut opt =
-            (Rule::Adam.build::<f32>(job.learning_rate)).expect("positive learning rates");
-        let cfg = TrainConfig {
-            epochs: 1,
-            batch_size: self.batch_size,
-            train_eval_rows: 1_000,
-        };
-        let per_epoch = self.split.iterations(1, self.batch_size);
-        // Polyak averages the iterates of every epoch after the first.
-        let mut averages = ParamAverages::new(self.ema_decay, per_epoch);
-        let mut out = Trained {
-            job: *job,
-            val_accuracy: Vec::new(),
-            checkpoints: Vec::new(),
-            ema: None,
-            polyak: None,
-            seconds: 0.0,
-        };
-        for _ in 0..job.epochs {
-            // Snapshots: cosine annealing from the learning rate to zero within each epoch.
-            let mut cycle = (job.kind == Kind::Snapshot).then(|| {
-                let to_zero = Stretch::default(); // cosine_final 0
-                (Family::Cosine.over(job.learning_rate, per_epoch, &to_zero))
-                    .expect("a valid cycle")
-            });
-            let averaging = job.kind == Kind::Independent;
-            let h = train_with_hook(
-                &mut net,
-                opt.as_mut(),
-                cycle.as_mut(),
-                self.split,
-                &cfg,
-                &mut rng,
-                &mut |_| tick(),
-                &mut |net| {
-                    if averaging {
-                        averages.update(net);
-                    }
-                },
-            );
-            assert!(h.diverged_at.is_none(), "{job:?} diverged");
-            out.val_accuracy.push(h.final_val_accuracy());
-            out.checkpoints
-                .push(net.probabilities(self.x_test, Mode::Eval));
-        }
-        if job.kind == Kind::Independent {
-            averages.write_ema(&mut net);
-            out.ema = Some(net.probabilities(self.x_test, Mode::Eval));
-            averages.write_polyak(&mut net);
-            out.polyak = Some(net.probabilities(self.x_test, Mode::Eval));
-        }
-        out.seconds = started.elapsed().as_secs_f64();
-        out
-    }
-    // ANCHOR_END: member
-
-    /// Trains every job behind one progress bar: side by side on `workers` threads, or with
-    /// `None` one at a time on every thread. Results come back in job order.
-    pub fn run_all(&self, jobs: &[Job], workers: Option<usize>, what: &str) -> Vec<Trained> {
-        let ticks = jobs
-            .iter()
-            .map(|j| self.split.iterations(j.epochs, self.batch_size));
-        run_with_progress(jobs, workers, ticks.sum(), what, |job, tick| {
-            self.train(job, tick)
+// ANCHOR: member
+/// Trains `job` with `runs`' data, keeping the test probabilities of `x_test` after each epoch;
+/// independent runs also average their parameters (moving average with weight `ema_decay` on the
+/// past, and Polyak's mean of every iterate after the first epoch).
+pub fn train(
+    runs: &Runs,
+    x_test: ArrayView2<f32>,
+    ema_decay: f64,
+    job: &Job<Member>,
+    tick: &(dyn Fn() + Sync),
+) -> Trained {
+    let started = std::time::Instant::now();
+    let per_epoch = runs.split.iterations(1, runs.batch_size);
+    let mut averages = ParamAverages::new(ema_decay, per_epoch);
+    let averaging = job.tag.kind == Kind::Independent;
+    let (mut val_accuracy, mut checkpoints) = (Vec::new(), Vec::new());
+    let hooks = Hooks::none()
+        .on_iter(|_| tick())
+        .after_step(|net| {
+            if averaging {
+                averages.update(net);
+            }
         })
+        .after_epoch(|net, epoch| {
+            val_accuracy.push(epoch.val_accuracy);
+            checkpoints.push(net.probabilities(x_test, Mode::Eval));
+        });
+    let (h, mut net) = runs.train(job, hooks);
+    assert!(h.diverged_at.is_none(), "{:?} diverged", job.tag);
+    let mut out = Trained {
+        member: job.tag,
+        val_accuracy,
+        checkpoints,
+        ema: None,
+        polyak: None,
+        seconds: 0.0,
+    };
+    if averaging {
+        averages.write_ema(&mut net);
+        out.ema = Some(net.probabilities(x_test, Mode::Eval));
+        averages.write_polyak(&mut net);
+        out.polyak = Some(net.probabilities(x_test, Mode::Eval));
     }
+    out.seconds = started.elapsed().as_secs_f64();
+    out
+}
+// ANCHOR_END: member
+
+/// Trains every member behind one progress bar named `what`, as `runs.workers` says; results
+/// come back in member order.
+pub fn train_all(
+    runs: &Runs,
+    x_test: ArrayView2<f32>,
+    ema_decay: f64,
+    base_seed: u64,
+    members: &[Member],
+    what: &str,
+) -> Vec<Trained> {
+    let jobs: Vec<Job<Member>> = members.iter().map(|&m| job(base_seed, m)).collect();
+    with_progress(runs.total_iterations(&jobs), what, |tick| {
+        runs.run_all(&jobs, tick, |job, tick| {
+            train(runs, x_test, ema_decay, job, tick)
+        })
+    })
 }

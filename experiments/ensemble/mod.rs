@@ -24,7 +24,8 @@ use nnlab::runtime::parallel::compare_ways;
 mod members;
 mod report;
 
-use members::{Job, Kind, Runner};
+use members::{Kind, Member};
+use nnlab::procedures::runs::Runs;
 
 /// LeNet-5 ensembles: independent models, the top of a search, checkpoints, snapshots, and
 /// averaged parameters, against ensemble size and training cost.
@@ -142,30 +143,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let out = run.results_dir()?;
-    let runner = Runner {
-        split: &split,
-        x_test: d.x_test.view(),
-        batch_size: args.batch_size,
-        base_seed: args.common.seed,
-        ema_decay: args.ema_decay,
-    };
-    let job = |kind, index, epochs| Job {
+    let member = |kind, index, epochs| Member {
         kind,
         index,
         learning_rate: args.learning_rate,
         reg: args.reg,
         epochs,
     };
-    let mut jobs: Vec<Job> = (0..n_members)
-        .map(|i| job(Kind::Independent, i, epochs))
+    let mut members: Vec<Member> = (0..n_members)
+        .map(|i| member(Kind::Independent, i, epochs))
         .collect();
-    jobs.extend(members::search_jobs(args.common.seed, trials, epochs));
-    jobs.extend((0..snapshot_runs).map(|i| job(Kind::Snapshot, i, snapshots)));
+    members.extend(members::search_members(args.common.seed, trials, epochs));
+    members.extend((0..snapshot_runs).map(|i| member(Kind::Snapshot, i, snapshots)));
     let workers = match args.parallel {
         Parallel::Members => Some(run.threads),
         Parallel::Inside => None,
     };
-    let mut trained = runner.run_all(&jobs, workers, &format!("{} runs", jobs.len()));
+    let runs_on = |split, workers| Runs {
+        split,
+        batch_size: args.batch_size,
+        train_eval_rows: 1_000,
+        workers,
+    };
+    let (x_test, seed) = (d.x_test.view(), args.common.seed);
+    let train_all = |runs: &Runs, members: &[Member], what: &str| {
+        members::train_all(runs, x_test, args.ema_decay, seed, members, what)
+    };
+    let what = format!("{} runs", members.len());
+    let mut trained = train_all(&runs_on(&split, workers), &members, &what);
     let snapshot_trained = trained.split_off(n_members + trials);
     let search = trained.split_off(n_members);
     let rows = report::ensembles(&trained, &search, &snapshot_trained, &d.y_test, max_size);
@@ -184,18 +189,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     // Two short runs three ways: is one model per thread faster than every thread inside one?
     let small = split.head(4_000);
-    let speed_runner = Runner {
-        split: &small,
-        ..runner
-    };
-    let speed_jobs: Vec<Job> = (0..run.threads.max(2))
-        .map(|i| job(Kind::Independent, i, 2))
+    let speed_members: Vec<Member> = (0..run.threads.max(2))
+        .map(|i| member(Kind::Independent, i, 2))
         .collect();
     let trial = |workers: Option<usize>| -> Vec<Vec<f64>> {
-        let done = speed_runner.run_all(&speed_jobs, workers, "speed");
+        let done = train_all(&runs_on(&small, workers), &speed_members, "speed");
         done.into_iter().map(|t| t.val_accuracy).collect()
     };
-    let speed = compare_ways(speed_jobs.len(), speed_rounds, &trial);
+    let speed = compare_ways(speed_members.len(), speed_rounds, &trial);
     eprintln!("speed: {}", speed.describe("runs"));
     outputs.push(write_ways(&speed, &out)?);
 

@@ -61,7 +61,7 @@ pub fn ensembles(
     // ANCHOR: independent
     // (a) Independent initializations: every subset of k of the runs.
     let finals: Vec<Array2<f32>> = independent.iter().map(|t| t.last().clone()).collect();
-    let epochs = independent[0].job.epochs;
+    let epochs = independent[0].member.epochs;
     for k in 1..=max_size.min(finals.len()) {
         rows.push(row(
             "independent",
@@ -77,9 +77,9 @@ pub fn ensembles(
     ranked.sort_by(|a, b| {
         val(b)
             .total_cmp(&val(a))
-            .then(a.job.index.cmp(&b.job.index))
+            .then(a.member.index.cmp(&b.member.index))
     });
-    let search_epochs: usize = search.iter().map(|t| t.job.epochs).sum();
+    let search_epochs: usize = search.iter().map(|t| t.member.epochs).sum();
     let top = running_average_errors(ranked.iter().map(|t| t.last().clone()), y);
     for (k, e) in top.into_iter().enumerate().take(max_size) {
         rows.push(row("top-k of a search", k + 1, search_epochs, &[1.0 - e]));
@@ -91,7 +91,7 @@ pub fn ensembles(
             .iter()
             .map(|t| latest_first(&t.checkpoints, y))
             .collect();
-        let epochs = runs[0].job.epochs;
+        let epochs = runs[0].member.epochs;
         for k in 0..curves[0].len().min(max_size) {
             let at_k: Vec<f64> = curves.iter().map(|c| c[k]).collect();
             rows.push(row(method, k + 1, epochs, &at_k));
@@ -147,10 +147,10 @@ pub fn write(
     let members = runs.iter().flat_map(|t| {
         (t.checkpoints.iter().zip(&t.val_accuracy).enumerate()).map(move |(e, (probs, &val))| {
             MemberRow {
-                kind: t.job.kind,
-                index: t.job.index,
-                learning_rate: t.job.learning_rate,
-                reg: t.job.reg,
+                kind: t.member.kind,
+                index: t.member.index,
+                learning_rate: t.member.learning_rate,
+                reg: t.member.reg,
                 epoch: e + 1,
                 val_accuracy: val,
                 test_accuracy: test_of(probs, y),
@@ -161,9 +161,9 @@ pub fn write(
     let mut outputs = vec![out.write_csv("members.csv", members)?];
     let independent = runs
         .iter()
-        .filter(|t| t.job.kind == super::members::Kind::Independent);
+        .filter(|t| t.member.kind == super::members::Kind::Independent);
     let averaged = independent.map(|t| AveragedRow {
-        index: t.job.index,
+        index: t.member.index,
         final_test: test_of(t.last(), y),
         polyak_test: test_of(t.polyak.as_ref().expect("averaged"), y),
         ema_test: test_of(t.ema.as_ref().expect("averaged"), y),

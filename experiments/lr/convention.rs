@@ -9,7 +9,7 @@ use nnlab::nn::init::Init;
 use nnlab::nn::network::Sequential;
 use nnlab::optim::schedule::{LrSchedule, Per, StepDecay};
 use nnlab::optim::{Momentum, MomentumBuffer, Optimizer};
-use nnlab::procedures::train::{Split, TrainConfig, smoothing_window, train_with_schedule};
+use nnlab::procedures::train::{Hooks, Split, TrainConfig, smoothing_window, train};
 use nnlab::report::cli::progress;
 use nnlab::report::plot::{Figure, LineChart, Series};
 use nnlab::report::results::ResultsDir;
@@ -64,14 +64,15 @@ pub fn run(
         let mut rng = substream(args.common.seed, 4);
         let mut net = Sequential::<f32>::fashion_mlp(args.hidden, Init::He, &mut rng);
         let mut schedule = LrSchedule::new(StepDecay::new(lr, factor, period)?, Per::Epoch);
-        let h = train_with_schedule(
+        let h = train(
             &mut net,
             opt.as_mut(),
-            Some(&mut schedule),
             &split,
             &cfg,
             &mut rng,
-            &mut |_| bar.inc(1),
+            Hooks::none()
+                .schedule(Some(&mut schedule))
+                .on_iter(|_| bar.inc(1)),
         );
         rows.extend(h.epochs.iter().map(|e| ConventionRow {
             convention,

@@ -8,7 +8,7 @@ use nnlab::nn::init::Init;
 use nnlab::nn::network::Sequential;
 use nnlab::procedures::lr_range::{Suggestions, suggest};
 use nnlab::procedures::search::grid_search;
-use nnlab::procedures::train::{Split, TrainConfig, train};
+use nnlab::procedures::train::{Hooks, Split, TrainConfig, train};
 use nnlab::report::plot::{Figure, LineChart, Series, short_number};
 use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
@@ -71,7 +71,14 @@ pub fn run(
         let mut rng = substream(args.common.seed, 3);
         let mut net = Sequential::<f32>::fashion_mlp(args.hidden, Init::He, &mut rng);
         let mut opt = args.rule.build::<f32>(lr).expect("validated");
-        let h = train(&mut net, opt.as_mut(), &split, &cfg, &mut rng, &mut |_| {});
+        let h = train(
+            &mut net,
+            opt.as_mut(),
+            &split,
+            &cfg,
+            &mut rng,
+            Hooks::none(),
+        );
         h.accuracy_objective()
     });
     let grid_best = trials[best].value;

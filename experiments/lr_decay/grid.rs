@@ -10,7 +10,9 @@ use nnlab::report::plot::{Figure, LineChart, RangeGroup, RangePlot, Series};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
-use super::runs::{Job, Runner, epochs};
+use nnlab::procedures::runs::{Job, Runs};
+
+use super::runs::{Setting, epochs, job, run_and_write};
 use super::speed::Mode;
 use super::{Args, Settings};
 
@@ -39,9 +41,9 @@ pub struct Compared {
 }
 
 /// The (validation, test) accuracies of `family` with `rule` over the seeds, in seed order.
-fn finals(jobs: &[Job], hs: &[History], family: Family, rule: Rule) -> Vec<(f64, f64)> {
+fn finals(jobs: &[Job<Setting>], hs: &[History], family: Family, rule: Rule) -> Vec<(f64, f64)> {
     let runs = jobs.iter().zip(hs);
-    let of = runs.filter(|(j, _)| j.family == family && j.rule == rule);
+    let of = runs.filter(|(j, _)| j.tag.family == family && j.tag.rule == rule);
     of.map(|(_, h)| h.final_accuracies()).collect()
 }
 
@@ -50,22 +52,25 @@ fn finals(jobs: &[Job], hs: &[History], family: Family, rule: Rule) -> Vec<(f64,
 /// `window` iterations: the batches' own noise cancels, and what is left is the schedule's
 /// doing. `None` without constant-rate runs or for a run that diverged.
 fn loss_gap(
-    jobs: &[Job],
+    jobs: &[Job<Setting>],
     hs: &[History],
     family: Family,
     rule: Rule,
     window: usize,
 ) -> Option<Vec<(f64, f64)>> {
-    let runs: Vec<(&Job, &History)> = jobs
+    let runs: Vec<(&Job<Setting>, &History)> = jobs
         .iter()
         .zip(hs)
-        .filter(|(j, _)| j.rule == rule)
+        .filter(|(j, _)| j.tag.rule == rule)
         .collect();
-    let of = |f: Family, seed: usize| runs.iter().find(|(j, _)| j.family == f && j.seed == seed);
+    let of = |f: Family, seed: usize| {
+        runs.iter()
+            .find(|(j, _)| j.tag.family == f && j.tag.seed == seed)
+    };
     let seeds: Vec<usize> = runs
         .iter()
-        .filter(|(j, _)| j.family == family)
-        .map(|(j, _)| j.seed)
+        .filter(|(j, _)| j.tag.family == family)
+        .map(|(j, _)| j.tag.seed)
         .collect();
     let mut sum: Vec<f64> = Vec::new();
     for &seed in &seeds {
@@ -88,7 +93,7 @@ fn loss_gap(
 
 /// Summaries of `families` with each rule (see [`Summary`]).
 pub fn summarize(
-    jobs: &[Job],
+    jobs: &[Job<Setting>],
     hs: &[History],
     families: &[Family],
     rules: &[Rule],
@@ -132,24 +137,32 @@ pub fn run(
     split: &Split<'_, f32>,
     out: &ResultsDir,
 ) -> anyhow::Result<Compared> {
+    let base = args.common.seed;
     let mut jobs = Vec::new();
     for &family in &args.schedules {
         for &(rule, learning_rate) in &s.rules {
             for seed in 0..args.seeds {
                 let epochs = s.epochs;
-                jobs.push(Job {
-                    family,
-                    rule,
+                let setting = Setting { family, rule, seed };
+                jobs.push(job(
+                    base,
+                    args.reg,
+                    s.stretch,
+                    setting,
                     learning_rate,
-                    seed,
                     epochs,
-                });
+                ));
             }
         }
     }
-    let runner = Runner::new(args, s.stretch, split, mode, threads);
+    let runs = Runs {
+        split,
+        batch_size: args.batch_size,
+        train_eval_rows: 0,
+        workers: mode.workers(threads),
+    };
     let what = format!("{} runs", jobs.len());
-    let (hs, written) = runner.run_and_write(&jobs, &what, "decay.csv", out)?;
+    let (hs, written) = run_and_write(&runs, &jobs, &what, "decay.csv", out)?;
     let mut outputs = vec![written];
     let rules: Vec<Rule> = s.rules.iter().map(|r| r.0).collect();
     let summary = summarize(&jobs, &hs, &args.schedules, &rules);

@@ -11,7 +11,9 @@ use nnlab::report::plot::{Figure, LineChart, Series};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
-use super::runs::{Job, Runner};
+use nnlab::procedures::runs::{Job, Runs};
+
+use super::runs::{Setting, job, run_and_write};
 use super::speed::Mode;
 use super::{Args, Settings};
 
@@ -51,27 +53,30 @@ pub fn run(
     let (rule, lr, best_family) = best;
     let mut families = vec![Family::Constant, best_family];
     families.dedup();
-    let jobs: Vec<Job> = (families.iter())
+    let base = args.common.seed;
+    let jobs: Vec<Job<Setting>> = (families.iter())
         .flat_map(|&family| {
-            (0..args.seeds).map(move |seed| Job {
-                family,
-                rule,
-                learning_rate: lr,
-                seed,
-                epochs: s.long_epochs,
+            (0..args.seeds).map(move |seed| {
+                let setting = Setting { family, rule, seed };
+                job(base, args.reg, s.stretch, setting, lr, s.long_epochs)
             })
         })
         .collect();
-    let runner = Runner::new(args, s.stretch, split, mode, threads);
+    let runs = Runs {
+        split,
+        batch_size: args.batch_size,
+        train_eval_rows: 0,
+        workers: mode.workers(threads),
+    };
     let what = format!("{} long runs", jobs.len());
-    let (hs, written) = runner.run_and_write(&jobs, &what, "long.csv", out)?;
+    let (hs, written) = run_and_write(&runs, &jobs, &what, "long.csv", out)?;
     let mut outputs = vec![written];
 
     let mut summary = Vec::new();
     let mut series = Vec::new();
     for family in families {
         let runs: Vec<&History> = (jobs.iter().zip(&hs))
-            .filter(|(j, _)| j.family == family)
+            .filter(|(j, _)| j.tag.family == family)
             .map(|(_, h)| h)
             .collect();
         let curve = mean_curve(&runs, |e| e.test_accuracy.unwrap_or(f64::NAN));

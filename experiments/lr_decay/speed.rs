@@ -7,11 +7,14 @@ use std::time::Instant;
 
 use nnlab::optim::schedule::{Family, Stretch};
 use nnlab::procedures::train::Split;
+use nnlab::report::cli::with_progress;
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::Args;
-use super::runs::{Job, Runner};
+use nnlab::procedures::runs::Runs;
+
+use super::runs::{Setting, job};
 
 /// The `--parallel` flag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -51,6 +54,13 @@ impl Parallel {
             (Parallel::Auto, Some(m)) if m.seeds_seconds > m.inside_seconds => Mode::Inside,
             (Parallel::Auto, _) => Mode::Seeds,
         }
+    }
+}
+
+impl Mode {
+    /// The runs' `workers` ([`Runs::workers`]) on `threads` threads.
+    pub fn workers(self, threads: usize) -> Option<usize> {
+        (self == Mode::Seeds).then_some(threads)
     }
 }
 
@@ -94,22 +104,33 @@ pub fn run(
     };
     let iterations = short.iterations(1, args.batch_size);
     let runs = threads.max(2);
-    let jobs: Vec<Job> = (0..runs)
-        .map(|seed| Job {
-            family: Family::Constant,
-            rule: nnlab::optim::Rule::Adam,
-            learning_rate: 1e-3,
-            seed,
-            epochs: 1,
+    let (family, rule) = (Family::Constant, nnlab::optim::Rule::Adam);
+    let (seed, reg) = (args.common.seed, args.reg);
+    let jobs: Vec<_> = (0..runs)
+        .map(|i| {
+            let setting = Setting {
+                family,
+                rule,
+                seed: i,
+            };
+            job(seed, reg, Stretch::default(), setting, 1e-3, 1)
         })
         .collect();
     let mut rows = Vec::new();
     let mut seconds = [Vec::new(), Vec::new()];
     for round in 1..=ROUNDS {
         for (i, mode) in [Mode::Inside, Mode::Seeds].into_iter().enumerate() {
-            let runner = Runner::new(args, Stretch::default(), &short, mode, threads);
+            let runner = Runs {
+                split: &short,
+                batch_size: args.batch_size,
+                train_eval_rows: 0,
+                workers: mode.workers(threads),
+            };
+            let what = format!("parallel: {mode:?}, round {round}");
             let started = Instant::now();
-            runner.run_all(&jobs, &format!("parallel: {mode:?}, round {round}"));
+            with_progress(runner.total_iterations(&jobs), &what, |tick| {
+                runner.train_all(&jobs, tick, |_, _, _| ())
+            });
             let s = started.elapsed().as_secs_f64();
             seconds[i].push(s);
             rows.push(ParallelRow {

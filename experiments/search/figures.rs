@@ -6,7 +6,7 @@ use nnlab::report::plot::{Figure, LineChart, Panel, Series};
 
 use super::report::{Found, median_and_range};
 use super::stages::of;
-use super::trials::{Budget, Method, Runner, TrialRow};
+use super::trials::{Budget, Method, Search, TrialRow};
 
 /// Best validation accuracy against compute: a line with its range over the searches for the
 /// methods with a trial-by-trial curve, a dot with a range bar for the others.
@@ -51,7 +51,7 @@ pub fn best(methods: &[Found], budget: &Budget) -> Figure {
 }
 
 /// Validation accuracy of every random trial against each hyperparameter, on its scale.
-pub fn importance(rows: &[TrialRow], runner: &Runner) -> Figure {
+pub fn importance(rows: &[TrialRow], runner: &Search) -> Figure {
     let random: Vec<&TrialRow> = (rows.iter())
         .filter(|r| r.method == Method::Random && !r.diverged)
         .collect();

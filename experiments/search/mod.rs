@@ -37,7 +37,7 @@ mod speed;
 mod stages;
 mod trials;
 
-use trials::{Budget, Runner, TrialRow};
+use trials::{Budget, Search, TrialRow};
 
 /// Grid vs random search, coarse-to-fine and successive halving on an MLP with dropout; sharded
 /// over machines with --shard and --merge.
@@ -172,13 +172,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if run.check_only_training("the search's MLPs", &d) {
         return Ok(());
     }
-    let runner = Runner {
+    let search = Search {
         split: &split,
         space: trials::space(),
         batch_size: args.batch_size,
         base_seed: args.common.seed,
     };
-    let jobs = trials::independent_jobs(&runner.space, &budget, args.common.seed);
+    let jobs = trials::independent_trials(&search.space, &budget, args.common.seed);
     let workers = args.parallel.workers(run.threads);
     let out_dir = args.common.out_dir(EXPECTED.experiment);
 
@@ -195,7 +195,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             jobs.len()
         );
         let out = run.results_dir()?;
-        let rows = runner.run_all(&mine, workers, &format!("shard {shard}"));
+        let rows = search.run_all(&mine, workers, &format!("shard {shard}"));
         let path = out.write_csv(&shard.part_name("trials.csv"), rows)?;
         eprintln!(
             "wrote {}; when every shard is done: exp_search --merge (same flags)",
@@ -213,9 +213,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (layout, mut outputs) = picture::run(args.common.seed, args.layout_searches, &out)?;
     let independent = match merged {
         Some(rows) => rows,
-        None => runner.run_all(&jobs, workers, &format!("{} trials", jobs.len())),
+        None => search.run_all(&jobs, workers, &format!("{} trials", jobs.len())),
     };
-    let (dependent, rungs) = stages::run(&independent, &budget, &runner, workers);
+    let (dependent, rungs) = stages::run(&independent, &budget, &search, workers);
     let projection = speed::projection(&independent, &dependent, run.threads);
     let all: Vec<TrialRow> = independent.into_iter().chain(dependent).collect();
     outputs.push(out.write_csv("trials.csv", &all)?);
@@ -225,7 +225,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &all,
         &rungs,
         &budget,
-        &runner,
+        &search,
         &test_split,
         run.threads,
         &out,
@@ -238,12 +238,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .take(speed_trials)
         .cloned()
         .collect();
-    let (measured, speed_files) = speed::measure(&runner, &speed_jobs, speed_rounds, &out)?;
+    let (measured, speed_files) = speed::measure(&search, &speed_jobs, speed_rounds, &out)?;
     outputs.extend(speed_files);
 
     let hyperparameters = serde_json::json!({
         "network": "784-hidden-10 MLP, ReLU, inverted dropout after the hidden layer, He init, softmax with L2, Adam, f32",
-        "space": runner.space,
+        "space": search.space,
         "budget": budget,
         "batch_size": args.batch_size,
         "train_images": d.y_train.len(),

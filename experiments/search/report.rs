@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::figures;
 use super::stages::of;
-use super::trials::{Budget, Method, Runner, TrialRow};
+use super::trials::{Budget, Method, Search, TrialRow};
 
 /// The best validation accuracy of each prefix of `rows` (diverged trials count as 0).
 fn best_so_far<'r>(rows: impl Iterator<Item = &'r TrialRow>) -> Vec<f64> {
@@ -141,7 +141,7 @@ pub fn run(
     rows: &[TrialRow],
     rungs: &[Vec<Rung>],
     budget: &Budget,
-    runner: &Runner,
+    runner: &Search,
     test: &Split<'_, f32>,
     workers: usize,
     out: &ResultsDir,

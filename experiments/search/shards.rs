@@ -3,11 +3,11 @@
 
 use nnlab::procedures::search::{Shard, merge_csv_parts};
 
-use super::trials::{Job, TrialRow};
+use super::trials::{Trial, TrialRow};
 
 /// The rows of every part file in `dir` (all n parts of one `--shard i/n` split), checked against
 /// the trials these flags run.
-pub fn read_parts(dir: &std::path::Path, jobs: &[Job]) -> anyhow::Result<Vec<TrialRow>> {
+pub fn read_parts(dir: &std::path::Path, jobs: &[Trial]) -> anyhow::Result<Vec<TrialRow>> {
     use anyhow::Context;
     let names: Vec<String> = std::fs::read_dir(dir)
         .with_context(|| format!("--merge: reading {}", dir.display()))?

@@ -9,7 +9,7 @@ use nnlab::report::results::{ResultsDir, markdown_table, write_ways};
 use nnlab::runtime::parallel::{WaysMeasured, compare_ways};
 use serde::Serialize;
 
-use super::trials::{Job, Runner, TrialRow};
+use super::trials::{Search, Trial, TrialRow};
 
 /// How the trials use the cores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -22,7 +22,7 @@ pub enum Parallel {
 }
 
 impl Parallel {
-    /// The `workers` of [`Runner::run_all`].
+    /// The `workers` of [`Search::run_all`].
     pub fn workers(self, threads: usize) -> Option<usize> {
         match self {
             Parallel::Trials => Some(threads),
@@ -33,8 +33,8 @@ impl Parallel {
 
 /// Times `jobs` three ways ([`nnlab::runtime::parallel::compare_ways`]); writes `parallel.csv`.
 pub fn measure(
-    runner: &Runner,
-    jobs: &[Job],
+    runner: &Search,
+    jobs: &[Trial],
     rounds: usize,
     out: &ResultsDir,
 ) -> anyhow::Result<(WaysMeasured, Vec<PathBuf>)> {

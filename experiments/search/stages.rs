@@ -3,7 +3,7 @@
 
 use nnlab::procedures::search::{Config, Rung, keep_best, successive_halving};
 
-use super::trials::{Budget, Job, Method, Purpose, Runner, TrialRow, search_seed};
+use super::trials::{Budget, Method, Purpose, Search, Trial, TrialRow, search_seed};
 
 /// Every trial of one search of one method, in trial order.
 pub fn of(rows: &[TrialRow], method: Method, search: usize) -> impl Iterator<Item = &TrialRow> {
@@ -23,7 +23,7 @@ pub const NARROW_MARGIN: f64 = 0.5;
 pub fn run(
     independent: &[TrialRow],
     budget: &Budget,
-    runner: &Runner,
+    runner: &Search,
     workers: Option<usize>,
 ) -> (Vec<TrialRow>, Vec<Vec<Rung>>) {
     let mut next_id = independent.len();
@@ -48,7 +48,7 @@ pub fn run(
             Purpose::Configs,
         );
         for k in 0..budget.trials - budget.coarse {
-            jobs.push(Job {
+            jobs.push(Trial {
                 id: next_id,
                 method: Method::CoarseToFine,
                 search,
@@ -74,11 +74,11 @@ pub fn run(
                 return alive.iter().map(|&t| score(first[t])).collect();
             }
             let stage = (budget.halving.iter()).position(|r| r.budget == epochs);
-            let jobs: Vec<Job> = (alive.iter().enumerate())
-                .map(|(i, &t)| Job {
+            let jobs: Vec<Trial> = (alive.iter().enumerate())
+                .map(|(i, &t)| Trial {
                     id: next_id + i,
                     stage: stage.unwrap_or(0),
-                    ..first[t].job(epochs)
+                    ..first[t].trial(epochs)
                 })
                 .collect();
             next_id += jobs.len();

@@ -1,12 +1,14 @@
 //! One trial of the real search (an MLP with dropout on a Fashion-MNIST subset, trained for a
-//! budget of epochs) and the list of every trial of every method.
+//! budget of epochs) as a job of the library's runs ([`nnlab::procedures::runs`]), and the list
+//! of every trial of every method.
 
 use nnlab::nn::layers::DropoutKind;
 use nnlab::nn::network::Sequential;
 use nnlab::optim::Rule;
-use nnlab::procedures::search::{Config, Param, Scale, Space, trial_rng};
-use nnlab::procedures::train::{Split, TrainConfig, train};
-use nnlab::report::cli::run_with_progress;
+use nnlab::procedures::runs::{Decay, Job, Model, Runs};
+use nnlab::procedures::search::{Config, Param, Scale, Space};
+use nnlab::procedures::train::Split;
+use nnlab::report::cli::with_progress;
 use nnlab::rng::substream;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -65,7 +67,7 @@ pub fn search_seed(base: u64, method: Method, search: usize, purpose: Purpose) -
 
 /// What one trial trains.
 #[derive(Clone, Debug)]
-pub struct Job {
+pub struct Trial {
     /// Position in the experiment's list of trials (the first column of `trials.csv`).
     pub id: usize,
     pub method: Method,
@@ -109,9 +111,9 @@ impl TrialRow {
         }
     }
 
-    /// The job of this row's trial, trained for `epochs`.
-    pub fn job(&self, epochs: usize) -> Job {
-        Job {
+    /// This row's trial, trained for `epochs`.
+    pub fn trial(&self, epochs: usize) -> Trial {
+        Trial {
             id: self.id,
             method: self.method,
             search: self.search,
@@ -124,8 +126,8 @@ impl TrialRow {
     }
 }
 
-/// Everything the trials share.
-pub struct Runner<'a, 'd> {
+/// The search: its space and seed, and the data and batch size every trial trains with.
+pub struct Search<'a, 'd> {
     pub split: &'a Split<'d, f32>,
     pub space: Space,
     pub batch_size: usize,
@@ -135,57 +137,76 @@ pub struct Runner<'a, 'd> {
 /// Training accuracy is measured on this many images after every epoch (never used here).
 const TRAIN_EVAL_ROWS: usize = 500;
 
-impl Runner<'_, '_> {
+impl<'a, 'd> Search<'a, 'd> {
     // ANCHOR: trial
-    /// Trains `job`'s network: 784 -> hidden (ReLU, inverted dropout) -> 10, softmax with L2,
-    /// He initialization, Adam; its weights, masks and batches from the trial's own stream.
-    pub fn train(
-        &self,
-        job: &Job,
-        tick: &mut (dyn FnMut() + Send),
-    ) -> (f64, bool, Sequential<f32>) {
-        let get = |name| self.space.get(&job.config, name);
-        let seed = search_seed(self.base_seed, job.method, job.search, Purpose::Training);
-        let mut rng = trial_rng(seed, job.trial);
-        let sizes = [784, get("hidden") as usize, 10];
-        let mut net = Sequential::dropout_mlp(&sizes, get("keep"), DropoutKind::Inverted, &mut rng)
-            .expect("keep probabilities of the space are in (0, 1]");
-        net.reg = get("l2") as f32;
-        let mut opt = Rule::Adam
-            .build::<f32>(get("learning_rate"))
-            .expect("learning rates of the space are positive");
-        let cfg = TrainConfig {
-            epochs: job.epochs,
-            batch_size: self.batch_size,
-            train_eval_rows: TRAIN_EVAL_ROWS,
-        };
-        let h = train(
-            &mut net,
-            opt.as_mut(),
-            self.split,
-            &cfg,
-            &mut rng,
-            &mut |_| tick(),
-        );
-        (h.final_val_accuracy(), h.diverged_at.is_some(), net)
+    /// `trial`'s run: 784 -> hidden (ReLU, inverted dropout) -> 10, softmax with L2, He
+    /// initialization, Adam at a constant rate; its weights, masks and batches from the trial's
+    /// own stream (stream `trial` of the search's seed, as
+    /// [`nnlab::procedures::search::trial_rng`] draws it).
+    pub fn job(&self, trial: &Trial) -> Job<Trial> {
+        let get = |name| self.space.get(&trial.config, name);
+        Job {
+            tag: trial.clone(),
+            seed: search_seed(
+                self.base_seed,
+                trial.method,
+                trial.search,
+                Purpose::Training,
+            ),
+            stream: trial.trial as u64,
+            model: Model::Mlp {
+                sizes: vec![784, get("hidden") as usize, 10],
+                keep: get("keep"),
+                dropout: DropoutKind::Inverted,
+                l2: get("l2"),
+            },
+            rule: Rule::Adam,
+            learning_rate: get("learning_rate"),
+            decay: Decay::None,
+            epochs: trial.epochs,
+            train_rows: None,
+        }
     }
     // ANCHOR_END: trial
 
-    /// Runs `jobs` behind one progress bar: side by side on `workers` threads, one core each, or
-    /// with `None` one at a time on every core. Rows come back in job order.
-    pub fn run_all(&self, jobs: &[Job], workers: Option<usize>, what: &str) -> Vec<TrialRow> {
-        let ticks = jobs
-            .iter()
-            .map(|j| self.split.iterations(j.epochs, self.batch_size));
-        let one = |job: &Job, tick: &(dyn Fn() + Sync)| {
-            let started = std::time::Instant::now();
-            let (val_accuracy, diverged, _) = self.train(job, &mut || tick());
-            self.row(job, val_accuracy, diverged, started.elapsed().as_secs_f64())
-        };
-        run_with_progress(jobs, workers, ticks.sum(), what, one)
+    /// How the trials run: side by side on `workers` threads, one core each, or with `None` one
+    /// at a time on every core.
+    fn runs(&self, workers: Option<usize>) -> Runs<'a, 'd> {
+        Runs {
+            split: self.split,
+            batch_size: self.batch_size,
+            train_eval_rows: TRAIN_EVAL_ROWS,
+            workers,
+        }
     }
 
-    fn row(&self, job: &Job, val_accuracy: f64, diverged: bool, seconds: f64) -> TrialRow {
+    /// Trains `trial`: its final validation accuracy, whether it diverged, and the network.
+    fn train(&self, trial: &Trial) -> (f64, bool, Sequential<f32>) {
+        let job = self.job(trial);
+        let (h, net) = self
+            .runs(None)
+            .train(&job, nnlab::procedures::train::Hooks::none());
+        (h.final_val_accuracy(), h.diverged_at.is_some(), net)
+    }
+
+    /// Runs `trials` behind one progress bar (see [`Search::runs`] for `workers`). Rows come
+    /// back in trial order.
+    pub fn run_all(&self, trials: &[Trial], workers: Option<usize>, what: &str) -> Vec<TrialRow> {
+        let runs = self.runs(workers);
+        let jobs: Vec<Job<Trial>> = trials.iter().map(|t| self.job(t)).collect();
+        with_progress(runs.total_iterations(&jobs), what, |tick| {
+            runs.run_all(&jobs, tick, |job, tick| {
+                let started = std::time::Instant::now();
+                let hooks = nnlab::procedures::train::Hooks::none().on_iter(|_| tick());
+                let (h, _) = runs.train(job, hooks);
+                let seconds = started.elapsed().as_secs_f64();
+                let diverged = h.diverged_at.is_some();
+                self.row(&job.tag, h.final_val_accuracy(), diverged, seconds)
+            })
+        })
+    }
+
+    fn row(&self, job: &Trial, val_accuracy: f64, diverged: bool, seconds: f64) -> TrialRow {
         let get = |name| self.space.get(&job.config, name);
         TrialRow {
             id: job.id,
@@ -214,8 +235,7 @@ impl Runner<'_, '_> {
         epochs: usize,
         test: (ndarray::ArrayView2<f32>, &[usize]),
     ) -> f64 {
-        let job = row.job(epochs);
-        let (val, diverged, mut net) = self.train(&job, &mut || {});
+        let (val, diverged, mut net) = self.train(&row.trial(epochs));
         if epochs == row.epochs {
             assert!(
                 diverged == row.diverged && (diverged || val == row.val_accuracy),
@@ -248,11 +268,11 @@ pub struct Budget {
 
 /// The trials that depend on no other trial's result, for every search: each grid, the random
 /// search, and successive halving's first rung — the part a sharded run fans out.
-pub fn independent_jobs(space: &Space, budget: &Budget, base_seed: u64) -> Vec<Job> {
+pub fn independent_trials(space: &Space, budget: &Budget, base_seed: u64) -> Vec<Trial> {
     let mut jobs = Vec::new();
     let mut push = |method, search, grid, stage, trial, config, epochs| {
         let id = jobs.len();
-        jobs.push(Job {
+        jobs.push(Trial {
             id,
             method,
             search,

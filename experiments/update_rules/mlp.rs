@@ -8,7 +8,7 @@ use nnlab::nn::init::Init;
 use nnlab::nn::network::Sequential;
 use nnlab::optim::Rule;
 use nnlab::procedures::search::grid_search;
-use nnlab::procedures::train::{Split, TrainConfig, smoothing_window, train};
+use nnlab::procedures::train::{Hooks, Split, TrainConfig, smoothing_window, train};
 use nnlab::report::cli::train_with_progress;
 use nnlab::report::plot::{Series, short_number, training_curves};
 use nnlab::report::results::ResultsDir;
@@ -89,7 +89,7 @@ pub fn run(args: &Args, s: &Settings, d: &Prepared<f32>, out: &ResultsDir) -> an
                 &sweep_split,
                 &sweep_cfg,
                 &mut rng,
-                &mut |_| {},
+                Hooks::none(),
             );
             h.accuracy_objective()
         });

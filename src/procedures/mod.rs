@@ -9,6 +9,7 @@ pub mod ensemble;
 pub mod gradcheck;
 pub mod lr_range;
 pub mod metrics;
+pub mod runs;
 pub mod search;
 pub mod surfaces;
 pub mod train;

@@ -145,27 +145,11 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
-/// Runs `jobs` behind one progress bar named `what` of `ticks` steps, handing `work` each job and a
-/// tick to call once per step: side by side on `workers` threads, one core each
-/// ([`crate::runtime::parallel::run_independent`]), or with `workers` `None` one after another on the
-/// caller's pool. Results come back in job order.
-pub fn run_with_progress<J: Sync, T: Send>(
-    jobs: &[J],
-    workers: Option<usize>,
-    ticks: usize,
-    what: &str,
-    work: impl Fn(&J, &(dyn Fn() + Sync)) -> T + Sync,
-) -> Vec<T> {
+/// Runs `work` behind one progress bar named `what` of `ticks` steps, handing it the tick to call
+/// once per step (from any thread), e.g. [`crate::procedures::runs::Runs::train_all`].
+pub fn with_progress<T>(ticks: usize, what: &str, work: impl FnOnce(&(dyn Fn() + Sync)) -> T) -> T {
     let bar = progress(ticks as u64, what);
-    let tick = || bar.inc(1);
-    let (work, tick) = (&work, &tick);
-    let done = match workers {
-        Some(workers) => {
-            let each = jobs.iter().map(|job| move || work(job, tick)).collect();
-            crate::runtime::parallel::run_independent(each, workers)
-        }
-        None => jobs.iter().map(|job| work(job, tick)).collect(),
-    };
+    let done = work(&|| bar.inc(1));
     bar.finish_and_clear();
     done
 }
@@ -181,12 +165,14 @@ pub fn train_with_progress<F: crate::Float>(
     rng: &mut (impl rand::Rng + Send + ?Sized),
 ) -> crate::procedures::train::History {
     let bar = progress(data.iterations(cfg.epochs, cfg.batch_size) as u64, what);
-    let h = crate::procedures::train::train(net, opt, data, cfg, rng, &mut |r| {
+    let on_iter = |r: &crate::procedures::train::IterRecord| {
         bar.inc(1);
         if r.iter % 50 == 0 {
             bar.set_message(format!("{what}: loss {:.3}", r.loss));
         }
-    });
+    };
+    let hooks = crate::procedures::train::Hooks::none().on_iter(on_iter);
+    let h = crate::procedures::train::train(net, opt, data, cfg, rng, hooks);
     bar.finish_and_clear();
     h
 }

@@ -49,6 +49,8 @@ pub enum Per {
 pub struct LrSchedule {
     pub schedule: Box<dyn Schedule>,
     pub per: Per,
+    /// Warm restarts: the step counts from 0 again every this-many steps (`None`: never).
+    pub restart_every: Option<usize>,
 }
 
 impl LrSchedule {
@@ -56,15 +58,27 @@ impl LrSchedule {
         LrSchedule {
             schedule: Box::new(schedule),
             per,
+            restart_every: None,
+        }
+    }
+
+    /// The same schedule started again every `steps` steps (SGDR's warm restarts
+    /// [Loshchilov and Hutter, 2017]; the snapshot ensembles' cycles).
+    pub fn restarting_every(self, steps: usize) -> Self {
+        LrSchedule {
+            restart_every: Some(steps.max(1)),
+            ..self
         }
     }
 
     /// The rate for iteration `iter` (0-based) of epoch `epoch` (0-based).
     pub fn rate_at(&self, iter: usize, epoch: usize) -> f64 {
-        self.schedule.rate(match self.per {
+        let t = match self.per {
             Per::Iteration => iter,
             Per::Epoch => epoch,
-        })
+        };
+        self.schedule
+            .rate(self.restart_every.map_or(t, |every| t % every))
     }
 
     /// Sets `opt`'s learning rate for iteration `iter` of epoch `epoch`: the training loop calls
@@ -119,5 +133,9 @@ mod tests {
         let mut opt = Sgd::new(3.0).unwrap();
         per_iter.apply::<f64>(&mut opt, 2, 0);
         assert_eq!(Optimizer::<f64>::learning_rate(&opt), 0.5);
+        let restarting = LrSchedule::new(StepDecay::new(1.0, 0.5, 2).unwrap(), Per::Iteration)
+            .restarting_every(4);
+        let rates: Vec<f64> = (0..9).map(|t| restarting.rate_at(t, 0)).collect();
+        assert_eq!(rates, [1.0, 1.0, 0.5, 0.5, 1.0, 1.0, 0.5, 0.5, 1.0]);
     }
 }

@@ -1,0 +1,197 @@
+//! The training loop, exactly as the slide's main loop: sample a mini-batch, forward, backward,
+//! update. Each epoch visits the training set once in a fresh random order.
+
+use crate::Float;
+use crate::nn::network::Sequential;
+use crate::optim::schedule::LrSchedule;
+use crate::optim::{Optimizer, step_all};
+use crate::rng::permutation;
+use crate::runtime::parallel::{keep_warm, warm_training};
+use ndarray::{Array2, ArrayView2, Axis, s};
+
+mod history;
+mod split;
+
+pub use history::{
+    EpochRecord, History, IterRecord, mean_curve, mean_final, moving_average, smoothing_window,
+};
+use rand::Rng;
+pub use split::Split;
+
+/// How long and in what batches to train.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    /// Training accuracy is measured on the first this-many training rows (a cheap, fixed sample).
+    pub train_eval_rows: usize,
+}
+
+/// The rows `idx` of x: (N, D) and y as a batch: (B, D), (B,).
+pub fn gather<F: Float>(x: ArrayView2<F>, y: &[usize], idx: &[usize]) -> (Array2<F>, Vec<usize>) {
+    (x.select(Axis(0), idx), idx.iter().map(|&i| y[i]).collect())
+}
+
+/// What the loop calls besides the slide's four steps, all optional: a learning-rate schedule and
+/// hooks after every iteration, every update and every epoch.
+pub struct Hooks<'h, F: Float> {
+    /// Sets the learning rate before every update (`None`: left as the optimizer has it). After
+    /// each epoch it observes the validation error `1 - accuracy` (what reduce-on-plateau
+    /// monitors).
+    pub schedule: Option<&'h mut LrSchedule>,
+    /// Sees every iteration's record (progress bars).
+    pub on_iter: Option<Box<dyn FnMut(&IterRecord) + Send + 'h>>,
+    /// Gets the network after every update (e.g. to average its parameters,
+    /// [`crate::procedures::ensemble::ParamAverages`]).
+    pub after_step: Option<Box<dyn FnMut(&mut Sequential<F>) + Send + 'h>>,
+    /// Gets the network and the epoch's record after every epoch (e.g. to keep a checkpoint).
+    pub after_epoch: Option<Box<dyn FnMut(&mut Sequential<F>, &EpochRecord) + Send + 'h>>,
+}
+
+impl<'h, F: Float> Hooks<'h, F> {
+    /// No schedule, no hooks: the slide's loop alone.
+    pub fn none() -> Self {
+        Hooks {
+            schedule: None,
+            on_iter: None,
+            after_step: None,
+            after_epoch: None,
+        }
+    }
+
+    pub fn schedule(self, schedule: Option<&'h mut LrSchedule>) -> Self {
+        Hooks { schedule, ..self }
+    }
+
+    pub fn on_iter(self, f: impl FnMut(&IterRecord) + Send + 'h) -> Self {
+        Hooks {
+            on_iter: Some(Box::new(f)),
+            ..self
+        }
+    }
+
+    pub fn after_step(self, f: impl FnMut(&mut Sequential<F>) + Send + 'h) -> Self {
+        Hooks {
+            after_step: Some(Box::new(f)),
+            ..self
+        }
+    }
+
+    pub fn after_epoch(self, f: impl FnMut(&mut Sequential<F>, &EpochRecord) + Send + 'h) -> Self {
+        Hooks {
+            after_epoch: Some(Box::new(f)),
+            ..self
+        }
+    }
+}
+
+/// Trains `net` with `opt` on `data` for `cfg.epochs` epochs, with `hooks`' schedule and hooks.
+/// A NaN or infinite loss stops the run and is recorded, not panicked on.
+pub fn train<F: Float, R: Rng + Send + ?Sized>(
+    net: &mut Sequential<F>,
+    opt: &mut dyn Optimizer<F>,
+    data: &Split<'_, F>,
+    cfg: &TrainConfig,
+    rng: &mut R,
+    hooks: Hooks<'_, F>,
+) -> History {
+    // With warm training on (the binaries and benches), the step's many short parallel loops find
+    // the other cores awake (see `keep_warm`).
+    if warm_training() {
+        keep_warm(|| train_here(net, opt, data, cfg, rng, hooks))
+    } else {
+        train_here(net, opt, data, cfg, rng, hooks)
+    }
+}
+
+/// [`train`] on the calling thread.
+fn train_here<F: Float, R: Rng + ?Sized>(
+    net: &mut Sequential<F>,
+    opt: &mut dyn Optimizer<F>,
+    data: &Split<'_, F>,
+    cfg: &TrainConfig,
+    rng: &mut R,
+    hooks: Hooks<'_, F>,
+) -> History {
+    let Hooks {
+        mut schedule,
+        mut on_iter,
+        mut after_step,
+        mut after_epoch,
+    } = hooks;
+    let n = data.x_train.nrows();
+    assert!(
+        n > 0 && cfg.batch_size > 0,
+        "empty training set or zero batch size"
+    );
+    let mut history = History::default();
+    let mut iter = 0;
+    let eval_rows = cfg.train_eval_rows.min(n);
+    let mut seconds = 0.0;
+    // ANCHOR: train_loop
+    'epochs: for epoch in 1..=cfg.epochs {
+        let started = std::time::Instant::now();
+        let order = permutation(rng, n);
+        let mut epoch_loss = 0.0;
+        let batches = order.chunks(cfg.batch_size);
+        let n_batches = batches.len();
+        for batch in batches {
+            iter += 1;
+            // ANCHOR: train_step
+            let (x_batch, y_batch) = gather(data.x_train, data.y_train, batch); // sample data
+            let loss = net.loss_and_grad(x_batch.view(), &y_batch).as_f64(); // forward + backward
+            // ANCHOR_END: train_step
+            if let Some(s) = schedule.as_deref_mut() {
+                s.apply(opt, iter - 1, epoch - 1); // the learning rate of this step
+            }
+            let learning_rate = opt.learning_rate();
+            let record = IterRecord {
+                iter,
+                epoch,
+                loss,
+                learning_rate,
+            };
+            history.iters.push(record);
+            if let Some(f) = on_iter.as_mut() {
+                f(&record);
+            }
+            if !loss.is_finite() {
+                history.diverged_at = Some(iter);
+                break 'epochs;
+            }
+            // ANCHOR: train_update
+            step_all(opt, net.params()); // update the parameters
+            // ANCHOR_END: train_update
+            if let Some(f) = after_step.as_mut() {
+                f(net);
+            }
+            epoch_loss += loss;
+        }
+        seconds += started.elapsed().as_secs_f64();
+        let val_accuracy = net.accuracy(data.x_val, data.y_val);
+        if let Some(s) = schedule.as_deref_mut() {
+            s.schedule.observe(1.0 - val_accuracy);
+        }
+        let record = EpochRecord {
+            epoch,
+            iter,
+            train_loss: epoch_loss / n_batches as f64,
+            train_accuracy: net.accuracy(
+                data.x_train.slice(s![..eval_rows, ..]),
+                &data.y_train[..eval_rows],
+            ),
+            val_accuracy,
+            test_accuracy: data.test.map(|(x, y)| net.accuracy(x, y)),
+            seconds,
+        };
+        if let Some(f) = after_epoch.as_mut() {
+            f(net, &record);
+        }
+        history.epochs.push(record);
+    }
+    // ANCHOR_END: train_loop
+    history
+}
+
+#[cfg(test)]
+mod tests;
