@@ -265,3 +265,60 @@ fn performance_table_matches_the_committed_measurements() {
     let chapter = std::fs::read_to_string(book_src().join("performance.md")).unwrap();
     assert!(chapter.contains("{{#include ../../results/bench/performance.md}}"));
 }
+
+/// The lines between `ANCHOR: name` and `ANCHOR_END: name` of `source` (other anchors' marker
+/// lines left out, as mdBook leaves them out), or `None` without both markers.
+fn anchored(source: &str, name: &str) -> Option<Vec<String>> {
+    let lines: Vec<&str> = source.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim_end().ends_with(&format!("ANCHOR: {name}")))?;
+    let end = (start..lines.len()).find(|&i| {
+        lines[i]
+            .trim_end()
+            .ends_with(&format!("ANCHOR_END: {name}"))
+    })?;
+    let inside = lines[start + 1..end]
+        .iter()
+        .filter(|l| !l.contains("ANCHOR"));
+    Some(inside.map(|l| l.to_string()).collect())
+}
+
+/// The appendix "Where is it in the code?": at least the lecture's 20 formulas, each a heading with
+/// included code; every block resolves to its anchor and reads as the formula (at most 16 lines).
+#[test]
+fn the_formula_index_points_at_short_blocks_of_real_code() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = root.join("book/src/where-in-the-code.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    let sections: Vec<&str> = text.split("\n## ").skip(1).collect();
+    assert!(
+        sections.len() >= 20,
+        "only {} formulas in the index",
+        sections.len()
+    );
+    for section in sections {
+        let title = section.lines().next().unwrap();
+        let blocks = includes(section);
+        assert!(!blocks.is_empty(), "{title}: no code included");
+        for (path, anchor) in blocks {
+            let anchor = anchor.unwrap_or_else(|| panic!("{title}: {path} without an anchor"));
+            let source = std::fs::read_to_string(page.parent().unwrap().join(&path)).unwrap();
+            let lines = anchored(&source, &anchor)
+                .unwrap_or_else(|| panic!("{title}: {path} has no anchor {anchor}"));
+            assert!(
+                (1..=16).contains(&lines.len()),
+                "{title}: {path}:{anchor} is {} lines",
+                lines.len()
+            );
+            let file = path.trim_start_matches("../../");
+            assert!(
+                section.contains(&format!("`{file}`")),
+                "{title}: the text does not name {file}"
+            );
+        }
+    }
+    let listing = anchored("// ANCHOR: a\nx\n// ANCHOR: b\ny\n// ANCHOR_END: a\n", "a");
+    assert_eq!(listing, Some(vec!["x".to_string(), "y".to_string()]));
+    assert_eq!(anchored("// ANCHOR: a\nx\n", "a"), None);
+}

@@ -4,9 +4,10 @@
 use nnlab::procedures::search::Rung;
 use nnlab::report::plot::{Figure, LineChart, Panel, Series};
 
+use super::plan::Budget;
 use super::report::{Found, median_and_range};
 use super::stages::of;
-use super::trials::{Budget, Method, Search, TrialRow};
+use super::trials::{Method, Search, TrialRow};
 
 /// Best validation accuracy against compute: a line with its range over the searches for the
 /// methods with a trial-by-trial curve, a dot with a range bar for the others.

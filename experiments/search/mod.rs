@@ -31,13 +31,15 @@ use nnlab::report::results::DataInfo;
 
 mod figures;
 mod picture;
+mod plan;
 mod report;
 mod shards;
 mod speed;
 mod stages;
 mod trials;
 
-use trials::{Budget, Search, TrialRow};
+use plan::Budget;
+use trials::{Search, TrialRow};
 
 /// Grid vs random search, coarse-to-fine and successive halving on an MLP with dropout; sharded
 /// over machines with --shard and --merge.
@@ -178,7 +180,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         batch_size: args.batch_size,
         base_seed: args.common.seed,
     };
-    let jobs = trials::independent_trials(&search.space, &budget, args.common.seed);
+    let jobs = plan::independent_trials(&search.space, &budget, args.common.seed);
     let workers = args.parallel.workers(run.threads);
     let out_dir = args.common.out_dir(EXPECTED.experiment);
 

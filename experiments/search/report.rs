@@ -10,8 +10,9 @@ use nnlab::report::results::{ResultsDir, markdown_table};
 use serde::Serialize;
 
 use super::figures;
+use super::plan::Budget;
 use super::stages::of;
-use super::trials::{Budget, Method, Search, TrialRow};
+use super::trials::{Method, Search, TrialRow};
 
 /// The best validation accuracy of each prefix of `rows` (diverged trials count as 0).
 fn best_so_far<'r>(rows: impl Iterator<Item = &'r TrialRow>) -> Vec<f64> {

@@ -3,7 +3,8 @@
 
 use nnlab::procedures::search::{Config, Rung, keep_best, successive_halving};
 
-use super::trials::{Budget, Method, Purpose, Search, Trial, TrialRow, search_seed};
+use super::plan::Budget;
+use super::trials::{Method, Purpose, Search, Trial, TrialRow, search_seed};
 
 /// Every trial of one search of one method, in trial order.
 pub fn of(rows: &[TrialRow], method: Method, search: usize) -> impl Iterator<Item = &TrialRow> {

@@ -26,11 +26,13 @@ pub fn init_weights<F: Float, R: Rng + ?Sized>(
     fan_out: usize,
     rng: &mut R,
 ) -> Array2<F> {
+    // ANCHOR: xavier
     let scale = match init {
         Init::Small => 0.01,
         Init::Xavier => 1.0 / (fan_in as f64).sqrt(),
         Init::He => (2.0 / fan_in as f64).sqrt(),
     };
+    // ANCHOR_END: xavier
     Array2::from_shape_simple_fn((fan_in, fan_out), || F::lit(randn(rng) * scale))
 }
 // ANCHOR_END: init

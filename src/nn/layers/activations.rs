@@ -11,7 +11,9 @@ const PARALLEL_MIN: usize = 1 << 15;
 // ANCHOR: relu
 /// x: (N, D) -> out: (N, D)
 pub fn relu_forward<F: Float>(x: ArrayView2<F>) -> Array2<F> {
+    // ANCHOR: relu_formula
     let relu = |&v: &F| v.max(F::zero());
+    // ANCHOR_END: relu_formula
     if x.len() >= PARALLEL_MIN {
         Zip::from(&x).par_map_collect(relu)
     } else {
@@ -22,7 +24,9 @@ pub fn relu_forward<F: Float>(x: ArrayView2<F>) -> Array2<F> {
 /// dout: (N, D), x: (N, D) -> dx: (N, D); the gradient passes where x > 0 (equivalently, where
 /// the output relu(x) > 0, which is what the layer remembers).
 pub fn relu_backward<F: Float>(dout: ArrayView2<F>, x: ArrayView2<F>) -> Array2<F> {
+    // ANCHOR: relu_backward_formula
     let pass = |&d: &F, &v: &F| if v > F::zero() { d } else { F::zero() };
+    // ANCHOR_END: relu_backward_formula
     let zip = Zip::from(&dout).and(&x);
     if dout.len() >= PARALLEL_MIN {
         zip.par_map_collect(pass)

@@ -12,19 +12,23 @@ pub fn softmax_loss<F: Float>(scores: ArrayView2<F>, y: &[usize]) -> (F, Array2<
     let mut loss = F::zero();
     for (mut row, &label) in probs.axis_iter_mut(Axis(0)).zip(y) {
         // Shift by the row maximum so exp never overflows; softmax is unchanged by the shift.
+        // ANCHOR: softmax_formula
         let max = row.fold(F::neg_infinity(), |m, &v| m.max(v));
         row.mapv_inplace(|v| v - max);
         let log_sum = row.fold(F::zero(), |acc, &v| acc + v.exp()).ln();
         // -log p_y = log Σ e^s - s_y, in log space so a tiny p_y does not become log(0).
         loss += log_sum - row[label];
         row.mapv_inplace(|v| (v - log_sum).exp());
+        // ANCHOR_END: softmax_formula
     }
     let nf = F::lit(n as f64);
+    // ANCHOR: softmax_gradient_formula
     // dL/ds = (p - 1[j = y]) / N
     for (mut row, &label) in probs.axis_iter_mut(Axis(0)).zip(y) {
         row[label] -= F::one();
     }
     probs.mapv_inplace(|v| v / nf);
+    // ANCHOR_END: softmax_gradient_formula
     (loss / nf, probs)
 }
 // ANCHOR_END: softmax_loss

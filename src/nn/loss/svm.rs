@@ -16,6 +16,7 @@ pub fn svm_loss<F: Float>(scores: ArrayView2<F>, y: &[usize]) -> (F, Array2<F>) 
         .zip(dscores.axis_iter_mut(Axis(0)))
         .zip(y)
     {
+        // ANCHOR: svm_formula
         let correct = row[label];
         for (j, &s) in row.iter().enumerate() {
             if j == label {
@@ -26,6 +27,7 @@ pub fn svm_loss<F: Float>(scores: ArrayView2<F>, y: &[usize]) -> (F, Array2<F>) 
                 loss += margin;
                 drow[j] += F::one();
                 drow[label] -= F::one();
+                // ANCHOR_END: svm_formula
             }
         }
     }

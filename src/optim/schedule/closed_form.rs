@@ -53,27 +53,33 @@ impl Schedule for Constant {
 }
 
 impl Schedule for StepDecay {
+    // ANCHOR: step_decay
     fn rate(&self, t: usize) -> f64 {
         self.alpha0 * self.factor.powi((t / self.period) as i32)
     }
+    // ANCHOR_END: step_decay
     fn name(&self) -> &'static str {
         "step"
     }
 }
 
 impl Schedule for Exponential {
+    // ANCHOR: exponential_decay
     fn rate(&self, t: usize) -> f64 {
         self.alpha0 * (-self.k * t as f64).exp()
     }
+    // ANCHOR_END: exponential_decay
     fn name(&self) -> &'static str {
         "exponential"
     }
 }
 
 impl Schedule for InverseTime {
+    // ANCHOR: inverse_time_decay
     fn rate(&self, t: usize) -> f64 {
         self.alpha0 / (1.0 + self.k * t as f64)
     }
+    // ANCHOR_END: inverse_time_decay
     fn name(&self) -> &'static str {
         "inverse_time"
     }

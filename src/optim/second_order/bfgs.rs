@@ -71,6 +71,7 @@ fn identity(n: usize, scale: f64) -> Vec<f64> {
 /// `H ← H - ρ (s (Hy)' + (Hy) s') + (ρ² y'Hy + ρ) s s'`.
 pub fn update_inverse_hessian(h: &mut [f64], s: &[f64], y: &[f64]) {
     let n = s.len();
+    // ANCHOR: bfgs_formula
     let rho = 1.0 / dot(y, s);
     let mut hy = vec![0.0; n];
     matvec(h, y, &mut hy);
@@ -82,6 +83,7 @@ pub fn update_inverse_hessian(h: &mut [f64], s: &[f64], y: &[f64]) {
             let (si, hyi) = (s[i], hy[i]);
             for ((h, &sj), &hyj) in row.iter_mut().zip(s).zip(&hy) {
                 *h += c * si * sj - rho * (si * hyj + hyi * sj);
+                // ANCHOR_END: bfgs_formula
             }
         });
 }

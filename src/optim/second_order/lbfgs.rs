@@ -53,6 +53,7 @@ impl Lbfgs {
 /// The two-loop recursion: returns `r = H g`, where `H` is the BFGS inverse-Hessian approximation
 /// built from `gamma I` by the stored pairs (oldest first). [Nocedal and Wright, Algorithm 7.4]
 pub fn two_loop(history: &VecDeque<Pair>, gamma: f64, g: &[f64]) -> Vec<f64> {
+    // ANCHOR: two_loop_formula
     let mut q = g.to_vec();
     let mut a = vec![0.0; history.len()];
     for (i, pair) in history.iter().enumerate().rev() {
@@ -66,6 +67,7 @@ pub fn two_loop(history: &VecDeque<Pair>, gamma: f64, g: &[f64]) -> Vec<f64> {
     for (i, pair) in history.iter().enumerate() {
         let b = pair.rho * dot(&pair.y, &r);
         axpy(a[i] - b, &pair.s, &mut r);
+        // ANCHOR_END: two_loop_formula
     }
     r
 }

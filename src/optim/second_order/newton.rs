@@ -51,11 +51,13 @@ pub fn newton_direction(h: &[f64], g: &[f64]) -> (Vec<f64>, f64) {
     let min_diag = (0..n).map(|i| h[i * n + i]).fold(f64::INFINITY, f64::min);
     let mut tau = if min_diag > 0.0 { 0.0 } else { beta - min_diag };
     loop {
+        // ANCHOR: newton_step
         let shifted = Mat::from_fn(n, n, |i, j| hm[(i, j)] + if i == j { tau } else { 0.0 });
         if let Ok(llt) = shifted.llt(Side::Lower) {
             let mut rhs = Mat::from_fn(n, 1, |i, _| -g[i]);
             llt.solve_in_place(rhs.as_mut());
             return ((0..n).map(|i| rhs[(i, 0)]).collect(), tau);
+            // ANCHOR_END: newton_step
         }
         tau = (2.0 * tau).max(beta);
         assert!(

@@ -131,9 +131,11 @@ fn train_here<F: Float, R: Rng + ?Sized>(
     // ANCHOR: train_loop
     'epochs: for epoch in 1..=cfg.epochs {
         let started = std::time::Instant::now();
+        // ANCHOR: train_batches
         let order = permutation(rng, n);
         let mut epoch_loss = 0.0;
         let batches = order.chunks(cfg.batch_size);
+        // ANCHOR_END: train_batches
         let n_batches = batches.len();
         for batch in batches {
             iter += 1;

@@ -21,6 +21,7 @@ pub fn conv_forward_naive<F: Float>(
         for f in 0..g.f {
             for i in 0..g.ho {
                 for j in 0..g.wo {
+                    // ANCHOR: conv_formula
                     let mut s = b[f];
                     for ch in 0..g.c {
                         for di in 0..g.hh {
@@ -33,6 +34,7 @@ pub fn conv_forward_naive<F: Float>(
                         }
                     }
                     out[[img, f, i, j]] = s;
+                    // ANCHOR_END: conv_formula
                 }
             }
         }

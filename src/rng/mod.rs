@@ -2,8 +2,12 @@
 //!
 //! The generator is ChaCha8 keyed directly with the seed's bytes (no seed-expansion step that a
 //! dependency could change), and every distribution below is written here from raw `u64` draws, so
-//! a seed means the same numbers for as long as ChaCha8 is ChaCha8.
+//! a seed means the same numbers for as long as ChaCha8 is ChaCha8. [`counter`] holds the
+//! counter-based stream dropout draws its masks from (any draw computed independently of the rest).
 
+pub mod counter;
+
+pub use counter::CounterStream;
 use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
