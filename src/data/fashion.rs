@@ -7,7 +7,7 @@
 //! in the two standard places it must be the original's ([`REFERENCE_SHA256`]); a folder the
 //! user names may hold any IDX files, and its data set then counts as [`DataKind::Other`].
 
-use super::DataError;
+use super::error::DataError;
 use super::idx::IdxArray;
 pub use super::source::*;
 use crate::Float;

@@ -1,7 +1,7 @@
 //! The IDX format of MNIST and Fashion-MNIST: a magic number `0x00 0x00 <type> <ndims>`, then
 //! `ndims` big-endian u32 dimensions, then the data. Files may be gzip-compressed.
 
-use super::DataError;
+use super::error::DataError;
 use flate2::read::GzDecoder;
 use std::io::Read;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! Where Fashion-MNIST comes from: the folders searched, the files' names, and the SHA-256 of
 //! every decompressed file, checked against the original's in the standard places.
 
-use super::DataError;
+use super::error::DataError;
 use super::idx::{IdxArray, parse_idx, read_decompressed};
 use std::path::{Path, PathBuf};
 

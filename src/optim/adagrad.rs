@@ -1,7 +1,8 @@
 //! AdaGrad [Duchi et al., 2011]: every parameter gets its own step size, shrinking with the sum of
 //! its squared gradients: `cache += dx²; x += -learning_rate * dx / (sqrt(cache) + eps)`.
 
-use super::{Optimizer, SlotState, zip3};
+use super::optimizer::Optimizer;
+use super::state::{SlotState, zip3};
 use crate::Float;
 use crate::hyper::{HyperparameterError, check_eps, check_learning_rate};
 

@@ -2,7 +2,8 @@
 //! per-parameter scaling (second moment `v`), both corrected for their bias towards zero in the
 //! first steps. `t` counts steps from 1.
 
-use super::{Optimizer, SlotState};
+use super::optimizer::Optimizer;
+use super::state::SlotState;
 use crate::Float;
 use crate::hyper::{HyperparameterError, check_eps, check_learning_rate, check_unit_interval};
 use rayon::prelude::*;
@@ -67,7 +68,7 @@ pub fn adam_kernel<F: Float>(
     }
 }
 
-use super::CHUNK;
+use super::state::CHUNK;
 
 impl<F: Float> Optimizer<F> for Adam<F> {
     fn name(&self) -> &'static str {
@@ -105,7 +106,7 @@ impl<F: Float> Optimizer<F> for Adam<F> {
         );
         let m = self.m.get(slot, x.len());
         let v = self.v.get(slot, x.len());
-        if super::serial(x.len()) {
+        if super::state::serial(x.len()) {
             adam_kernel(x, m, v, dx, lr, b1, b2, eps, t);
         } else {
             x.par_chunks_mut(CHUNK)

@@ -1,7 +1,8 @@
 //! SGD with momentum, in the slide's convention (the learning rate is inside the velocity):
 //! `v = mu * v - learning_rate * dx; x += v`.
 
-use super::{Optimizer, SlotState, zip3};
+use super::optimizer::Optimizer;
+use super::state::{SlotState, zip3};
 use crate::Float;
 use crate::hyper::{HyperparameterError, check_learning_rate, check_unit_interval};
 

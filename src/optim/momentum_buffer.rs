@@ -1,12 +1,13 @@
 //! SGD with momentum in PyTorch's convention (`torch.optim.SGD(momentum=mu)`): a buffer of raw
 //! gradients, the learning rate outside it: `b = mu * b + dx; x -= learning_rate * b`.
 //!
-//! With a constant learning rate it is [`super::Momentum`] with `v = -learning_rate * b`: the same
+//! With a constant learning rate it is [`super::momentum::Momentum`] with `v = -learning_rate * b`: the same
 //! iterates. When the rate changes they differ: here the whole buffer — gradients from before the
 //! change too — is rescaled at once, while the slide's velocity keeps the old rate's steps and lets
 //! them fade at the rate `mu`.
 
-use super::{Optimizer, SlotState, zip3};
+use super::optimizer::Optimizer;
+use super::state::{SlotState, zip3};
 use crate::Float;
 use crate::hyper::{HyperparameterError, check_learning_rate, check_unit_interval};
 

@@ -5,7 +5,8 @@
 //! current parameters:
 //! `v_prev = v; v = mu * v - learning_rate * dx; x += -mu * v_prev + (1 + mu) * v`.
 
-use super::{Optimizer, SlotState, zip3};
+use super::optimizer::Optimizer;
+use super::state::{SlotState, zip3};
 use crate::Float;
 use crate::hyper::{HyperparameterError, check_learning_rate, check_unit_interval};
 
@@ -28,7 +29,7 @@ impl<F: Float> Nesterov<F> {
     }
 }
 
-/// Nesterov's counterpart of [`super::contraction_rate`]: on a direction of curvature `lambda`
+/// Nesterov's counterpart of [`super::momentum::contraction_rate`]: on a direction of curvature `lambda`
 /// with `h = learning_rate * lambda`, the phi form maps `(phi, v)` by a matrix with trace
 /// `1 + mu - (1 + mu) h` and determinant `mu (1 - h)`; its spectral radius is the rate.
 pub fn nesterov_contraction_rate(learning_rate: f64, mu: f64, lambda: f64) -> f64 {

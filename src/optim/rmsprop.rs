@@ -2,7 +2,8 @@
 //! decay to zero: `cache = decay_rate * cache + (1 - decay_rate) * dx²;
 //! x += -learning_rate * dx / (sqrt(cache) + eps)`.
 
-use super::{Optimizer, SlotState, zip3};
+use super::optimizer::Optimizer;
+use super::state::{SlotState, zip3};
 use crate::Float;
 use crate::hyper::{HyperparameterError, check_eps, check_learning_rate, check_open_unit_interval};
 

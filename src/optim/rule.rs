@@ -1,7 +1,13 @@
 //! The six update rules by name, with the defaults the book uses for everything but the learning
 //! rate (`mu = 0.9`, `decay_rate = 0.99`, `beta1 = 0.9`, `beta2 = 0.999`, `eps = 1e-7`).
 
-use super::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Sgd};
+use super::adagrad::AdaGrad;
+use super::adam::Adam;
+use super::momentum::Momentum;
+use super::nesterov::Nesterov;
+use super::optimizer::Optimizer;
+use super::rmsprop::RmsProp;
+use super::sgd::Sgd;
 use crate::Float;
 use crate::hyper::HyperparameterError;
 

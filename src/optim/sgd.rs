@@ -1,6 +1,7 @@
 //! Vanilla stochastic gradient descent: `x += -learning_rate * dx`.
 
-use super::{Optimizer, zip2};
+use super::optimizer::Optimizer;
+use super::state::zip2;
 use crate::Float;
 use crate::hyper::{HyperparameterError, check_learning_rate};
 

@@ -1,6 +1,6 @@
 //! The lecture's activation functions: sigmoid σ(x) = 1/(1+e^-x), tanh, and ReLU max(0, x).
 
-use super::{Layer, Mode};
+use super::layer::{Layer, Mode};
 use crate::Float;
 use ndarray::{Array2, ArrayView2, Zip};
 

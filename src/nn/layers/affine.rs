@@ -1,6 +1,6 @@
 //! The affine (fully connected) layer: `out = x W + b`.
 
-use super::{Layer, Mode, ParamGrad};
+use super::layer::{Layer, Mode, ParamGrad};
 use crate::Float;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
@@ -73,7 +73,7 @@ impl<F: Float> Layer<F> for Affine<F> {
     }
 
     fn params(&mut self) -> Vec<ParamGrad<'_, F>> {
-        super::weight_and_bias(
+        super::layer::weight_and_bias(
             self.w.as_slice_mut().expect("W is contiguous"),
             self.dw.as_slice().expect("dW is contiguous"),
             self.b.as_slice_mut().expect("b is contiguous"),

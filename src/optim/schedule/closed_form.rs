@@ -1,7 +1,7 @@
 //! The closed-form schedules: constant, the slide's three decays, and cosine annealing.
 
-use super::{Schedule, non_negative, steps};
-use crate::hyper::{HyperparameterError, check_learning_rate};
+use super::lr_schedule::{Schedule, non_negative, steps};
+use crate::hyper::{HyperparameterError, check_fraction, check_learning_rate};
 
 // ANCHOR: closed_forms
 /// `alpha0` at every step.
@@ -110,7 +110,7 @@ impl StepDecay {
     pub fn new(alpha0: f64, factor: f64, period: usize) -> Result<Self, HyperparameterError> {
         Ok(StepDecay {
             alpha0: check_learning_rate(alpha0)?,
-            factor: super::factor("factor", factor)?,
+            factor: check_fraction("factor", factor)?,
             period: steps("period", period)?,
         })
     }
@@ -151,7 +151,7 @@ impl Cosine {
         Ok(Cosine {
             alpha0,
             alpha_min,
-            steps: super::steps("steps", steps)?,
+            steps: super::lr_schedule::steps("steps", steps)?,
         })
     }
 }

@@ -6,11 +6,12 @@
 //! 1%, halve three times, warm up for the first 10%); [`Family::over`] turns that into the
 //! schedule for a run of `steps` updates, so a longer run decays as far, only more slowly.
 
-use super::{
-    Constant, Cosine, Exponential, InverseTime, LrSchedule, OneCycle, Per, StepDecay, WarmupThen,
-    factor,
-};
+use super::closed_form::{Constant, Cosine, Exponential, InverseTime, StepDecay};
+use super::lr_schedule::{LrSchedule, Per};
+use super::one_cycle::OneCycle;
+use super::warmup::WarmupThen;
 use crate::hyper::HyperparameterError;
+use crate::hyper::check_fraction as factor;
 
 /// One of the chapter's schedules, before it is fitted to a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -157,7 +158,7 @@ impl Stretch {
     /// Checks every field is in its range; the error names the field.
     pub fn check(&self) -> Result<(), HyperparameterError> {
         factor("step_factor", self.step_factor)?;
-        super::steps("step_drops", self.step_drops)?;
+        super::lr_schedule::steps("step_drops", self.step_drops)?;
         factor("exp_final", self.exp_final)?;
         factor("inv_final", self.inv_final)?;
         if !(0.0..=1.0).contains(&self.cosine_final) {

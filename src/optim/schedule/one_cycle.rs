@@ -1,7 +1,8 @@
 //! One-cycle [Smith and Topin, 2019]: up from a small rate to the largest, then down far below the
 //! start, in one cycle over the whole run.
 
-use super::{Schedule, factor, steps};
+use super::lr_schedule::{Schedule, steps};
+use crate::hyper::check_fraction as factor;
 use crate::hyper::{HyperparameterError, check_learning_rate, check_positive};
 
 // ANCHOR: one_cycle

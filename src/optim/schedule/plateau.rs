@@ -1,7 +1,7 @@
 //! Reduce-on-plateau: lower the rate when the monitored metric stops improving.
 
-use super::{Schedule, non_negative};
-use crate::hyper::{HyperparameterError, check_learning_rate};
+use super::lr_schedule::{Schedule, non_negative};
+use crate::hyper::{HyperparameterError, check_fraction, check_learning_rate};
 
 // ANCHOR: plateau
 /// PyTorch's `ReduceLROnPlateau` in mode `min` with a relative threshold: after each epoch the
@@ -63,7 +63,7 @@ impl ReduceOnPlateau {
         cooldown: usize,
         min_rate: f64,
     ) -> Result<Self, HyperparameterError> {
-        let factor = super::factor("factor", factor)?;
+        let factor = check_fraction("factor", factor)?;
         if factor == 1.0 {
             return Err(HyperparameterError {
                 name: "factor",

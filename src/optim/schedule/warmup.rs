@@ -1,6 +1,7 @@
 //! Linear warmup: alone, and before any other schedule.
 
-use super::{Schedule, factor, steps};
+use super::lr_schedule::{Schedule, steps};
+use crate::hyper::check_fraction as factor;
 use crate::hyper::{HyperparameterError, check_learning_rate};
 
 // ANCHOR: warmup
@@ -55,7 +56,7 @@ impl LinearWarmup {
         Ok(LinearWarmup {
             alpha0: check_learning_rate(alpha0)?,
             start_factor: factor("start_factor", start_factor)?,
-            steps: super::steps("steps", steps)?,
+            steps: super::lr_schedule::steps("steps", steps)?,
         })
     }
 }

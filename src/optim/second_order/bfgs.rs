@@ -5,8 +5,9 @@
 
 use rayon::prelude::*;
 
-use super::{
-    Counted, Minimizer, Objective, Report, StopReason, Stopping, StrongWolfe, Tracker, dot, norm,
+use super::line_search::StrongWolfe;
+use super::method::{
+    Counted, Minimizer, Objective, Report, StopReason, Stopping, Tracker, dot, norm,
 };
 
 /// Rows per parallel task in the O(n²) loops (small problems stay on one thread).
@@ -96,7 +97,7 @@ impl Bfgs {
         &mut self,
         f: &mut Counted<'_, O>,
         state: &mut BfgsState,
-    ) -> Result<(), super::LineSearchError> {
+    ) -> Result<(), super::line_search::LineSearchError> {
         let n = state.x.len();
         // p = -H g
         let mut p = vec![0.0; n];

@@ -6,7 +6,7 @@ use crate::hyper::HyperparameterError;
 use crate::optim::{Adam, Optimizer, Sgd};
 use crate::procedures::search::{Trial, grid_search};
 
-use super::{Counted, Minimizer, Objective, Report, StopReason, Stopping, Tracker};
+use super::method::{Counted, Minimizer, Objective, Report, StopReason, Stopping, Tracker};
 
 pub struct FirstOrder {
     pub rule: Box<dyn Optimizer<f64>>,

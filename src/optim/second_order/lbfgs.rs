@@ -5,9 +5,9 @@ use std::collections::VecDeque;
 
 use rayon::prelude::*;
 
-use super::{
-    Counted, Minimizer, Objective, Report, StopReason, Stopping, StrongWolfe, Tracker, axpy, dot,
-    norm,
+use super::line_search::StrongWolfe;
+use super::method::{
+    Counted, Minimizer, Objective, Report, StopReason, Stopping, Tracker, axpy, dot, norm,
 };
 
 #[derive(Clone, Debug)]

@@ -13,7 +13,7 @@
 
 use thiserror::Error;
 
-use super::{Counted, Objective, dot};
+use super::method::{Counted, Objective, dot};
 
 #[derive(Debug, Error, PartialEq)]
 pub enum LineSearchError {

@@ -5,7 +5,8 @@
 use faer::linalg::solvers::Solve;
 use faer::{Mat, MatRef, Side};
 
-use super::{Counted, Hessian, Report, StopReason, Stopping, StrongWolfe, Tracker, dot};
+use super::line_search::StrongWolfe;
+use super::method::{Counted, Hessian, Report, StopReason, Stopping, Tracker, dot};
 
 #[derive(Clone, Debug, Default)]
 pub struct Newton {

@@ -6,7 +6,7 @@ use ndarray::ArrayView2;
 use rayon::prelude::*;
 
 use super::kernels::{self, KP, MAX_K};
-use super::{Hessian, Objective};
+use super::method::{Hessian, Objective};
 use rand::Rng;
 
 use crate::rng::{NnRng, permutation, randn};
@@ -52,7 +52,7 @@ impl Objective for Quadratic {
     }
     fn value_grad(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
         super::bfgs::matvec(&self.a, x, grad);
-        let f = 0.5 * super::dot(x, grad) - super::dot(&self.b, x);
+        let f = 0.5 * super::method::dot(x, grad) - super::method::dot(&self.b, x);
         grad.iter_mut().zip(&self.b).for_each(|(g, b)| *g -= b);
         f
     }
@@ -311,13 +311,14 @@ impl Objective for SoftmaxRegression {
         let mut loss = 0.0;
         for (l, g) in &partial {
             loss += l;
-            super::axpy(1.0, g, grad);
+            super::method::axpy(1.0, g, grad);
         }
         let inv_n = 1.0 / self.n as f64;
         grad.iter_mut().for_each(|g| *g *= inv_n);
         let weights = self.d * self.k; // the bias row is not regularized
-        super::axpy(self.lambda, &params[..weights], &mut grad[..weights]);
-        loss * inv_n + 0.5 * self.lambda * super::dot(&params[..weights], &params[..weights])
+        super::method::axpy(self.lambda, &params[..weights], &mut grad[..weights]);
+        loss * inv_n
+            + 0.5 * self.lambda * super::method::dot(&params[..weights], &params[..weights])
     }
 }
 

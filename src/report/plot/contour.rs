@@ -1,7 +1,8 @@
 //! Contour plots of a 2-D function with optimizer trajectories on top.
 
+use super::line::Series;
 use super::line::{legend_below, legend_entries, tick};
-use super::{LABEL_SIZE, PlotError, Series, TICK_SIZE, TITLE_SIZE, color};
+use super::style::{LABEL_SIZE, PlotError, TICK_SIZE, TITLE_SIZE, color};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 

@@ -1,6 +1,6 @@
 //! A labelled matrix of numbers drawn as coloured cells (a confusion matrix).
 
-use super::{LABEL_SIZE, PlotError, TICK_SIZE, TITLE_SIZE};
+use super::style::{LABEL_SIZE, PlotError, TICK_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

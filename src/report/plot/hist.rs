@@ -1,6 +1,6 @@
 //! Histograms and scatter plots.
 
-use super::{LABEL_SIZE, PlotError, TICK_SIZE, TITLE_SIZE, color, padded};
+use super::style::{LABEL_SIZE, PlotError, TICK_SIZE, TITLE_SIZE, color, padded};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 

@@ -1,6 +1,6 @@
 //! A grid of grey-scale images with captions (filters, digits, feature maps).
 
-use super::{PlotError, TICK_SIZE, TITLE_SIZE};
+use super::style::{PlotError, TICK_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 

@@ -1,6 +1,6 @@
 //! Line charts: one or more named series, linear or logarithmic axes.
 
-use super::{LABEL_SIZE, LEGEND_SIZE, PlotError, TICK_SIZE, TITLE_SIZE, color, padded};
+use super::style::{LABEL_SIZE, LEGEND_SIZE, PlotError, TICK_SIZE, TITLE_SIZE, color, padded};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -138,7 +138,7 @@ fn decade(m: u32, e: i32) -> f64 {
 /// A log axis label: plain between 0.001 and 10,000, `1e-10` outside.
 fn log_tick(v: &f64) -> String {
     if (1e-3..=1e4).contains(&v.abs()) {
-        super::short_number(*v)
+        super::style::short_number(*v)
     } else {
         format!("{v:.0e}")
     }

@@ -5,6 +5,9 @@
 //! SVG of a figure come from the same code. Text uses DejaVu Sans, committed under `assets/` and
 //! registered before the first drawing, so no system font library is needed.
 
+mod style;
+pub use style::{PALETTE, PlotError, color, short_number};
+
 mod contour;
 mod heatmap;
 mod hist;
@@ -25,42 +28,7 @@ use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-/// A drawing error from plotters, as text.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct PlotError(pub String);
-
-impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
-    fn from(e: DrawingAreaErrorKind<E>) -> Self {
-        PlotError(e.to_string())
-    }
-}
-
 static FONT: Once = Once::new();
-
-/// A value as a legend shows it: three significant digits (whole numbers from 1,000 to 9,999),
-/// without trailing zeros, in plain notation from 0.001 to 9,999 and in scientific notation
-/// outside (`3`, `0.0316`, `1e-5`).
-pub fn short_number(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let magnitude = v.abs().log10().floor() as i32;
-    if (-3..4).contains(&magnitude) {
-        let decimals = (2 - magnitude).max(0) as usize;
-        let text = format!("{v:.decimals$}");
-        if text.contains('.') {
-            text.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            text
-        }
-    } else {
-        let text = format!("{v:.2e}");
-        let (mantissa, exponent) = text.split_once('e').expect("scientific notation");
-        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-        format!("{mantissa}e{exponent}")
-    }
-}
 
 /// Registers the committed DejaVu Sans as plotters' `sans-serif` (idempotent). Call before any
 /// drawing, including criterion's own plots in benches.
@@ -72,32 +40,6 @@ pub fn register_fonts() {
         }
     });
 }
-
-/// Ten distinguishable colours (Tableau 10), used in order.
-pub const PALETTE: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
-
-/// The `i`-th palette colour (wrapping).
-pub fn color(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
-}
-
-/// Font sizes used everywhere, in pixels. With figures at most [`MAX_WIDTH`] wide, the smallest
-/// (ticks and legends) stays above 12 px in the book's ~730 px column.
-pub(crate) const TITLE_SIZE: u32 = 19;
-pub(crate) const LABEL_SIZE: u32 = 17;
-pub(crate) const TICK_SIZE: u32 = 15;
-pub(crate) const LEGEND_SIZE: u32 = 15;
 
 /// The widest figure [`Figure::save`] writes, in pixels: the book shows figures at its ~730 px
 /// column, so a wider one would shrink its 15 px text below 12 px. Lay panels out in one or
@@ -297,15 +239,6 @@ pub fn save_gif(
         Ok(())
     })?;
     Ok(path.to_path_buf())
-}
-
-/// `lo..hi` widened by `frac` of its span on both sides (and made non-empty).
-pub(crate) fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
-    if !(lo.is_finite() && hi.is_finite()) {
-        return (0.0, 1.0);
-    }
-    let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
-    (lo - frac * span, hi + frac * span)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! the runs' spread.
 
 use super::line::{legend_below, tick};
-use super::{LABEL_SIZE, PlotError, TICK_SIZE, TITLE_SIZE, color, padded};
+use super::style::{LABEL_SIZE, PlotError, TICK_SIZE, TITLE_SIZE, color, padded};
 use crate::procedures::metrics::mean_and_range;
 use plotters::coord::Shift;
 use plotters::prelude::*;

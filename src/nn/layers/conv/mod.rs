@@ -200,7 +200,7 @@ impl<F: Float> Conv2d<F> {
     }
 }
 
-impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
+impl<F: Float + RealField> super::layer::Layer<F> for Conv2d<F> {
     fn describe(&self) -> String {
         let Geometry {
             c,
@@ -223,14 +223,14 @@ impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
         )
     }
 
-    fn forward(&mut self, x: ndarray::ArrayView2<F>, mode: super::Mode) -> Array2<F> {
+    fn forward(&mut self, x: ndarray::ArrayView2<F>, mode: super::layer::Mode) -> Array2<F> {
         let g = self.geometry;
-        let x4 = super::rows_as_images(x, (g.c, g.h, g.w));
+        let x4 = super::layer::rows_as_images(x, (g.c, g.h, g.w));
         let algo = self.algo_for(x4.dim().0);
         let out = algo.forward(x4.view(), self.w.view(), self.b.view(), g.p);
         // Only training needs the input again (for the backward pass).
         self.x = (mode == super::Mode::Train).then(|| x4.into_owned());
-        super::images_to_rows(out)
+        super::layer::images_to_rows(out)
     }
 
     fn backward(&mut self, dout: ndarray::ArrayView2<F>) -> Array2<F> {
@@ -238,7 +238,7 @@ impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
             .x
             .as_ref()
             .expect("conv backward called before forward");
-        let d4 = super::rows_as_images(dout, self.output());
+        let d4 = super::layer::rows_as_images(dout, self.output());
         let p = self.geometry.p;
         let algo = self.algo_for(x.dim().0);
         if !self.input_grad {
@@ -248,11 +248,11 @@ impl<F: Float + RealField> super::Layer<F> for Conv2d<F> {
         let (dx, dw, db) = algo.backward(d4.view(), x.view(), self.w.view(), p);
         self.dw = dw;
         self.db = db;
-        super::images_to_rows(dx)
+        super::layer::images_to_rows(dx)
     }
 
-    fn params(&mut self) -> Vec<super::ParamGrad<'_, F>> {
-        super::weight_and_bias(
+    fn params(&mut self) -> Vec<super::layer::ParamGrad<'_, F>> {
+        super::layer::weight_and_bias(
             self.w.as_slice_mut().expect("contiguous"),
             self.dw.as_slice().expect("contiguous"),
             self.b.as_slice_mut().expect("contiguous"),

@@ -1,11 +1,17 @@
 //! The fast path of dropout: the mask drawn and applied in one parallel, vectorized pass, with no
 //! mask stored. It computes what [`super::dropout_forward`] computes, bit for bit (tested).
 
-use super::keep_threshold;
 use crate::Float;
 use crate::rng::CounterStream;
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
+
+/// `p * 2^32` as an integer: a unit is kept when its draw, uniform on `0..2^32`, falls below it
+/// (`None` for `p = 1`, which keeps every unit; `p` within `2^-32` of 1 keeps all but the draw
+/// `2^32 - 1`).
+pub fn keep_threshold(p: f64) -> Option<u32> {
+    (p < 1.0).then(|| (p * 2f64.powi(32)).min(u32::MAX as f64) as u32)
+}
 
 /// Units a rayon task draws and applies at a time.
 const CHUNK: usize = 1 << 14;

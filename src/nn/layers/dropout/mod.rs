@@ -15,13 +15,14 @@
 //! pass `step` is kept when its draw falls below `p`, so a mask does not depend on how many threads
 //! draw it or in what order, and the same key gives the same masks on any machine.
 
-use super::{Layer, Mode};
+use super::layer::{Layer, Mode};
 use crate::Float;
 use crate::hyper::{HyperparameterError, check_fraction, check_unit_interval};
 use crate::rng::CounterStream;
 use ndarray::{Array2, ArrayView2};
 
 pub mod kernel;
+pub use kernel::keep_threshold;
 #[cfg(test)]
 mod tests;
 
@@ -51,13 +52,6 @@ pub struct Dropout<F> {
     /// The pass and the shape of the last training forward: what backward redraws.
     last: Option<(u64, (usize, usize))>,
     _float: std::marker::PhantomData<F>,
-}
-
-/// `p * 2^32` as an integer: a unit is kept when its draw, uniform on `0..2^32`, falls below it
-/// (`None` for `p = 1`, which keeps every unit; `p` within `2^-32` of 1 keeps all but the draw
-/// `2^32 - 1`).
-pub fn keep_threshold(p: f64) -> Option<u32> {
-    (p < 1.0).then(|| (p * 2f64.powi(32)).min(u32::MAX as f64) as u32)
 }
 
 // ANCHOR: dropout_reference

@@ -4,7 +4,7 @@
 use ndarray::{Array4, ArrayView4};
 use rayon::prelude::*;
 
-use super::{PoolKind, PoolParams, out_dims};
+use super::params::{PoolKind, PoolParams, out_dims};
 use crate::Float;
 
 /// Planes per parallel task: a 28x28 plane is too little work to schedule on its own.

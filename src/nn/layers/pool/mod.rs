@@ -4,6 +4,10 @@
 //! Read [`naive`] first: the definition as loops, in the slide's `(out, cache)` form. [`fast`]
 //! computes the same bits plane by plane in parallel (tested), and [`Pool2d`] is the layer.
 
+mod params;
+use params::out_dims;
+pub use params::{PoolKind, PoolParams};
+
 use ndarray::Array4;
 
 pub mod fast;
@@ -13,34 +17,6 @@ pub use fast::{pool_backward, pool_forward};
 pub use naive::{PoolCache, pool_backward_naive, pool_forward_naive};
 
 use crate::Float;
-
-/// Which pooling.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PoolKind {
-    Max,
-    Average,
-}
-
-/// Window size and stride (LeNet: 2 and 2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PoolParams {
-    pub size: usize,
-    pub stride: usize,
-}
-
-pub(super) fn out_dims(h: usize, w: usize, p: PoolParams) -> (usize, usize) {
-    assert!(
-        p.size >= 1 && p.stride >= 1,
-        "pool size and stride must be at least 1"
-    );
-    assert!(
-        p.size <= h && p.size <= w && (h - p.size) % p.stride == 0 && (w - p.size) % p.stride == 0,
-        "a {0}x{0} window with stride {1} does not tile {h}x{w}",
-        p.size,
-        p.stride
-    );
-    (1 + (h - p.size) / p.stride, 1 + (w - p.size) / p.stride)
-}
 
 /// A pooling layer for [`crate::nn::network::Sequential`] (rows are flattened `(C, H, W)` images).
 pub struct Pool2d<F: Float> {
@@ -68,7 +44,7 @@ impl<F: Float> Pool2d<F> {
     }
 }
 
-impl<F: Float> super::Layer<F> for Pool2d<F> {
+impl<F: Float> super::layer::Layer<F> for Pool2d<F> {
     fn describe(&self) -> String {
         let (c, h, w) = self.input;
         let (_, ho, wo) = self.output();
@@ -82,11 +58,15 @@ impl<F: Float> super::Layer<F> for Pool2d<F> {
         )
     }
 
-    fn forward(&mut self, x: ndarray::ArrayView2<F>, mode: super::Mode) -> ndarray::Array2<F> {
-        let x4 = super::rows_as_images(x, self.input);
+    fn forward(
+        &mut self,
+        x: ndarray::ArrayView2<F>,
+        mode: super::layer::Mode,
+    ) -> ndarray::Array2<F> {
+        let x4 = super::layer::rows_as_images(x, self.input);
         let out = pool_forward(x4.view(), self.kind, self.params);
         self.x = (mode == super::Mode::Train).then(|| x4.into_owned());
-        super::images_to_rows(out)
+        super::layer::images_to_rows(out)
     }
 
     fn backward(&mut self, dout: ndarray::ArrayView2<F>) -> ndarray::Array2<F> {
@@ -94,7 +74,7 @@ impl<F: Float> super::Layer<F> for Pool2d<F> {
             .x
             .as_ref()
             .expect("pool backward called before forward");
-        let d4 = super::rows_as_images(dout, self.output());
-        super::images_to_rows(pool_backward(d4.view(), x.view(), self.kind, self.params))
+        let d4 = super::layer::rows_as_images(dout, self.output());
+        super::layer::images_to_rows(pool_backward(d4.view(), x.view(), self.kind, self.params))
     }
 }

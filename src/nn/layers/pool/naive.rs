@@ -3,7 +3,7 @@
 
 use ndarray::{Array4, ArrayView4};
 
-use super::{PoolKind, PoolParams, out_dims};
+use super::params::{PoolKind, PoolParams, out_dims};
 use crate::Float;
 
 /// What the backward pass needs: the input and the pooling.
