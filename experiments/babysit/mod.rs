@@ -14,102 +14,18 @@
 //!     cargo run --release --bin exp_babysit -- --quick  # seconds; every code path
 //! ```
 
+mod args;
+pub use args::{Args, CheckRow, Net};
+
 use clap::Parser;
-use nnlab::nn::init::Init;
-use nnlab::nn::lenet::{LeNetVariant, lenet5};
-use nnlab::nn::network::Sequential;
-use nnlab::report::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::cli::{Expected, RunContext, as_flag, at_least_one, run_main};
 use nnlab::report::results::{DataInfo, ResultsDir, markdown_table};
-use nnlab::rng::substream;
-use serde::Serialize;
 
 mod rates;
 mod sanity;
 
-/// CS231n's babysitting checks on the MLP and LeNet-5: initial loss, overfitting a tiny set,
-/// learning rates too small and too large.
-#[derive(Parser, Debug, Clone)]
-#[command(version, long_about = None, allow_negative_numbers = true)]
-pub struct Args {
-    #[command(flatten)]
-    pub common: CommonArgs,
-    /// Hidden units of the MLP (784 -> hidden -> 10, ReLU, He initialization).
-    #[arg(long, default_value_t = 100)]
-    pub hidden: usize,
-    /// Factor the initial weights are multiplied by for the small-weight initial loss.
-    #[arg(long, default_value_t = 1e-3)]
-    pub small: f64,
-    /// L2 strength added to show the initial loss rising (CS231n's 1e3).
-    #[arg(long, default_value_t = 1e3)]
-    pub reg: f64,
-    /// Training examples of the overfitting check.
-    #[arg(long, default_value_t = 20)]
-    pub overfit_examples: usize,
-    /// Full-batch SGD iterations of the overfitting check.
-    #[arg(long, default_value_t = 200)]
-    pub overfit_iters: usize,
-    /// SGD learning rate of the overfitting check.
-    #[arg(long, default_value_t = 0.05)]
-    pub overfit_lr: f64,
-    /// The ladder of SGD learning rates, comma-separated.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        allow_hyphen_values = true,
-        default_value = "1e-6,1e-5,1e-4,1e-3,1e-2,0.1,1,10,100"
-    )]
-    pub rates: Vec<f64>,
-    /// Mini-batch iterations per rate of the ladder [default: 200, or 30 with --quick].
-    #[arg(long)]
-    pub probe_iters: Option<usize>,
-    /// Mini-batch size of the ladder.
-    #[arg(long, default_value_t = 64)]
-    pub batch_size: usize,
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
-    pub val: Option<usize>,
-}
-
 /// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
 pub const EXPECTED: Expected = Expected::new("babysit", 15, 5);
-
-/// The two networks the checks run on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Net {
-    Mlp,
-    LeNet,
-}
-
-impl Net {
-    pub const ALL: [Net; 2] = [Net::Mlp, Net::LeNet];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Net::Mlp => "MLP",
-            Net::LeNet => "LeNet-5",
-        }
-    }
-
-    /// The network, freshly initialized from the run's seed (the same weights every call).
-    pub fn build(self, args: &Args) -> Sequential<f32> {
-        let mut rng = substream(args.common.seed, 1 + self as u64);
-        match self {
-            Net::Mlp => Sequential::fashion_mlp(args.hidden, Init::He, &mut rng),
-            Net::LeNet => lenet5(LeNetVariant::Modern, 0.0, &mut rng),
-        }
-    }
-}
-
-/// A row of `checks.csv`: one check of one network.
-#[derive(Serialize)]
-pub struct CheckRow {
-    pub network: &'static str,
-    pub check: String,
-    pub measured: String,
-    pub expected: String,
-    pub passed: bool,
-}
 
 /// The checks as the chapter's Markdown table.
 fn markdown(rows: &[CheckRow]) -> String {

@@ -13,7 +13,7 @@ use nnlab::report::results::{ResultsDir, markdown_table};
 use nnlab::rng::substream;
 use serde::Serialize;
 
-use super::{Args, CheckRow, Net};
+use super::args::{Args, CheckRow, Net};
 
 /// A row of `rates.csv`: one iteration of one rate.
 #[derive(Serialize)]

@@ -12,7 +12,7 @@ use nnlab::report::plot::{Figure, LineChart, Series};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
-use super::{Args, CheckRow, Net};
+use super::args::{Args, CheckRow, Net};
 
 /// A row of `initial.csv`.
 #[derive(Serialize)]

@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use nnlab::procedures::runs::{Job, Model, Runs};
 
+use super::args::{Args, Settings};
 use super::runs::{Form, Setting, rows};
-use super::{Args, Settings};
 
 /// Layers of the 3-layer network up to and including its first and its second dropout.
 const THROUGH_DROPOUT: [usize; 2] = [3, 6];

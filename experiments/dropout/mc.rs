@@ -11,7 +11,7 @@ use nnlab::report::results::ResultsDir;
 use nnlab::runtime::parallel::run_independent;
 use serde::Serialize;
 
-use super::{Args, Settings};
+use super::args::{Args, Settings};
 
 /// A row of `mc.csv`.
 #[derive(Serialize)]

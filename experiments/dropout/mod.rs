@@ -17,12 +17,14 @@
 //!     cargo run --release --bin exp_dropout -- --quick  # seconds; every code path
 //! ```
 
+mod args;
+pub use args::{Args, Settings};
+
 use clap::Parser;
 use nnlab::hyper::check_fraction;
-use nnlab::optim::Rule;
-use nnlab::optim::schedule::{Family, Stretch};
+use nnlab::optim::schedule::Stretch;
 use nnlab::procedures::train::Split;
-use nnlab::report::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::cli::{Expected, RunContext, as_flag, at_least_one, run_main};
 use nnlab::report::results::DataInfo;
 
 mod compare;
@@ -35,86 +37,8 @@ use nnlab::procedures::runs::{Job, Runs};
 use nnlab::report::cli::with_progress;
 use runs::{Form, Setting, Training};
 
-/// Dropout on the slide's 3-layer network: vanilla vs inverted, Monte-Carlo averaging, keep
-/// probabilities, with and without.
-#[derive(Parser, Debug, Clone)]
-#[command(version, long_about = None, allow_negative_numbers = true)]
-pub struct Args {
-    #[command(flatten)]
-    pub common: CommonArgs,
-    /// Units of each of the two hidden layers [default: 512, or 64 with --quick].
-    #[arg(long)]
-    pub hidden: Option<usize>,
-    /// Keep probability p of the comparison runs and the E[a] demo, in (0, 1] (the slide's p:
-    /// the chance a unit is kept; PyTorch's nn.Dropout takes 1 - p).
-    #[arg(long, default_value_t = 0.5)]
-    pub keep: f64,
-    /// Seeds of each comparison model (runs 0..N; run i of every model starts from the same
-    /// weights and sees the same batches).
-    #[arg(long, default_value_t = 3)]
-    pub seeds: usize,
-    /// Epochs of each comparison run [default: 15, or 2 with --quick].
-    #[arg(long)]
-    pub epochs: Option<usize>,
-    /// Update rule (its other hyperparameters are the book's defaults).
-    #[arg(long, value_enum, default_value_t = Rule::Adam)]
-    pub rule: Rule,
-    /// Initial learning rate.
-    #[arg(long, default_value_t = 1e-3)]
-    pub learning_rate: f64,
-    /// Learning-rate schedule over each run (see the learning-rate chapter).
-    #[arg(long, value_enum, default_value_t = Family::Cosine)]
-    pub schedule: Family,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 128)]
-    pub batch_size: usize,
-    /// Keep probabilities of the sweep, comma-separated, each in (0, 1].
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0"
-    )]
-    pub sweep: Vec<f64>,
-    /// Units of each hidden layer of the sweep's network [default: 256, or 32 with --quick].
-    #[arg(long)]
-    pub sweep_hidden: Option<usize>,
-    /// Seeds of each keep probability in the sweep.
-    #[arg(long, default_value_t = 2)]
-    pub sweep_seeds: usize,
-    /// Training images of each sweep run: the first N, few enough for the network to overfit
-    /// within the run [default: 10000, or all with --quick].
-    #[arg(long)]
-    pub sweep_train: Option<usize>,
-    /// Epochs of each sweep run [default: 15, or 1 with --quick].
-    #[arg(long)]
-    pub sweep_epochs: Option<usize>,
-    /// Masks averaged by Monte-Carlo prediction, at most [default: 100, or 10 with --quick].
-    #[arg(long)]
-    pub mc_samples: Option<usize>,
-    /// Masks sampled per replicate in the E[a] demo [default: 100000, or 1000 with --quick].
-    #[arg(long)]
-    pub demo_samples: Option<usize>,
-    /// Independent replicates of the E[a] demo.
-    #[arg(long, default_value_t = 200)]
-    pub demo_replicates: usize,
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
-    pub val: Option<usize>,
-}
-
 /// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
 pub const EXPECTED: Expected = Expected::new("dropout", 480, 5);
-
-/// The flags with their `--quick` defaults resolved.
-pub struct Settings {
-    pub hidden: usize,
-    pub sweep_hidden: usize,
-    pub epochs: usize,
-    pub sweep_epochs: usize,
-    /// Training images of the sweep (`None`: all).
-    pub sweep_train: Option<usize>,
-    pub mc_samples: usize,
-}
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use nnlab::procedures::runs::Job;
 
+use super::args::{Args, Settings};
 use super::runs::{Setting, rows};
-use super::{Args, Settings};
 
 /// One keep probability over its seeds.
 #[derive(Clone, Debug, Serialize)]

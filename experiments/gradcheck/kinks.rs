@@ -18,7 +18,7 @@ use nnlab::report::results::ResultsDir;
 use nnlab::rng::seeded;
 use serde::Serialize;
 
-use super::{Args, steps};
+use super::args::{Args, steps};
 
 const SEED: u64 = 3;
 

@@ -18,7 +18,7 @@ use nnlab::report::results::ResultsDir;
 use nnlab::rng::{below, randn_array, seeded};
 use serde::Serialize;
 
-use super::{Args, steps};
+use super::args::{Args, steps};
 
 /// The network: 20 -> 16 (tanh) -> 10, softmax, on 8 random rows.
 const SIZES: [usize; 3] = [20, 16, 10];

@@ -10,7 +10,7 @@ use nnlab::procedures::gradcheck::{Check, TORCH_EPS, reading, worst};
 use nnlab::report::results::{ResultsDir, markdown_table};
 use serde::Serialize;
 
-use super::Args;
+use super::args::Args;
 
 /// The seed of every case's inputs and weights (the same values in both precisions).
 const CASE_SEED: u64 = 1;

@@ -18,7 +18,7 @@ use nnlab::report::results::ResultsDir;
 use nnlab::rng::{randn_array, seeded};
 use serde::Serialize;
 
-use super::{Args, STEPS, steps};
+use super::args::{Args, STEPS, steps};
 
 const SEED: u64 = 4;
 /// Input rows, input and output width.

@@ -16,7 +16,7 @@ use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
 use serde::Serialize;
 
-use super::{Args, Settings};
+use super::args::{Args, Settings};
 
 #[derive(Serialize)]
 struct ConventionRow {

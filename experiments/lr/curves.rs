@@ -13,7 +13,7 @@ use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
 use serde::Serialize;
 
-use super::{Args, Settings};
+use super::args::{Args, Settings};
 
 /// The slide's names for the four curves, in `--rates` order.
 pub const CURVES: [&str; 4] = ["very high", "high", "low", "good"];

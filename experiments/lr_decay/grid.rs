@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use nnlab::procedures::runs::{Job, Runs};
 
+use super::args::{Args, Settings};
 use super::runs::{Setting, epochs, job, run_and_write};
 use super::speed::Mode;
-use super::{Args, Settings};
 
 /// One schedule with one rule over the seeds, for meta.json and the chapter.
 #[derive(Clone, Debug, Serialize)]

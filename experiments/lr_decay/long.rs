@@ -13,9 +13,9 @@ use serde::Serialize;
 
 use nnlab::procedures::runs::{Job, Runs};
 
+use super::args::{Args, Settings};
 use super::runs::{Setting, job, run_and_write};
 use super::speed::Mode;
-use super::{Args, Settings};
 
 /// The accuracy the issue asks the best schedule to reach within 15 epochs.
 pub const TARGET: f64 = 0.91;

@@ -7,7 +7,7 @@ use nnlab::report::plot::{Figure, LineChart, Series};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
-use super::{Args, Settings};
+use super::args::{Args, Settings};
 
 #[derive(Serialize)]
 struct ScheduleRow {

@@ -11,22 +11,10 @@ use nnlab::report::cli::with_progress;
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
-use super::Args;
+use super::args::{Args, Parallel};
 use nnlab::procedures::runs::Runs;
 
 use super::runs::{Setting, job};
-
-/// The `--parallel` flag.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Parallel {
-    /// Measure both ways, then run the faster.
-    Auto,
-    /// Runs side by side, one core each.
-    Seeds,
-    /// One run at a time on every core.
-    Inside,
-}
 
 /// How the runs use the cores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

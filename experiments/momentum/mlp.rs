@@ -12,7 +12,7 @@ use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
 use serde::Serialize;
 
-use super::{Args, Rules};
+use super::args::{Args, Rules};
 
 #[derive(Serialize)]
 struct TrainingRow {

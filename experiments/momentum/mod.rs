@@ -9,79 +9,21 @@
 //!     cargo run --release --bin exp_momentum            # full run, writes results/momentum/
 //!     cargo run --release --bin exp_momentum -- --quick # seconds; every code path
 
+mod args;
+pub use args::{Args, Contender, Rules};
+
 use clap::Parser;
 use nnlab::hyper::{HyperparameterError, check_unit_interval};
-use nnlab::nn::init::Init;
-use nnlab::optim::{
-    Momentum, Nesterov, Optimizer, Sgd, contraction_rate, nesterov_contraction_rate,
-};
+use nnlab::optim::{Momentum, Nesterov, Sgd, contraction_rate, nesterov_contraction_rate};
 use nnlab::procedures::surfaces::{Surface, TacoShell};
-use nnlab::report::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::cli::{Expected, RunContext, as_flag, at_least_one, run_main};
 use nnlab::report::results::DataInfo;
 
 mod mlp;
 mod taco;
 
-/// SGD vs Momentum (mu 0.5, 0.9, 0.99) on the taco-shell quadratic and on a 2-layer MLP.
-#[derive(Parser, Debug, Clone)]
-#[command(version, long_about = None, allow_negative_numbers = true)]
-pub struct Args {
-    #[command(flatten)]
-    pub common: CommonArgs,
-    /// Learning rate of every rule on the taco shell (stable below 2/50 = 0.04 for SGD).
-    #[arg(long, default_value_t = 0.035)]
-    pub learning_rate: f64,
-    /// Iterations on the taco shell.
-    #[arg(long, default_value_t = 150)]
-    pub iters: usize,
-    /// Momentum coefficients to compare with SGD (comma-separated).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        allow_hyphen_values = true,
-        default_value = "0.5,0.9,0.99"
-    )]
-    pub mu: Vec<f64>,
-    /// Momentum coefficient of Nesterov's rule on the taco shell.
-    #[arg(long, default_value_t = 0.9)]
-    pub nesterov_mu: f64,
-    /// Learning rate of every rule when training the MLP.
-    #[arg(long, default_value_t = 0.02)]
-    pub mlp_learning_rate: f64,
-    /// Momentum coefficient of Momentum and Nesterov for the MLP.
-    #[arg(long, default_value_t = 0.9)]
-    pub mlp_mu: f64,
-    /// Epochs of MLP training [default: 5, or 2 with --quick].
-    #[arg(long)]
-    pub epochs: Option<usize>,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 100)]
-    pub batch_size: usize,
-    /// Hidden units of the MLP (784 -> hidden -> 10).
-    #[arg(long, default_value_t = 100)]
-    pub hidden: usize,
-    /// Weight initialization of the MLP.
-    #[arg(long, value_enum, default_value_t = Init::Xavier)]
-    pub init: Init,
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
-    pub val: Option<usize>,
-}
-
 /// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
 pub const EXPECTED: Expected = Expected::new("momentum", 15, 2);
-
-/// A rule with the label the figures and CSV files use.
-pub struct Contender<O> {
-    pub label: String,
-    pub mu: Option<f64>,
-    pub opt: O,
-    /// The predicted per-step contraction on a quadratic: (learning_rate, mu, curvature) -> rate.
-    pub rate: fn(f64, f64, f64) -> f64,
-}
-
-/// The rules a part of the experiment compares.
-pub type Rules<F> = Vec<Contender<Box<dyn Optimizer<F>>>>;
 
 fn contenders<F: nnlab::Float>(
     learning_rate: f64,

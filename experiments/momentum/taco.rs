@@ -8,7 +8,7 @@ use nnlab::report::plot::{ContourPlot, Figure, LineChart, MAX_WIDTH, Panel, Seri
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
-use super::{Args, Rules};
+use super::args::{Args, Rules};
 
 #[derive(Serialize)]
 struct TrajectoryRow {

@@ -5,9 +5,23 @@ use nnlab::procedures::search::Rung;
 use nnlab::report::plot::{Figure, LineChart, Panel, Series};
 
 use super::plan::Budget;
-use super::report::{Found, median_and_range};
 use super::stages::of;
 use super::trials::{Method, Search, TrialRow};
+
+/// The median and range of one number over the repeated searches.
+pub fn median_and_range(v: Vec<f64>) -> (f64, f64, f64) {
+    nnlab::procedures::metrics::median_and_range(&v).expect("every search ran")
+}
+
+/// Each method's searches: the best-so-far curve of each (one value per trial spent, in trials of
+/// `budget.epochs`), and each search's winner.
+pub struct Found<'r> {
+    pub name: String,
+    pub trials: usize,
+    pub epochs_spent: usize,
+    pub curves: Vec<Vec<f64>>,
+    pub winners: Vec<&'r TrialRow>,
+}
 
 /// Best validation accuracy against compute: a line with its range over the searches for the
 /// methods with a trial-by-trial curve, a dot with a range bar for the others.

@@ -9,7 +9,7 @@ use nnlab::procedures::train::Split;
 use nnlab::report::results::{ResultsDir, markdown_table};
 use serde::Serialize;
 
-use super::figures;
+use super::figures::{self, Found, median_and_range};
 use super::plan::Budget;
 use super::stages::of;
 use super::trials::{Method, Search, TrialRow};
@@ -22,10 +22,6 @@ fn best_so_far<'r>(rows: impl Iterator<Item = &'r TrialRow>) -> Vec<f64> {
         best
     })
     .collect()
-}
-
-pub fn median_and_range(v: Vec<f64>) -> (f64, f64, f64) {
-    nnlab::procedures::metrics::median_and_range(&v).expect("every search ran")
 }
 
 /// One method's result over the repeated searches.
@@ -42,16 +38,6 @@ pub struct MethodRow {
     pub test_median: f64,
     pub test_min: f64,
     pub test_max: f64,
-}
-
-/// Each method's searches: the best-so-far curve of each (one value per trial spent, in trials of
-/// `budget.epochs`), and each search's winner.
-pub struct Found<'r> {
-    pub name: String,
-    pub trials: usize,
-    pub epochs_spent: usize,
-    pub curves: Vec<Vec<f64>>,
-    pub winners: Vec<&'r TrialRow>,
 }
 
 fn winner<'r>(rows: impl Iterator<Item = &'r TrialRow>) -> &'r TrialRow {

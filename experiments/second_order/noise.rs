@@ -8,7 +8,7 @@ use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
 use serde::Serialize;
 
-use super::{Args, Record, Settings};
+use super::args::{Args, Record, Settings};
 
 #[derive(Serialize)]
 struct NoiseRow {

@@ -7,7 +7,7 @@ use nnlab::report::plot::{ContourPlot, Figure, LineChart, Series};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
-use super::{Args, Record, Settings, tune};
+use super::args::{Args, Record, Settings, tune};
 
 #[derive(Serialize)]
 struct TrajectoryRow {

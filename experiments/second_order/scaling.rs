@@ -9,7 +9,7 @@ use nnlab::report::plot::{Figure, LineChart, MAX_WIDTH, Series};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
-use super::{Record, Settings};
+use super::args::{Record, Settings};
 
 #[derive(Serialize)]
 struct ScalingRow {

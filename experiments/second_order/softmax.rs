@@ -11,7 +11,7 @@ use nnlab::report::plot::{Figure, LineChart, Panel, Series};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
-use super::{Args, Record, Settings, run_line, tune};
+use super::args::{Args, Record, Settings, run_line, tune};
 
 #[derive(Serialize)]
 struct ConvergenceRow {

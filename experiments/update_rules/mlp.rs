@@ -15,7 +15,7 @@ use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
 use serde::Serialize;
 
-use super::{Args, Settings};
+use super::args::{Args, Settings};
 
 /// The MLP sweep's candidate learning rates per rule: four, a factor of about 3 apart, around
 /// the rule's usual default.

@@ -14,70 +14,20 @@
 //!     cargo run --release --bin exp_update_rules -- --quick  # seconds; every code path
 //! ```
 
+mod args;
+pub use args::{Args, Settings};
+
 use clap::Parser;
 use nnlab::optim::AdaGrad;
-use nnlab::report::cli::{CommonArgs, Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::cli::{Expected, RunContext, as_flag, at_least_one, run_main};
 use nnlab::report::results::{DataInfo, rule_defaults};
 
 mod mlp;
 mod step_size;
 mod surfaces;
 
-/// The six update rules on 2-D surfaces and on a 2-layer MLP, each at a tuned learning rate.
-#[derive(Parser, Debug, Clone)]
-#[command(version, long_about = None, allow_negative_numbers = true)]
-pub struct Args {
-    #[command(flatten)]
-    pub common: CommonArgs,
-    /// Iterations on each 2-D surface (also the tuning budget).
-    #[arg(long, default_value_t = 200)]
-    pub iters: usize,
-    /// Smallest learning rate of the tuning grid.
-    #[arg(long, default_value_t = 1e-5)]
-    pub lr_min: f64,
-    /// Largest learning rate of the tuning grid.
-    #[arg(long, default_value_t = 3.0)]
-    pub lr_max: f64,
-    /// Points of the log-uniform tuning grid [default: 41, or 9 with --quick].
-    #[arg(long)]
-    pub grid_points: Option<usize>,
-    /// Iterations of the AdaGrad-vs-RMSProp run [default: 20000, or 2000 with --quick].
-    #[arg(long)]
-    pub long_iters: Option<usize>,
-    /// Learning rate of both rules in the AdaGrad-vs-RMSProp run.
-    #[arg(long, default_value_t = 0.1)]
-    pub step_learning_rate: f64,
-    /// Standard deviation of the Gaussian noise added to each gradient in that run.
-    #[arg(long, default_value_t = 1.0)]
-    pub noise: f64,
-    /// Epochs of MLP training [default: 5, or 1 with --quick].
-    #[arg(long)]
-    pub epochs: Option<usize>,
-    /// Mini-batch size of MLP training.
-    #[arg(long, default_value_t = 100)]
-    pub batch_size: usize,
-    /// Hidden units of the MLP (784 -> hidden -> 10).
-    #[arg(long, default_value_t = 100)]
-    pub hidden: usize,
-    /// Training images each sweep candidate trains on for one epoch [default: 10000, or 500 with --quick].
-    #[arg(long)]
-    pub sweep_rows: Option<usize>,
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
-    pub val: Option<usize>,
-}
-
 /// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
 pub const EXPECTED: Expected = Expected::new("update_rules", 30, 2);
-
-/// The flags with their `--quick` defaults resolved.
-pub struct Settings {
-    pub quick: bool,
-    pub grid_points: usize,
-    pub long_iters: usize,
-    pub epochs: usize,
-    pub sweep_rows: usize,
-}
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;

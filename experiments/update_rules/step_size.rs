@@ -10,8 +10,8 @@ use nnlab::report::results::ResultsDir;
 use nnlab::rng::{randn, substream};
 use serde::Serialize;
 
+use super::args::{Args, Settings};
 use super::surfaces::TACO;
-use super::{Args, Settings};
 
 #[derive(Serialize)]
 struct StepRow {

@@ -16,7 +16,7 @@ use nnlab::report::plot::{
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
-use super::{Args, Settings};
+use super::args::{Args, Settings};
 
 /// The taco shell of this chapter (the momentum chapter's, curvatures 1 and 50).
 pub static TACO: TacoShell = TacoShell { a: 1.0, b: 50.0 };
