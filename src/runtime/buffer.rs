@@ -1,10 +1,10 @@
 //! Zero-initialized vectors for optimizer state, backed by transparent huge pages when large.
 //!
 //! An update rule streams every byte of its state once per step. With 4 KB pages a 40 MB state
-//! vector spans 10,000 pages, and the page-table walks show up in the bandwidth: on this project's
-//! machine an in-place streaming kernel over 10M `f32` measured 24.9 GB/s on ordinary pages and
-//! 36.4 GB/s on 2 MB-aligned memory advised with `madvise(MADV_HUGEPAGE)` (the kernel's THP mode
-//! here is `madvise`, so memory is huge-page backed only when asked). Each large buffer starts a
+//! vector spans 10,000 pages, and the page-table walks show up in the bandwidth of a streaming
+//! kernel; 2 MB-aligned memory advised with `madvise(MADV_HUGEPAGE)` avoids them (where the
+//! kernel's THP mode is `madvise`, memory is huge-page backed only when asked; the book's
+//! *Performance history* has the measurements). Each large buffer starts a
 //! few cache lines further into its first huge page than the one before (see [`SKEW_BYTES`]).
 //! Small vectors use the ordinary allocator, and so do large ones unless a program asks for huge
 //! pages with [`set_huge_pages`] (the experiment binaries and benches do): the library does not
@@ -30,10 +30,9 @@ const HUGE_MIN_BYTES: usize = 4 << 20;
 const HUGE_ALIGN: usize = 2 << 20;
 /// Successive large buffers start this many bytes apart within their first huge page (cycling
 /// through `SKEWS` offsets), so the arrays a rule streams side by side do not all sit at the same
-/// offset of their 2 MB pages. With every buffer exactly 2 MB-aligned, some processes ran Adam's
-/// 10M step at 19-20 ms instead of 8-9 (4 of 26 runs at 1 thread; 0 of 16 with these offsets,
-/// alternated in the same session). Five cache lines: skewing by 4 KB + 64 B instead measured
-/// slower (11-13 ms in 6 of 10 runs).
+/// offset of their 2 MB pages: with every buffer exactly 2 MB-aligned, some processes ran Adam's
+/// step at twice its time (the book's *Performance history* has the runs, and why five cache
+/// lines rather than 4 KB + 64 B).
 const SKEW_BYTES: usize = 5 * 64;
 const SKEWS: usize = 16;
 

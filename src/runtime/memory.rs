@@ -4,9 +4,9 @@
 ///
 /// A training step allocates and frees the same few megabyte-sized activations every iteration.
 /// glibc's defaults serve blocks that large with fresh `mmap`s (or trim them off the heap top) and
-/// return them on `free`, so every step pays the page faults of touching new memory again: in
-/// LeNet-5's step that was about a sixth of the time (7.3 → 6.0 ms at 1 thread). With these
-/// settings blocks up to 32 MiB (glibc's own ceiling for its adaptive threshold) come from the heap
+/// return them on `free`, so every step pays the page faults of touching new memory again (a
+/// sixth of LeNet-5's step when measured; the book's *Performance history* has the numbers). With
+/// these settings blocks up to 32 MiB (glibc's own ceiling for its adaptive threshold) come from the heap
 /// and up to 128 MiB of free heap top is kept. Larger blocks (the optimizers' 40 MB state) are
 /// still mapped separately. Results do not change, only where memory comes from. Idempotent; a
 /// no-op outside glibc.

@@ -1,10 +1,10 @@
 //! Keeping the thread pool awake between the many short parallel loops of a training step.
 //!
-//! A LeNet-5 step at batch 64 is about twenty parallel loops of 50-700 µs each, with serial work
-//! (allocation, the small dense layers, the loss) between them. Rayon's idle workers spin only
-//! briefly and then sleep; on this machine (a virtual machine) waking a sleeping core costs
-//! 160-270 µs at the median, so every loop started with one core and the step ran barely faster on
-//! two threads than on one. OpenMP runtimes (which PyTorch uses) keep idle threads spinning for a
+//! A LeNet-5 step is about twenty short parallel loops with serial work (allocation, the small
+//! dense layers, the loss) between them. Rayon's idle workers spin only briefly and then sleep;
+//! on a virtual machine waking a sleeping core can cost as much as one of those loops, so every
+//! loop would start with one core and a step runs barely faster on two threads than on one (the
+//! book's *Performance history* has the measurements). OpenMP runtimes (which PyTorch uses) keep idle threads spinning for a
 //! while by default; [`keep_warm`] does the same for one stretch of work.
 
 use std::sync::atomic::{AtomicBool, Ordering};
