@@ -15,7 +15,10 @@ mod runs;
 
 /// The committed full set.
 fn committed() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/fashion-mnist")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("data/fashion-mnist")
 }
 
 fn gunzip(path: &Path) -> Vec<u8> {

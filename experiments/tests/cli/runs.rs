@@ -117,7 +117,8 @@ fn quick_without_out_stays_out_of_results() {
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/quick/momentum");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let dir = repo.join("target/quick/momentum");
     assert!(
         err.contains(&format!("files to {} in", dir.display()))
             && err.contains("a quick run never writes into results/"),

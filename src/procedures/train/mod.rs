@@ -32,6 +32,13 @@ pub fn gather<F: Float>(x: ArrayView2<F>, y: &[usize], idx: &[usize]) -> (Array2
     (x.select(Axis(0), idx), idx.iter().map(|&i| y[i]).collect())
 }
 
+/// A hook that sees every iteration's record.
+pub type OnIter<'h> = Box<dyn FnMut(&IterRecord) + Send + 'h>;
+/// A hook that gets the network after every update.
+pub type AfterStep<'h, F> = Box<dyn FnMut(&mut Sequential<F>) + Send + 'h>;
+/// A hook that gets the network and the epoch's record after every epoch.
+pub type AfterEpoch<'h, F> = Box<dyn FnMut(&mut Sequential<F>, &EpochRecord) + Send + 'h>;
+
 /// What the loop calls besides the slide's four steps, all optional: a learning-rate schedule and
 /// hooks after every iteration, every update and every epoch.
 pub struct Hooks<'h, F: Float> {
@@ -40,12 +47,12 @@ pub struct Hooks<'h, F: Float> {
     /// monitors).
     pub schedule: Option<&'h mut LrSchedule>,
     /// Sees every iteration's record (progress bars).
-    pub on_iter: Option<Box<dyn FnMut(&IterRecord) + Send + 'h>>,
+    pub on_iter: Option<OnIter<'h>>,
     /// Gets the network after every update (e.g. to average its parameters,
     /// [`crate::procedures::ensemble::ParamAverages`]).
-    pub after_step: Option<Box<dyn FnMut(&mut Sequential<F>) + Send + 'h>>,
+    pub after_step: Option<AfterStep<'h, F>>,
     /// Gets the network and the epoch's record after every epoch (e.g. to keep a checkpoint).
-    pub after_epoch: Option<Box<dyn FnMut(&mut Sequential<F>, &EpochRecord) + Send + 'h>>,
+    pub after_epoch: Option<AfterEpoch<'h, F>>,
 }
 
 impl<'h, F: Float> Hooks<'h, F> {
