@@ -7,6 +7,7 @@ pub mod babysit;
 pub mod cnn;
 pub mod dropout;
 pub mod ensemble;
+pub mod flags;
 pub mod gradcheck;
 pub mod lr;
 pub mod lr_decay;

@@ -47,9 +47,8 @@ pub struct Args {
     /// Mini-batch size of the ladder.
     #[arg(long, default_value_t = 64)]
     pub batch_size: usize,
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
-    pub val: Option<usize>,
+    #[command(flatten)]
+    pub validation: crate::flags::Validation,
 }
 
 /// The two networks the checks run on.

@@ -78,7 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )?;
     }
     let run = RunContext::start(&args.common, EXPECTED)?;
-    let (data, d) = run.mlp_data(args.val)?;
+    let (data, d) = run.mlp_data(args.validation.val)?;
     anyhow::ensure!(
         d.y_train.len() >= args.overfit_examples,
         "--overfit-examples {} needs that many training images, the data has {}",

@@ -63,9 +63,8 @@ pub struct Args {
     /// L2 regularization strength on the weights.
     #[arg(long, default_value_t = 0.0)]
     pub reg: f64,
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
-    pub val: Option<usize>,
+    #[command(flatten)]
+    pub validation: crate::flags::Validation,
     /// Train on at most this many images [default: all, or 2000 with --quick].
     #[arg(long)]
     pub max_train: Option<usize>,
@@ -96,7 +95,7 @@ struct TrainingRow {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;
     let epochs = args.epochs.unwrap_or(if quick { 1 } else { 10 });
-    let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
+    let n_val = args.validation.rows(quick);
     let max_train = args.max_train.or(quick.then_some(2_000));
     let speed_batches = if args.speed_batches.is_empty() {
         if quick {

@@ -67,9 +67,8 @@ pub struct Args {
     /// Independent replicates of the E[a] demo.
     #[arg(long, default_value_t = 200)]
     pub demo_replicates: usize,
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
-    pub val: Option<usize>,
+    #[command(flatten)]
+    pub validation: crate::flags::Validation,
 }
 
 /// The flags with their `--quick` defaults resolved.

@@ -77,7 +77,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     as_flag(args.rule.build::<f32>(args.learning_rate), &[])?;
     let run = RunContext::start(&args.common, EXPECTED)?;
     let data = run.load_fashion_mnist()?;
-    let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
+    let n_val = args.validation.rows(quick);
     let d = run.prepare(&data, n_val, quick.then_some(2_000), quick.then_some(1_000))?;
     let split = Split::of(&d).with_test(&d);
     let sweep_split = split.head(s.sweep_train.unwrap_or(usize::MAX));

@@ -65,9 +65,8 @@ pub struct Args {
     /// Mini-batch size.
     #[arg(long, default_value_t = 64)]
     pub batch_size: usize,
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
-    pub val: Option<usize>,
+    #[command(flatten)]
+    pub validation: crate::flags::Validation,
     /// Train on at most this many images [default: all, or 2000 with --quick].
     #[arg(long)]
     pub max_train: Option<usize>,
@@ -135,7 +134,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
     let run = RunContext::start(&args.common, EXPECTED)?;
     let data = run.load_fashion_mnist()?;
-    let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
+    let n_val = args.validation.rows(quick);
     let max_train = args.max_train.or(quick.then_some(2_000));
     let d = run.prepare(&data, n_val, max_train, quick.then_some(1_000))?;
     let split = Split::of(&d);

@@ -64,9 +64,8 @@ pub struct Args {
     /// Epochs of that comparison [default: 6, or 2 with --quick].
     #[arg(long)]
     pub decay_epochs: Option<usize>,
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
-    pub val: Option<usize>,
+    #[command(flatten)]
+    pub validation: crate::flags::Validation,
 }
 
 /// The flags with their `--quick` defaults resolved.

@@ -75,9 +75,8 @@ pub struct Args {
     /// Iterations per run of the parallel measurement [default: 100, or 5 with --quick].
     #[arg(long)]
     pub speed_iters: Option<usize>,
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
-    pub val: Option<usize>,
+    #[command(flatten)]
+    pub validation: crate::flags::Validation,
 }
 
 /// The flags with their `--quick` defaults resolved.

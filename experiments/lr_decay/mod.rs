@@ -89,7 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let run = RunContext::start(&args.common, EXPECTED)?;
     let data = run.load_fashion_mnist()?;
-    let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
+    let n_val = args.validation.rows(quick);
     let d = run.prepare(&data, n_val, quick.then_some(2_000), quick.then_some(1_000))?;
     let split = Split::of(&d).with_test(&d);
     // Every schedule must fit the shorter of the two runs before anything runs.

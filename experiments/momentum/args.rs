@@ -46,9 +46,8 @@ pub struct Args {
     /// Weight initialization of the MLP.
     #[arg(long, value_enum, default_value_t = Init::Xavier)]
     pub init: Init,
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
-    pub val: Option<usize>,
+    #[command(flatten)]
+    pub validation: crate::flags::Validation,
 }
 
 /// A rule with the label the figures and CSV files use.

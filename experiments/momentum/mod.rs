@@ -78,11 +78,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("--epochs", epochs),
     ])?;
     let run = RunContext::start(&args.common, EXPECTED)?;
-    let (data, d) = run.mlp_data(args.val)?;
-    if run.check_only_training("the MLP", &d) {
+    let Some((data, d, out)) = run.mlp_training(args.validation.val, "the MLP")? else {
         return Ok(());
-    }
-    let out = run.results_dir()?;
+    };
     let mut outputs = Vec::new();
 
     let taco = TacoShell::default();

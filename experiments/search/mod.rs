@@ -78,9 +78,8 @@ pub struct Args {
     /// Training images of every trial (the first N) [default: 10000, or 1000 with --quick].
     #[arg(long)]
     pub train: Option<usize>,
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
-    pub val: Option<usize>,
+    #[command(flatten)]
+    pub validation: crate::flags::Validation,
     /// Mini-batch size.
     #[arg(long, default_value_t = 128)]
     pub batch_size: usize,
@@ -168,7 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let run = RunContext::start(&args.common, EXPECTED)?;
     let data = run.load_fashion_mnist()?;
-    let n_val = args.val.unwrap_or(if quick { 500 } else { 5_000 });
+    let n_val = args.validation.rows(quick);
     let d = run.prepare(&data, n_val, Some(n_train), quick.then_some(1_000))?;
     let split = Split::of(&d);
     if run.check_only_training("the search's MLPs", &d) {

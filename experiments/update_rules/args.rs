@@ -42,9 +42,8 @@ pub struct Args {
     /// Training images each sweep candidate trains on for one epoch [default: 10000, or 500 with --quick].
     #[arg(long)]
     pub sweep_rows: Option<usize>,
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
-    pub val: Option<usize>,
+    #[command(flatten)]
+    pub validation: crate::flags::Validation,
 }
 
 /// The flags with their `--quick` defaults resolved.

@@ -304,6 +304,20 @@ impl RunContext {
         Ok((data, d))
     }
 
+    /// [`RunContext::mlp_data`]; then with `--check` says what the run would train (`model`) and
+    /// returns `None`, otherwise returns the data and the results folder.
+    pub fn mlp_training(
+        &self,
+        val: Option<usize>,
+        model: &str,
+    ) -> anyhow::Result<Option<(FashionMnist<f32>, Prepared<f32>, ResultsDir)>> {
+        let (data, d) = self.mlp_data(val)?;
+        if self.check_only_training(model, &d) {
+            return Ok(None);
+        }
+        Ok(Some((data, d, self.results_dir()?)))
+    }
+
     /// [`RunContext::check_only`] for an experiment that trains `model` on `d`.
     pub fn check_only_training<F>(&self, model: &str, d: &Prepared<F>) -> bool {
         self.check_only(&format!(
