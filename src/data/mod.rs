@@ -1,5 +1,6 @@
 //! Data: the IDX file format, Fashion-MNIST (committed, its hashes checked), synthetic 2-D sets,
-//! and the preprocessing the lecture recommends for images (zero-centering).
+//! and the preprocessing the lecture recommends for images (zero-centering). Read [`fashion`]
+//! first: it loads the set and prepares the splits every chapter trains on.
 
 mod error;
 pub use error::DataError;

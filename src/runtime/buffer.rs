@@ -5,7 +5,7 @@
 //! kernel; 2 MB-aligned memory advised with `madvise(MADV_HUGEPAGE)` avoids them (where the
 //! kernel's THP mode is `madvise`, memory is huge-page backed only when asked; the book's
 //! *Performance history* has the measurements). Each large buffer starts a
-//! few cache lines further into its first huge page than the one before (see [`SKEW_BYTES`]).
+//! few cache lines further into its first huge page than the one before (see `SKEW_BYTES`).
 //! Small vectors use the ordinary allocator, and so do large ones unless a program asks for huge
 //! pages with [`set_huge_pages`] (the experiment binaries and benches do): the library does not
 //! change how an embedding program's memory is laid out.

@@ -1,7 +1,10 @@
-//! Layers as forward/backward pairs (CS231n's `*_forward -> (out, cache)`, `*_backward(dout, cache)`),
-//! and the [`Layer`] trait that lets a [`crate::nn::network::Sequential`] chain them.
+//! Layers as forward/backward pairs in the slide's form (CS231n's `*_forward`, `*_backward(dout,
+//! cache)`), and the [`Layer`] trait ([`layer`]) that lets a [`crate::nn::network::Sequential`]
+//! chain them. Read [`affine`] first; dropout, pooling and convolution keep their slide-form
+//! reference beside a fast path (`dropout/mod.rs`, `pool/naive.rs`, `conv/naive.rs`), and tests
+//! hold the fast path equal to it.
 
-mod layer;
+pub mod layer;
 pub use layer::{Layer, Mode, ParamGrad, images_to_rows, rows_as_images, weight_and_bias};
 
 pub mod activations;

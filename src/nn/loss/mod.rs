@@ -1,5 +1,6 @@
 //! Losses on class scores: softmax cross-entropy and the multiclass SVM (hinge).
-//! Each takes scores (N, C) and labels (N,) and returns the mean loss and dscores (N, C).
+//! Each takes scores (N, C) and labels (N,) and returns the mean loss and dscores (N, C); one
+//! file each, [`softmax`] first.
 
 pub mod softmax;
 pub mod svm;

@@ -11,7 +11,7 @@ pub trait Schedule: Send {
     /// The schedule as the book and the CSV files name it, e.g. `step`.
     fn name(&self) -> &'static str;
     /// Reports the metric of the epoch that just ended (lower is better). Only
-    /// [`ReduceOnPlateau`] listens; the closed forms ignore it.
+    /// [`super::ReduceOnPlateau`] listens; the closed forms ignore it.
     fn observe(&mut self, _metric: f64) {}
 }
 

@@ -19,7 +19,7 @@ pub struct EpochRecord {
     pub train_loss: f64,
     pub train_accuracy: f64,
     pub val_accuracy: f64,
-    /// Accuracy on [`Split::test`], if the split carries a test set (reported, never used to
+    /// Accuracy on [`super::Split::test`], if the split carries a test set (reported, never used to
     /// choose anything).
     pub test_accuracy: Option<f64>,
     /// Wall-clock seconds spent training (forward, backward, update) from the start of the run to

@@ -1,6 +1,6 @@
 //! Convolution (NCHW), forward and backward, four ways, one file each: the definition as loops
 //! ([`naive`], CS231n's `conv_forward_naive`, the reference), im2col + one matrix product per
-//! image ([`im2col`], faer's GEMM), the same products on "wide rows" of the zero-padded image read
+//! image ([`im2col`](mod@im2col), faer's GEMM), the same products on "wide rows" of the zero-padded image read
 //! in place by the register-blocked kernels of [`window`] ([`wide`], stride 1), and eight images
 //! interleaved in every vector ([`interleaved`], stride 1). [`ConvAlgo`] names and dispatches them;
 //! [`Conv2d`] is the layer, on the fastest path unless told otherwise.

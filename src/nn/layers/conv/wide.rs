@@ -18,7 +18,7 @@ use std::mem::MaybeUninit;
 /// (`q` runs over `L = (Ho-1)·Wp + Wo` columns; `Wp - Wo` of every `Wp` are discarded) turns every
 /// row of the im2col matrix into ONE contiguous slice `xp[starts[r]..][..L]` of the padded image,
 /// so the product reads the image in place ([`window_product`]) and no im2col copy is made.
-/// Images in parallel, as in [`conv_forward_im2col`].
+/// Images in parallel, as in [`super::conv_forward_im2col`].
 pub fn conv_forward_wide<F: Float + RealField>(
     x: ArrayView4<F>,
     w: ArrayView4<F>,

@@ -1,6 +1,6 @@
 //! Register-blocked kernels for products whose right-hand matrix is a set of shifted windows of
 //! one buffer: row `t` is `src[starts[t]..]`, over chosen ranges of columns. In the wide-row convolution
-//! ([`super::conv::conv_forward_wide`]) the im2col matrix is exactly that, with `src` the
+//! ([`super::conv_forward_wide`]) the im2col matrix is exactly that, with `src` the
 //! zero-padded image, so these kernels read the image in place and no im2col copy is made.
 //!
 //! Both kernels keep a block of outputs in registers (12 vectors of AVX2 width for `f32` and
