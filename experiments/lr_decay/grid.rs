@@ -14,7 +14,7 @@ use nnlab::procedures::runs::{Job, Runs};
 
 use super::args::{Args, Settings};
 use super::runs::{Setting, epochs, job, run_and_write};
-use super::speed::Mode;
+use super::speed::CoreUse;
 
 /// One schedule with one rule over the seeds, for meta.json and the chapter.
 #[derive(Clone, Debug, Serialize)]
@@ -132,7 +132,7 @@ pub fn summarize(
 pub fn run(
     args: &Args,
     s: &Settings,
-    mode: Mode,
+    mode: CoreUse,
     threads: usize,
     split: &Split<'_, f32>,
     out: &ResultsDir,

@@ -15,7 +15,7 @@ use nnlab::procedures::runs::{Job, Runs};
 
 use super::args::{Args, Settings};
 use super::runs::{Setting, job, run_and_write};
-use super::speed::Mode;
+use super::speed::CoreUse;
 
 /// The accuracy the issue asks the best schedule to reach within 15 epochs.
 pub const TARGET: f64 = 0.91;
@@ -44,7 +44,7 @@ pub struct Long {
 pub fn run(
     args: &Args,
     s: &Settings,
-    mode: Mode,
+    mode: CoreUse,
     threads: usize,
     split: &Split<'_, f32>,
     best: (Rule, f64, Family),

@@ -19,7 +19,7 @@ use super::runs::{Setting, job};
 /// How the runs use the cores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Mode {
+pub enum CoreUse {
     Seeds,
     Inside,
 }
@@ -35,26 +35,26 @@ pub struct Measured {
 
 impl Parallel {
     /// The mode to run: the flag's, or with `auto` the faster of the measured two.
-    pub fn resolve(self, measured: Option<&Measured>) -> Mode {
+    pub fn resolve(self, measured: Option<&Measured>) -> CoreUse {
         match (self, measured) {
-            (Parallel::Seeds, _) => Mode::Seeds,
-            (Parallel::Inside, _) => Mode::Inside,
-            (Parallel::Auto, Some(m)) if m.seeds_seconds > m.inside_seconds => Mode::Inside,
-            (Parallel::Auto, _) => Mode::Seeds,
+            (Parallel::Seeds, _) => CoreUse::Seeds,
+            (Parallel::Inside, _) => CoreUse::Inside,
+            (Parallel::Auto, Some(m)) if m.seeds_seconds > m.inside_seconds => CoreUse::Inside,
+            (Parallel::Auto, _) => CoreUse::Seeds,
         }
     }
 }
 
-impl Mode {
+impl CoreUse {
     /// The runs' `workers` ([`Runs::workers`]) on `threads` threads.
     pub fn workers(self, threads: usize) -> Option<usize> {
-        (self == Mode::Seeds).then_some(threads)
+        (self == CoreUse::Seeds).then_some(threads)
     }
 }
 
 #[derive(Serialize)]
 struct ParallelRow {
-    mode: Mode,
+    mode: CoreUse,
     round: usize,
     runs: usize,
     iterations: usize,
@@ -107,7 +107,7 @@ pub fn run(
     let mut rows = Vec::new();
     let mut seconds = [Vec::new(), Vec::new()];
     for round in 1..=ROUNDS {
-        for (i, mode) in [Mode::Inside, Mode::Seeds].into_iter().enumerate() {
+        for (i, mode) in [CoreUse::Inside, CoreUse::Seeds].into_iter().enumerate() {
             let runner = Runs {
                 split: &short,
                 batch_size: args.batch_size,
