@@ -14,3 +14,14 @@ impl Validation {
         self.val.unwrap_or(if quick { 500 } else { 5_000 })
     }
 }
+
+/// `--batch-size` and `--hidden` of the update-rule chapters' 2-layer MLP (784 -> hidden -> 10).
+#[derive(clap::Args, Debug, Clone)]
+pub struct Mlp {
+    /// Mini-batch size of MLP training.
+    #[arg(long, default_value_t = 100)]
+    pub batch_size: usize,
+    /// Hidden units of the MLP (784 -> hidden -> 10).
+    #[arg(long, default_value_t = 100)]
+    pub hidden: usize,
+}

@@ -25,12 +25,8 @@ pub struct Args {
     /// Epochs of each of the four runs [default: 10, or 1 with --quick].
     #[arg(long)]
     pub epochs: Option<usize>,
-    /// Mini-batch size of every run.
-    #[arg(long, default_value_t = 100)]
-    pub batch_size: usize,
-    /// Hidden units of the MLP (784 -> hidden -> 10).
-    #[arg(long, default_value_t = 100)]
-    pub hidden: usize,
+    #[command(flatten)]
+    pub mlp: crate::flags::Mlp,
     /// Smallest rate of the range test.
     #[arg(long, default_value_t = 1e-7)]
     pub range_start: f64,

@@ -41,11 +41,11 @@ pub fn run(
     let split = Split::of(d);
     let cfg = TrainConfig {
         epochs: s.decay_epochs,
-        batch_size: args.batch_size,
+        batch_size: args.mlp.batch_size,
         train_eval_rows: 1_000,
     };
-    let per_epoch = split.iterations(1, args.batch_size) as f64;
-    let smooth = smoothing_window(split.iterations(s.decay_epochs, args.batch_size));
+    let per_epoch = split.iterations(1, args.mlp.batch_size) as f64;
+    let smooth = smoothing_window(split.iterations(s.decay_epochs, args.mlp.batch_size));
     let (lr, factor, period) = (args.decay_rate, args.decay_factor, args.decay_period);
     let conventions: [(&'static str, Box<dyn Optimizer<f32>>); 2] = [
         ("velocity (the slide's)", Box::new(Momentum::new(lr, 0.9)?)),
@@ -55,14 +55,14 @@ pub fn run(
         ),
     ];
     let bar = progress(
-        2 * split.iterations(s.decay_epochs, args.batch_size) as u64,
+        2 * split.iterations(s.decay_epochs, args.mlp.batch_size) as u64,
         "momentum conventions",
     );
     let (mut rows, mut losses, mut rates, mut finals) =
         (Vec::new(), Vec::new(), Vec::new(), Finals::new());
     for (i, (convention, mut opt)) in conventions.into_iter().enumerate() {
         let mut rng = substream(args.common.seed, 4);
-        let mut net = Sequential::<f32>::fashion_mlp(args.hidden, Init::He, &mut rng);
+        let mut net = Sequential::<f32>::fashion_mlp(args.mlp.hidden, Init::He, &mut rng);
         let mut schedule = LrSchedule::new(StepDecay::new(lr, factor, period)?, Per::Epoch);
         let h = train(
             &mut net,

@@ -51,17 +51,17 @@ pub fn run(
     let split = Split::of(d);
     let cfg = TrainConfig {
         epochs: s.epochs,
-        batch_size: args.batch_size,
+        batch_size: args.mlp.batch_size,
         train_eval_rows: 1_000,
     };
-    let per_epoch = split.iterations(1, args.batch_size) as f64;
-    let smooth = smoothing_window(split.iterations(s.epochs, args.batch_size));
+    let per_epoch = split.iterations(1, args.mlp.batch_size) as f64;
+    let smooth = smoothing_window(split.iterations(s.epochs, args.mlp.batch_size));
     // A run blows up when its smoothed loss passes twice the starting loss of 10 classes.
     let ceiling = 2.0 * 10f64.ln();
     let (mut iter_rows, mut epoch_rows, mut series) = (Vec::new(), Vec::new(), Vec::new());
     for (curve, &lr) in CURVES.iter().zip(&args.rates) {
         let mut rng = substream(args.common.seed, 1);
-        let mut net = Sequential::<f32>::fashion_mlp(args.hidden, Init::He, &mut rng);
+        let mut net = Sequential::<f32>::fashion_mlp(args.mlp.hidden, Init::He, &mut rng);
         let mut opt = args.rule.build::<f32>(lr)?;
         let what = format!("{curve} (lr = {lr})");
         let h = train_with_progress(&what, &mut net, opt.as_mut(), &split, &cfg, &mut rng);
@@ -127,7 +127,7 @@ pub fn run(
     outputs.push(out.write_csv("epochs.csv", epoch_rows)?);
     let title = format!(
         "MLP 784-{}-10, {}: loss for four learning rates",
-        args.hidden,
+        args.mlp.hidden,
         args.rule.label()
     );
     let x_label = format!("epoch (loss: moving average of {smooth} iterations)");

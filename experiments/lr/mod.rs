@@ -37,8 +37,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("--epochs", epochs),
         ("--grid-epochs", grid_epochs),
         ("--decay-epochs", decay_epochs),
-        ("--batch-size", args.batch_size),
-        ("--hidden", args.hidden),
+        ("--batch-size", args.mlp.batch_size),
+        ("--hidden", args.mlp.hidden),
     ])?;
     anyhow::ensure!(
         args.rates.len() == 4,
@@ -59,7 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.range_start,
         args.range_end,
         range_iters,
-        args.batch_size,
+        args.mlp.batch_size,
     );
     let range = as_flag(
         range,
@@ -99,8 +99,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     outputs.extend(convention_outputs);
 
     let hyperparameters = serde_json::json!({
-        "mlp": {"layers": [784, args.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax",
-                "rule": args.rule, "batch_size": args.batch_size},
+        "mlp": {"layers": [784, args.mlp.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax",
+                "rule": args.rule, "batch_size": args.mlp.batch_size},
         "curves": {"rates": {"very_high": args.rates[0], "high": args.rates[1], "low": args.rates[2], "good": args.rates[3]},
                    "epochs": epochs},
         "range_test": s.range,

@@ -50,7 +50,7 @@ pub fn run(
 ) -> anyhow::Result<Found> {
     let split = Split::of(d);
     let mut rng = substream(args.common.seed, 2);
-    let mut net = Sequential::<f32>::fashion_mlp(args.hidden, Init::He, &mut rng);
+    let mut net = Sequential::<f32>::fashion_mlp(args.mlp.hidden, Init::He, &mut rng);
     let mut opt = args.rule.build::<f32>(s.range.start)?;
     let points = s.range.run(&mut net, opt.as_mut(), &split, &mut rng);
     let suggestions = suggest(&points, 5);
@@ -64,12 +64,12 @@ pub fn run(
 
     let cfg = TrainConfig {
         epochs: s.grid_epochs,
-        batch_size: args.batch_size,
+        batch_size: args.mlp.batch_size,
         train_eval_rows: 1_000,
     };
     let (trials, best) = grid_search(&args.grid, |lr| {
         let mut rng = substream(args.common.seed, 3);
-        let mut net = Sequential::<f32>::fashion_mlp(args.hidden, Init::He, &mut rng);
+        let mut net = Sequential::<f32>::fashion_mlp(args.mlp.hidden, Init::He, &mut rng);
         let mut opt = args.rule.build::<f32>(lr).expect("validated");
         let h = train(
             &mut net,

@@ -37,12 +37,8 @@ pub struct Args {
     /// Epochs of MLP training [default: 5, or 2 with --quick].
     #[arg(long)]
     pub epochs: Option<usize>,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 100)]
-    pub batch_size: usize,
-    /// Hidden units of the MLP (784 -> hidden -> 10).
-    #[arg(long, default_value_t = 100)]
-    pub hidden: usize,
+    #[command(flatten)]
+    pub mlp: crate::flags::Mlp,
     /// Weight initialization of the MLP.
     #[arg(long, value_enum, default_value_t = Init::Xavier)]
     pub init: Init,

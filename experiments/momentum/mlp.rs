@@ -48,17 +48,17 @@ pub fn run(
     let split = Split::of(d);
     let cfg = TrainConfig {
         epochs,
-        batch_size: args.batch_size,
+        batch_size: args.mlp.batch_size,
         train_eval_rows: 5_000,
     };
     let (mut training_rows, mut epoch_rows) = (Vec::new(), Vec::new());
     let (mut curves, mut accuracy_curves) = (Vec::new(), Vec::new());
     let mut test_accuracy = serde_json::Map::new();
     // Mini-batch losses are noisy: plot a moving average.
-    let smooth = smoothing_window(split.iterations(epochs, args.batch_size));
+    let smooth = smoothing_window(split.iterations(epochs, args.mlp.batch_size));
     for c in mlp_rules.iter_mut() {
         let mut rng = substream(args.common.seed, 1);
-        let mut net = Sequential::<f32>::fashion_mlp(args.hidden, args.init, &mut rng);
+        let mut net = Sequential::<f32>::fashion_mlp(args.mlp.hidden, args.init, &mut rng);
         let what = format!("MLP {}", c.label);
         let h = train_with_progress(&what, &mut net, c.opt.as_mut(), &split, &cfg, &mut rng);
         if let Some(at) = h.diverged_at {
@@ -94,7 +94,7 @@ pub fn run(
     outputs.push(out.write_csv("epochs.csv", epoch_rows)?);
     let mlp_title = format!(
         "MLP 784-{}-10, lr = {}",
-        args.hidden, args.mlp_learning_rate
+        args.mlp.hidden, args.mlp_learning_rate
     );
     let figure = training_curves(&mlp_title, smooth, curves, accuracy_curves);
     outputs.extend(figure.save(out.dir(), "mlp")?);

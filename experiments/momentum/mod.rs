@@ -73,8 +73,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let epochs = args.epochs.unwrap_or(if quick { 2 } else { 5 });
     at_least_one(&[
         ("--iters", args.iters),
-        ("--batch-size", args.batch_size),
-        ("--hidden", args.hidden),
+        ("--batch-size", args.mlp.batch_size),
+        ("--hidden", args.mlp.hidden),
         ("--epochs", epochs),
     ])?;
     let run = RunContext::start(&args.common, EXPECTED)?;
@@ -95,7 +95,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "iters": args.iters,
         "mu": args.mu,
         "mlp": {
-            "layers": [784, args.hidden, 10],
+            "layers": [784, args.mlp.hidden, 10],
             "activation": "relu",
             "init": args.init,
             "loss": "softmax",
@@ -103,7 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "learning_rate": args.mlp_learning_rate,
             "mu": args.mlp_mu,
             "epochs": epochs,
-            "batch_size": args.batch_size,
+            "batch_size": args.mlp.batch_size,
             "n_train": d.y_train.len(),
             "test_accuracy": test_accuracy,
         },

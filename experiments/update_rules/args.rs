@@ -33,12 +33,8 @@ pub struct Args {
     /// Epochs of MLP training [default: 5, or 1 with --quick].
     #[arg(long)]
     pub epochs: Option<usize>,
-    /// Mini-batch size of MLP training.
-    #[arg(long, default_value_t = 100)]
-    pub batch_size: usize,
-    /// Hidden units of the MLP (784 -> hidden -> 10).
-    #[arg(long, default_value_t = 100)]
-    pub hidden: usize,
+    #[command(flatten)]
+    pub mlp: crate::flags::Mlp,
     /// Training images each sweep candidate trains on for one epoch [default: 10000, or 500 with --quick].
     #[arg(long)]
     pub sweep_rows: Option<usize>,

@@ -65,23 +65,23 @@ pub fn run(args: &Args, s: &Settings, d: &Prepared<f32>, out: &ResultsDir) -> an
     let sweep_rows = sweep_split.y_train.len();
     let sweep_cfg = TrainConfig {
         epochs: 1,
-        batch_size: args.batch_size,
+        batch_size: args.mlp.batch_size,
         train_eval_rows: 1_000,
     };
     let cfg = TrainConfig {
         epochs,
-        batch_size: args.batch_size,
+        batch_size: args.mlp.batch_size,
         train_eval_rows: 5_000,
     };
     let (mut sweep, mut training) = (Vec::new(), Vec::new());
     let (mut curves, mut accuracy_curves, mut chosen) =
         (Vec::new(), Vec::new(), serde_json::Map::new());
-    let smooth = smoothing_window(split.iterations(epochs, args.batch_size));
+    let smooth = smoothing_window(split.iterations(epochs, args.mlp.batch_size));
     for rule in Rule::ALL {
         let candidates = mlp_candidates(rule);
         let (trials, best) = grid_search(&candidates, |lr| {
             let mut rng = substream(args.common.seed, 2);
-            let mut net = Sequential::<f32>::fashion_mlp(args.hidden, Init::He, &mut rng);
+            let mut net = Sequential::<f32>::fashion_mlp(args.mlp.hidden, Init::He, &mut rng);
             let mut opt = rule.build::<f32>(lr).expect("candidates are positive");
             let h = train(
                 &mut net,
@@ -108,7 +108,7 @@ pub fn run(args: &Args, s: &Settings, d: &Prepared<f32>, out: &ResultsDir) -> an
             );
         }
         let mut rng = substream(args.common.seed, 2);
-        let mut net = Sequential::<f32>::fashion_mlp(args.hidden, Init::He, &mut rng);
+        let mut net = Sequential::<f32>::fashion_mlp(args.mlp.hidden, Init::He, &mut rng);
         let mut opt = rule.build::<f32>(lr)?;
         let what = format!("MLP {}", rule.label());
         let h = train_with_progress(&what, &mut net, opt.as_mut(), &split, &cfg, &mut rng);
@@ -132,7 +132,7 @@ pub fn run(args: &Args, s: &Settings, d: &Prepared<f32>, out: &ResultsDir) -> an
     }
     outputs.push(out.write_csv("mlp_sweep.csv", sweep)?);
     outputs.push(out.write_csv("training.csv", training)?);
-    let title = format!("MLP 784-{}-10", args.hidden);
+    let title = format!("MLP 784-{}-10", args.mlp.hidden);
     let figure = training_curves(&title, smooth, curves, accuracy_curves);
     outputs.extend(figure.save(out.dir(), "mlp")?);
 

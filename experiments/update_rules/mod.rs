@@ -42,8 +42,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("--iters", args.iters),
         ("--long-iters", long_iters),
         ("--epochs", epochs),
-        ("--batch-size", args.batch_size),
-        ("--hidden", args.hidden),
+        ("--batch-size", args.mlp.batch_size),
+        ("--hidden", args.mlp.hidden),
         ("--sweep-rows", sweep_rows),
     ])?;
     anyhow::ensure!(grid_points >= 2, "--grid-points must be at least 2");
@@ -87,8 +87,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                    "objective": "loss after `iters` steps; +inf if the run diverged or, on a surface with a minimum, if its path left the plotting window; saddle: final point clamped to the window"},
         "defaults": rule_defaults(),
         "step_size_run": {"iters": long_iters, "learning_rate": args.step_learning_rate, "noise_std": args.noise, "rmsprop_decay_rate": 0.99},
-        "mlp": {"layers": [784, args.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax",
-                "epochs": epochs, "batch_size": args.batch_size, "sweep": "each candidate trains 1 epoch on the first sweep_rows training images; best validation accuracy wins",
+        "mlp": {"layers": [784, args.mlp.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax",
+                "epochs": epochs, "batch_size": args.mlp.batch_size, "sweep": "each candidate trains 1 epoch on the first sweep_rows training images; best validation accuracy wins",
                 "sweep_rows": mlp.sweep_rows, "chosen_learning_rates": mlp.chosen},
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
