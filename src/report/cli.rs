@@ -177,6 +177,10 @@ pub fn train_with_progress<F: crate::Float>(
     h
 }
 
+/// What an MLP chapter trains on and writes to: the data set, its prepared splits and the results
+/// folder.
+pub type MlpRun = (FashionMnist<f32>, Prepared<f32>, ResultsDir);
+
 /// An experiment's name (its folder under `results/`) and how long its default run takes: wall
 /// time measured on the project's 2-core machine (AMD EPYC Zen 4) with the default flags, rounded
 /// up.
@@ -306,11 +310,7 @@ impl RunContext {
 
     /// [`RunContext::mlp_data`]; then with `--check` says what the run would train (`model`) and
     /// returns `None`, otherwise returns the data and the results folder.
-    pub fn mlp_training(
-        &self,
-        val: Option<usize>,
-        model: &str,
-    ) -> anyhow::Result<Option<(FashionMnist<f32>, Prepared<f32>, ResultsDir)>> {
+    pub fn mlp_training(&self, val: Option<usize>, model: &str) -> anyhow::Result<Option<MlpRun>> {
         let (data, d) = self.mlp_data(val)?;
         if self.check_only_training(model, &d) {
             return Ok(None);
