@@ -11,7 +11,7 @@ pub struct Validation {
 impl Validation {
     /// The images held out: the flag's, or the default of a full or quick run.
     pub fn rows(&self, quick: bool) -> usize {
-        self.val.unwrap_or(if quick { 500 } else { 5_000 })
+        nnlab::report::cli::validation_rows(self.val, quick)
     }
 }
 

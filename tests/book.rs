@@ -4,6 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
+mod common {
+    pub mod files;
+}
+use common::files::rust_files;
+
 fn book_src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src")
 }
@@ -207,16 +212,6 @@ fn parsers_find_what_they_should() {
 /// figures; a chapter with several parts gets one file per part) and library files stay short.
 #[test]
 fn experiments_and_library_files_stay_short() {
-    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                rust_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // An experiment's file is one part of a chapter; everything else (the library, tests,
     // benches) one concept a file.
@@ -226,8 +221,7 @@ fn experiments_and_library_files_stay_short() {
         ("tests", 450),
         ("benches", 450),
     ] {
-        let mut files = Vec::new();
-        rust_files(&root.join(dir), &mut files);
+        let files = rust_files(&root.join(dir));
         assert!(!files.is_empty(), "no Rust files under {dir}/");
         for f in files {
             let limit = if f.starts_with(root.join("experiments/tests")) {

@@ -4,22 +4,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+mod common {
+    pub mod files;
+}
+use common::files::rust_files;
+
 /// Every `.rs` file under `dir` by its module path (`nn/layers/mod.rs` -> `["nn", "layers"]`).
 fn modules(dir: &Path) -> BTreeMap<Vec<String>, PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(dir, &mut files);
     let mut out = BTreeMap::new();
-    for file in files {
+    for file in rust_files(dir) {
         let rel = file.strip_prefix(dir).unwrap().with_extension("");
         let mut key: Vec<String> = rel.iter().map(|s| s.to_string_lossy().into()).collect();
         if matches!(key.last().map(String::as_str), Some("mod" | "lib" | "main")) {

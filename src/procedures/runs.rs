@@ -231,13 +231,7 @@ mod tests {
     #[test]
     fn results_come_in_job_order_and_do_not_depend_on_how_runs_share_the_cores() {
         let (x, y) = spiral::<f32, _>(100, 3, &mut seeded(1));
-        let split = Split {
-            x_train: x.view(),
-            y_train: &y,
-            x_val: x.view(),
-            y_val: &y,
-            test: None,
-        };
+        let split = Split::whole(x.view(), &y);
         let jobs = jobs();
         let run = |workers| {
             let runs = Runs {
@@ -280,13 +274,7 @@ mod tests {
     #[test]
     fn a_bad_job_is_refused_before_any_run() {
         let (x, y) = spiral::<f32, _>(10, 3, &mut seeded(1));
-        let split = Split {
-            x_train: x.view(),
-            y_train: &y,
-            x_val: x.view(),
-            y_val: &y,
-            test: None,
-        };
+        let split = Split::whole(x.view(), &y);
         let runs = Runs {
             split: &split,
             batch_size: 8,

@@ -177,6 +177,11 @@ pub fn train_with_progress<F: crate::Float>(
     h
 }
 
+/// The training images held out for validation: `val` if given, else 5,000 (500 with `--quick`).
+pub fn validation_rows(val: Option<usize>, quick: bool) -> usize {
+    val.unwrap_or(if quick { 500 } else { 5_000 })
+}
+
 /// What an MLP chapter trains on and writes to: the data set, its prepared splits and the results
 /// folder.
 pub type MlpRun = (FashionMnist<f32>, Prepared<f32>, ResultsDir);
@@ -303,7 +308,7 @@ impl RunContext {
     ) -> anyhow::Result<(FashionMnist<f32>, Prepared<f32>)> {
         let quick = self.common.quick;
         let data = self.load_fashion_mnist()?;
-        let n_val = val.unwrap_or(if quick { 500 } else { 5_000 });
+        let n_val = validation_rows(val, quick);
         let d = self.prepare(&data, n_val, quick.then_some(1_000), quick.then_some(1_000))?;
         Ok((data, d))
     }

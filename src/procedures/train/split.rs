@@ -33,6 +33,18 @@ impl<'a, F> Split<'a, F> {
         }
     }
 
+    /// Training and validation on the same rows `x: (N, D)`, `y: (N,)`, no test set (small
+    /// synthetic problems in tests).
+    pub fn whole(x: ArrayView2<'a, F>, y: &'a [usize]) -> Self {
+        Split {
+            x_train: x,
+            y_train: y,
+            x_val: x,
+            y_val: y,
+            test: None,
+        }
+    }
+
     /// The first `n` training rows (all of them if fewer) with the same validation set.
     pub fn head(&self, n: usize) -> Self {
         let n = n.min(self.y_train.len());

@@ -65,10 +65,10 @@ pub fn dropout_forward<F: Float>(
 ) -> (Array2<F>, Array2<F>) {
     // ANCHOR: dropout_train
     let stream = CounterStream::new(key, step);
-    let d = x.ncols();
+    let (d, threshold) = (x.ncols(), keep_threshold(p));
     let mut u = Array2::from_shape_fn(x.dim(), |(n, j)| {
         let rand = stream.draw((n * d + j) as u32);
-        let kept = keep_threshold(p).is_none_or(|t| rand < t); // rand < p
+        let kept = threshold.is_none_or(|t| rand < t); // rand < p
         F::lit(f64::from(u8::from(kept)))
     });
     if kind == DropoutKind::Inverted {
