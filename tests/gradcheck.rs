@@ -56,7 +56,7 @@ fn check_elementwise(
 #[test]
 fn relu_gradient() {
     check_elementwise(
-        |x| relu_forward(x.view()),
+        |x| relu_forward(x.view()).0,
         |d, x| relu_backward(d.view(), x.view()),
         "relu",
     );
@@ -65,8 +65,8 @@ fn relu_gradient() {
 #[test]
 fn sigmoid_gradient() {
     check_elementwise(
-        |x| sigmoid_forward(x.view()),
-        |d, x| sigmoid_backward(d.view(), sigmoid_forward(x.view()).view()),
+        |x| sigmoid_forward(x.view()).0,
+        |d, x| sigmoid_backward(d.view(), sigmoid_forward(x.view()).1.view()),
         "sigmoid",
     );
 }
@@ -74,8 +74,8 @@ fn sigmoid_gradient() {
 #[test]
 fn tanh_gradient() {
     check_elementwise(
-        |x| tanh_forward(x.view()),
-        |d, x| tanh_backward(d.view(), tanh_forward(x.view()).view()),
+        |x| tanh_forward(x.view()).0,
+        |d, x| tanh_backward(d.view(), tanh_forward(x.view()).1.view()),
         "tanh",
     );
 }
@@ -87,9 +87,10 @@ fn affine_gradients() {
     let w = randn_array(d, m, 4);
     let b = Array1::from_vec(randn_array(1, m, 5).into_raw_vec_and_offset().0);
     let dout = randn_array(n, m, 6);
-    let (dx, dw, db) = affine_backward(dout.view(), x.view(), w.view());
+    let (_, cache) = affine_forward(x.view(), w.view(), b.view());
+    let (dx, dw, db) = affine_backward(dout.view(), &cache);
     let f = |x: &Array2<f64>, w: &Array2<f64>, b: &Array1<f64>| {
-        (affine_forward(x.view(), w.view(), b.view()) * &dout).sum()
+        (affine_forward(x.view(), w.view(), b.view()).0 * &dout).sum()
     };
 
     let mut xs = x.as_slice().unwrap().to_vec();
@@ -265,5 +266,50 @@ fn every_case_of_the_table_checks_in_f64() {
             assert!(c.worst_rel_error < 1e-6, "{}: {c:?}", case.name);
             assert!(c.median_rel_error < 1e-8, "{}: {c:?}", case.name);
         }
+    }
+}
+
+/// The layers the networks use give bit for bit what the slide-form pairs give: the affine layer
+/// and each activation, forward (training and evaluation) and backward, on a batch small enough
+/// for the serial maps and one large enough for the parallel ones.
+#[test]
+fn layers_equal_their_slide_form_pairs() {
+    type Pair = fn(&Array2<f64>, &Array2<f64>) -> (Array2<f64>, Array2<f64>);
+    let pairs: [(ActivationKind, Pair); 3] = [
+        (ActivationKind::Relu, |x, d| {
+            let (out, cache) = relu_forward(x.view());
+            (out, relu_backward(d.view(), cache))
+        }),
+        (ActivationKind::Sigmoid, |x, d| {
+            let (out, cache) = sigmoid_forward(x.view());
+            (out, sigmoid_backward(d.view(), cache.view()))
+        }),
+        (ActivationKind::Tanh, |x, d| {
+            let (out, cache) = tanh_forward(x.view());
+            (out, tanh_backward(d.view(), cache.view()))
+        }),
+    ];
+    for (rows, cols) in [(7, 5), (300, 200)] {
+        let x = randn_array(rows, cols, 40);
+        let dout = randn_array(rows, cols, 41);
+        for (kind, pair) in pairs {
+            let (out, dx) = pair(&x, &dout);
+            let mut layer = Activation::new(kind);
+            assert_eq!(layer.forward(x.view(), Mode::Eval), out, "{kind:?} eval");
+            assert_eq!(layer.forward(x.view(), Mode::Train), out, "{kind:?} train");
+            assert_eq!(layer.backward(dout.view()), dx, "{kind:?} backward");
+        }
+        let w = randn_array(cols, 3, 42);
+        let b = Array1::from_vec(vec![0.5, -1.0, 2.0]);
+        let d3 = randn_array(rows, 3, 43);
+        let (out, cache) = affine_forward(x.view(), w.view(), b.view());
+        let (dx, dw, db) = affine_backward(d3.view(), &cache);
+        let mut layer = Affine::new(w.clone());
+        layer.b.assign(&b);
+        assert_eq!(layer.forward(x.view(), Mode::Train), out, "affine forward");
+        assert_eq!(layer.backward(d3.view()), dx, "affine backward");
+        let grads = layer.params();
+        assert_eq!(grads[0].grad, dw.as_slice().unwrap(), "affine dW");
+        assert_eq!(grads[1].grad, db.as_slice().unwrap(), "affine db");
     }
 }

@@ -8,9 +8,8 @@ use ndarray::{Array2, ArrayView2, Zip};
 /// is the same either way).
 const PARALLEL_MIN: usize = 1 << 15;
 
-// ANCHOR: relu
-/// x: (N, D) -> out: (N, D)
-pub fn relu_forward<F: Float>(x: ArrayView2<F>) -> Array2<F> {
+/// relu(x) = max(0, x) elementwise: the map the layer applies.
+pub fn relu<F: Float>(x: ArrayView2<F>) -> Array2<F> {
     // ANCHOR: relu_formula
     let relu = |&v: &F| v.max(F::zero());
     // ANCHOR_END: relu_formula
@@ -21,13 +20,19 @@ pub fn relu_forward<F: Float>(x: ArrayView2<F>) -> Array2<F> {
     }
 }
 
-/// dout: (N, D), x: (N, D) -> dx: (N, D); the gradient passes where x > 0 (equivalently, where
-/// the output relu(x) > 0, which is what the layer remembers).
-pub fn relu_backward<F: Float>(dout: ArrayView2<F>, x: ArrayView2<F>) -> Array2<F> {
+// ANCHOR: relu
+/// x: (N, D) -> (out: (N, D), cache = x)
+pub fn relu_forward<F: Float>(x: ArrayView2<'_, F>) -> (Array2<F>, ArrayView2<'_, F>) {
+    (relu(x), x)
+}
+
+/// dout: (N, D), cache: (N, D) -> dx: (N, D); the gradient passes where x > 0. The cache may be
+/// the input x or the output relu(x) (positive at the same places), which the layer remembers.
+pub fn relu_backward<F: Float>(dout: ArrayView2<F>, cache: ArrayView2<F>) -> Array2<F> {
     // ANCHOR: relu_backward_formula
     let pass = |&d: &F, &v: &F| if v > F::zero() { d } else { F::zero() };
     // ANCHOR_END: relu_backward_formula
-    let zip = Zip::from(&dout).and(&x);
+    let zip = Zip::from(&dout).and(&cache);
     if dout.len() >= PARALLEL_MIN {
         zip.par_map_collect(pass)
     } else {
@@ -37,31 +42,51 @@ pub fn relu_backward<F: Float>(dout: ArrayView2<F>, x: ArrayView2<F>) -> Array2<
 // ANCHOR_END: relu
 
 // ANCHOR: sigmoid
-/// x: (N, D) -> out: (N, D)
-pub fn sigmoid_forward<F: Float>(x: ArrayView2<F>) -> Array2<F> {
+// ANCHOR: sigmoid_map
+/// σ(x) = 1 / (1 + e^-x) elementwise.
+pub fn sigmoid<F: Float>(x: ArrayView2<F>) -> Array2<F> {
     x.mapv(|v| F::one() / (F::one() + (-v).exp()))
 }
+// ANCHOR_END: sigmoid_map
 
-/// dout: (N, D), out = σ(x): (N, D) -> dx = dout · σ(x)(1 − σ(x))
-pub fn sigmoid_backward<F: Float>(dout: ArrayView2<F>, out: ArrayView2<F>) -> Array2<F> {
+/// x: (N, D) -> (out = σ(x): (N, D), cache = out)
+pub fn sigmoid_forward<F: Float>(x: ArrayView2<F>) -> (Array2<F>, Array2<F>) {
+    let out = sigmoid(x);
+    (out.clone(), out)
+}
+
+// ANCHOR: sigmoid_backward
+/// dout: (N, D), cache = σ(x): (N, D) -> dx = dout · σ(x)(1 − σ(x))
+pub fn sigmoid_backward<F: Float>(dout: ArrayView2<F>, cache: ArrayView2<F>) -> Array2<F> {
     Zip::from(&dout)
-        .and(&out)
+        .and(&cache)
         .map_collect(|&d, &s| d * s * (F::one() - s))
 }
+// ANCHOR_END: sigmoid_backward
 // ANCHOR_END: sigmoid
 
 // ANCHOR: tanh
-/// x: (N, D) -> out: (N, D)
-pub fn tanh_forward<F: Float>(x: ArrayView2<F>) -> Array2<F> {
+// ANCHOR: tanh_map
+/// tanh(x) elementwise.
+pub fn tanh<F: Float>(x: ArrayView2<F>) -> Array2<F> {
     x.mapv(|v| v.tanh())
 }
+// ANCHOR_END: tanh_map
 
-/// dout: (N, D), out = tanh(x): (N, D) -> dx = dout · (1 − tanh²(x))
-pub fn tanh_backward<F: Float>(dout: ArrayView2<F>, out: ArrayView2<F>) -> Array2<F> {
+/// x: (N, D) -> (out = tanh(x): (N, D), cache = out)
+pub fn tanh_forward<F: Float>(x: ArrayView2<F>) -> (Array2<F>, Array2<F>) {
+    let out = tanh(x);
+    (out.clone(), out)
+}
+
+// ANCHOR: tanh_backward
+/// dout: (N, D), cache = tanh(x): (N, D) -> dx = dout · (1 − tanh²(x))
+pub fn tanh_backward<F: Float>(dout: ArrayView2<F>, cache: ArrayView2<F>) -> Array2<F> {
     Zip::from(&dout)
-        .and(&out)
+        .and(&cache)
         .map_collect(|&d, &t| d * (F::one() - t * t))
 }
+// ANCHOR_END: tanh_backward
 // ANCHOR_END: tanh
 
 /// Which nonlinearity an [`Activation`] layer applies.
@@ -73,7 +98,9 @@ pub enum ActivationKind {
     Sigmoid,
 }
 
-/// An elementwise nonlinearity; caches its output for the backward pass.
+/// An elementwise nonlinearity; caches its output for the backward pass (only in training, so an
+/// evaluation pass does not copy it). Its backward is the slide-form `*_backward` above; a test
+/// holds forward and backward equal to the slide-form pair.
 pub struct Activation<F: Float> {
     kind: ActivationKind,
     cache: Option<Array2<F>>,
@@ -92,9 +119,9 @@ impl<F: Float> Layer<F> for Activation<F> {
 
     fn forward(&mut self, x: ArrayView2<F>, mode: Mode) -> Array2<F> {
         let out = match self.kind {
-            ActivationKind::Relu => relu_forward(x),
-            ActivationKind::Tanh => tanh_forward(x),
-            ActivationKind::Sigmoid => sigmoid_forward(x),
+            ActivationKind::Relu => relu(x),
+            ActivationKind::Tanh => tanh(x),
+            ActivationKind::Sigmoid => sigmoid(x),
         };
         // Only training needs the output again (for the backward pass).
         self.cache = (mode == Mode::Train).then(|| out.clone());

@@ -4,20 +4,32 @@ use super::layer::{Layer, Mode, ParamGrad};
 use crate::Float;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
+/// What the backward pass needs: the input and the weights (borrowed, so the cache costs nothing).
+#[derive(Clone, Copy)]
+pub struct AffineCache<'a, F> {
+    pub x: ArrayView2<'a, F>,
+    pub w: ArrayView2<'a, F>,
+}
+
 // ANCHOR: affine_forward
-/// x: (N, D), w: (D, M), b: (M,) -> out: (N, M)
-pub fn affine_forward<F: Float>(x: ArrayView2<F>, w: ArrayView2<F>, b: ArrayView1<F>) -> Array2<F> {
-    x.dot(&w) + b
+/// x: (N, D), w: (D, M), b: (M,) -> (out: (N, M), cache)
+pub fn affine_forward<'a, F: Float>(
+    x: ArrayView2<'a, F>,
+    w: ArrayView2<'a, F>,
+    b: ArrayView1<F>,
+) -> (Array2<F>, AffineCache<'a, F>) {
+    let out = x.dot(&w) + b;
+    (out, AffineCache { x, w })
 }
 // ANCHOR_END: affine_forward
 
 // ANCHOR: affine_backward
-/// dout: (N, M), x: (N, D), w: (D, M) -> (dx: (N, D), dw: (D, M), db: (M,))
+/// dout: (N, M), cache (x: (N, D), w: (D, M)) -> (dx: (N, D), dw: (D, M), db: (M,))
 pub fn affine_backward<F: Float>(
     dout: ArrayView2<F>,
-    x: ArrayView2<F>,
-    w: ArrayView2<F>,
+    cache: &AffineCache<'_, F>,
 ) -> (Array2<F>, Array2<F>, Array1<F>) {
+    let AffineCache { x, w } = *cache;
     let dx = dout.dot(&w.t());
     let dw = x.t().dot(&dout);
     let db = dout.sum_axis(Axis(0));
@@ -56,7 +68,7 @@ impl<F: Float> Layer<F> for Affine<F> {
     }
 
     fn forward(&mut self, x: ArrayView2<F>, _mode: Mode) -> Array2<F> {
-        let out = affine_forward(x, self.w.view(), self.b.view());
+        let (out, _) = affine_forward(x, self.w.view(), self.b.view());
         self.x = Some(x.to_owned());
         out
     }
@@ -66,7 +78,11 @@ impl<F: Float> Layer<F> for Affine<F> {
             .x
             .as_ref()
             .expect("affine backward called before forward");
-        let (dx, dw, db) = affine_backward(dout, x.view(), self.w.view());
+        let cache = AffineCache {
+            x: x.view(),
+            w: self.w.view(),
+        };
+        let (dx, dw, db) = affine_backward(dout, &cache);
         self.dw = dw;
         self.db = db;
         dx

@@ -2,7 +2,9 @@
 //! wrong layer to show what a real bug reports.
 
 use crate::Float;
-use crate::nn::layers::{Layer, Mode, ParamGrad, affine_backward, affine_forward, weight_and_bias};
+use crate::nn::layers::{
+    AffineCache, Layer, Mode, ParamGrad, affine_backward, affine_forward, weight_and_bias,
+};
 use ndarray::{Array1, Array2, ArrayView2};
 
 // ANCHOR: kinks
@@ -84,10 +86,14 @@ impl<F: Float> Layer<F> for HalvedWeightGradient<F> {
     }
     fn forward(&mut self, x: ArrayView2<F>, _mode: Mode) -> Array2<F> {
         self.x = x.to_owned();
-        affine_forward(x, self.w.view(), self.b.view())
+        affine_forward(x, self.w.view(), self.b.view()).0
     }
     fn backward(&mut self, dout: ArrayView2<F>) -> Array2<F> {
-        let (dx, dw, db) = affine_backward(dout, self.x.view(), self.w.view());
+        let cache = AffineCache {
+            x: self.x.view(),
+            w: self.w.view(),
+        };
+        let (dx, dw, db) = affine_backward(dout, &cache);
         (self.dw, self.db) = (dw * F::lit(0.5), db); // the bug
         dx
     }

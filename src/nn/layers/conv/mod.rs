@@ -23,7 +23,7 @@ pub use geometry::{ConvParams, Geometry, out_size};
 pub use grads::ConvGrads;
 pub use im2col::{col2im, conv_backward_im2col, conv_forward_im2col, im2col};
 pub use interleaved::{conv_backward_interleaved, conv_forward_interleaved};
-pub use naive::{conv_backward_naive, conv_forward_naive};
+pub use naive::{ConvCache, conv_backward_naive, conv_forward_naive};
 pub use wide::{conv_backward_wide, conv_forward_wide};
 
 use crate::Float;
@@ -93,7 +93,7 @@ impl ConvAlgo {
         p: ConvParams,
     ) -> Array4<F> {
         match self {
-            ConvAlgo::Naive => conv_forward_naive(x, w, b, p),
+            ConvAlgo::Naive => conv_forward_naive(x, w, b, p).0,
             ConvAlgo::Im2col => conv_forward_im2col(x, w, b, p),
             ConvAlgo::Wide => conv_forward_wide(x, w, b, p),
             ConvAlgo::Interleaved => conv_forward_interleaved(x, w, b, p),
@@ -109,7 +109,7 @@ impl ConvAlgo {
         p: ConvParams,
     ) -> ConvGrads<F> {
         match self {
-            ConvAlgo::Naive => conv_backward_naive(dout, x, w, p),
+            ConvAlgo::Naive => conv_backward_naive(dout, &ConvCache { x, w, p }),
             ConvAlgo::Im2col => conv_backward_im2col(dout, x, w, p),
             ConvAlgo::Wide => conv_backward_wide(dout, x, w, p),
             ConvAlgo::Interleaved => conv_backward_interleaved(dout, x, w, p),

@@ -1,19 +1,28 @@
-//! The definition of convolution as loops (CS231n's `conv_forward_naive`): the reference every
-//! other implementation is tested against, and the file to read first.
+//! The definition of convolution as loops, in the slide's form (CS231n's `conv_forward_naive(x, w,
+//! b, p) -> (out, cache)`, `conv_backward_naive(dout, cache)`): the reference every other
+//! implementation is tested against, and the file to read first.
 
 use super::geometry::{ConvParams, Geometry};
 use super::grads::{ConvGrads, bias_grad};
 use crate::Float;
 use ndarray::{Array4, ArrayView1, ArrayView4};
 
+/// What the backward pass needs: the input, the filters (both borrowed) and the geometry.
+#[derive(Clone, Copy)]
+pub struct ConvCache<'a, F> {
+    pub x: ArrayView4<'a, F>,
+    pub w: ArrayView4<'a, F>,
+    pub p: ConvParams,
+}
+
 // ANCHOR: conv_naive
 /// `out[n, f, i, j] = b[f] + Σ_{c, di, dj} w[f, c, di, dj] · xpad[n, c, i·stride + di, j·stride + dj]`
-pub fn conv_forward_naive<F: Float>(
-    x: ArrayView4<F>,
-    w: ArrayView4<F>,
+pub fn conv_forward_naive<'a, F: Float>(
+    x: ArrayView4<'a, F>,
+    w: ArrayView4<'a, F>,
     b: ArrayView1<F>,
     p: ConvParams,
-) -> Array4<F> {
+) -> (Array4<F>, ConvCache<'a, F>) {
     let g = Geometry::of(&x, &w, p);
     let n = x.dim().0;
     let mut out = Array4::zeros((n, g.f, g.ho, g.wo));
@@ -39,17 +48,16 @@ pub fn conv_forward_naive<F: Float>(
             }
         }
     }
-    out
+    (out, ConvCache { x, w, p })
 }
 // ANCHOR_END: conv_naive
 
 /// Gradients of [`conv_forward_naive`]: `(dx, dw, db)` from `dout: (N, F, Ho, Wo)`.
 pub fn conv_backward_naive<F: Float>(
     dout: ArrayView4<F>,
-    x: ArrayView4<F>,
-    w: ArrayView4<F>,
-    p: ConvParams,
+    cache: &ConvCache<'_, F>,
 ) -> ConvGrads<F> {
+    let ConvCache { x, w, p } = *cache;
     let g = Geometry::of(&x, &w, p);
     let n = x.dim().0;
     assert_eq!(dout.dim(), (n, g.f, g.ho, g.wo), "dout has the wrong shape");
