@@ -108,7 +108,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         date: utc_now()?,
         commit: provenance.as_ref().map(|p| p.commit.clone()),
         modified: provenance.as_ref().is_some_and(|p| p.modified),
-        machine: machine(),
+        machine: Machine::current(),
         rounds,
         cases: Vec::new(),
         ratios: Vec::new(),
@@ -226,32 +226,6 @@ fn write_table_and_history(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     });
     written.extend(Figure::pair(panels.into(), 420).save(out.dir(), "history")?);
     Ok(written)
-}
-
-/// The machine from `/proc/cpuinfo` and the build's vector width.
-fn machine() -> Machine {
-    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let field = |key: &str| {
-        info.lines()
-            .find(|l| l.split(':').next().is_some_and(|k| k.trim() == key))
-            .and_then(|l| l.split_once(':'))
-            .map_or(String::new(), |(_, v)| v.trim().to_string())
-    };
-    let vector_bits = if cfg!(target_feature = "avx512f") {
-        512
-    } else if cfg!(target_feature = "avx2") {
-        256
-    } else {
-        128
-    };
-    Machine {
-        cpu: field("model name"),
-        family: field("cpu family"),
-        model: field("model"),
-        avx512f: field("flags").split_whitespace().any(|f| f == "avx512f"),
-        vector_bits,
-        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
-    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` from the system clock (civil-from-days, proleptic Gregorian).

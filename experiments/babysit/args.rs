@@ -69,6 +69,14 @@ impl Net {
         }
     }
 
+    /// The name's form in the chapter's number anchors: `mlp`, `lenet`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Net::Mlp => "mlp",
+            Net::LeNet => "lenet",
+        }
+    }
+
     /// The network, freshly initialized from the run's seed (the same weights every call).
     pub fn build(self, args: &Args) -> Sequential<f32> {
         let mut rng = substream(args.common.seed, 1 + self as u64);

@@ -89,14 +89,32 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let out: ResultsDir = run.results_dir()?;
-    let (mut checks, sanity, mut outputs) = sanity::run(&args, &d, &out)?;
-    let (rate_checks, ladder, rate_outputs) = rates::run(&args, probe_iters, &d, &out)?;
+    let mut numbers = run.numbers();
+    let (mut checks, sanity, mut outputs) = sanity::run(&args, &d, &out, &mut numbers)?;
+    let (rate_checks, ladder, rate_outputs) =
+        rates::run(&args, probe_iters, &d, &out, &mut numbers)?;
     checks.extend(rate_checks);
     outputs.extend(rate_outputs);
     let failed = checks.iter().filter(|c| !c.passed).count();
     eprintln!("checks: {} passed, {failed} failed", checks.len() - failed);
     outputs.push(out.write_text("checks.md", &markdown(&checks))?);
     outputs.push(out.write_csv("checks.csv", &checks)?);
+    let thousands = nnlab::report::numbers::thousands;
+    numbers
+        .value("train_images", thousands(d.y_train.len()))
+        .value("val_images", thousands(d.y_val.len()))
+        .value("batch_size", args.batch_size)
+        .percent("barely_moves", nnlab::procedures::babysit::BARELY_MOVES, 0)
+        .value("probe_iters", probe_iters)
+        .value(
+            "rates",
+            args.rates
+                .iter()
+                .map(|&r| nnlab::report::plot::short_number(r))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    outputs.push(run.write_numbers(&out, numbers)?);
 
     let hyperparameters = serde_json::json!({
         "mlp": {"layers": [784, args.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax"},

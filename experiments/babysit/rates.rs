@@ -8,6 +8,7 @@ use nnlab::optim::Sgd;
 use nnlab::procedures::babysit::{LrJudgement, LrVerdict, judge_learning_rate};
 use nnlab::procedures::train::{Split, TrainConfig, moving_average};
 use nnlab::report::cli::train_with_progress;
+use nnlab::report::numbers::Numbers;
 use nnlab::report::plot::{Figure, LineChart, Series, short_number};
 use nnlab::report::results::{ResultsDir, markdown_table};
 use nnlab::rng::substream;
@@ -65,6 +66,7 @@ pub fn run(
     iters: usize,
     d: &Prepared<f32>,
     out: &ResultsDir,
+    numbers: &mut Numbers,
 ) -> anyhow::Result<(Vec<CheckRow>, Vec<Rung>, Vec<PathBuf>)> {
     let split = Split::of(d);
     let split = split.head(iters * args.batch_size);
@@ -122,6 +124,7 @@ pub fn run(
             .filter(|(r, _)| r.judgement.verdict == LrVerdict::Good)
             .max_by(|a, b| a.0.val_accuracy.total_cmp(&b.0.val_accuracy));
         let smallest = &curves[0].0;
+        quote(numbers, net_kind, &curves, good.map(|g| &g.0));
         checks.push(CheckRow {
             network,
             check: "the smallest rate barely moves the loss".into(),
@@ -222,6 +225,52 @@ pub fn run(
     ];
     outputs.extend(Figure::pair(panels, 420).save(out.dir(), "rates")?);
     Ok((checks, ladder, outputs))
+}
+
+/// What the chapter says of one network's ladder: the smallest rate's change, the smallest rate
+/// that lowers the loss, the smallest that explodes (where, and the mean and peak of its loss
+/// before), and the best on validation.
+fn quote(numbers: &mut Numbers, net: Net, curves: &[(Rung, Vec<f64>)], best: Option<&Rung>) {
+    let slug = net.slug();
+    let name = |what: &str| format!("{slug}_{what}");
+    let rate = |r: Option<&Rung>| r.map_or("none".into(), |r| short_number(r.learning_rate));
+    let verdict = |v: LrVerdict| curves.iter().find(|(r, _)| r.judgement.verdict == v);
+    numbers
+        .value(
+            &name("smallest_change"),
+            percent(curves[0].0.judgement.relative_decrease),
+        )
+        .value(
+            &name("first_good"),
+            rate(verdict(LrVerdict::Good).map(|c| &c.0)),
+        )
+        .value(&name("best"), rate(best));
+    let large = verdict(LrVerdict::TooLarge);
+    numbers.value(&name("first_too_large"), rate(large.map(|c| &c.0)));
+    let at = large.and_then(|(r, _)| r.judgement.exploded_at);
+    numbers.value(
+        &name("first_too_large_at"),
+        at.map_or("–".into(), |a| a.to_string()),
+    );
+    // The losses before the explosion: the iterations that are not yet "three times the start".
+    let before = large.map_or(&[][..], |(_, l)| {
+        &l[..at.unwrap_or(1).saturating_sub(1).min(l.len())]
+    });
+    let mean = before.iter().sum::<f64>() / before.len().max(1) as f64;
+    let (peak_at, peak) = before
+        .iter()
+        .enumerate()
+        .fold((0, f64::NAN), |(i, m), (j, &l)| {
+            if l > m || m.is_nan() {
+                (j + 1, l)
+            } else {
+                (i, m)
+            }
+        });
+    numbers
+        .fixed(&name("first_too_large_mean"), mean, 2)
+        .fixed(&name("first_too_large_peak"), peak, 2)
+        .value(&name("first_too_large_peak_at"), peak_at);
 }
 
 /// The ladder as the chapter's table: one row per rate, one column pair per network.

@@ -8,6 +8,7 @@ use nnlab::optim::Sgd;
 use nnlab::procedures::babysit::{
     INITIAL_LOSS_TOLERANCE, InitialLoss, Overfit, initial_loss, overfit, scale_weights,
 };
+use nnlab::report::numbers::Numbers;
 use nnlab::report::plot::{Figure, LineChart, Series};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
@@ -48,6 +49,7 @@ pub fn run(
     args: &Args,
     d: &Prepared<f32>,
     out: &ResultsDir,
+    numbers: &mut Numbers,
 ) -> anyhow::Result<(Vec<CheckRow>, Vec<Sanity>, Vec<PathBuf>)> {
     let (x, y) = (d.x_train.view(), &d.y_train[..]);
     let (mut checks, mut sanity, mut initial_rows, mut overfit_rows) =
@@ -142,6 +144,17 @@ pub fn run(
             .collect();
         loss_series.push(Series::new(network, loss).colored(i));
         accuracy_series.push(Series::new(network, acc).colored(i));
+        let slug = net_kind.slug();
+        numbers
+            .fixed(&format!("{slug}_small_loss"), small_weights.loss, 4)
+            .fixed(&format!("{slug}_reg_loss"), with_reg, 2)
+            .fixed(&format!("{slug}_he_loss"), he_init.loss, 2)
+            .value(
+                &format!("{slug}_fit_at"),
+                fit.reached_100_at
+                    .map_or("never".into(), |at| at.to_string()),
+            )
+            .value(&format!("{slug}_fit_loss"), format!("{final_loss:.1e}"));
         sanity.push(Sanity {
             network,
             he_init,
@@ -151,6 +164,16 @@ pub fn run(
             overfit_final_loss: final_loss,
         });
     }
+    let expected = sanity
+        .first()
+        .map_or(f64::NAN, |s| s.small_weights.expected);
+    numbers
+        .fixed("ln_c", expected, 4)
+        .value("small", args.small)
+        .value("reg", args.reg)
+        .value("overfit_examples", args.overfit_examples)
+        .value("overfit_iters", args.overfit_iters)
+        .value("overfit_lr", args.overfit_lr);
     let mut outputs = vec![
         out.write_csv("initial.csv", initial_rows)?,
         out.write_csv("overfit.csv", overfit_rows)?,

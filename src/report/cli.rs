@@ -3,6 +3,7 @@
 use crate::data::fashion::Prepared;
 use crate::data::{DataError, DataKind, FashionMnist, locate_fashion_mnist};
 use crate::hyper::HyperparameterError;
+use crate::report::numbers::Numbers;
 use crate::report::results::{DataInfo, Meta, ResultsDir, provenance};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -356,6 +357,33 @@ impl RunContext {
         Ok(ResultsDir::create(&self.common.out_dir(self.experiment))?)
     }
 
+    /// The chapter's numbers (see [`Numbers`]), starting with `machine` (the CPU, the build's vector
+    /// width and the run's threads, which every timing the chapter quotes names) and `expected` (the
+    /// full run's expected time on 2 cores, what the Regenerate box says).
+    pub fn numbers(&self) -> Numbers {
+        let threads = match self.threads {
+            1 => "1 thread".to_string(),
+            t => format!("{t} threads"),
+        };
+        let machine = crate::runtime::machine::Machine::current().describe();
+        let mut numbers = Numbers::new();
+        numbers
+            .timing("machine", format!("{machine}, {threads}"))
+            .value(
+                "expected",
+                format!("about {} on 2 cores", self.expected.describe(false)),
+            );
+        numbers
+    }
+
+    /// Writes `numbers` as `numbers.md` with `wall`, the time the run has taken so far (all of it
+    /// but `meta.json`), on the machine `machine` names.
+    pub fn write_numbers(&self, out: &ResultsDir, mut numbers: Numbers) -> anyhow::Result<PathBuf> {
+        let wall = self.started.elapsed().as_secs_f64();
+        numbers.timing("wall", format_seconds(wall.round() as u32));
+        Ok(numbers.write(out)?)
+    }
+
     /// Writes `meta.json` listing `outputs` (and itself) and reports the run on stderr.
     pub fn finish(
         &self,
@@ -375,6 +403,7 @@ impl RunContext {
             seed: self.common.seed,
             quick: self.common.quick,
             threads: self.threads,
+            machine: crate::runtime::machine::Machine::current(),
             hyperparameters,
             data,
             crate_version: env!("CARGO_PKG_VERSION").into(),

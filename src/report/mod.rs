@@ -1,9 +1,11 @@
-//! What leaves a run: result files and `meta.json` ([`results`]), figures ([`plot`]), the command
+//! What leaves a run: result files and `meta.json` ([`results`]), the values a chapter quotes
+//! ([`numbers`]), figures ([`plot`]), the command
 //! line the experiment binaries share ([`cli`], feature `cli`) and the wall-clock performance
 //! reports ([`perf`]).
 
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod numbers;
 pub mod perf;
 pub mod plot;
 pub mod results;

@@ -233,6 +233,8 @@ pub struct Meta {
     pub seed: u64,
     pub quick: bool,
     pub threads: usize,
+    /// The machine the run's timings were taken on.
+    pub machine: crate::runtime::machine::Machine,
     pub hyperparameters: serde_json::Value,
     pub data: Option<DataInfo>,
     pub crate_version: String,

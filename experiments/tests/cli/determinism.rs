@@ -257,6 +257,7 @@ fn babysit_is_identical_at_any_thread_count() {
     );
     let checks = std::fs::read_to_string(out.join("checks.csv")).unwrap();
     assert_eq!(checks.lines().count(), 1 + 12, "{checks}");
+    same_numbers(&out, &tmp.path().join("t2"));
 }
 
 /// The search's tiny settings for the tests: 4 random trials per search, one 1-value grid,

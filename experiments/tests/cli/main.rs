@@ -2,6 +2,7 @@
 //! one-line error, a non-zero exit and no output folder for bad input. They read the committed
 //! Fashion-MNIST (`data/fashion-mnist/`), or a small folder made from it.
 
+use nnlab::report::numbers::{TIMING_MARK, without_timing};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -128,6 +129,18 @@ fn without_columns(path: &Path, drop: &[usize]) -> Vec<String> {
 
 /// Runs `exe` with `flags` at 1 and 2 threads on a small data folder and asserts that `files` are
 /// byte-identical; returns the 1-thread output folder (inside `tmp`).
+/// The two folders' `numbers.md` are the same but for their timing part (the machine, the wall
+/// time), and that part is there.
+fn same_numbers(a: &Path, b: &Path) {
+    let read = |dir: &Path| std::fs::read_to_string(dir.join("numbers.md")).unwrap();
+    let (a, b) = (read(a), read(b));
+    assert_eq!(without_timing(&a), without_timing(&b));
+    assert!(
+        a.contains(TIMING_MARK) && a.contains("ANCHOR: machine"),
+        "{a}"
+    );
+}
+
 fn identical_at_one_and_two_threads(tmp: &Path, exe: &str, flags: &str, files: &[&str]) -> PathBuf {
     let data = tmp.join("small");
     small_data(&data, 300, 100);

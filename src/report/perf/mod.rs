@@ -19,19 +19,7 @@ pub struct Report {
     pub ratios: Vec<Ratio>,
 }
 
-/// The machine a report was measured on.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Machine {
-    /// `/proc/cpuinfo`'s model name, family and model, e.g. `AMD EPYC` family 25 model 1.
-    pub cpu: String,
-    pub family: String,
-    pub model: String,
-    /// Whether the CPU has AVX-512F (its `/proc/cpuinfo` flags).
-    pub avx512f: bool,
-    /// The widest vector the report's build may use: 512 with AVX-512F, 256 with AVX2, else 128.
-    pub vector_bits: u32,
-    pub cores: usize,
-}
+pub use crate::runtime::machine::Machine;
 
 /// One case's seconds per call over the rounds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -332,13 +320,10 @@ pub fn performance_table(report: &Report, peers: &[(usize, Vec<serde_json::Value
         .as_deref()
         .map_or("no commit", |c| &c[..c.len().min(8)]);
     let machine = format!(
-        "Measured on {} (CPU family {}, model {}; {}AVX-512, {}-bit vectors in this build; {} \
-         cores), {}, commit {commit}{}; {} rounds.\n\n",
-        m.cpu,
-        m.family,
-        m.model,
+        "Measured on {} in this build (the CPU has {}AVX-512; {} cores), {}, commit {commit}{}; {} \
+         rounds.\n\n",
+        m.describe(),
         if m.avx512f { "" } else { "no " },
-        m.vector_bits,
         m.cores,
         report.date,
         if report.modified { " (modified)" } else { "" },

@@ -1,0 +1,204 @@
+//! The values and tables a chapter quotes, written by its experiment as `numbers.md`: one mdBook
+//! anchor per name, so the chapter includes each value where its sentence needs it
+//! (`{{#include results/cnn/numbers.md:epoch_seconds}}`) and a regenerated run updates the text
+//! with no edit. Nothing in a chapter's prose is typed by hand that a run measured.
+
+use std::path::PathBuf;
+
+use super::results::{ResultsDir, ResultsError, markdown_table};
+
+/// Named values and tables, in the order they were added; written as `numbers.md`. Values that
+/// depend on the machine or the moment (timings, the machine's name) are kept apart, after
+/// [`TIMING_MARK`], so that a comparison of two runs can leave them out ([`without_timing`]).
+#[derive(Clone, Debug, Default)]
+pub struct Numbers {
+    entries: Vec<(String, String)>,
+    timing: Vec<(String, String)>,
+}
+
+/// The line of `numbers.md` after which every value depends on the machine or the moment.
+pub const TIMING_MARK: &str =
+    "<!-- Timing: the values below depend on the machine and the moment of the run. -->";
+
+/// The part of a `numbers.md` text that a seed determines: everything before [`TIMING_MARK`].
+pub fn without_timing(text: &str) -> &str {
+    text.split(TIMING_MARK).next().unwrap_or(text)
+}
+
+impl Numbers {
+    pub fn new() -> Self {
+        Numbers::default()
+    }
+
+    /// A value shown inline: `text` must be one line. Panics on a name that is not an anchor name
+    /// (letters, digits, `_`, `-`) or that was used before: both are mistakes in the experiment.
+    pub fn value(&mut self, name: &str, text: impl std::fmt::Display) -> &mut Self {
+        let text = text.to_string();
+        self.check(name, &text);
+        self.push(name, text, false)
+    }
+
+    fn check(&self, name: &str, text: &str) {
+        assert!(
+            !text.contains('\n') && !text.trim().is_empty(),
+            "numbers: {name} must be one non-empty line, not {text:?}"
+        );
+    }
+
+    /// A value that depends on the machine or the moment: a time, a speed, a ratio of times, the
+    /// machine's name. One line, like [`Numbers::value`].
+    pub fn timing(&mut self, name: &str, text: impl std::fmt::Display) -> &mut Self {
+        let text = text.to_string();
+        self.check(name, &text);
+        self.push(name, text, true)
+    }
+
+    /// `v` with `decimals` digits after the point.
+    pub fn fixed(&mut self, name: &str, v: f64, decimals: usize) -> &mut Self {
+        self.value(name, format!("{v:.decimals$}"))
+    }
+
+    /// `v` as a percentage with `decimals` digits: `fraction 0.8712, 1` gives `87.1%`.
+    pub fn percent(&mut self, name: &str, fraction: f64, decimals: usize) -> &mut Self {
+        self.value(name, format!("{:.decimals$}%", 100.0 * fraction))
+    }
+
+    /// A Markdown table (see [`markdown_table`]), included as a block.
+    pub fn table<S: AsRef<str>>(
+        &mut self,
+        name: &str,
+        header: &[S],
+        rows: &[Vec<String>],
+    ) -> &mut Self {
+        let table = markdown_table(header, rows);
+        self.push(name, table.trim_end().to_string(), false)
+    }
+
+    /// The text stored under `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .chain(&self.timing)
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
+    }
+
+    fn push(&mut self, name: &str, text: String, timing: bool) -> &mut Self {
+        assert!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+            "numbers: {name:?} is not an anchor name"
+        );
+        assert!(self.get(name).is_none(), "numbers: {name} added twice");
+        let list = if timing {
+            &mut self.timing
+        } else {
+            &mut self.entries
+        };
+        list.push((name.to_string(), text));
+        self
+    }
+
+    /// The file's text: each entry between `<!-- ANCHOR: name -->` and `<!-- ANCHOR_END: name -->`,
+    /// the timing entries after [`TIMING_MARK`].
+    pub fn render(&self) -> String {
+        let anchored = |entries: &[(String, String)]| -> String {
+            entries
+                .iter()
+                .map(|(name, text)| {
+                    format!("<!-- ANCHOR: {name} -->\n{text}\n<!-- ANCHOR_END: {name} -->\n")
+                })
+                .collect()
+        };
+        let mut s = String::from(
+            "<!-- Written by the experiment: the values its chapter includes by anchor. Regenerated, \
+             never edited. -->\n",
+        );
+        s += &anchored(&self.entries);
+        if !self.timing.is_empty() {
+            s += TIMING_MARK;
+            s.push('\n');
+            s += &anchored(&self.timing);
+        }
+        s
+    }
+
+    /// Writes `numbers.md` into `out`.
+    pub fn write(&self, out: &ResultsDir) -> Result<PathBuf, ResultsError> {
+        out.write_text("numbers.md", &self.render())
+    }
+}
+
+/// `55000` -> `55,000`: a count as the prose writes it.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut s = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            s.push(',');
+        }
+        s.push(c);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (55000, "55,000"),
+            (1234567, "1,234,567"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(thousands(n), text);
+        }
+    }
+
+    #[test]
+    fn renders_one_anchor_per_value_and_refuses_bad_names() {
+        let mut n = Numbers::new();
+        n.fixed("epoch_seconds", 4.1349, 2)
+            .percent("accuracy", 0.87125, 1)
+            .table("t", &["a", "b"], &[vec!["1".into(), "2".into()]]);
+        let text = n.render();
+        assert!(text.contains(
+            "<!-- ANCHOR: epoch_seconds -->\n4.13\n<!-- ANCHOR_END: epoch_seconds -->\n"
+        ));
+        assert!(text.contains("<!-- ANCHOR: accuracy -->\n87.1%\n"));
+        assert!(text.contains(
+            "<!-- ANCHOR: t -->\n| a | b |\n|---|---|\n| 1 | 2 |\n<!-- ANCHOR_END: t -->"
+        ));
+        let twice =
+            std::panic::catch_unwind(|| Numbers::new().value("x", 1).value("x", 2).render());
+        assert!(twice.is_err());
+        let bad = std::panic::catch_unwind(|| Numbers::new().value("a b", 1).render());
+        assert!(bad.is_err());
+        let lines = std::panic::catch_unwind(|| Numbers::new().value("a", "1\n2").render());
+        assert!(lines.is_err());
+        let twice =
+            std::panic::catch_unwind(|| Numbers::new().value("x", 1).timing("x", 2).render());
+        assert!(twice.is_err());
+    }
+
+    #[test]
+    fn timing_values_come_last_and_comparisons_leave_them_out() {
+        let mut a = Numbers::new();
+        a.timing("wall", "9 s").value("loss", 2.5);
+        let mut b = Numbers::new();
+        b.timing("wall", "12 s").value("loss", 2.5);
+        let (a, b) = (a.render(), b.render());
+        assert_ne!(a, b);
+        assert_eq!(without_timing(&a), without_timing(&b));
+        assert!(a.find("loss").unwrap() < a.find(TIMING_MARK).unwrap());
+        assert!(a.find(TIMING_MARK).unwrap() < a.find("wall").unwrap());
+        assert!(!without_timing(&a).contains("wall"));
+    }
+}
