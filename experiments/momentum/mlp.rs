@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use nnlab::data::fashion::Prepared;
 use nnlab::nn::network::Sequential;
-use nnlab::procedures::train::{Split, TrainConfig, smoothing_window};
+use nnlab::procedures::train::{EpochRecord, Split, TrainConfig, smoothing_window};
 use nnlab::report::cli::train_with_progress;
+use nnlab::report::numbers::{Numbers, slug};
 use nnlab::report::plot::{Series, training_curves};
 use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
@@ -34,6 +35,40 @@ struct EpochRow {
     val_accuracy: f64,
 }
 
+/// The per-epoch table, and how many epochs each rule's training loss was below SGD's.
+fn quote_epochs(numbers: &mut Numbers, per_rule: &[(&'static str, Vec<EpochRecord>)]) {
+    let mut header = vec!["epoch".to_string()];
+    for (name, _) in per_rule {
+        header.push(format!("{name}: training loss"));
+        header.push(format!("{name}: validation accuracy"));
+    }
+    let epochs = per_rule.first().map_or(0, |r| r.1.len());
+    let rows: Vec<Vec<String>> = (0..epochs)
+        .map(|e| {
+            let mut row = vec![(e + 1).to_string()];
+            for (_, records) in per_rule {
+                row.push(format!("{:.3}", records[e].train_loss));
+                row.push(format!("{:.1}%", 100.0 * records[e].val_accuracy));
+            }
+            row
+        })
+        .collect();
+    numbers
+        .table("epochs", &header, &rows)
+        .value("mlp_epochs", epochs);
+    let Some((_, sgd)) = per_rule.iter().find(|(name, _)| *name == "sgd") else {
+        return;
+    };
+    for (name, records) in per_rule.iter().filter(|(name, _)| *name != "sgd") {
+        let lower = records
+            .iter()
+            .zip(sgd)
+            .filter(|(r, s)| r.train_loss < s.train_loss);
+        let text = format!("{} of {epochs}", lower.count());
+        numbers.value(&format!("mlp_{}_loss_below_sgd", slug(name)), text);
+    }
+}
+
 /// Trains the MLP with every rule for `epochs`; writes `training.csv`, `epochs.csv` and the
 /// training figure; returns them and each rule's test accuracy.
 pub fn run(
@@ -42,6 +77,7 @@ pub fn run(
     mlp_rules: &mut Rules<f32>,
     d: &Prepared<f32>,
     out: &ResultsDir,
+    numbers: &mut Numbers,
 ) -> anyhow::Result<(Vec<PathBuf>, serde_json::Map<String, serde_json::Value>)> {
     let mut outputs = Vec::new();
     // Part 2: a 2-layer MLP on Fashion-MNIST, same initialization and batches for both rules.
@@ -54,6 +90,7 @@ pub fn run(
     let (mut training_rows, mut epoch_rows) = (Vec::new(), Vec::new());
     let (mut curves, mut accuracy_curves) = (Vec::new(), Vec::new());
     let mut test_accuracy = serde_json::Map::new();
+    let mut per_rule = Vec::new();
     // Mini-batch losses are noisy: plot a moving average.
     let smooth = smoothing_window(split.iterations(epochs, args.mlp.batch_size));
     for c in mlp_rules.iter_mut() {
@@ -71,6 +108,13 @@ pub fn run(
             c.label
         );
         test_accuracy.insert(c.label.clone(), acc.into());
+        let key = slug(c.opt.name());
+        let first = h.epochs.first().map_or(f64::NAN, |e| e.val_accuracy);
+        numbers
+            .percent(&format!("mlp_{key}_val_first"), first, 1)
+            .percent(&format!("mlp_{key}_val_last"), val, 1)
+            .percent(&format!("mlp_{key}_test"), acc, 1);
+        per_rule.push((c.opt.name(), h.epochs.clone()));
         training_rows.extend(h.iters.iter().map(|r| TrainingRow {
             optimizer: c.opt.name(),
             learning_rate: args.mlp_learning_rate,
@@ -90,6 +134,7 @@ pub fn run(
         curves.push(Series::new(c.label.clone(), h.smoothed_loss(smooth)));
         accuracy_curves.push(Series::new(c.label.clone(), h.val_accuracy_curve()));
     }
+    quote_epochs(numbers, &per_rule);
     outputs.push(out.write_csv("training.csv", training_rows)?);
     outputs.push(out.write_csv("epochs.csv", epoch_rows)?);
     let mlp_title = format!(

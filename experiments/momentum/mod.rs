@@ -82,11 +82,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     };
     let mut outputs = Vec::new();
+    let mut numbers = run.numbers();
 
     let taco = TacoShell::default();
-    outputs.extend(taco::run(&args, &taco, &mut surface_rules, &out)?);
-    let (mlp_outputs, test_accuracy) = mlp::run(&args, epochs, &mut mlp_rules, &d, &out)?;
+    outputs.extend(taco::run(
+        &args,
+        &taco,
+        &mut surface_rules,
+        &out,
+        &mut numbers,
+    )?);
+    let (mlp_outputs, test_accuracy) =
+        mlp::run(&args, epochs, &mut mlp_rules, &d, &out, &mut numbers)?;
     outputs.extend(mlp_outputs);
+    numbers
+        .value("mlp_learning_rate", args.mlp_learning_rate)
+        .value("mlp_mu", args.mlp_mu)
+        .value("mlp_batch_size", args.mlp.batch_size)
+        .value("mlp_hidden", args.mlp.hidden)
+        .value(
+            "val_images",
+            nnlab::report::numbers::thousands(d.y_val.len()),
+        );
+    outputs.push(run.write_numbers(&out, numbers)?);
 
     let hyperparameters = serde_json::json!({
         "surface": taco.formula(),

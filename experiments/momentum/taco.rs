@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use nnlab::procedures::surfaces::{PathPoint, Surface, TacoShell, descend};
+use nnlab::report::numbers::{Numbers, sig3, slug};
 use nnlab::report::plot::{ContourPlot, Figure, LineChart, MAX_WIDTH, Panel, Series, save_gif};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
@@ -37,6 +38,32 @@ struct SurfaceSummary {
     rate: f64,
 }
 
+const SUMMARY_HEADER: [&str; 6] = [
+    "rule",
+    "μ",
+    "loss after the last step",
+    "first step below 1e-3",
+    "predicted rate along x, y",
+    "predicted rate",
+];
+
+/// The summary as the chapter's table.
+fn summary_table(summary: &[SurfaceSummary]) -> Vec<Vec<String>> {
+    summary
+        .iter()
+        .map(|r| {
+            vec![
+                r.optimizer.to_string(),
+                r.mu.map_or("–".into(), |m| m.to_string()),
+                sig3(r.final_loss),
+                r.iters_to_1e_3.map_or("never".into(), |i| i.to_string()),
+                format!("{:.3}, {:.3}", r.rate_x, r.rate_y),
+                format!("{:.3}", r.rate),
+            ]
+        })
+        .collect()
+}
+
 /// Runs every rule on `taco`; writes `trajectory.csv`, `surface_summary.csv`, the figures and the
 /// race.
 pub fn run(
@@ -44,6 +71,7 @@ pub fn run(
     taco: &TacoShell,
     surface_rules: &mut Rules<f64>,
     out: &ResultsDir,
+    numbers: &mut Numbers,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let (quick, taco) = (args.common.quick, *taco);
     let mut outputs = Vec::new();
@@ -64,6 +92,17 @@ pub fn run(
         let last = path.last().expect("a path holds its start");
         let rate = |curvature| (c.rate)(args.learning_rate, c.mu.unwrap_or(0.0), curvature);
         let (rate_x, rate_y) = (rate(taco.a), rate(taco.b));
+        let key = slug(&c.label);
+        let reached = path.iter().find(|p| p.loss < 1e-3).map(|p| p.iter);
+        numbers
+            .value(&format!("{key}_final_loss"), sig3(last.loss))
+            .value(
+                &format!("{key}_to_1e_3"),
+                reached.map_or("never".into(), |i| i.to_string()),
+            )
+            .fixed(&format!("{key}_rate"), rate_x.max(rate_y), 3)
+            .fixed(&format!("{key}_rate_x"), rate_x, 3)
+            .fixed(&format!("{key}_rate_y"), rate_y, 3);
         summary.push(SurfaceSummary {
             rate_x,
             rate_y,
@@ -72,11 +111,17 @@ pub fn run(
             mu: c.mu,
             iters: last.iter,
             final_loss: last.loss,
-            iters_to_1e_3: path.iter().find(|p| p.loss < 1e-3).map(|p| p.iter),
+            iters_to_1e_3: reached,
         });
         trajectories.push((c.label.clone(), path));
     }
     outputs.push(out.write_csv("trajectory.csv", rows)?);
+    let (x, y) = taco.start();
+    numbers
+        .value("taco_start_loss", sig3(taco.value(x, y)))
+        .value("taco_iters", args.iters)
+        .value("taco_learning_rate", args.learning_rate)
+        .table("surface_summary", &SUMMARY_HEADER, &summary_table(&summary));
     outputs.push(out.write_csv("surface_summary.csv", summary)?);
 
     // The window holds every path that stays near the valley; a diverging path runs off the

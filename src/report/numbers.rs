@@ -131,6 +131,38 @@ impl Numbers {
     }
 }
 
+/// A label as an anchor name: lowercase, every run of other characters than letters and digits
+/// one `_`: `Momentum mu=0.5` -> `momentum_mu_0_5`.
+pub fn slug(label: &str) -> String {
+    let mut s = String::new();
+    for c in label.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('_') {
+            s.push('_');
+        }
+    }
+    s.trim_matches('_').to_string()
+}
+
+/// `v` with three significant digits, in the prose's form: `0.00114`, `11.3`, `2.8e-9`, `1.5e78`.
+pub fn sig3(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e5).contains(&a) {
+        let text = format!("{v:.1e}");
+        return text.replace(".0e", "e");
+    }
+    let digits = if a == 0.0 {
+        0
+    } else {
+        (2 - a.log10().floor() as i32).max(0) as usize
+    };
+    format!("{v:.digits$}")
+}
+
 /// `55000` -> `55,000`: a count as the prose writes it.
 pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
@@ -147,6 +179,25 @@ pub fn thousands(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slugs_and_significant_digits() {
+        assert_eq!(slug("Momentum mu=0.5"), "momentum_mu_0_5");
+        assert_eq!(slug(" SGD "), "sgd");
+        let cases = [
+            (0.001140680474, "0.00114"),
+            (11.2776981, "11.3"),
+            (2.7983566e-9, "2.8e-9"),
+            (1.47062e78, "1.5e78"),
+            (75.0, "75.0"),
+            (0.965, "0.965"),
+            (1234.5, "1235"),
+            (0.0, "0"),
+        ];
+        for (v, text) in cases {
+            assert_eq!(sig3(v), text, "{v}");
+        }
+    }
 
     #[test]
     fn thousands_are_separated() {
