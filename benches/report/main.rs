@@ -201,7 +201,10 @@ fn write_table_and_history(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let peers = nnlab::report::perf::read_peers(dir)?;
     let table = performance_table(newest, &peers);
     let out = nnlab::report::results::ResultsDir::create(dir)?;
-    let mut written = vec![out.write_text("performance.md", &table)?];
+    let mut written = vec![
+        out.write_text("performance.md", &table)?,
+        nnlab::report::perf::performance_numbers(newest, &peers).write(&out)?,
+    ];
     let panels = [1, 2].map(|threads| {
         let series = [
             "conv_mid/gemm",

@@ -235,15 +235,11 @@ fn quote(numbers: &mut Numbers, net: Net, curves: &[(Rung, Vec<f64>)], best: Opt
     let name = |what: &str| format!("{slug}_{what}");
     let rate = |r: Option<&Rung>| r.map_or("none".into(), |r| short_number(r.learning_rate));
     let verdict = |v: LrVerdict| curves.iter().find(|(r, _)| r.judgement.verdict == v);
+    let (smallest, good) = (&curves[0].0, verdict(LrVerdict::Good).map(|c| &c.0));
+    let change = percent(smallest.judgement.relative_decrease);
+    numbers.value(&name("smallest_change"), change);
     numbers
-        .value(
-            &name("smallest_change"),
-            percent(curves[0].0.judgement.relative_decrease),
-        )
-        .value(
-            &name("first_good"),
-            rate(verdict(LrVerdict::Good).map(|c| &c.0)),
-        )
+        .value(&name("first_good"), rate(good))
         .value(&name("best"), rate(best));
     let large = verdict(LrVerdict::TooLarge);
     numbers.value(&name("first_too_large"), rate(large.map(|c| &c.0)));
@@ -257,16 +253,8 @@ fn quote(numbers: &mut Numbers, net: Net, curves: &[(Rung, Vec<f64>)], best: Opt
         &l[..at.unwrap_or(1).saturating_sub(1).min(l.len())]
     });
     let mean = before.iter().sum::<f64>() / before.len().max(1) as f64;
-    let (peak_at, peak) = before
-        .iter()
-        .enumerate()
-        .fold((0, f64::NAN), |(i, m), (j, &l)| {
-            if l > m || m.is_nan() {
-                (j + 1, l)
-            } else {
-                (i, m)
-            }
-        });
+    let peak = before.iter().copied().fold(f64::NAN, f64::max);
+    let peak_at = before.iter().position(|&l| l == peak).map_or(0, |i| i + 1);
     numbers
         .fixed(&name("first_too_large_mean"), mean, 2)
         .fixed(&name("first_too_large_peak"), peak, 2)

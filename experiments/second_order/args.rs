@@ -81,6 +81,8 @@ pub struct Record {
     pub chosen: serde_json::Map<String, serde_json::Value>,
     /// Further facts for meta.json, by section.
     pub facts: serde_json::Map<String, serde_json::Value>,
+    /// What the chapter quotes.
+    pub numbers: nnlab::report::numbers::Numbers,
 }
 
 #[derive(Serialize)]

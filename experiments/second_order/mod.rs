@@ -27,6 +27,7 @@ mod noise;
 mod rosenbrock;
 mod scaling;
 mod softmax;
+mod summary;
 
 /// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
 pub const EXPECTED: Expected = Expected::new("second_order", 120, 4);
@@ -86,7 +87,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let out = run.results_dir()?;
-    let mut record = Record::default();
+    let mut record = Record {
+        numbers: run.numbers(),
+        ..Record::default()
+    };
 
     rosenbrock::run(&args, &s, &out, &mut record)?;
     let mut train = SoftmaxRegression::new(x_train, y_train, 10, 1e-4);
@@ -115,6 +119,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "newton": record.facts.remove("newton"),
     });
     let data_info = DataInfo::fashion_mnist(&data, n_train, 0, data.y_test.len());
+    let numbers = std::mem::take(&mut record.numbers);
+    record.outputs.push(run.write_numbers(&out, numbers)?);
     run.finish(&out, hyperparameters, Some(data_info), &record.outputs)?;
     Ok(())
 }

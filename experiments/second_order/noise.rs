@@ -80,6 +80,15 @@ pub fn run(
             r.stop.label(),
             pts.last().map_or(f64::NAN, |p| p.1)
         );
+        let key = b.map_or("full".to_string(), |b| format!("batch_{b}"));
+        record
+            .numbers
+            .value(&format!("noise_{key}_iters"), r.iterations)
+            .fixed(
+                &format!("noise_{key}_loss"),
+                pts.last().map_or(f64::NAN, |p| p.1),
+                3,
+            );
         noise_series.push(Series::new(format!("{name} ({})", r.stop.label()), pts).colored(i));
     }
     record.outputs.push(out.write_csv("noise.csv", noise)?);

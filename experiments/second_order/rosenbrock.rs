@@ -3,7 +3,8 @@
 use nnlab::optim::second_order::objectives::Rosenbrock;
 use nnlab::optim::second_order::{Bfgs, FirstOrder, Lbfgs, Minimizer, Newton, Stopping};
 use nnlab::procedures::surfaces::{self, Surface};
-use nnlab::report::plot::{ContourPlot, Figure, LineChart, Series};
+use nnlab::report::numbers::{sig3, thousands};
+use nnlab::report::plot::{ContourPlot, Figure, LineChart, Series, short_number};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
@@ -75,6 +76,28 @@ pub fn run(args: &Args, s: &Settings, out: &ResultsDir, record: &mut Record) -> 
             r.value
         );
     }
+    // Keys in the order of `runs`: GD, Adam, Newton, BFGS, L-BFGS.
+    for (key, (_, r)) in ["gd", "adam", "newton", "bfgs", "lbfgs"].iter().zip(&runs) {
+        record
+            .numbers
+            .value(&format!("rosen_{key}_iters"), r.iterations)
+            .value(&format!("rosen_{key}_evals"), r.evals)
+            .value(&format!("rosen_{key}_value"), sig3(r.value));
+    }
+    let lrs = &args.learning_rates;
+    record
+        .numbers
+        .value("rosen_gd_lr", gd_lr)
+        .value("rosen_adam_lr", adam_lr)
+        .value("rosen_iters", thousands(args.rosenbrock_iters))
+        .value(
+            "lr_grid_low",
+            short_number(lrs.iter().copied().fold(f64::INFINITY, f64::min)),
+        )
+        .value(
+            "lr_grid_high",
+            short_number(lrs.iter().copied().fold(0.0, f64::max)),
+        );
     let rows = runs.iter().flat_map(|(name, r)| {
         r.path
             .iter()

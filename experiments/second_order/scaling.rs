@@ -5,6 +5,7 @@ use nnlab::optim::second_order::objectives::Rosenbrock;
 use nnlab::optim::second_order::{Bfgs, Lbfgs, Minimizer, Newton, Stopping, seconds_per_iteration};
 use nnlab::procedures::metrics::loglog_slope;
 use nnlab::report::cli::progress;
+use nnlab::report::numbers::{duration, thousands};
 use nnlab::report::plot::{Figure, LineChart, MAX_WIDTH, Series};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
@@ -54,6 +55,7 @@ pub fn run(s: &Settings, out: &ResultsDir, record: &mut Record) -> anyhow::Resul
     }
     bar.finish_and_clear();
     let mut slopes = serde_json::Map::new();
+    let mut max_n = 0;
     let mut scaling_series = Vec::new();
     for (i, method) in ["Newton", "BFGS", "L-BFGS (m=10)"].into_iter().enumerate() {
         let pts: Vec<(f64, f64)> = scaling
@@ -73,6 +75,20 @@ pub fn run(s: &Settings, out: &ResultsDir, record: &mut Record) -> anyhow::Resul
             eprintln!("scaling {method}: slope {slope:.2}");
         }
         slopes.insert(method.into(), serde_json::json!(slope));
+        let key = ["newton", "bfgs", "lbfgs"][i];
+        record.numbers.fixed(&format!("slope_{key}"), slope, 2);
+        if let Some(&(n, secs)) = pts.iter().rfind(|p| p.0 <= s.scaling_max_n as f64) {
+            record
+                .numbers
+                .timing(&format!("scaling_{key}_at_max"), duration(secs));
+            max_n = max_n.max(n as usize);
+        }
+        if let Some(&(n, secs)) = pts.last().filter(|_| key == "lbfgs") {
+            record
+                .numbers
+                .value("scaling_lbfgs_largest_n", thousands(n as usize))
+                .timing("scaling_lbfgs_at_largest", duration(secs));
+        }
         let name = if slope.is_nan() {
             method.to_string()
         } else {
@@ -80,6 +96,7 @@ pub fn run(s: &Settings, out: &ResultsDir, record: &mut Record) -> anyhow::Resul
         };
         scaling_series.push(Series::new(name, pts).colored(i + 2));
     }
+    record.numbers.value("scaling_max_n", thousands(max_n));
     record.outputs.push(out.write_csv("scaling.csv", scaling)?);
     let chart = LineChart::new(
         "Cost of one iteration, chained Rosenbrock",

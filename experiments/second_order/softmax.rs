@@ -7,11 +7,13 @@ use nnlab::optim::second_order::{
     Bfgs, FirstOrder, IterStat, Lbfgs, Minimizer, Newton, Objective, Report, Stopping,
 };
 use nnlab::report::cli::progress;
+use nnlab::report::numbers::thousands;
 use nnlab::report::plot::{Figure, LineChart, Panel, Series};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
 
 use super::args::{Args, Record, Settings, run_line, tune};
+use super::summary::{quote, summary_row};
 
 #[derive(Serialize)]
 struct ConvergenceRow {
@@ -23,20 +25,6 @@ struct ConvergenceRow {
     seconds: f64,
     loss: f64,
     grad_norm: f64,
-}
-
-#[derive(Serialize)]
-struct SummaryRow {
-    problem: &'static str,
-    method: String,
-    iterations: usize,
-    evals: usize,
-    seconds: f64,
-    loss: f64,
-    grad_norm: f64,
-    stop: &'static str,
-    train_accuracy: Option<f64>,
-    test_accuracy: Option<f64>,
 }
 
 /// The reduced problem: 28x28 images averaged over `pool` x `pool` blocks, training and test.
@@ -57,27 +45,6 @@ pub fn pooled(
         side: 28 / pool,
         train: problem(x_train, y_train),
         test: problem(x_test, y_test),
-    }
-}
-
-/// The summary row of a run, with accuracies of its parameters on both sets.
-fn summary_row(
-    problem: &'static str,
-    name: &str,
-    r: &Report,
-    (train, test): (&SoftmaxRegression, &SoftmaxRegression),
-) -> SummaryRow {
-    SummaryRow {
-        problem,
-        method: name.to_string(),
-        iterations: r.iterations,
-        evals: r.evals,
-        seconds: r.seconds,
-        loss: r.value,
-        grad_norm: r.grad_norm,
-        stop: r.stop.label(),
-        train_accuracy: Some(train.accuracy(&r.x)),
-        test_accuracy: Some(test.accuracy(&r.x)),
     }
 }
 
@@ -244,6 +211,18 @@ pub fn run(
     record
         .outputs
         .extend(Figure::pair(panels, 440).save(out.dir(), "softmax_convergence")?);
+    quote(record, &summary, &full_runs, &small_runs, dim);
+    record
+        .numbers
+        .value("pooled_side", side)
+        .value("pool", args.pool);
+    record
+        .numbers
+        .value("softmax_iters", s.iters)
+        .value("tune_iters", s.tune_iters)
+        .value("n_train", thousands(train.samples()))
+        .value("softmax_params", thousands(dim))
+        .value("pooled_params", small.train.dim());
     record.outputs.push(out.write_csv("summary.csv", summary)?);
     let chosen = [
         ("softmax_gd", gd_lr),
@@ -252,6 +231,7 @@ pub fn run(
     ];
     for (key, lr) in chosen {
         record.chosen.insert(key.into(), lr.into());
+        record.numbers.value(&format!("{key}_lr"), lr);
     }
     record.facts.insert(
         "newton".into(),

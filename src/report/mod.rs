@@ -8,4 +8,6 @@ pub mod cli;
 pub mod numbers;
 pub mod perf;
 pub mod plot;
+#[cfg(feature = "cli")]
+pub mod progress;
 pub mod results;

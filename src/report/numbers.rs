@@ -74,6 +74,17 @@ impl Numbers {
         self.push(name, table.trim_end().to_string(), false)
     }
 
+    /// A table with a timing column: kept with the timing values.
+    pub fn timing_table<S: AsRef<str>>(
+        &mut self,
+        name: &str,
+        header: &[S],
+        rows: &[Vec<String>],
+    ) -> &mut Self {
+        let table = markdown_table(header, rows);
+        self.push(name, table.trim_end().to_string(), true)
+    }
+
     /// The text stored under `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.entries
@@ -163,6 +174,18 @@ pub fn sig3(v: f64) -> String {
     format!("{v:.digits$}")
 }
 
+/// A duration in the unit that reads best, three significant digits: `1.27 s`, `70.1 ms`, `12.0 µs`.
+pub fn duration(seconds: f64) -> String {
+    let a = seconds.abs();
+    if a >= 1.0 || a == 0.0 || !a.is_finite() {
+        format!("{} s", sig3(seconds))
+    } else if a >= 1e-3 {
+        format!("{} ms", sig3(seconds * 1e3))
+    } else {
+        format!("{} µs", sig3(seconds * 1e6))
+    }
+}
+
 /// `55000` -> `55,000`: a count as the prose writes it.
 pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
@@ -197,6 +220,9 @@ mod tests {
         for (v, text) in cases {
             assert_eq!(sig3(v), text, "{v}");
         }
+        assert_eq!(duration(1.2749), "1.27 s");
+        assert_eq!(duration(0.0701), "70.1 ms");
+        assert_eq!(duration(1.2e-5), "12.0 µs");
     }
 
     #[test]

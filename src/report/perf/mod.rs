@@ -295,7 +295,10 @@ pub fn performance_table(report: &Report, peers: &[(usize, Vec<serde_json::Value
             } else {
                 (1e3, "ms")
             };
-            let peer = peer_of(records);
+            // A peer's time stands beside ours only when it was measured on the same CPU.
+            let peer = same_machine(report, records)
+                .then(|| peer_of(records))
+                .flatten();
             let cell = |s: Spread| format!("{} {unit}", spread_text(s, scale, 3));
             rows.push(vec![
                 label.to_string(),
@@ -332,13 +335,19 @@ pub fn performance_table(report: &Report, peers: &[(usize, Vec<serde_json::Value
     let versions = peers.iter().find_map(|(_, records)| {
         let env = records.iter().find(|r| r["section"] == "env")?;
         let v = |k: &str| env[k].as_str().unwrap_or("?").to_string();
+        let elsewhere = if peers.iter().all(|(_, r)| same_machine(report, r)) {
+            ""
+        } else {
+            " — not this report's CPU, so no peer time or ratio is shown: run \
+             `benches/peers/peers.py` on this machine, then `bench_report --table`"
+        };
         Some(format!(
-            "Peers: PyTorch {}, NumPy {}, SciPy {}, measured {} on {}.\n\n",
+            "Peers: PyTorch {}, NumPy {}, SciPy {}, measured {} on {}{elsewhere}.\n\n",
             v("torch"),
             v("numpy"),
             v("scipy"),
             v("date"),
-            env["cpu"]["model name"].as_str().unwrap_or("?")
+            peers_cpu_text(records),
         ))
     });
     machine
@@ -395,6 +404,9 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::
     serde_json::from_str(&text)
         .with_context(|| format!("{}: not the expected JSON", path.display()))
 }
+
+mod quote;
+pub use quote::{peers_cpu_text, performance_numbers, same_machine};
 
 #[cfg(test)]
 mod tests;
