@@ -76,10 +76,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         sweep_rows,
     };
 
-    outputs.extend(surfaces::run(&args, &s, &out)?);
-    outputs.extend(step_size::run(&args, &s, &out)?);
-    let mlp = mlp::run(&args, &s, &d, &out)?;
+    let mut numbers = run.numbers();
+    outputs.extend(surfaces::run(&args, &s, &out, &mut numbers)?);
+    outputs.extend(step_size::run(&args, &s, &out, &mut numbers)?);
+    let mlp = mlp::run(&args, &s, &d, &out, &mut numbers)?;
     outputs.extend(mlp.outputs);
+    outputs.push(run.write_numbers(&out, numbers)?);
 
     let hyperparameters = serde_json::json!({
         "iters": args.iters,

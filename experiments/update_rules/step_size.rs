@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use nnlab::optim::{AdaGrad, Optimizer, RmsProp};
 use nnlab::procedures::surfaces::Surface;
+use nnlab::report::numbers::{Numbers, sig3, thousands};
 use nnlab::report::plot::{Figure, LineChart, Series};
 use nnlab::report::results::ResultsDir;
 use nnlab::rng::{randn, substream};
@@ -22,9 +23,39 @@ struct StepRow {
     loss: f64,
 }
 
+/// What the chapter says of one rule's run (`steps` and `losses` by thousands of iterations): its
+/// step along x at the first, the 1,000th, the 10,000th and the last iteration, its median step
+/// over the second half, and its mean loss over the last tenth.
+fn quote(numbers: &mut Numbers, name: &str, steps: &[(f64, f64)], losses: &[(f64, f64)]) {
+    let at = |k: usize| steps.get(k.saturating_sub(1)).map_or(f64::NAN, |p| p.1);
+    let n = steps.len();
+    let mut late: Vec<f64> = steps[n / 2..].iter().map(|p| p.1).collect();
+    late.sort_by(f64::total_cmp);
+    let last_tenth = &losses[n - n.div_ceil(10)..];
+    let mean_loss = last_tenth.iter().map(|p| p.1).sum::<f64>() / last_tenth.len() as f64;
+    for (what, v) in [
+        ("first", at(1)),
+        ("at_1000", at(1_000)),
+        ("at_10000", at(10_000)),
+        ("last", at(n)),
+        (
+            "late_median",
+            late.get(late.len() / 2).copied().unwrap_or(f64::NAN),
+        ),
+        ("late_loss", mean_loss),
+    ] {
+        numbers.value(&format!("{name}_step_{what}"), sig3(v));
+    }
+}
+
 /// Both rules at `--step-learning-rate` with Gaussian noise of std `--noise` on every gradient;
 /// writes `step_size.csv` and its figure.
-pub fn run(args: &Args, s: &Settings, out: &ResultsDir) -> anyhow::Result<Vec<PathBuf>> {
+pub fn run(
+    args: &Args,
+    s: &Settings,
+    out: &ResultsDir,
+    numbers: &mut Numbers,
+) -> anyhow::Result<Vec<PathBuf>> {
     let (step_lr, long_iters) = (args.step_learning_rate, s.long_iters);
     let mut outputs = Vec::new();
     // Part 3: AdaGrad vs RMSProp on noisy gradients of the taco shell.
@@ -67,9 +98,14 @@ pub fn run(args: &Args, s: &Settings, out: &ResultsDir) -> anyhow::Result<Vec<Pa
             losses.push((thousands, row.loss));
             step_rows.push(row);
         }
+        quote(numbers, name, &steps, &losses);
         step_series.push(Series::new(label, steps));
         loss_series.push(Series::new(label, losses));
     }
+    numbers
+        .value("step_learning_rate", step_lr)
+        .value("step_noise", args.noise)
+        .value("step_iters", thousands(long_iters));
     // Keep the CSV small: every iteration up to 100, then every 10th.
     let kept = step_rows
         .into_iter()

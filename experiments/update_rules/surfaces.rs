@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 
 use nnlab::optim::Rule;
-use nnlab::procedures::search::{grid_search, log_grid};
+use nnlab::procedures::search::{Trial, grid_search, log_grid};
 use nnlab::procedures::surfaces::{
     Beale, PathPoint, Rosenbrock, Saddle, Surface, TacoShell, clamped_loss, descend,
     window_objective,
 };
 use nnlab::report::cli::progress;
+use nnlab::report::numbers::{Numbers, sig3};
 use nnlab::report::plot::{
     ContourPlot, Figure, LineChart, MAX_WIDTH, Panel, Series, save_gif, short_number,
 };
@@ -75,15 +76,88 @@ fn contour_panel(
     })
 }
 
+/// One tuned rule: its surface, the rule, every trial of the grid and the index of the chosen one.
+type Tuned = (&'static str, Rule, Vec<Trial>, usize);
+
+/// The table of chosen rates and their losses, and per surface and rule `<surface>_<rule>_lr`,
+/// `_loss`, the best rule `<surface>_best`, and the smallest rate whose path left the window
+/// (`_first_out`).
+fn quote(numbers: &mut Numbers, surfaces: &[&'static dyn Surface], tuned: &[Tuned]) {
+    let find = |surface: &str, rule: Rule| {
+        tuned
+            .iter()
+            .find(|t| t.0 == surface && t.1 == rule)
+            .expect("every rule ran on every surface")
+    };
+    let mut header = vec!["rule".to_string()];
+    header.extend(surfaces.iter().map(|s| s.name().to_string()));
+    let rows: Vec<Vec<String>> = Rule::ALL
+        .iter()
+        .map(|&rule| {
+            let mut row = vec![rule.label().to_string()];
+            for surface in surfaces {
+                let (_, _, trials, best) = find(surface.name(), rule);
+                let t = &trials[*best];
+                row.push(format!("{} → {}", short_number(t.value), sig3(t.objective)));
+            }
+            row
+        })
+        .collect();
+    numbers.table("tuned", &header, &rows);
+    for (surface, rule, trials, best) in tuned {
+        let key = |what: &str| format!("{surface}_{}_{what}", rule.name());
+        numbers
+            .value(&key("lr"), short_number(trials[*best].value))
+            .value(&key("loss"), sig3(trials[*best].objective));
+        let out = trials.iter().find(|t| t.objective.is_infinite());
+        numbers.value(
+            &key("first_out"),
+            out.map_or("none".into(), |t| short_number(t.value)),
+        );
+    }
+    let chosen = |t: &Tuned| t.2[t.3];
+    for surface in surfaces {
+        let name = surface.name();
+        let runs: Vec<&Tuned> = tuned.iter().filter(|t| t.0 == name).collect();
+        let objective = |t: &&Tuned| chosen(t).objective;
+        let best = runs
+            .iter()
+            .min_by(|a, b| objective(a).total_cmp(&objective(b)));
+        let tie = runs
+            .iter()
+            .all(|t| objective(t) == best.map_or(f64::NAN, objective));
+        let label = best
+            .filter(|_| !tie)
+            .map_or("every rule alike", |t| t.1.label());
+        numbers.value(&format!("{name}_best"), label);
+        // How much larger a rate the per-coordinate rules could take than SGD.
+        let sgd = find(name, Rule::Sgd);
+        let ratios: Vec<f64> = [Rule::Adagrad, Rule::Rmsprop]
+            .iter()
+            .map(|&r| chosen(find(name, r)).value / chosen(sgd).value)
+            .collect();
+        let (low, high) = (ratios[0].min(ratios[1]), ratios[0].max(ratios[1]));
+        numbers.value(
+            &format!("{name}_adaptive_over_sgd"),
+            format!("{}–{}", sig3(low), sig3(high)),
+        );
+    }
+}
+
 /// Tunes and runs every rule on every surface; writes `tuning.csv`, `trajectory.csv`, the two
 /// figures and the race.
-pub fn run(args: &Args, s: &Settings, out: &ResultsDir) -> anyhow::Result<Vec<PathBuf>> {
+pub fn run(
+    args: &Args,
+    s: &Settings,
+    out: &ResultsDir,
+    numbers: &mut Numbers,
+) -> anyhow::Result<Vec<PathBuf>> {
     let (quick, grid_points) = (s.quick, s.grid_points);
     let mut outputs = Vec::new();
     // Part 1: tune each rule's learning rate on each surface, then run it.
     let surfaces: [&'static dyn Surface; 4] = [&TACO, &Rosenbrock, &Beale, &Saddle];
     let grid = log_grid(args.lr_min, args.lr_max, grid_points);
-    let (mut tuning, mut rows) = (Vec::new(), Vec::new());
+    let (mut tuning, mut rows, mut tuned) = (Vec::new(), Vec::new(), Vec::new());
     let mut paths: Vec<Vec<(Rule, f64, Vec<PathPoint>)>> = Vec::new();
     let bar = progress(
         (surfaces.len() * Rule::ALL.len()) as u64,
@@ -108,6 +182,7 @@ pub fn run(args: &Args, s: &Settings, out: &ResultsDir) -> anyhow::Result<Vec<Pa
                 chosen: i == best,
             }));
             let lr = trials[best].value;
+            tuned.push((surface.name(), rule, trials.clone(), best));
             let (opt, path) = descent(lr);
             let hyper = |name| opt.hyperparameter(name);
             rows.extend(path.iter().map(|p| TrajectoryRow {
@@ -130,6 +205,12 @@ pub fn run(args: &Args, s: &Settings, out: &ResultsDir) -> anyhow::Result<Vec<Pa
         paths.push(per_surface);
     }
     bar.finish_and_clear();
+    quote(numbers, &surfaces, &tuned);
+    numbers
+        .value("grid_points", grid_points)
+        .value("iters", args.iters)
+        .value("lr_min", short_number(args.lr_min))
+        .value("lr_max", short_number(args.lr_max));
     outputs.push(out.write_csv("tuning.csv", tuning)?);
     outputs.push(out.write_csv("trajectory.csv", rows)?);
 
