@@ -8,6 +8,7 @@ use nnlab::data::fashion::{CLASS_NAMES, Prepared};
 use nnlab::nn::lenet::{AFTER_C1, AFTER_C3};
 use nnlab::nn::network::Sequential;
 use nnlab::procedures::metrics::confusion_matrix;
+use nnlab::report::numbers::{Numbers, thousands};
 use nnlab::report::plot::{Figure, Heatmap, ImageGrid};
 use nnlab::report::results::ResultsDir;
 use serde::Serialize;
@@ -21,6 +22,31 @@ struct ConfusionRow {
     count: usize,
 }
 
+/// The hardest class (fewest right), how many of its images were right, and the three classes it
+/// was most often taken for, with their counts.
+fn quote_confusion(numbers: &mut Numbers, counts: &[Vec<usize>]) {
+    let right = |t: usize| counts[t][t];
+    let hardest = (0..counts.len())
+        .min_by_key(|&t| right(t))
+        .expect("classes");
+    let mut wrong: Vec<(usize, usize)> = (0..counts.len())
+        .filter(|&p| p != hardest)
+        .map(|p| (p, counts[hardest][p]))
+        .collect();
+    wrong.sort_by_key(|&(p, c)| (std::cmp::Reverse(c), p));
+    let taken_for: Vec<String> = wrong
+        .iter()
+        .take(3)
+        .map(|&(p, c)| format!("{c} as {}", CLASS_NAMES[p]))
+        .collect();
+    numbers
+        .value("hardest_class", CLASS_NAMES[hardest])
+        .value("hardest_right", right(hardest))
+        .value("hardest_total", thousands(counts[hardest].iter().sum()))
+        .value("hardest_taken_for", taken_for.join(", "))
+        .value("test_images", thousands(counts.iter().flatten().sum()));
+}
+
 /// Writes `filters.png`, `feature_maps.png`, `confusion.csv` and `confusion.png` for `net`, whose
 /// predictions on `d`'s test set are `test_pred`.
 pub fn run(
@@ -29,6 +55,7 @@ pub fn run(
     test_pred: &[usize],
     test_accuracy: f64,
     out: &ResultsDir,
+    numbers: &mut Numbers,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let mut outputs = Vec::new();
     // Part 2: what the network learned. C1's filters are the first parameter tensor (6x1x5x5).
@@ -96,6 +123,7 @@ pub fn run(
             count: row[p],
         })
     });
+    quote_confusion(numbers, &counts);
     outputs.push(out.write_csv("confusion.csv", confusion)?);
     let names: Vec<String> = CLASS_NAMES.iter().map(|s| s.to_string()).collect();
     let heatmap = Heatmap {

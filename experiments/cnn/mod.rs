@@ -20,10 +20,11 @@ use nnlab::nn::layers::conv::ConvAlgo;
 use nnlab::nn::lenet::{LeNetVariant, lenet5_on};
 use nnlab::optim::Rule;
 use nnlab::procedures::metrics::accuracy;
-use nnlab::procedures::train::{Split, TrainConfig};
+use nnlab::procedures::train::{EpochRecord, Split, TrainConfig};
 use nnlab::report::cli::{
     CommonArgs, Expected, RunContext, as_flag, run_main, train_with_progress,
 };
+use nnlab::report::numbers::{Numbers, thousands};
 use nnlab::report::plot::{Series, training_curves};
 use nnlab::report::results::{DataInfo, rule_defaults};
 use nnlab::rng::substream;
@@ -90,6 +91,57 @@ struct TrainingRow {
     train_accuracy: f64,
     val_accuracy: f64,
     seconds: f64,
+}
+
+/// The accuracies after training, the epoch of the best validation accuracy and the range after
+/// it, and the seconds per epoch (training only; timing).
+fn quote_training(numbers: &mut Numbers, epochs: &[EpochRecord], test_accuracy: f64) {
+    let pct = |a: f64| format!("{:.1}%", 100.0 * a);
+    let last = epochs.last().expect("at least one epoch");
+    let best = epochs
+        .iter()
+        .max_by(|a, b| {
+            a.val_accuracy
+                .total_cmp(&b.val_accuracy)
+                .then(b.epoch.cmp(&a.epoch))
+        })
+        .expect("at least one epoch");
+    let after: Vec<f64> = epochs
+        .iter()
+        .filter(|e| e.epoch > best.epoch)
+        .map(|e| e.val_accuracy)
+        .collect();
+    let after_text = match (
+        after.iter().copied().reduce(f64::min),
+        after.iter().copied().reduce(f64::max),
+    ) {
+        (Some(lo), Some(hi)) => format!("{}–{}", pct(lo), pct(hi)),
+        _ => "none: it was the last epoch".into(),
+    };
+    let seconds: Vec<f64> = epochs
+        .iter()
+        .scan(0.0, |before, e| {
+            let s = e.seconds - *before;
+            *before = e.seconds;
+            Some(s)
+        })
+        .collect();
+    let (lo, hi) = (
+        seconds.iter().copied().fold(f64::INFINITY, f64::min),
+        seconds.iter().copied().fold(0.0, f64::max),
+    );
+    numbers
+        .value("test_accuracy", pct(test_accuracy))
+        .value("val_accuracy", pct(last.val_accuracy))
+        .value("train_accuracy", pct(last.train_accuracy))
+        .value("best_val_epoch", best.epoch)
+        .value("best_val_accuracy", pct(best.val_accuracy))
+        .value("val_after_best", after_text)
+        .timing(
+            "epoch_seconds",
+            format!("{:.2} s", last.seconds / epochs.len() as f64),
+        )
+        .timing("epoch_seconds_range", format!("{lo:.2}–{hi:.2} s"));
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -180,14 +232,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let figure = training_curves("LeNet-5", smooth, vec![loss], accuracies);
     outputs.extend(figure.save(out.dir(), "training")?);
 
-    outputs.extend(inside::run(&mut net, &d, &test_pred, test_accuracy, &out)?);
+    let mut numbers = run.numbers();
+    quote_training(&mut numbers, &h.epochs, test_accuracy);
+    numbers
+        .value("epochs", epochs)
+        .value("batch_size", args.batch_size)
+        .value("train_images", thousands(d.y_train.len()))
+        .value("val_images", thousands(d.y_val.len()));
+    outputs.extend(inside::run(
+        &mut net,
+        &d,
+        &test_pred,
+        test_accuracy,
+        &out,
+        &mut numbers,
+    )?);
     let timing = speed::Timing {
         batches: speed_batches.clone(),
         repeats,
         floor: if quick { 0.0 } else { 0.3 },
         threads: run.threads,
     };
-    outputs.extend(speed::run(&timing, args.common.seed, &out)?);
+    outputs.extend(speed::run(&timing, args.common.seed, &out, &mut numbers)?);
+    outputs.push(run.write_numbers(&out, numbers)?);
 
     let hyperparameters = serde_json::json!({
         "variant": args.variant,

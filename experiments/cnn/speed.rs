@@ -7,6 +7,7 @@ use ndarray::{Array1, Array4};
 use nnlab::nn::layers::conv::{ConvAlgo, Geometry};
 use nnlab::nn::lenet::CONVOLUTIONS;
 use nnlab::report::cli::progress;
+use nnlab::report::numbers::Numbers;
 use nnlab::report::plot::{Figure, LineChart, Series};
 use nnlab::report::results::ResultsDir;
 use nnlab::rng::{randn, substream};
@@ -26,6 +27,65 @@ struct SpeedRow {
     gflops: f64,
 }
 
+/// `low–high` of `values` with `digits` decimals (`low` alone when they agree to them).
+fn range(values: &[f64], digits: usize) -> String {
+    let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (a, b) = (format!("{low:.digits$}"), format!("{high:.digits$}"));
+    if a == b { a } else { format!("{a}–{b}") }
+}
+
+/// What the chapter says of the timing (all of it timing): the naive loops against the fastest
+/// path, their cost per image, wide rows against im2col, interleaved against wide rows.
+fn quote(numbers: &mut Numbers, speed: &[SpeedRow]) {
+    let time = |layer: &str, algo: &str, batch: usize| {
+        speed
+            .iter()
+            .find(|r| r.layer == layer && r.algo == algo && r.batch == batch)
+            .map(|r| r.seconds)
+    };
+    let points: Vec<(&str, usize)> = speed.iter().map(|r| (r.layer, r.batch)).collect();
+    let ratios = |a: &str, b: &str| -> Vec<f64> {
+        points
+            .iter()
+            .filter_map(|&(l, n)| Some(time(l, a, n)? / time(l, b, n)?))
+            .collect()
+    };
+    let fastest = |l: &str, n: usize| {
+        ["im2col", "wide", "interleaved"]
+            .iter()
+            .filter_map(|a| time(l, a, n))
+            .fold(f64::INFINITY, f64::min)
+    };
+    let naive: Vec<f64> = points
+        .iter()
+        .filter_map(|&(l, n)| Some(time(l, "naive", n)? / fastest(l, n)))
+        .collect();
+    numbers
+        .timing("naive_over_fastest", range(&naive, 0))
+        .timing("im2col_over_wide", range(&ratios("im2col", "wide"), 1));
+    for layer in ["C1", "C3"] {
+        let key = layer.to_lowercase();
+        let per_image: Vec<f64> = speed
+            .iter()
+            .filter(|r| r.layer == layer && r.algo == "naive")
+            .map(|r| 1e3 * r.seconds / r.batch as f64)
+            .collect();
+        numbers.timing(&format!("naive_{key}_ms_per_image"), range(&per_image, 2));
+        for batch in [1, 64, 256] {
+            if let (Some(i), Some(w)) = (
+                time(layer, "interleaved", batch),
+                time(layer, "wide", batch),
+            ) {
+                numbers.timing(
+                    &format!("{key}_interleaved_over_wide_b{batch}"),
+                    format!("{:.2}", i / w),
+                );
+            }
+        }
+    }
+}
+
 /// How the speed part times: batch sizes, repetitions at least, seconds per point at least (short
 /// points repeat until they have run this long, at most 1,000 times), and the pool's threads.
 pub struct Timing {
@@ -37,7 +97,12 @@ pub struct Timing {
 
 /// Times every implementation on both layers at every batch size (inputs from stream `seed`, 3);
 /// writes `conv_speed.csv` and its figure.
-pub fn run(t: &Timing, seed: u64, out: &ResultsDir) -> anyhow::Result<Vec<PathBuf>> {
+pub fn run(
+    t: &Timing,
+    seed: u64,
+    out: &ResultsDir,
+    numbers: &mut Numbers,
+) -> anyhow::Result<Vec<PathBuf>> {
     let mut outputs = Vec::new();
     // Part 4: convolution speed, forward + backward, per implementation and batch size.
     let mut speed = Vec::new();
@@ -90,6 +155,7 @@ pub fn run(t: &Timing, seed: u64, out: &ResultsDir) -> anyhow::Result<Vec<PathBu
             .into()
     });
     let panels = panels.collect();
+    quote(numbers, &speed);
     outputs.push(out.write_csv("conv_speed.csv", speed)?);
     outputs.extend(Figure::pair(panels, 460).save(out.dir(), "conv_speed")?);
 
