@@ -321,13 +321,12 @@ fn the_formula_index_points_at_short_blocks_of_real_code() {
 
 /// Chapters whose numbers are not yet generated (issue 32 migrates them one by one); the guard
 /// below skips them. Every other chapter is held to it.
-const NOT_YET_GENERATED: [&str; 6] = [
+const NOT_YET_GENERATED: [&str; 5] = [
     "learning-rate.md",
     "dropout.md",
     "hyperparameter-search.md",
     "ensembles.md",
     "performance.md",
-    "gradient-checking.md",
 ];
 
 /// Pages the guard does not read: a dated diary of older measurements, each entry with its
@@ -382,6 +381,7 @@ fn the_guard_catches_stale_sentences() {
         "L2 of `1e3` lifts them to\n2.41 (MLP) and 2.54 (LeNet-5).",
         "75 ms (25 GFLOP/s)",
         "after 200 iterations, to 5.2e-3",
+        "the median error is between `4e-12` and `3e-9`",
     ];
     for s in stale {
         assert!(!typed_results(s).is_empty(), "not caught: {s}");

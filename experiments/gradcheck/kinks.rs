@@ -54,6 +54,9 @@ pub struct Summary {
     /// Largest relative error of the scan inside `|t| < 1` and outside it.
     pub scan_worst_inside: f64,
     pub scan_worst_outside: f64,
+    /// `(batch, h, fraction of weight checks crossing)` at every step of the sweep (in `kinks.csv`).
+    #[serde(skip)]
+    pub swept: Vec<(usize, f64, f64)>,
 }
 
 /// The relative error of the ReLU check and of the hinge check at distance `t h` from the corner.
@@ -101,6 +104,7 @@ pub fn run(
     let mut net = Sequential::<f64>::fashion_mlp(args.hidden, Init::He, &mut seeded(SEED));
     let hs = steps(args.steps_per_decade);
     let (mut rows, mut at_h, mut count_series) = (Vec::new(), Vec::new(), Vec::new());
+    let mut swept = Vec::new();
     for (i, &batch) in args.kink_batches.iter().enumerate() {
         let x: Array2<f64> = d.x_train.slice(s![..batch, ..]).mapv(f64::from);
         let z = net.forward_first(x.view(), 1, Mode::Train);
@@ -109,6 +113,7 @@ pub fn run(
             let c = relu_kink_crossings(x.view(), z.view(), step);
             let (weights_fraction, biases_fraction) = c.fractions();
             points.push((step, weights_fraction));
+            swept.push((batch, step, weights_fraction));
             rows.push(CountRow {
                 batch,
                 h: step,
@@ -164,6 +169,7 @@ pub fn run(
         hidden: args.hidden,
         h,
         at_h,
+        swept,
         scan_worst_inside,
         scan_worst_outside,
     };

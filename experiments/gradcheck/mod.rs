@@ -22,9 +22,11 @@ pub use args::{Args, STEPS, steps};
 
 use clap::Parser;
 use nnlab::report::cli::{Expected, RunContext, at_least_one, run_main};
+use nnlab::report::plot::short_number;
 use nnlab::report::results::DataInfo;
 
 mod kinks;
+mod quote;
 mod step;
 mod table;
 mod wrong;
@@ -66,13 +68,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let out = run.results_dir()?;
+    let mut numbers = run.numbers();
     let (table, mut outputs) = table::run(&args, lenet_entries, &out)?;
+    quote::table(&mut numbers, &table);
     let (step, step_outputs) = step::run(&args, &out)?;
+    quote::step(&mut numbers, &step);
     outputs.extend(step_outputs);
     let (kinks, kink_outputs) = kinks::run(&args, &d, &out)?;
+    quote::kinks(&mut numbers, &kinks);
     outputs.extend(kink_outputs);
     let (wrong, wrong_outputs) = wrong::run(&args, &out)?;
+    quote::wrong(&mut numbers, &wrong);
     outputs.extend(wrong_outputs);
+    numbers
+        .value("h64", short_number(args.h64))
+        .value("h32", short_number(args.h32))
+        .value("floor", short_number(args.floor))
+        .value("lenet_entries", lenet_entries);
+    outputs.push(run.write_numbers(&out, numbers)?);
 
     let hyperparameters = serde_json::json!({
         "table": {"h_f64": args.h64, "h_f32": args.h32, "floor": args.floor, "lenet_entries": lenet_entries,

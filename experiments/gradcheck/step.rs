@@ -50,6 +50,8 @@ pub struct Optimum {
     /// three points there.
     pub slope_above: Option<f64>,
     pub slope_below: Option<f64>,
+    /// The largest step at which the median error is 1: both loss values round to the same number.
+    pub largest_h_all_lost: Option<f64>,
 }
 
 /// The network and batch in precision `F` (the same values in both: drawn in f64, rounded).
@@ -113,6 +115,11 @@ pub fn run(args: &Args, out: &ResultsDir) -> anyhow::Result<(Vec<Optimum>, Vec<P
             median_rel_error_at_optimum: best.1,
             slope_above: slope_in(&median, best.0 * 10f64.sqrt()..=1.0),
             slope_below: slope_in(&resolved, 0.0..=best.0 / 10.0),
+            largest_h_all_lost: median
+                .iter()
+                .filter(|p| p.1 >= 1.0)
+                .map(|p| p.0)
+                .reduce(f64::max),
         };
         eprintln!(
             "step {precision}: smallest median error {:.1e} at h = {:.1e}, predicted eps^(1/3) = {:.1e}",

@@ -45,6 +45,8 @@ pub struct CaseSummary {
     pub reading_f32: &'static str,
     /// The largest of the tensors' median errors in f32: the typical entry, not the worst.
     pub median_f32: f64,
+    /// The smallest and largest of the tensors' median errors in f64.
+    pub median_f64: (f64, f64),
     pub torch_default_pass: bool,
 }
 
@@ -90,6 +92,9 @@ pub fn run(
             worst_f32: w32,
             reading_f32: reading(w32),
             median_f32: r32.iter().map(|c| c.median_rel_error).fold(0.0, f64::max),
+            median_f64: r64.iter().fold((f64::INFINITY, 0.0), |(lo, hi), c| {
+                (lo.min(c.median_rel_error), hi.max(c.median_rel_error))
+            }),
             torch_default_pass: rt.iter().all(|t| t.within_torch_tolerance),
         });
     }

@@ -1,11 +1,12 @@
 //! The guard of the book's numbers (issue 32): what in a chapter's prose states a measured value by
 //! hand instead of including it from `results/`.
 
-/// The prose of a chapter, line by line: code blocks, math, inline code, includes, HTML comments,
+/// The prose of a chapter, line by line: code blocks, math, inline code (but for a bare number such
+/// as `5.2e-3`, which is a value in disguise), includes, HTML comments,
 /// link targets and the numbers of references (`eq. 6.17`, `Algorithms 3.5 and 3.6`) blanked out.
 pub fn prose(text: &str) -> Vec<(usize, String)> {
     let blank = regex::Regex::new(
-        r"(?i)\{\{#include[^}]*\}\}|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|<!--.*?-->|\]\([^)]*\)|(?:eq\.|equation|section|algorithms?)\s+\d+(?:\.\d+)?(?:(?:,|,?\s+and)\s+\d+(?:\.\d+)?)*",
+        r"(?i)\{\{#include[^}]*\}\}|`[^`]*[^`\d.eE+\-−][^`]*`|\$\$.*?\$\$|\$[^$]*\$|<!--.*?-->|\]\([^)]*\)|(?:eq\.|equation|section|algorithms?)\s+\d+(?:\.\d+)?(?:(?:,|,?\s+and)\s+\d+(?:\.\d+)?)*",
     )
     .unwrap();
     let (mut fenced, mut display_math) = (false, false);
