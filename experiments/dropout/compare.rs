@@ -59,6 +59,8 @@ pub struct FormSummary {
     pub val_accuracy: f64,
     /// `train_accuracy - val_accuracy`.
     pub gap: f64,
+    /// Mean test cross-entropy over the seeds.
+    pub test_loss: f64,
 }
 
 /// What the comparison found.
@@ -80,6 +82,8 @@ pub struct Summary {
     pub gain: f64,
     /// Whether every inverted run beats every run without dropout.
     pub gain_beats_spread: bool,
+    /// The first seed's mean activations after dropout 1 and 2: training mode, scaled, unscaled.
+    pub first_seed_activations: Vec<[f64; 3]>,
 }
 
 pub struct Comparison {
@@ -180,6 +184,15 @@ pub fn run(
     };
     let (unscaled_ratio, scaled_ratio) = (ratio(|r| r.unscaled_mean), ratio(|r| r.scaled_mean));
 
+    // The mean test cross-entropy of one model over the seeds.
+    let loss_of = |model: &str| {
+        let losses: Vec<f64> = accuracy
+            .iter()
+            .filter(|r| r.model == model)
+            .map(|r| r.test_loss)
+            .collect();
+        mean_and_range(&losses).expect("at least one seed").0
+    };
     let forms = [Form::NoDropout, Form::Vanilla, Form::Inverted];
     let mut models = Vec::new();
     let mut finals = Vec::new();
@@ -191,6 +204,7 @@ pub fn run(
         let tests: Vec<f64> = hs.iter().map(|h| h.final_accuracies().1).collect();
         let (test_mean, test_min, test_max) = mean_and_range(&tests).expect("at least one seed");
         let train_accuracy = mean_final(&hs, |e| e.train_accuracy);
+        let test_loss = loss_of(form.name());
         let val_accuracy = mean_final(&hs, |e| e.val_accuracy);
         models.push(FormSummary {
             model: form.name(),
@@ -201,6 +215,7 @@ pub fn run(
             train_accuracy,
             val_accuracy,
             gap: train_accuracy - val_accuracy,
+            test_loss,
         });
         eprintln!(
             "{:>16}: test {test_mean:.4} ({test_min:.4}-{test_max:.4}), train {train_accuracy:.4}, val {val_accuracy:.4}",
@@ -219,12 +234,8 @@ pub fn run(
         unscaled_ratio[0], unscaled_ratio[1]
     );
     let gain = models[2].test_mean - models[0].test_mean;
-    let mean = |v: &[f64]| mean_and_range(v).expect("at least one seed").0;
-    let vanilla_losses: Vec<f64> = (accuracy.iter())
-        .filter(|r| r.model == Form::Vanilla.name())
-        .map(|r| r.test_loss)
-        .collect();
-    let (vanilla_test_loss, unscaled_test_loss) = (mean(&vanilla_losses), mean(&unscaled_loss));
+    let unscaled_test_loss = mean_and_range(&unscaled_loss).expect("at least one seed").0;
+    let vanilla_test_loss = loss_of(Form::Vanilla.name());
     eprintln!("vanilla test loss {vanilla_test_loss:.4} with * p, {unscaled_test_loss:.4} without");
     let summary = Summary {
         vanilla_test_loss,
@@ -237,6 +248,10 @@ pub fn run(
         gain,
         gain_beats_spread: models[2].test_min > models[0].test_max,
         models,
+        first_seed_activations: (activations.iter())
+            .filter(|r| r.seed == 0)
+            .map(|r| [r.train_mean, r.scaled_mean, r.unscaled_mean])
+            .collect(),
     };
     outputs.push(out.write_csv("accuracy.csv", accuracy)?);
     outputs.push(out.write_csv("activations.csv", activations)?);
@@ -260,12 +275,8 @@ pub fn run(
     let figure = Figure::column(vec![val.into(), gap.into()], 380);
     outputs.extend(figure.save(out.dir(), "gap")?);
 
-    let values = vec![
-        finals[0].clone(),
-        finals[1].clone(),
-        unscaled,
-        finals[2].clone(),
-    ];
+    let [none, vanilla, inverted] = [0, 1, 2].map(|i| finals[i].clone());
+    let values = vec![none, vanilla, unscaled, inverted];
     let plot = RangePlot {
         title: format!(
             "Test accuracy after {} epochs ({} seeds: runs, mean, range)",

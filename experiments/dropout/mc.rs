@@ -39,6 +39,11 @@ pub struct Summary {
     pub samples_to_match: Option<usize>,
     /// The same per seed.
     pub samples_to_match_per_seed: Vec<Option<usize>>,
+    /// Per seed: how many of the sample counts gave an error strictly below the single pass's.
+    pub counts_below_scaled: Vec<usize>,
+    /// The mean error over the seeds after each number of samples.
+    #[serde(skip)]
+    pub mean_by_samples: Vec<f64>,
 }
 
 pub struct Averaging {
@@ -95,6 +100,10 @@ pub fn run(
         mc_error_all: mean[k - 1],
         samples_to_match: matched_from(&mean, scaled_error),
         samples_to_match_per_seed: done.iter().map(|d| matched_from(&d.2, d.1)).collect(),
+        counts_below_scaled: (done.iter())
+            .map(|d| d.2.iter().filter(|&&e| e < d.1).count())
+            .collect(),
+        mean_by_samples: mean.clone(),
     };
     eprintln!(
         "Monte-Carlo: error {:.4} with 1 mask, {:.4} with {k}; single scaled pass {scaled_error:.4}; matched from {:?} masks",

@@ -25,11 +25,13 @@ use nnlab::hyper::check_fraction;
 use nnlab::optim::schedule::Stretch;
 use nnlab::procedures::train::Split;
 use nnlab::report::cli::{Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::numbers::thousands;
 use nnlab::report::results::DataInfo;
 
 mod compare;
 mod expectation;
 mod mc;
+mod quote;
 mod runs;
 mod sweep;
 
@@ -166,6 +168,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let sweep = sweep::run(&args, &s, &swept, &sweep_trained, sweep_images, &out)?;
     outputs.extend(sweep.outputs);
 
+    let mut numbers = run.numbers();
+    quote::expectation(&mut numbers, &demo);
+    quote::comparison(&mut numbers, &comparison.summary);
+    quote::monte_carlo(&mut numbers, &averaged.summary);
+    quote::sweep(&mut numbers, &sweep.summary);
+    numbers
+        .value("keep", args.keep)
+        .value("seeds", args.seeds)
+        .value("epochs", s.epochs)
+        .value("hidden", s.hidden)
+        .value("batch_size", args.batch_size)
+        .value("sweep_seeds", args.sweep_seeds)
+        .value("train_images", thousands(d.y_train.len()))
+        .value("val_images", thousands(d.y_val.len()))
+        .value("test_images", thousands(d.y_test.len()));
+    outputs.push(run.write_numbers(&out, numbers)?);
     let hyperparameters = serde_json::json!({
         "network": format!("784-{h}-{h}-10 MLP, ReLU, dropout after each hidden layer, He init, softmax, f32", h = s.hidden),
         "layers": runs.network(&compared[0])?.describe(),

@@ -18,10 +18,13 @@
 use clap::Parser;
 use nnlab::procedures::train::Split;
 use nnlab::report::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
+use nnlab::report::numbers::thousands;
+use nnlab::report::plot::short_number;
 use nnlab::report::results::{DataInfo, write_ways};
 use nnlab::runtime::parallel::compare_ways;
 
 mod members;
+mod quote;
 mod report;
 
 use members::{Kind, Member};
@@ -184,7 +187,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .chain(&search)
         .chain(&snapshot_trained)
         .collect();
-    let mut outputs = report::write(&all, &rows, &d.y_test, &out)?;
+    let mut numbers = run.numbers();
+    quote::ensembles(&mut numbers, &rows);
+    quote::search(&mut numbers, &search, max_size.min(4));
+    let mut outputs = report::write(&all, &rows, &d.y_test, &out, &mut numbers)?;
 
     // Two short runs three ways: is one model per thread faster than every thread inside one?
     let small = split.head(4_000);
@@ -198,6 +204,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let speed = compare_ways(speed_members.len(), speed_rounds, &trial);
     eprintln!("speed: {}", speed.describe("runs"));
     outputs.push(write_ways(&speed, &out)?);
+    nnlab::report::results::quote_ways(&mut numbers, &speed);
+    numbers
+        .value("members", n_members)
+        .value("epochs", epochs)
+        .value("search_trials", trials)
+        .value("search_epochs", trials * epochs)
+        .value("snapshot_runs", snapshot_runs)
+        .value("snapshots", snapshots)
+        .value("ema_decay", args.ema_decay)
+        .value("learning_rate", short_number(args.learning_rate))
+        .value("train_images", thousands(d.y_train.len()))
+        .value("val_images", thousands(d.y_val.len()))
+        .value("test_images", thousands(d.y_test.len()));
+    outputs.push(run.write_numbers(&out, numbers)?);
 
     let single = rows
         .iter()

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use ndarray::Array2;
 use nnlab::procedures::ensemble::{accuracy_of, running_average_errors, subset_accuracies};
 use nnlab::procedures::metrics::mean_and_range;
+use nnlab::report::numbers::Numbers;
 use nnlab::report::plot::{Figure, LineChart, Series};
 use nnlab::report::results::{ResultsDir, markdown_table};
 use serde::Serialize;
@@ -143,6 +144,7 @@ pub fn write(
     rows: &[EnsembleRow],
     y: &[usize],
     out: &ResultsDir,
+    numbers: &mut Numbers,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let members = runs.iter().flat_map(|t| {
         (t.checkpoints.iter().zip(&t.val_accuracy).enumerate()).map(move |(e, (probs, &val))| {
@@ -162,13 +164,22 @@ pub fn write(
     let independent = runs
         .iter()
         .filter(|t| t.member.kind == super::members::Kind::Independent);
-    let averaged = independent.map(|t| AveragedRow {
-        index: t.member.index,
-        final_test: test_of(t.last(), y),
-        polyak_test: test_of(t.polyak.as_ref().expect("averaged"), y),
-        ema_test: test_of(t.ema.as_ref().expect("averaged"), y),
-    });
-    outputs.push(out.write_csv("averaged.csv", averaged)?);
+    let averaged: Vec<AveragedRow> = independent
+        .map(|t| AveragedRow {
+            index: t.member.index,
+            final_test: test_of(t.last(), y),
+            polyak_test: test_of(t.polyak.as_ref().expect("averaged"), y),
+            ema_test: test_of(t.ema.as_ref().expect("averaged"), y),
+        })
+        .collect();
+    let column = |f: fn(&AveragedRow) -> f64| averaged.iter().map(f).collect::<Vec<f64>>();
+    super::quote::averaged(
+        numbers,
+        &column(|r| r.final_test),
+        &column(|r| r.polyak_test),
+        &column(|r| r.ema_test),
+    );
+    outputs.push(out.write_csv("averaged.csv", &averaged)?);
     outputs.push(out.write_csv("ensembles.csv", rows)?);
     let single = rows
         .iter()

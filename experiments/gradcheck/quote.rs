@@ -139,5 +139,7 @@ pub fn wrong(numbers: &mut Numbers, w: &wrong::Summary) {
         .iter()
         .map(|c| c.worst_rel_error)
         .fold(0.0, f64::max);
-    numbers.value("right_error", e(right)).value("wrong_h", short_number(w.h));
+    numbers
+        .value("right_error", e(right))
+        .value("wrong_h", short_number(w.h));
 }

@@ -27,11 +27,13 @@ use clap::Parser;
 use nnlab::procedures::search::{Shard, halving_plan};
 use nnlab::procedures::train::Split;
 use nnlab::report::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
+use nnlab::report::numbers::thousands;
 use nnlab::report::results::DataInfo;
 
 mod figures;
 mod picture;
 mod plan;
+mod quote;
 mod report;
 mod shards;
 mod speed;
@@ -232,6 +234,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &out,
     )?;
     outputs.extend(figures);
+    let mut numbers = run.numbers();
+    quote::methods(&mut numbers, &found.methods, &found.random_curves);
+    quote::halving(&mut numbers, &rungs);
+    quote::picture(&mut numbers, &layout);
+    quote::budget(&mut numbers, &budget, found.final_epochs);
+    quote::projection(&mut numbers, &projection);
+    numbers
+        .value("train_images", thousands(d.y_train.len()))
+        .value("val_images", thousands(d.y_val.len()))
+        .value("test_images", thousands(d.y_test.len()))
+        .value("independent_trials", thousands(jobs.len()))
+        .value("all_trials", thousands(all.len()));
     outputs.extend(speed::write_projection(&projection, &out)?);
     let speed_jobs: Vec<_> = jobs
         .iter()
@@ -241,6 +255,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     let (measured, speed_files) = speed::measure(&search, &speed_jobs, speed_rounds, &out)?;
     outputs.extend(speed_files);
+    nnlab::report::results::quote_ways(&mut numbers, &measured);
+    outputs.push(run.write_numbers(&out, numbers)?);
 
     let hyperparameters = serde_json::json!({
         "network": "784-hidden-10 MLP, ReLU, inverted dropout after the hidden layer, He init, softmax with L2, Adam, f32",

@@ -117,6 +117,9 @@ fn found<'r>(rows: &'r [TrialRow], budget: &Budget, rungs: &[Vec<Rung>]) -> Vec<
 #[derive(Serialize)]
 pub struct Report {
     pub methods: Vec<MethodRow>,
+    /// The random search's best-so-far curves, one per search (for the chapter's numbers).
+    #[serde(skip)]
+    pub random_curves: Vec<Vec<f64>>,
     /// Median best validation accuracy of random minus grid at the largest grid's budget.
     pub random_minus_grid: f64,
     pub final_epochs: usize,
@@ -221,8 +224,11 @@ pub fn run(
     outputs.extend(figures::best(&methods, budget).save(out.dir(), "best")?);
     outputs.extend(figures::importance(rows, runner).save(out.dir(), "importance")?);
     outputs.extend(figures::halving(rows, &rungs[0]).save(out.dir(), "halving")?);
+    let random_curves =
+        (methods.iter().find(|m| m.name == "random")).map_or(Vec::new(), |m| m.curves.clone());
     let report = Report {
         methods: table,
+        random_curves,
         random_minus_grid,
         final_epochs,
         diverged: rows.iter().filter(|r| r.diverged).count(),

@@ -1,0 +1,83 @@
+//! What the chapter quotes of the ensembles: every method's accuracy at every size (mean, range,
+//! gain over the mean single model), the search's best trials, and how the averaged networks
+//! compare with their runs' final ones.
+
+use nnlab::report::numbers::{Numbers, slug};
+use nnlab::report::plot::short_number;
+
+use super::members::Trained;
+use super::report::EnsembleRow;
+
+/// `<method>_<size>_mean`, `_min`, `_max` (percent, two decimals) and `_gain` (points against the
+/// mean single independent model) for every row; `single_*` for that model; `four_min` and
+/// `four_max` for the independent ensembles of four.
+pub fn ensembles(numbers: &mut Numbers, rows: &[EnsembleRow]) {
+    let pct = |v: f64| format!("{:.2}%", 100.0 * v);
+    let single = rows
+        .iter()
+        .find(|r| r.method == "independent" && r.size == 1)
+        .expect("a single model");
+    for r in rows {
+        let key = |what: &str| format!("{}_{}_{what}", slug(r.method), r.size);
+        numbers
+            .value(&key("mean"), pct(r.test_mean))
+            .value(&key("min"), pct(r.test_min))
+            .value(&key("max"), pct(r.test_max))
+            .value(
+                &key("gain"),
+                format!("{:+.2}", 100.0 * (r.test_mean - single.test_mean)),
+            )
+            .value(&key("measured"), r.ensembles);
+    }
+    // The independent curve's second half: what the members beyond half of them add together.
+    let independent = rows.iter().filter(|r| r.method == "independent");
+    if let Some(all) = independent.max_by_key(|r| r.size) {
+        let half = rows
+            .iter()
+            .find(|r| r.method == "independent" && r.size == all.size / 2)
+            .unwrap_or(single);
+        numbers
+            .value("independent_largest", all.size)
+            .value("independent_half", half.size)
+            .value(
+                "independent_second_half_adds",
+                format!("{:.2}", 100.0 * (all.test_mean - half.test_mean)),
+            );
+    }
+}
+
+/// The search's trials ranked by validation accuracy: the learning rates and L2 strengths of its
+/// top `k`.
+pub fn search(numbers: &mut Numbers, search: &[Trained], k: usize) {
+    let val = |t: &Trained| *t.val_accuracy.last().expect("an epoch");
+    let mut ranked: Vec<&Trained> = search.iter().collect();
+    ranked.sort_by(|a, b| {
+        val(b)
+            .total_cmp(&val(a))
+            .then(a.member.index.cmp(&b.member.index))
+    });
+    let top = &ranked[..k.min(ranked.len())];
+    let range = |f: fn(&Trained) -> f64| {
+        let lo = top.iter().map(|t| f(t)).fold(f64::INFINITY, f64::min);
+        let hi = top.iter().map(|t| f(t)).fold(0.0, f64::max);
+        format!("{} to {}", short_number(lo), short_number(hi))
+    };
+    numbers
+        .value("search_top", top.len())
+        .value("search_top_lr", range(|t| t.member.learning_rate))
+        .value("search_top_reg", range(|t| t.member.reg));
+}
+
+/// How many of the runs' moving averages and Polyak averages beat the run's own final network.
+pub fn averaged(numbers: &mut Numbers, finals: &[f64], polyak: &[f64], ema: &[f64]) {
+    let above = |avg: &[f64]| avg.iter().zip(finals).filter(|(a, f)| a > f).count();
+    numbers
+        .value(
+            "ema_above_final",
+            format!("{} of {}", above(ema), finals.len()),
+        )
+        .value(
+            "polyak_above_final",
+            format!("{} of {}", above(polyak), finals.len()),
+        );
+}
