@@ -328,11 +328,18 @@ const NOT_YET_GENERATED: [&str; 3] = ["learning-rate.md", "dropout.md", "perform
 const NOT_RESULTS: [&str; 1] = ["performance-history.md"];
 
 /// What a chapter may type although it looks like a measurement, and why.
-const TYPED_ON_PURPOSE: [(&str, &str, &str); 1] = [(
-    "babysitting.md",
-    "2.303",
-    "ln 10, the slide's expected initial loss, derived in the same sentence",
-)];
+const TYPED_ON_PURPOSE: [(&str, &str, &str); 2] = [
+    (
+        "babysitting.md",
+        "2.303",
+        "ln 10, the slide's expected initial loss, derived in the same sentence",
+    ),
+    (
+        "performance.md",
+        "2%",
+        "the instruction-count gate's threshold, a setting of benches/instructions/run",
+    ),
+];
 
 #[test]
 fn chapters_state_no_result_by_hand() {

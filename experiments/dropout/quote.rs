@@ -75,7 +75,6 @@ pub fn comparison(n: &mut Numbers, c: &compare::Summary) {
             "unscaled_test_range",
             format!("{}–{}", pct(c.unscaled_test_min), pct(c.unscaled_test_max)),
         )
-        .fixed("vanilla_loss", c.vanilla_test_loss, 2)
         .fixed("unscaled_loss", c.unscaled_test_loss, 2);
     for (i, (u, s)) in c.unscaled_ratio.iter().zip(&c.scaled_ratio).enumerate() {
         n.fixed(&format!("unscaled_ratio_{}", i + 1), *u, 2)

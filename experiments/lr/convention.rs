@@ -11,6 +11,7 @@ use nnlab::optim::schedule::{LrSchedule, Per, StepDecay};
 use nnlab::optim::{Momentum, MomentumBuffer, Optimizer};
 use nnlab::procedures::train::{Hooks, Split, TrainConfig, smoothing_window, train};
 use nnlab::report::cli::progress;
+use nnlab::report::numbers::Numbers;
 use nnlab::report::plot::{Figure, LineChart, Series};
 use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
@@ -37,6 +38,7 @@ pub fn run(
     s: &Settings,
     d: &Prepared<f32>,
     out: &ResultsDir,
+    numbers: &mut Numbers,
 ) -> anyhow::Result<(Vec<PathBuf>, Finals)> {
     let split = Split::of(d);
     let cfg = TrainConfig {
@@ -101,8 +103,24 @@ pub fn run(
             )
         });
         finals.insert(convention.into(), h.final_val_accuracy().into());
+        let key = ["velocity", "buffer"][i];
+        let loss = |e: Option<&nnlab::procedures::train::EpochRecord>| {
+            e.map_or(f64::NAN, |e| e.train_loss)
+        };
+        numbers
+            .value(
+                &format!("{key}_val"),
+                format!("{:.2}%", 100.0 * h.final_val_accuracy()),
+            )
+            .fixed(&format!("{key}_loss_first"), loss(h.epochs.first()), 5)
+            .fixed(&format!("{key}_loss_last"), loss(h.epochs.last()), 4);
     }
     bar.finish_and_clear();
+    numbers
+        .value("convention_rate", lr)
+        .value("convention_factor", factor)
+        .value("convention_period", period)
+        .value("convention_epochs", s.decay_epochs);
     let mut outputs = vec![out.write_csv("convention.csv", rows)?];
     let title = format!("momentum 0.9, lr {lr} x {factor} every {period} epochs");
     let loss = LineChart::new(

@@ -8,6 +8,7 @@ use nnlab::nn::init::Init;
 use nnlab::nn::network::Sequential;
 use nnlab::procedures::train::{Split, TrainConfig, moving_average, smoothing_window};
 use nnlab::report::cli::train_with_progress;
+use nnlab::report::numbers::{Numbers, sig3};
 use nnlab::report::plot::{Figure, LineChart, MAX_WIDTH, Series, short_number};
 use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
@@ -47,6 +48,7 @@ pub fn run(
     s: &Settings,
     d: &Prepared<f32>,
     out: &ResultsDir,
+    numbers: &mut Numbers,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let split = Split::of(d);
     let cfg = TrainConfig {
@@ -59,6 +61,7 @@ pub fn run(
     // A run blows up when its smoothed loss passes twice the starting loss of 10 classes.
     let ceiling = 2.0 * 10f64.ln();
     let (mut iter_rows, mut epoch_rows, mut series) = (Vec::new(), Vec::new(), Vec::new());
+    let mut table = Vec::new();
     for (curve, &lr) in CURVES.iter().zip(&args.rates) {
         let mut rng = substream(args.common.seed, 1);
         let mut net = Sequential::<f32>::fashion_mlp(args.mlp.hidden, Init::He, &mut rng);
@@ -83,6 +86,28 @@ pub fn run(
             }
             (None, None) => eprintln!("{what}: final validation accuracy {val:.4}"),
         }
+        let first = h.epochs.first().map_or(f64::NAN, |e| e.train_loss);
+        let last = h.epochs.last().map_or(f64::NAN, |e| e.train_loss);
+        let stopped = match (h.diverged_at, blew_up_at) {
+            (Some(at), _) => format!(" (diverged at iteration {at})"),
+            (None, Some(at)) => format!(" (blew up at iteration {at})"),
+            (None, None) => String::new(),
+        };
+        table.push(vec![
+            curve.to_string(),
+            short_number(lr),
+            format!("{} → {}{stopped}", sig3(first), sig3(last)),
+            format!("{:.1}%", 100.0 * val),
+        ]);
+        let key = curve.replace(' ', "_");
+        numbers
+            .value(&format!("curve_{key}_first"), sig3(first))
+            .value(&format!("curve_{key}_last"), sig3(last))
+            .value(&format!("curve_{key}_lr"), short_number(lr))
+            .value(
+                &format!("curve_{key}_blew_up_at"),
+                blew_up_at.map_or("never".into(), |a| a.to_string()),
+            );
         iter_rows.extend(h.iters.iter().map(|r| IterRow {
             curve,
             learning_rate: lr,
@@ -123,6 +148,16 @@ pub fn run(
         };
         series.push(Series::new(name, points));
     }
+    let last_epoch = format!("training loss, epoch 1 → {}", s.epochs);
+    let header = [
+        "curve",
+        "learning rate",
+        &last_epoch,
+        "validation accuracy at the end",
+    ];
+    numbers
+        .table("curves", &header, &table)
+        .value("curve_epochs", s.epochs);
     let mut outputs = vec![out.write_csv("curves.csv", iter_rows)?];
     outputs.push(out.write_csv("epochs.csv", epoch_rows)?);
     let title = format!(

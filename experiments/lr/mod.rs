@@ -92,11 +92,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let Some((data, d, out)) = run.mlp_training(args.validation.val, "the MLP")? else {
         return Ok(());
     };
-    let mut outputs = curves::run(&args, &s, &d, &out)?;
-    let found = range::run(&args, &s, &d, &out)?;
+    let mut numbers = run.numbers();
+    let mut outputs = curves::run(&args, &s, &d, &out, &mut numbers)?;
+    let found = range::run(&args, &s, &d, &out, &mut numbers)?;
     outputs.extend(found.outputs);
-    let (convention_outputs, finals) = convention::run(&args, &s, &d, &out)?;
+    let (convention_outputs, finals) = convention::run(&args, &s, &d, &out, &mut numbers)?;
     outputs.extend(convention_outputs);
+    numbers
+        .value("hidden", args.mlp.hidden)
+        .value("batch_size", args.mlp.batch_size)
+        .value(
+            "train_images",
+            nnlab::report::numbers::thousands(d.y_train.len()),
+        )
+        .value(
+            "val_images",
+            nnlab::report::numbers::thousands(d.y_val.len()),
+        );
+    outputs.push(run.write_numbers(&out, numbers)?);
 
     let hyperparameters = serde_json::json!({
         "mlp": {"layers": [784, args.mlp.hidden, 10], "activation": "relu", "init": "he", "loss": "softmax",

@@ -9,6 +9,7 @@ use nnlab::nn::network::Sequential;
 use nnlab::procedures::lr_range::{Suggestions, suggest};
 use nnlab::procedures::search::grid_search;
 use nnlab::procedures::train::{Hooks, Split, TrainConfig, train};
+use nnlab::report::numbers::{Numbers, sig3};
 use nnlab::report::plot::{Figure, LineChart, Series, short_number};
 use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
@@ -47,6 +48,7 @@ pub fn run(
     s: &Settings,
     d: &Prepared<f32>,
     out: &ResultsDir,
+    numbers: &mut Numbers,
 ) -> anyhow::Result<Found> {
     let split = Split::of(d);
     let mut rng = substream(args.common.seed, 2);
@@ -60,6 +62,23 @@ pub fn run(
         points.len(),
         last.learning_rate
     );
+    let lowest = points
+        .iter()
+        .min_by(|a, b| a.smoothed.total_cmp(&b.smoothed))
+        .expect("a point");
+    numbers
+        .value("range_iters", s.range.iters)
+        .value("range_stopped_after", points.len())
+        .value("range_stop_rate", sig3(last.learning_rate))
+        .fixed("range_lowest_loss", lowest.smoothed, 3)
+        .value("range_lowest_rate", sig3(lowest.learning_rate))
+        .value("range_start", short_number(s.range.start))
+        .value("range_end", short_number(s.range.end));
+    if let Some(sg) = suggestions {
+        numbers
+            .value("steepest", sig3(sg.steepest))
+            .value("min_over_10", sig3(sg.min_over_10));
+    }
     let mut outputs = vec![out.write_csv("range_test.csv", points.iter())?];
 
     let cfg = TrainConfig {
@@ -94,6 +113,18 @@ pub fn run(
         chosen: i == best,
     });
     outputs.push(out.write_csv("grid.csv", rows)?);
+    numbers
+        .value("grid_best", short_number(grid_best))
+        .value("grid_epochs", s.grid_epochs)
+        .value("grid_spent", s.grid_epochs * trials.len())
+        .value("grid_points", trials.len());
+    for t in &trials {
+        let key = short_number(t.value).replace(['.', '-'], "_");
+        let acc = t
+            .accuracy()
+            .map_or("diverged".into(), |a| format!("{:.1}%", 100.0 * a));
+        numbers.value(&format!("grid_{key}"), acc);
+    }
 
     // The loss axis stops at twice the starting loss: past it the test has blown up.
     let ceiling = 2.0 * points[0].smoothed;

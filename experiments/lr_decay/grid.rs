@@ -27,6 +27,8 @@ pub struct Summary {
     pub val_mean: f64,
     /// Mean over seeds of (this schedule's test accuracy - the constant rate's, same seed).
     pub paired_gain: Option<f64>,
+    /// The smallest and largest of those per-seed differences.
+    pub paired_range: Option<(f64, f64)>,
     /// Whether this schedule's worst seed beats the constant rate's best: a gain larger than the
     /// seed-to-seed spread.
     pub beats_constant_spread: Option<bool>,
@@ -38,6 +40,8 @@ pub struct Compared {
     pub summary: Vec<Summary>,
     /// The rule and decaying schedule with the best mean validation accuracy.
     pub best: (Rule, f64, Family),
+    /// `(schedule, rule, loss gap to the constant rate at the end)` of the loss figure's curves.
+    pub loss_gap_at_end: Vec<(&'static str, &'static str, f64)>,
 }
 
 /// The (validation, test) accuracies of `family` with `rule` over the seeds, in seed order.
@@ -109,10 +113,15 @@ pub fn summarize(
             let val: Vec<f64> = runs.iter().map(|r| r.0).collect();
             let (test_mean, test_min, test_max) = mean_and_range(&test).expect("at least one seed");
             let versus = constant.as_ref().filter(|_| family != Family::Constant);
-            let gain = versus.map(|c| {
-                let diffs = c.iter().zip(&runs).map(|(c, r)| r.1 - c.1);
-                diffs.sum::<f64>() / runs.len() as f64
-            });
+            let diffs: Option<Vec<f64>> =
+                versus.map(|c| c.iter().zip(&runs).map(|(c, r)| r.1 - c.1).collect());
+            let gain = diffs
+                .as_ref()
+                .map(|d| d.iter().sum::<f64>() / runs.len() as f64);
+            let paired_range = diffs
+                .as_ref()
+                .and_then(|d| mean_and_range(d))
+                .map(|m| (m.1, m.2));
             let best_constant = versus.map(|c| c.iter().map(|r| r.1).fold(f64::MIN, f64::max));
             out.push(Summary {
                 schedule: family.name(),
@@ -122,6 +131,7 @@ pub fn summarize(
                 test_max,
                 val_mean: val.iter().sum::<f64>() / val.len() as f64,
                 paired_gain: gain,
+                paired_range,
                 beats_constant_spread: best_constant.map(|b| test_min > b),
             });
         }
@@ -204,6 +214,7 @@ pub fn run(
     outputs.extend(Figure::column(vec![plot.into()], height).save(out.dir(), "accuracy")?);
 
     // Training loss against the constant rate's, one panel per rule.
+    let mut loss_gap_at_end = Vec::new();
     let per_epoch = split.iterations(1, args.batch_size) as f64;
     let window = smoothing_window(split.iterations(s.epochs, args.batch_size));
     let panels = rules.iter().map(|&rule| {
@@ -213,6 +224,9 @@ pub fn run(
             .filter(|(_, f)| !matches!(f, Family::WarmupCosine | Family::OneCycle));
         let series = decays.filter_map(|(color, &family)| {
             let gap = loss_gap(&jobs, &hs, family, rule, window)?;
+            if let Some(&(_, end)) = gap.last() {
+                loss_gap_at_end.push((family.name(), rule.name(), end));
+            }
             let points = gap.into_iter().map(|(i, l)| (i / per_epoch, l));
             Some(Series::new(family.label(), points.collect()).colored(color))
         });
@@ -251,5 +265,6 @@ pub fn run(
         outputs,
         best: (rule, lr, family),
         summary,
+        loss_gap_at_end,
     })
 }

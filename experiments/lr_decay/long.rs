@@ -33,6 +33,9 @@ pub struct LongSummary {
     pub target_reached_at: Option<usize>,
     /// Mean training seconds per run.
     pub seconds_per_run: f64,
+    /// The mean test accuracy over the seeds after each epoch.
+    #[serde(skip)]
+    pub curve: Vec<(f64, f64)>,
 }
 
 /// What the long runs found.
@@ -96,6 +99,7 @@ pub fn run(
             test_max,
             target_reached_at: reached,
             seconds_per_run: seconds.sum::<f64>() / runs.len() as f64,
+            curve: curve.clone(),
         });
         eprintln!(
             "long {:>14} {:>9}: test {test_mean:.4} (runs {test_min:.4}-{test_max:.4}) after {} epochs; {TARGET} reached at epoch {reached:?}",

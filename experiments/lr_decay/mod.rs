@@ -22,10 +22,13 @@ use clap::Parser;
 use nnlab::optim::schedule::Stretch;
 use nnlab::procedures::train::Split;
 use nnlab::report::cli::{Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::numbers::thousands;
+use nnlab::report::plot::short_number;
 use nnlab::report::results::DataInfo;
 
 mod grid;
 mod long;
+mod quote;
 mod runs;
 mod schedules;
 mod speed;
@@ -116,6 +119,41 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     outputs.extend(compared.outputs);
     let long = long::run(&args, &s, mode, run.threads, &split, compared.best, &out)?;
     outputs.extend(long.outputs);
+    let mut numbers = run.numbers();
+    let rule_names: Vec<&'static str> = s.rules.iter().map(|r| r.0.name()).collect();
+    quote::comparison(
+        &mut numbers,
+        &compared.summary,
+        &args.schedules,
+        &rule_names,
+    );
+    quote::loss_gaps(&mut numbers, &compared.loss_gap_at_end);
+    quote::best(
+        &mut numbers,
+        &compared.summary,
+        (compared.best.0.name(), compared.best.2.name()),
+    );
+    let at_ten: Vec<(&'static str, f64)> = (long.summary.iter())
+        .filter_map(|l| Some((l.schedule, l.curve.get(9)?.1)))
+        .collect();
+    quote::long(&mut numbers, &long.summary, &at_ten);
+    if let Some(m) = &measured {
+        quote::speed(&mut numbers, m);
+    }
+    quote::stretch(&mut numbers, &s.stretch);
+    numbers
+        .value("seeds", args.seeds)
+        .value("epochs", epochs)
+        .value("updates", split.iterations(epochs, args.batch_size))
+        .value("batch_size", args.batch_size)
+        .value("reg", short_number(args.reg))
+        .value("train_images", thousands(d.y_train.len()))
+        .value("val_images", thousands(d.y_val.len()))
+        .value("test_images", thousands(d.y_test.len()));
+    for (rule, lr) in &s.rules {
+        numbers.value(&format!("rate_{}", rule.name()), short_number(*lr));
+    }
+    outputs.push(run.write_numbers(&out, numbers)?);
 
     let hyperparameters = serde_json::json!({
         "network": "LeNet-5 (modern: ReLU, max pooling, He init), f32",
