@@ -383,6 +383,7 @@ fn the_guard_catches_stale_sentences() {
         "75 ms (25 GFLOP/s)",
         "after 200 iterations, to 5.2e-3",
         "the median error is between `4e-12` and `3e-9`",
+        "$$ a = b +\n c, $$\nafter a two-line formula, one epoch took 3.1 s",
     ];
     for s in stale {
         assert!(!typed_results(s).is_empty(), "not caught: {s}");
@@ -394,6 +395,7 @@ fn the_guard_catches_stale_sentences() {
         "{{#include results/momentum/numbers.md:mlp_sgd_val_last}} after 5 epochs",
         "```text\n12.5 ms\n```",
         "$$\n\\alpha = 0.035\n$$",
+        "$$ a = 1.5 +\n   2.25, $$",
         "[Nocedal and Wright, eq. 6.17; Algorithms 3.5 and 3.6; section 11.5]",
     ];
     for s in fine {

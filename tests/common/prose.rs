@@ -6,7 +6,7 @@
 /// link targets and the numbers of references (`eq. 6.17`, `Algorithms 3.5 and 3.6`) blanked out.
 pub fn prose(text: &str) -> Vec<(usize, String)> {
     let blank = regex::Regex::new(
-        r"(?i)\{\{#include[^}]*\}\}|`[^`]*[^`\d.eE+\-−][^`]*`|\$\$.*?\$\$|\$[^$]*\$|<!--.*?-->|\]\([^)]*\)|(?:eq\.|equation|section|algorithms?)\s+\d+(?:\.\d+)?(?:(?:,|,?\s+and)\s+\d+(?:\.\d+)?)*",
+        r"(?i)\{\{#include[^}]*\}\}|`[^`]*[^`\d.eE+\-−][^`]*`|\$\$.*?\$\$|\$[^$]*\$|<!--.*?-->|\]\([^)]*\)|arXiv:\s*\d+\.\d+|(?:eq\.|equation|section|algorithms?)\s+\d+(?:\.\d+)?(?:(?:,|,?\s+and)\s+\d+(?:\.\d+)?)*",
     )
     .unwrap();
     let (mut fenced, mut display_math) = (false, false);
@@ -16,9 +16,9 @@ pub fn prose(text: &str) -> Vec<(usize, String)> {
             fenced = !fenced;
             continue;
         }
-        if line.trim() == "$$"
-            || (line.trim_start().starts_with("$$") && line.matches("$$").count() == 1)
-        {
+        // A line with an odd number of `$$` opens or closes a display formula (whose first or
+        // last line may carry part of it); a line with an even number holds whole ones.
+        if line.matches("$$").count() % 2 == 1 {
             display_math = !display_math;
             continue;
         }
