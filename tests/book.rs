@@ -412,6 +412,12 @@ fn no_link_leaves_the_book() {
     for chapter in chapters() {
         let text = std::fs::read_to_string(&chapter).unwrap();
         for target in links(&text) {
+            assert!(
+                !(target.starts_with("results/") && target.ends_with(".md")),
+                "{}: links {target}: mdBook turns a link to a .md file into one to a page that \
+                 does not exist; name the file as code or include it",
+                chapter.display()
+            );
             let mut depth = 0i32;
             for part in Path::new(&target).components() {
                 match part {
