@@ -3,6 +3,7 @@
 use nnlab::optim::second_order::Report;
 use nnlab::optim::second_order::objectives::SoftmaxRegression;
 use nnlab::report::numbers::{duration, slug};
+use nnlab::report::results::markdown_table;
 use serde::Serialize;
 
 use super::args::Record;
@@ -83,7 +84,7 @@ pub fn quote(
         })
         .collect();
     let n = &mut record.numbers;
-    n.timing_table("summary", &header, &rows);
+    n.table_of("summary", markdown_table(&header, &rows), true);
     for r in summary.iter().filter(|r| r.problem == "softmax") {
         let key = |what: &str| format!("full_{}_{what}", slug(&r.method));
         n.value(&key("iters"), r.iterations)

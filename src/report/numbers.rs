@@ -70,19 +70,13 @@ impl Numbers {
         header: &[S],
         rows: &[Vec<String>],
     ) -> &mut Self {
-        let table = markdown_table(header, rows);
-        self.push(name, table.trim_end().to_string(), false)
+        self.table_of(name, markdown_table(header, rows), false)
     }
 
-    /// A table with a timing column: kept with the timing values.
-    pub fn timing_table<S: AsRef<str>>(
-        &mut self,
-        name: &str,
-        header: &[S],
-        rows: &[Vec<String>],
-    ) -> &mut Self {
-        let table = markdown_table(header, rows);
-        self.push(name, table.trim_end().to_string(), true)
+    /// A table rendered by [`markdown_table`], with the timing values when `timing` (a table
+    /// with a timing column).
+    pub fn table_of(&mut self, name: &str, table: String, timing: bool) -> &mut Self {
+        self.push(name, table.trim_end().to_string(), timing)
     }
 
     /// The text stored under `name`.

@@ -161,7 +161,7 @@ pub fn quote_ways(
         .collect();
     let header = ["way", "seconds, median (range)", "speed-up over 1 thread"];
     numbers
-        .timing_table("parallel", &header, &rows)
+        .table_of("parallel", markdown_table(&header, &rows), true)
         .timing("inside_speedup", format!("{:.2}", m.inside_speedup))
         .timing(
             "side_by_side_speedup",
