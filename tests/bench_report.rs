@@ -14,10 +14,15 @@ fn bench_report_writes_a_report_the_table_and_the_history() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("bench");
     std::fs::create_dir_all(&out).unwrap();
-    // A peers file with one record: the table has a peer for that row only.
-    let peer = r#"[{"section": "gemm", "case": "sgemm_1024", "impl": "torch",
-                    "ms_median": 1.0, "ms_min": 0.9, "ms_max": 1.1}]"#;
-    std::fs::write(out.join("peers-1t.json"), peer).unwrap();
+    // A peers file of this machine's CPU with one record: the table has a peer for that row only.
+    let m = nnlab::runtime::machine::Machine::current();
+    let peer = serde_json::json!([
+        {"section": "env", "cpu": {"model name": m.cpu, "cpu family": m.family, "model": m.model},
+         "torch": "2", "numpy": "2", "scipy": "1", "date": "today"},
+        {"section": "gemm", "case": "sgemm_1024", "impl": "torch",
+         "ms_median": 1.0, "ms_min": 0.9, "ms_max": 1.1}
+    ]);
+    std::fs::write(out.join("peers-1t.json"), peer.to_string()).unwrap();
     let exe = env!("CARGO_BIN_EXE_bench_report");
     let o = Command::new(exe)
         .args(["--quick", "--out", out.to_str().unwrap()])
@@ -31,10 +36,10 @@ fn bench_report_writes_a_report_the_table_and_the_history() {
     assert_eq!(r.ratios.len(), 2 * 11);
     assert!(r.ratio("conv_mid/gemm", 2).unwrap().value.median > 0.0);
     let table = std::fs::read_to_string(out.join("performance.md")).unwrap();
-    // The machine line, then one thread count in the peers' files: 15 rows, the GEMM's with its
-    // peer.
+    // The machine line, the peers' line, then one thread count in the peers' files: 15 rows, the
+    // GEMM's with its peer.
     assert!(table.starts_with("Measured on "), "{table}");
-    assert_eq!(table.lines().count(), 2 + 2 + 15, "{table}");
+    assert_eq!(table.lines().count(), 2 + 2 + 2 + 15, "{table}");
     assert!(table.contains("| GEMM 1024³ f32 (faer) | 1 |"), "{table}");
     assert!(
         table.contains("| 1.000 (0.900–1.100) ms | torch |"),
