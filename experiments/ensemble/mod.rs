@@ -204,7 +204,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let speed = compare_ways(speed_members.len(), speed_rounds, &trial);
     eprintln!("speed: {}", speed.describe("runs"));
     outputs.push(write_ways(&speed, &out)?);
-    nnlab::report::results::quote_ways(&mut numbers, &speed);
+    nnlab::report::numbers::quote_ways(&mut numbers, &speed);
     numbers
         .value("members", n_members)
         .value("epochs", epochs)

@@ -67,17 +67,3 @@ pub fn search(numbers: &mut Numbers, search: &[Trained], k: usize) {
         .value("search_top_lr", range(|t| t.member.learning_rate))
         .value("search_top_reg", range(|t| t.member.reg));
 }
-
-/// How many of the runs' moving averages and Polyak averages beat the run's own final network.
-pub fn averaged(numbers: &mut Numbers, finals: &[f64], polyak: &[f64], ema: &[f64]) {
-    let above = |avg: &[f64]| avg.iter().zip(finals).filter(|(a, f)| a > f).count();
-    numbers
-        .value(
-            "ema_above_final",
-            format!("{} of {}", above(ema), finals.len()),
-        )
-        .value(
-            "polyak_above_final",
-            format!("{} of {}", above(polyak), finals.len()),
-        );
-}

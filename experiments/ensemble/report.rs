@@ -173,7 +173,7 @@ pub fn write(
         })
         .collect();
     let column = |f: fn(&AveragedRow) -> f64| averaged.iter().map(f).collect::<Vec<f64>>();
-    super::quote::averaged(
+    quote_averaged(
         numbers,
         &column(|r| r.final_test),
         &column(|r| r.polyak_test),
@@ -273,4 +273,18 @@ fn figure(rows: &[EnsembleRow]) -> Figure {
         .into(),
     ];
     Figure::column(panels, 480)
+}
+
+/// How many of the runs' moving averages and Polyak averages beat the run's own final network.
+fn quote_averaged(numbers: &mut Numbers, finals: &[f64], polyak: &[f64], ema: &[f64]) {
+    let above = |avg: &[f64]| avg.iter().zip(finals).filter(|(a, f)| a > f).count();
+    numbers
+        .value(
+            "ema_above_final",
+            format!("{} of {}", above(ema), finals.len()),
+        )
+        .value(
+            "polyak_above_final",
+            format!("{} of {}", above(polyak), finals.len()),
+        );
 }

@@ -255,7 +255,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     let (measured, speed_files) = speed::measure(&search, &speed_jobs, speed_rounds, &out)?;
     outputs.extend(speed_files);
-    nnlab::report::results::quote_ways(&mut numbers, &measured);
+    nnlab::report::numbers::quote_ways(&mut numbers, &measured);
     outputs.push(run.write_numbers(&out, numbers)?);
 
     let hyperparameters = serde_json::json!({

@@ -133,44 +133,6 @@ pub fn write_ways(
     out.write_csv("parallel.csv", rows)
 }
 
-/// The chapter's view of [`write_ways`]'s measurement (all of it timing): the table `parallel`
-/// (each way's median and range of seconds, its speed-up over one thread) and the speed-ups
-/// `inside_speedup` and `side_by_side_speedup`.
-pub fn quote_ways(
-    numbers: &mut crate::report::numbers::Numbers,
-    m: &crate::runtime::parallel::WaysMeasured,
-) {
-    let labels = [
-        "one thread".to_string(),
-        format!("{} threads inside each run", m.threads),
-        format!("{} runs side by side", m.threads),
-    ];
-    let rows: Vec<Vec<String>> = (0..3)
-        .map(|w| {
-            let s = &m.seconds[w];
-            let (lo, hi) = s
-                .iter()
-                .fold((f64::INFINITY, 0f64), |(l, h), &v| (l.min(v), h.max(v)));
-            let median = [m.one_thread, m.inside, m.side_by_side][w];
-            vec![
-                labels[w].clone(),
-                format!("{median:.2} ({lo:.2}–{hi:.2})"),
-                format!("{:.2}", m.one_thread / median),
-            ]
-        })
-        .collect();
-    let header = ["way", "seconds, median (range)", "speed-up over 1 thread"];
-    numbers
-        .table_of("parallel", markdown_table(&header, &rows), true)
-        .timing("inside_speedup", format!("{:.2}", m.inside_speedup))
-        .timing(
-            "side_by_side_speedup",
-            format!("{:.2}", m.side_by_side_speedup),
-        )
-        .value("parallel_rounds", m.rounds)
-        .value("parallel_jobs", m.jobs);
-}
-
 /// A Markdown table (what a chapter includes from `results/`): the `header` cells, a rule, then
 /// one line per row of cells.
 pub fn markdown_table<S: AsRef<str>>(header: &[S], rows: &[Vec<String>]) -> String {

@@ -2,7 +2,8 @@
 //! the peers' files were measured on the report's machine: a peer's time only stands beside ours
 //! when both come from the same CPU.
 
-use super::{PeerTime, ROWS, Report, Spread};
+use super::report::{PeerTime, Report, Spread};
+use super::rows::ROWS;
 use crate::report::numbers::{Numbers, duration};
 
 /// The CPU of a peers file (its `env` record): model name, family, model.
