@@ -76,7 +76,9 @@ pub fn run(s: &Settings, out: &ResultsDir, record: &mut Record) -> anyhow::Resul
         }
         slopes.insert(method.into(), serde_json::json!(slope));
         let key = ["newton", "bfgs", "lbfgs"][i];
-        record.numbers.timing(&format!("slope_{key}"), format!("{slope:.2}"));
+        record
+            .numbers
+            .timing(&format!("slope_{key}"), format!("{slope:.2}"));
         if let Some(&(n, secs)) = pts.iter().rfind(|p| p.0 <= s.scaling_max_n as f64) {
             record
                 .numbers
