@@ -19,12 +19,12 @@ use clap::Parser;
 use nnlab::nn::layers::conv::ConvAlgo;
 use nnlab::nn::lenet::{LeNetVariant, lenet5_on};
 use nnlab::optim::Rule;
-use nnlab::procedures::metrics::accuracy;
+use nnlab::procedures::metrics::{accuracy, mean_and_range};
 use nnlab::procedures::train::{EpochRecord, Split, TrainConfig};
 use nnlab::report::cli::{
     CommonArgs, Expected, RunContext, as_flag, run_main, train_with_progress,
 };
-use nnlab::report::numbers::{Numbers, thousands};
+use nnlab::report::numbers::{Numbers, percent_of, thousands};
 use nnlab::report::plot::{Series, training_curves};
 use nnlab::report::results::{DataInfo, rule_defaults};
 use nnlab::rng::substream;
@@ -96,7 +96,7 @@ struct TrainingRow {
 /// The accuracies after training, the epoch of the best validation accuracy and the range after
 /// it, and the seconds per epoch (training only; timing).
 fn quote_training(numbers: &mut Numbers, epochs: &[EpochRecord], test_accuracy: f64) {
-    let pct = |a: f64| format!("{:.1}%", 100.0 * a);
+    let pct = |a: f64| percent_of(a, 1);
     let last = epochs.last().expect("at least one epoch");
     let best = epochs
         .iter()
@@ -111,13 +111,10 @@ fn quote_training(numbers: &mut Numbers, epochs: &[EpochRecord], test_accuracy: 
         .filter(|e| e.epoch > best.epoch)
         .map(|e| e.val_accuracy)
         .collect();
-    let after_text = match (
-        after.iter().copied().reduce(f64::min),
-        after.iter().copied().reduce(f64::max),
-    ) {
-        (Some(lo), Some(hi)) => format!("{}–{}", pct(lo), pct(hi)),
-        _ => "none: it was the last epoch".into(),
-    };
+    let after_text = mean_and_range(&after)
+        .map_or("none: it was the last epoch".into(), |(_, lo, hi)| {
+            format!("{}–{}", pct(lo), pct(hi))
+        });
     let seconds: Vec<f64> = epochs
         .iter()
         .scan(0.0, |before, e| {
@@ -126,10 +123,7 @@ fn quote_training(numbers: &mut Numbers, epochs: &[EpochRecord], test_accuracy: 
             Some(s)
         })
         .collect();
-    let (lo, hi) = (
-        seconds.iter().copied().fold(f64::INFINITY, f64::min),
-        seconds.iter().copied().fold(0.0, f64::max),
-    );
+    let (_, lo, hi) = mean_and_range(&seconds).expect("at least one epoch");
     numbers
         .value("test_accuracy", pct(test_accuracy))
         .value("val_accuracy", pct(last.val_accuracy))

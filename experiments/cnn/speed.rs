@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use ndarray::{Array1, Array4};
 use nnlab::nn::layers::conv::{ConvAlgo, Geometry};
 use nnlab::nn::lenet::CONVOLUTIONS;
+use nnlab::procedures::metrics::mean_and_range;
 use nnlab::report::cli::progress;
 use nnlab::report::numbers::Numbers;
 use nnlab::report::plot::{Figure, LineChart, Series};
@@ -29,8 +30,7 @@ struct SpeedRow {
 
 /// `low–high` of `values` with `digits` decimals (`low` alone when they agree to them).
 fn range(values: &[f64], digits: usize) -> String {
-    let low = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (_, low, high) = mean_and_range(values).unwrap_or((f64::NAN, f64::NAN, f64::NAN));
     let (a, b) = (format!("{low:.digits$}"), format!("{high:.digits$}"));
     if a == b { a } else { format!("{a}–{b}") }
 }

@@ -1,13 +1,9 @@
 //! What the chapter quotes, from the four parts' summaries: the expectation demo, the three
 //! models, the scaling bug, Monte-Carlo averaging and the keep-probability sweep.
 
-use nnlab::report::numbers::Numbers;
+use nnlab::report::numbers::{Numbers, percent_of};
 
 use super::{compare, expectation, mc, sweep};
-
-fn pct(v: f64) -> String {
-    format!("{:.2}%", 100.0 * v)
-}
 
 pub fn expectation(n: &mut Numbers, e: &expectation::Summary) {
     n.value("expected_a", e.enumerated)
@@ -39,12 +35,12 @@ pub fn comparison(n: &mut Numbers, c: &compare::Summary) {
                 format!("{}, p = {}", label(m.model), m.keep),
                 format!(
                     "{} ({}–{})",
-                    pct(m.test_mean),
-                    pct(m.test_min),
-                    pct(m.test_max)
+                    percent_of(m.test_mean, 2),
+                    percent_of(m.test_min, 2),
+                    percent_of(m.test_max, 2)
                 ),
-                pct(m.train_accuracy),
-                pct(m.val_accuracy),
+                percent_of(m.train_accuracy, 2),
+                percent_of(m.val_accuracy, 2),
                 format!("{:.2} points", 100.0 * m.gap),
                 format!("{:.3}", m.test_loss),
             ]
@@ -53,13 +49,17 @@ pub fn comparison(n: &mut Numbers, c: &compare::Summary) {
     n.table("models", &header, &rows);
     for m in &c.models {
         let key = |what: &str| format!("{}_{what}", m.model.replace('-', "_"));
-        n.value(&key("test"), pct(m.test_mean))
+        n.value(&key("test"), percent_of(m.test_mean, 2))
             .value(
                 &key("test_range"),
-                format!("{}–{}", pct(m.test_min), pct(m.test_max)),
+                format!(
+                    "{}–{}",
+                    percent_of(m.test_min, 2),
+                    percent_of(m.test_max, 2)
+                ),
             )
-            .value(&key("train"), pct(m.train_accuracy))
-            .value(&key("val"), pct(m.val_accuracy))
+            .value(&key("train"), percent_of(m.train_accuracy, 2))
+            .value(&key("val"), percent_of(m.val_accuracy, 2))
             .value(&key("gap"), format!("{:.2}", 100.0 * m.gap))
             .fixed(&key("loss"), m.test_loss, 3);
     }
@@ -70,10 +70,14 @@ pub fn comparison(n: &mut Numbers, c: &compare::Summary) {
     };
     n.value("gain", format!("{:+.2}", 100.0 * c.gain))
         .value("inverted_beats_every_run", beats)
-        .value("unscaled_test", pct(c.unscaled_test_mean))
+        .value("unscaled_test", percent_of(c.unscaled_test_mean, 2))
         .value(
             "unscaled_test_range",
-            format!("{}–{}", pct(c.unscaled_test_min), pct(c.unscaled_test_max)),
+            format!(
+                "{}–{}",
+                percent_of(c.unscaled_test_min, 2),
+                percent_of(c.unscaled_test_max, 2)
+            ),
         )
         .fixed("unscaled_loss", c.unscaled_test_loss, 2);
     for (i, (u, s)) in c.unscaled_ratio.iter().zip(&c.scaled_ratio).enumerate() {
@@ -116,8 +120,12 @@ pub fn monte_carlo(n: &mut Numbers, m: &mc::Summary) {
         "test error (mean of {} networks)",
         m.counts_below_scaled.len()
     )];
-    row.extend(shown.iter().map(|&k| pct(m.mean_by_samples[k - 1])));
-    row.push(format!("**{}**", pct(m.scaled_error)));
+    row.extend(
+        shown
+            .iter()
+            .map(|&k| percent_of(m.mean_by_samples[k - 1], 2)),
+    );
+    row.push(format!("**{}**", percent_of(m.scaled_error, 2)));
     let best = m
         .mean_by_samples
         .iter()
@@ -129,10 +137,10 @@ pub fn monte_carlo(n: &mut Numbers, m: &mc::Summary) {
         .map(|c| c.to_string())
         .collect();
     n.table("mc", &header, &[row])
-        .value("mc_one", pct(m.mc_error_one))
-        .value("mc_all", pct(m.mc_error_all))
-        .value("mc_best", pct(best))
-        .value("mc_scaled", pct(m.scaled_error))
+        .value("mc_one", percent_of(m.mc_error_one, 2))
+        .value("mc_all", percent_of(m.mc_error_all, 2))
+        .value("mc_best", percent_of(best, 2))
+        .value("mc_scaled", percent_of(m.scaled_error, 2))
         .value("mc_max_samples", m.max_samples)
         .value(
             "mc_matched",
@@ -147,7 +155,7 @@ pub fn sweep(n: &mut Numbers, s: &sweep::Summary) {
     header.extend(s.points.iter().map(|p| p.keep.to_string()));
     let line = |what: &str, f: fn(&sweep::Point) -> f64| {
         let mut row = vec![what.to_string()];
-        row.extend(s.points.iter().map(|p| pct(f(p))));
+        row.extend(s.points.iter().map(|p| percent_of(f(p), 2)));
         row
     };
     let rows = [
@@ -157,7 +165,7 @@ pub fn sweep(n: &mut Numbers, s: &sweep::Summary) {
     ];
     n.table("sweep", &header, &rows)
         .value("sweep_best_keep", s.best_keep)
-        .value("sweep_best_test", pct(s.best_test_error))
+        .value("sweep_best_test", percent_of(s.best_test_error, 2))
         .value("sweep_hidden", s.hidden)
         .value(
             "sweep_train_images",
@@ -166,7 +174,7 @@ pub fn sweep(n: &mut Numbers, s: &sweep::Summary) {
         .value("sweep_epochs", s.epochs);
     for p in &s.points {
         let key = format!("{}", p.keep).replace('.', "_");
-        n.value(&format!("sweep_test_{key}"), pct(p.test_error))
-            .value(&format!("sweep_val_{key}"), pct(p.val_error));
+        n.value(&format!("sweep_test_{key}"), percent_of(p.test_error, 2))
+            .value(&format!("sweep_val_{key}"), percent_of(p.val_error, 2));
     }
 }

@@ -2,7 +2,8 @@
 //! gain over the mean single model), the search's best trials, and how the averaged networks
 //! compare with their runs' final ones.
 
-use nnlab::report::numbers::{Numbers, slug};
+use nnlab::procedures::metrics::mean_and_range;
+use nnlab::report::numbers::{Numbers, percent_of, slug};
 use nnlab::report::plot::short_number;
 
 use super::members::Trained;
@@ -12,7 +13,7 @@ use super::report::EnsembleRow;
 /// mean single independent model) for every row; `single_*` for that model; `four_min` and
 /// `four_max` for the independent ensembles of four.
 pub fn ensembles(numbers: &mut Numbers, rows: &[EnsembleRow]) {
-    let pct = |v: f64| format!("{:.2}%", 100.0 * v);
+    let pct = |v: f64| percent_of(v, 2);
     let single = rows
         .iter()
         .find(|r| r.method == "independent" && r.size == 1)
@@ -58,8 +59,8 @@ pub fn search(numbers: &mut Numbers, search: &[Trained], k: usize) {
     });
     let top = &ranked[..k.min(ranked.len())];
     let range = |f: fn(&Trained) -> f64| {
-        let lo = top.iter().map(|t| f(t)).fold(f64::INFINITY, f64::min);
-        let hi = top.iter().map(|t| f(t)).fold(0.0, f64::max);
+        let values: Vec<f64> = top.iter().map(|t| f(t)).collect();
+        let (_, lo, hi) = mean_and_range(&values).expect("the search ran trials");
         format!("{} to {}", short_number(lo), short_number(hi))
     };
     numbers

@@ -3,7 +3,7 @@
 //! table, the kinks at three steps, and the wrong layer's errors.
 
 use nnlab::procedures::gradcheck::TensorCheck;
-use nnlab::report::numbers::{Numbers, sig3};
+use nnlab::report::numbers::{Numbers, percent_of, sig3};
 use nnlab::report::plot::short_number;
 
 use super::step::Optimum;
@@ -111,7 +111,7 @@ pub fn kinks(numbers: &mut Numbers, k: &kinks::Summary) {
                     let d = |h: f64| (h.ln() - target.ln()).abs();
                     d(x.1).total_cmp(&d(y.1))
                 });
-                row.push(nearest.map_or("–".into(), |s| format!("{:.1}%", 100.0 * s.2)));
+                row.push(nearest.map_or("–".into(), |s| percent_of(s.2, 1)));
             }
             row
         })

@@ -11,7 +11,7 @@ use nnlab::optim::schedule::{LrSchedule, Per, StepDecay};
 use nnlab::optim::{Momentum, MomentumBuffer, Optimizer};
 use nnlab::procedures::train::{Hooks, Split, TrainConfig, smoothing_window, train};
 use nnlab::report::cli::progress;
-use nnlab::report::numbers::Numbers;
+use nnlab::report::numbers::{Numbers, percent_of};
 use nnlab::report::plot::{Figure, LineChart, Series};
 use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
@@ -108,10 +108,7 @@ pub fn run(
             e.map_or(f64::NAN, |e| e.train_loss)
         };
         numbers
-            .value(
-                &format!("{key}_val"),
-                format!("{:.2}%", 100.0 * h.final_val_accuracy()),
-            )
+            .value(&format!("{key}_val"), percent_of(h.final_val_accuracy(), 2))
             .fixed(&format!("{key}_loss_first"), loss(h.epochs.first()), 5)
             .fixed(&format!("{key}_loss_last"), loss(h.epochs.last()), 4);
     }

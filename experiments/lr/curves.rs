@@ -8,7 +8,7 @@ use nnlab::nn::init::Init;
 use nnlab::nn::network::Sequential;
 use nnlab::procedures::train::{Split, TrainConfig, moving_average, smoothing_window};
 use nnlab::report::cli::train_with_progress;
-use nnlab::report::numbers::{Numbers, sig3};
+use nnlab::report::numbers::{Numbers, percent_of, sig3};
 use nnlab::report::plot::{Figure, LineChart, MAX_WIDTH, Series, short_number};
 use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
@@ -97,7 +97,7 @@ pub fn run(
             curve.to_string(),
             short_number(lr),
             format!("{} → {}{stopped}", sig3(first), sig3(last)),
-            format!("{:.1}%", 100.0 * val),
+            percent_of(val, 1),
         ]);
         let key = curve.replace(' ', "_");
         numbers

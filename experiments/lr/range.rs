@@ -9,7 +9,7 @@ use nnlab::nn::network::Sequential;
 use nnlab::procedures::lr_range::{Suggestions, suggest};
 use nnlab::procedures::search::grid_search;
 use nnlab::procedures::train::{Hooks, Split, TrainConfig, train};
-use nnlab::report::numbers::{Numbers, sig3};
+use nnlab::report::numbers::{Numbers, percent_of, sig3};
 use nnlab::report::plot::{Figure, LineChart, Series, short_number};
 use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
@@ -120,9 +120,7 @@ pub fn run(
         .value("grid_points", trials.len());
     for t in &trials {
         let key = short_number(t.value).replace(['.', '-'], "_");
-        let acc = t
-            .accuracy()
-            .map_or("diverged".into(), |a| format!("{:.1}%", 100.0 * a));
+        let acc = t.accuracy().map_or("diverged".into(), |a| percent_of(a, 1));
         numbers.value(&format!("grid_{key}"), acc);
     }
 

@@ -3,15 +3,11 @@
 //! long runs and the cores measurement.
 
 use nnlab::optim::schedule::{Family, Stretch};
-use nnlab::report::numbers::Numbers;
+use nnlab::report::numbers::{Numbers, percent_of};
 
 use super::grid::Summary;
 use super::long::LongSummary;
 use super::speed::Measured;
-
-fn pct(v: f64) -> String {
-    format!("{:.2}%", 100.0 * v)
-}
 
 fn points(v: f64) -> String {
     format!("{:+.2}", 100.0 * v)
@@ -41,9 +37,9 @@ pub fn comparison(
                 let Some(s) = find(f, r) else { continue };
                 row.push(format!(
                     "{} ({}–{})",
-                    pct(s.test_mean),
-                    pct(s.test_min),
-                    pct(s.test_max)
+                    percent_of(s.test_mean, 2),
+                    percent_of(s.test_min, 2),
+                    percent_of(s.test_max, 2)
                 ));
                 row.push(s.paired_gain.map_or("—".into(), points));
             }
@@ -73,12 +69,16 @@ pub fn comparison(
         .value("beats_spread", list(spread));
     for s in summary {
         let key = |what: &str| format!("{}_{}_{what}", s.schedule, s.optimizer);
-        n.value(&key("test"), pct(s.test_mean))
+        n.value(&key("test"), percent_of(s.test_mean, 2))
             .value(
                 &key("range"),
-                format!("{}–{}", pct(s.test_min), pct(s.test_max)),
+                format!(
+                    "{}–{}",
+                    percent_of(s.test_min, 2),
+                    percent_of(s.test_max, 2)
+                ),
             )
-            .value(&key("val"), pct(s.val_mean));
+            .value(&key("val"), percent_of(s.val_mean, 2));
         if let (Some(g), Some((lo, hi))) = (s.paired_gain, s.paired_range) {
             n.value(&key("gain"), points(g)).value(
                 &key("per_seed"),
@@ -120,22 +120,29 @@ pub fn best(n: &mut Numbers, summary: &[Summary], best: (&'static str, &'static 
         .find(|s| s.schedule == best.1 && s.optimizer == best.0);
     n.value("best_rule", best.0)
         .value("best_schedule", label(best.1))
-        .value("best_val", s.map_or("?".into(), |s| pct(s.val_mean)));
+        .value(
+            "best_val",
+            s.map_or("?".into(), |s| percent_of(s.val_mean, 2)),
+        );
 }
 
 pub fn long(n: &mut Numbers, long: &[LongSummary], at_ten: &[(&'static str, f64)]) {
     // The constant rate first, then the chosen schedule (`best`), whatever it is.
     for (l, name) in long.iter().zip(["constant", "best"]) {
         let key = |what: &str| format!("long_{name}_{what}");
-        n.value(&key("test"), pct(l.test_mean))
+        n.value(&key("test"), percent_of(l.test_mean, 2))
             .value(
                 &key("range"),
-                format!("{}–{}", pct(l.test_min), pct(l.test_max)),
+                format!(
+                    "{}–{}",
+                    percent_of(l.test_min, 2),
+                    percent_of(l.test_max, 2)
+                ),
             )
             .timing(&key("seconds"), format!("{:.0} s", l.seconds_per_run));
     }
     for ((_, v), name) in at_ten.iter().zip(["constant", "best"]) {
-        n.value(&format!("long_{name}_at_10"), pct(*v));
+        n.value(&format!("long_{name}_at_10"), percent_of(*v, 2));
     }
     if let [constant, other] = long {
         n.value(

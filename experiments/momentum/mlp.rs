@@ -7,7 +7,7 @@ use nnlab::data::fashion::Prepared;
 use nnlab::nn::network::Sequential;
 use nnlab::procedures::train::{EpochRecord, Split, TrainConfig, smoothing_window};
 use nnlab::report::cli::train_with_progress;
-use nnlab::report::numbers::{Numbers, slug};
+use nnlab::report::numbers::{Numbers, percent_of, slug};
 use nnlab::report::plot::{Series, training_curves};
 use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
@@ -48,7 +48,7 @@ fn quote_epochs(numbers: &mut Numbers, per_rule: &[(&'static str, Vec<EpochRecor
             let mut row = vec![(e + 1).to_string()];
             for (_, records) in per_rule {
                 row.push(format!("{:.3}", records[e].train_loss));
-                row.push(format!("{:.1}%", 100.0 * records[e].val_accuracy));
+                row.push(percent_of(records[e].val_accuracy, 1));
             }
             row
         })

@@ -3,7 +3,7 @@
 //! layout picture's summary and the sharding projection.
 
 use nnlab::procedures::search::Rung;
-use nnlab::report::numbers::{Numbers, slug};
+use nnlab::report::numbers::{Numbers, percent_of, slug};
 
 use super::figures::median_and_range;
 use super::picture::Summary;
@@ -11,12 +11,13 @@ use super::plan::Budget;
 use super::report::MethodRow;
 use super::speed::ProjectionRow;
 
-fn pct(v: f64) -> String {
-    format!("{:.1}%", 100.0 * v)
-}
-
 fn spread((median, lo, hi): (f64, f64, f64)) -> String {
-    format!("{} ({}–{})", pct(median), pct(lo), pct(hi))
+    format!(
+        "{} ({}–{})",
+        percent_of(median, 1),
+        percent_of(lo, 1),
+        percent_of(hi, 1)
+    )
 }
 
 /// `<method>_best` and `<method>_test` (median and range over the searches), and the random

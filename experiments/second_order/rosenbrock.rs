@@ -2,6 +2,7 @@
 
 use nnlab::optim::second_order::objectives::Rosenbrock;
 use nnlab::optim::second_order::{Bfgs, FirstOrder, Lbfgs, Minimizer, Newton, Stopping};
+use nnlab::procedures::metrics::mean_and_range;
 use nnlab::procedures::surfaces::{self, Surface};
 use nnlab::report::numbers::{sig3, thousands};
 use nnlab::report::plot::{ContourPlot, Figure, LineChart, Series, short_number};
@@ -84,20 +85,14 @@ pub fn run(args: &Args, s: &Settings, out: &ResultsDir, record: &mut Record) -> 
             .value(&format!("rosen_{key}_evals"), r.evals)
             .value(&format!("rosen_{key}_value"), sig3(r.value));
     }
-    let lrs = &args.learning_rates;
+    let (_, lr_low, lr_high) = mean_and_range(&args.learning_rates).expect("checked non-empty");
     record
         .numbers
         .value("rosen_gd_lr", gd_lr)
         .value("rosen_adam_lr", adam_lr)
         .value("rosen_iters", thousands(args.rosenbrock_iters))
-        .value(
-            "lr_grid_low",
-            short_number(lrs.iter().copied().fold(f64::INFINITY, f64::min)),
-        )
-        .value(
-            "lr_grid_high",
-            short_number(lrs.iter().copied().fold(0.0, f64::max)),
-        );
+        .value("lr_grid_low", short_number(lr_low))
+        .value("lr_grid_high", short_number(lr_high));
     let rows = runs.iter().flat_map(|(name, r)| {
         r.path
             .iter()

@@ -2,7 +2,7 @@
 
 use nnlab::optim::second_order::Report;
 use nnlab::optim::second_order::objectives::SoftmaxRegression;
-use nnlab::report::numbers::{duration, slug};
+use nnlab::report::numbers::{duration, percent_of, slug};
 use nnlab::report::results::markdown_table;
 use serde::Serialize;
 
@@ -62,7 +62,7 @@ pub fn quote(
         "train acc.",
         "test acc.",
     ];
-    let pct = |a: Option<f64>| a.map_or("–".into(), |a| format!("{:.1}%", 100.0 * a));
+    let pct = |a: Option<f64>| a.map_or("–".into(), |a| percent_of(a, 1));
     let rows: Vec<Vec<String>> = summary
         .iter()
         .map(|r| {

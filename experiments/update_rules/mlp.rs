@@ -10,7 +10,7 @@ use nnlab::optim::Rule;
 use nnlab::procedures::search::grid_search;
 use nnlab::procedures::train::{History, Hooks, Split, TrainConfig, smoothing_window, train};
 use nnlab::report::cli::train_with_progress;
-use nnlab::report::numbers::{Numbers, thousands};
+use nnlab::report::numbers::{Numbers, percent_of, thousands};
 use nnlab::report::plot::{Series, short_number, training_curves};
 use nnlab::report::results::ResultsDir;
 use nnlab::rng::substream;
@@ -77,7 +77,7 @@ fn last_batches_mean(h: &History, epoch: usize) -> f64 {
 /// The sweep-and-run table, the spread of the final accuracies, the rules whose chosen rate was
 /// their largest candidate, and how many rules' loss fell from the first epoch to the last.
 fn quote(numbers: &mut Numbers, results: &[RuleResult]) {
-    let pct = |a: f64| format!("{:.1}%", 100.0 * a);
+    let pct = |a: f64| percent_of(a, 1);
     let best = results
         .iter()
         .map(|r| r.final_accuracy)

@@ -193,6 +193,8 @@ pub struct RunContext {
     pub threads: usize,
     expected: Expected,
     started: std::time::Instant,
+    /// Read once, at the start: what `numbers.md` and `meta.json` name.
+    machine: crate::runtime::machine::Machine,
 }
 
 impl RunContext {
@@ -207,6 +209,7 @@ impl RunContext {
             threads,
             expected,
             started,
+            machine: crate::runtime::machine::Machine::current(),
         })
     }
 
@@ -319,7 +322,7 @@ impl RunContext {
             1 => "1 thread".to_string(),
             t => format!("{t} threads"),
         };
-        let machine = crate::runtime::machine::Machine::current().describe();
+        let machine = self.machine.describe();
         let mut numbers = Numbers::new();
         numbers
             .timing("machine", format!("{machine}, {threads}"))
@@ -357,7 +360,7 @@ impl RunContext {
             seed: self.common.seed,
             quick: self.common.quick,
             threads: self.threads,
-            machine: crate::runtime::machine::Machine::current(),
+            machine: self.machine.clone(),
             hyperparameters,
             data,
             crate_version: env!("CARGO_PKG_VERSION").into(),

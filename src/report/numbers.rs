@@ -58,9 +58,9 @@ impl Numbers {
         self.value(name, format!("{v:.decimals$}"))
     }
 
-    /// `v` as a percentage with `decimals` digits: `fraction 0.8712, 1` gives `87.1%`.
+    /// `fraction` as a percentage with `decimals` digits (see [`percent_of`]).
     pub fn percent(&mut self, name: &str, fraction: f64, decimals: usize) -> &mut Self {
-        self.value(name, format!("{:.decimals$}%", 100.0 * fraction))
+        self.value(name, percent_of(fraction, decimals))
     }
 
     /// A Markdown table (see [`markdown_table`]), included as a block.
@@ -136,6 +136,11 @@ impl Numbers {
     }
 }
 
+/// `fraction` as the prose writes a percentage: `0.8712, 1` -> `87.1%`.
+pub fn percent_of(fraction: f64, decimals: usize) -> String {
+    format!("{:.decimals$}%", 100.0 * fraction)
+}
+
 /// A label as an anchor name: lowercase, every run of other characters than letters and digits
 /// one `_`: `Momentum mu=0.5` -> `momentum_mu_0_5`.
 pub fn slug(label: &str) -> String {
@@ -194,10 +199,8 @@ pub fn quote_ways(
     ];
     let rows: Vec<Vec<String>> = (0..3)
         .map(|w| {
-            let s = &m.seconds[w];
-            let (lo, hi) = s
-                .iter()
-                .fold((f64::INFINITY, 0f64), |(l, h), &v| (l.min(v), h.max(v)));
+            let (_, lo, hi) = crate::procedures::metrics::mean_and_range(&m.seconds[w])
+                .expect("at least one round");
             let median = [m.one_thread, m.inside, m.side_by_side][w];
             vec![
                 labels[w].clone(),
