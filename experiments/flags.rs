@@ -3,8 +3,8 @@
 /// `--val`: how many training images are held out for validation.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Validation {
-    /// Training images held out for validation [default: 5000, or 500 with --quick].
-    #[arg(long)]
+    /// Training images held out for validation (1 to 60000) [default: 5000, or 500 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(60_000))]
     pub val: Option<usize>,
 }
 
@@ -18,10 +18,20 @@ impl Validation {
 /// `--batch-size` and `--hidden` of the update-rule chapters' 2-layer MLP (784 -> hidden -> 10).
 #[derive(clap::Args, Debug, Clone)]
 pub struct Mlp {
-    /// Mini-batch size of MLP training.
-    #[arg(long, default_value_t = 100)]
+    /// Mini-batch size of MLP training (1 to 60000).
+    #[arg(long, default_value_t = 100, value_parser = nnlab::report::cli::count(60_000))]
     pub batch_size: usize,
-    /// Hidden units of the MLP (784 -> hidden -> 10).
-    #[arg(long, default_value_t = 100)]
+    /// Hidden units of the MLP (784 -> hidden -> 10; 1 to 8192).
+    #[arg(long, default_value_t = 100, value_parser = nnlab::report::cli::count(8_192))]
     pub hidden: usize,
+}
+
+impl Mlp {
+    /// The [`nnlab::report::cli::work_factor`] entries of the two flags.
+    pub fn work(&self) -> [(usize, usize, f64); 2] {
+        [
+            (self.hidden, 100, 1.0),
+            nnlab::report::cli::smaller_batch(self.batch_size, 100),
+        ]
+    }
 }

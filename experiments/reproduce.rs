@@ -8,8 +8,9 @@ use crate::{
     babysit, cnn, dropout, ensemble, gradcheck, lr, lr_decay, momentum, search, second_order,
     update_rules,
 };
+
 use clap::Parser;
-use nnlab::report::cli::{CommonArgs, Expected, format_seconds, run_main};
+use nnlab::report::cli::{CommonArgs, Expected, format_seconds, parse_from, run_main};
 use std::time::Instant;
 
 /// Run every experiment of the book in turn, passing the shared flags through; with --out DIR each
@@ -28,44 +29,44 @@ pub struct Args {
 type Runner = fn(Vec<String>) -> anyhow::Result<()>;
 const EXPERIMENTS: &[(&str, Expected, Runner)] = &[
     ("momentum", momentum::EXPECTED, |argv| {
-        momentum::run(momentum::Args::try_parse_from(argv)?)
+        momentum::run(parse_from::<momentum::Args>(argv)?)
     }),
     ("update_rules", update_rules::EXPECTED, |argv| {
-        update_rules::run(update_rules::Args::try_parse_from(argv)?)
+        update_rules::run(parse_from::<update_rules::Args>(argv)?)
     }),
     ("second_order", second_order::EXPECTED, |argv| {
-        second_order::run(second_order::Args::try_parse_from(argv)?)
+        second_order::run(parse_from::<second_order::Args>(argv)?)
     }),
     ("cnn", cnn::EXPECTED, |argv| {
-        cnn::run(cnn::Args::try_parse_from(argv)?)
+        cnn::run(parse_from::<cnn::Args>(argv)?)
     }),
     ("lr", lr::EXPECTED, |argv| {
-        lr::run(lr::Args::try_parse_from(argv)?)
+        lr::run(parse_from::<lr::Args>(argv)?)
     }),
     ("lr_decay", lr_decay::EXPECTED, |argv| {
-        lr_decay::run(lr_decay::Args::try_parse_from(argv)?)
+        lr_decay::run(parse_from::<lr_decay::Args>(argv)?)
     }),
     ("dropout", dropout::EXPECTED, |argv| {
-        dropout::run(dropout::Args::try_parse_from(argv)?)
+        dropout::run(parse_from::<dropout::Args>(argv)?)
     }),
     ("gradcheck", gradcheck::EXPECTED, |argv| {
-        gradcheck::run(gradcheck::Args::try_parse_from(argv)?)
+        gradcheck::run(parse_from::<gradcheck::Args>(argv)?)
     }),
     ("babysit", babysit::EXPECTED, |argv| {
-        babysit::run(babysit::Args::try_parse_from(argv)?)
+        babysit::run(parse_from::<babysit::Args>(argv)?)
     }),
     ("search", search::EXPECTED, |argv| {
-        search::run(search::Args::try_parse_from(argv)?)
+        search::run(parse_from::<search::Args>(argv)?)
     }),
     ("ensemble", ensemble::EXPECTED, |argv| {
-        ensemble::run(ensemble::Args::try_parse_from(argv)?)
+        ensemble::run(parse_from::<ensemble::Args>(argv)?)
     }),
 ];
 
 /// The binary `reproduce`.
 pub fn main() {
     run_main(|| {
-        let args = Args::parse();
+        let args: Args = nnlab::report::cli::parse()?;
         for name in &args.only {
             anyhow::ensure!(
                 EXPERIMENTS.iter().any(|(n, _, _)| n == name),

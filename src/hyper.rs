@@ -3,11 +3,22 @@
 
 /// A hyperparameter outside its valid range.
 #[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{name} must be {requirement}, got {value}")]
+#[error("{name} must be {requirement}, got {}", show(*value))]
 pub struct HyperparameterError {
     pub name: &'static str,
     pub requirement: &'static str,
     pub value: f64,
+}
+
+/// `value` as a person would type it: `0.001`, `-1`, but `1e-300` and `1e308` rather than
+/// hundreds of digits.
+pub fn show(value: f64) -> String {
+    let a = value.abs();
+    if a == 0.0 || (1e-4..1e15).contains(&a) || !a.is_finite() {
+        format!("{value}")
+    } else {
+        format!("{value:e}")
+    }
 }
 
 /// Checks `value > 0` and finite.

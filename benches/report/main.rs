@@ -12,15 +12,18 @@
 //!     cargo run --release --bin bench_report -- --quick    # seconds, into target/quick/bench/
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
-use nnlab::report::cli::{CommonArgs, Expected, RunContext, at_least_one, progress, run_main};
+use nnlab::report::cli::{
+    CommonArgs, Expected, RunContext, at_least_one, parse, progress, run_main,
+};
 use nnlab::report::perf::{
     CaseTime, Machine, Ratio, Report, Spread, performance_table, rate_ratios,
 };
 use nnlab::report::plot::{Figure, LineChart, Series};
+use nnlab::report::results::ResultsDir;
 use nnlab::runtime::parallel::keep_warm;
 use nnlab::runtime::timing::fastest;
 
@@ -28,13 +31,13 @@ mod cases;
 
 /// Times the hot loops against their machine limits and writes a report to results/bench/.
 #[derive(Parser, Debug, Clone)]
-#[command(version, long_about = None)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
 pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Rounds; every round times every case once at every thread count [default: 5, or 1 with
-    /// --quick].
-    #[arg(long)]
+    /// Rounds; every round times every case once at every thread count (1 to 100) [default: 5, or
+    /// 1 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(100))]
     pub rounds: Option<usize>,
     /// Thread counts to measure, comma-separated (the peers' files exist for 1 and 2).
     #[arg(long, value_delimiter = ',', default_value = "1,2")]
@@ -48,25 +51,40 @@ pub struct Args {
 pub const EXPECTED: Expected = Expected::new("bench", 180, 8);
 
 fn main() {
-    run_main(|| run(Args::parse()));
+    run_main(|| run(parse()?));
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
     let rounds = args.rounds.unwrap_or(if args.common.quick { 1 } else { 5 });
     at_least_one(&[("--rounds", rounds)])?;
+    nnlab::report::cli::distinct_list("--thread-counts", &args.thread_counts, 8)?;
     let mut counts = args.thread_counts.clone();
     counts.sort_unstable();
     counts.dedup();
     if counts.contains(&0) || counts.is_empty() {
         anyhow::bail!("--thread-counts must list thread counts of at least 1");
     }
-    let ctx = RunContext::start(&args.common, EXPECTED)?;
+    anyhow::ensure!(
+        counts.iter().all(|&t| t <= 1_024),
+        "--thread-counts takes thread counts up to 1024, got {counts:?}"
+    );
+    let work = nnlab::report::cli::work_factor(&[
+        (rounds, if args.common.quick { 1 } else { 5 }, 1.0),
+        (counts.len(), 2, 1.0),
+    ]);
+    let ctx = RunContext::start(&args.common, EXPECTED.scaled(work, args.common.quick)?)?;
     let dir = args.common.out_dir("bench");
     if args.table {
         if ctx.check_only("rewrite performance.md and history.png") {
             return Ok(());
         }
-        return write_table_and_history(&dir).map(|_| ());
+        // The reports and meta.json stay; the files drawn from them are drawn again.
+        let drawn =
+            |n: &str| n == "performance.md" || n == "numbers.md" || n.starts_with("history.");
+        let out = ResultsDir::stage(&dir, &|n| !drawn(n))?;
+        write_table_and_history(&out)?;
+        out.commit()?;
+        return Ok(());
     }
     let data = ctx.load_fashion_mnist()?;
     let quick = args.common.quick;
@@ -77,7 +95,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     // The code measured is the code built: its provenance from before the run, which editing the
     // tree during a three-minute run must not change.
     let provenance = nnlab::report::results::provenance();
-    let out = ctx.results_dir()?;
+    // Every report so far stays (the history), and the peers' files the harness wrote.
+    let out = ctx.results_dir_keeping(&|n| n.ends_with(".json") && n != "meta.json")?;
     let x64 = d.x_train.mapv(f64::from);
     let sizes = cases::Sizes::new(quick);
     let pools: Vec<_> = counts
@@ -134,9 +153,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         .map_or("nogit", |c| &c[..c.len().min(8)]);
     let name = format!("{}-{short}.json", &report.date[..10]);
     let mut outputs = vec![out.write_json(&name, &report)?];
-    outputs.extend(write_table_and_history(out.dir())?);
+    outputs.extend(write_table_and_history(&out)?);
     let settings = serde_json::json!({ "rounds": rounds, "thread_counts": counts });
-    ctx.finish(&out, settings, None, &outputs)?;
+    ctx.finish(out, settings, None, &outputs)?;
     Ok(())
 }
 
@@ -193,14 +212,14 @@ fn ratios(
 }
 
 /// Rewrites `performance.md` (newest report + peers' files) and `history.png` (every report).
-fn write_table_and_history(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+fn write_table_and_history(out: &ResultsDir) -> anyhow::Result<Vec<PathBuf>> {
+    let dir = out.dir();
     let reports = nnlab::report::perf::read_reports(dir)?;
     let newest = reports
         .last()
         .with_context(|| format!("no report in {}", dir.display()))?;
     let peers = nnlab::report::perf::read_peers(dir)?;
     let table = performance_table(newest, &peers);
-    let out = nnlab::report::results::ResultsDir::create(dir)?;
     let mut written = vec![
         out.write_text("performance.md", &table)?,
         nnlab::report::perf::performance_numbers(newest, &peers).write(&out)?,

@@ -15,8 +15,8 @@ use serde::Serialize;
 pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Hidden units of the MLP (784 -> hidden -> 10, ReLU, He initialization).
-    #[arg(long, default_value_t = 100)]
+    /// Hidden units of the MLP (784 -> hidden -> 10, ReLU, He initialization; 1 to 8192).
+    #[arg(long, default_value_t = 100, value_parser = nnlab::report::cli::count(8_192))]
     pub hidden: usize,
     /// Factor the initial weights are multiplied by for the small-weight initial loss.
     #[arg(long, default_value_t = 1e-3)]
@@ -24,11 +24,11 @@ pub struct Args {
     /// L2 strength added to show the initial loss rising (CS231n's 1e3).
     #[arg(long, default_value_t = 1e3)]
     pub reg: f64,
-    /// Training examples of the overfitting check.
-    #[arg(long, default_value_t = 20)]
+    /// Training examples of the overfitting check (1 to 10000).
+    #[arg(long, default_value_t = 20, value_parser = nnlab::report::cli::count(10_000))]
     pub overfit_examples: usize,
-    /// Full-batch SGD iterations of the overfitting check.
-    #[arg(long, default_value_t = 200)]
+    /// Full-batch SGD iterations of the overfitting check (1 to 100000).
+    #[arg(long, default_value_t = 200, value_parser = nnlab::report::cli::count(100_000))]
     pub overfit_iters: usize,
     /// SGD learning rate of the overfitting check.
     #[arg(long, default_value_t = 0.05)]
@@ -41,11 +41,11 @@ pub struct Args {
         default_value = "1e-6,1e-5,1e-4,1e-3,1e-2,0.1,1,10,100"
     )]
     pub rates: Vec<f64>,
-    /// Mini-batch iterations per rate of the ladder [default: 200, or 30 with --quick].
-    #[arg(long)]
+    /// Mini-batch iterations per rate of the ladder (1 to 100000) [default: 200, or 30 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(100_000))]
     pub probe_iters: Option<usize>,
-    /// Mini-batch size of the ladder.
-    #[arg(long, default_value_t = 64)]
+    /// Mini-batch size of the ladder (1 to 60000).
+    #[arg(long, default_value_t = 64, value_parser = nnlab::report::cli::count(60_000))]
     pub batch_size: usize,
     #[command(flatten)]
     pub validation: crate::flags::Validation,

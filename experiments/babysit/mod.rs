@@ -17,8 +17,9 @@
 mod args;
 pub use args::{Args, CheckRow, Net};
 
-use clap::Parser;
-use nnlab::report::cli::{Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::cli::{
+    Expected, RunContext, as_flag, at_least_one, distinct_list, parse, run_main, work_factor,
+};
 use nnlab::report::results::{DataInfo, ResultsDir, markdown_table};
 
 mod rates;
@@ -60,12 +61,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
         args.small > 0.0 && args.small.is_finite(),
         "--small must be > 0 and finite, got {}",
-        args.small
+        nnlab::hyper::show(args.small)
     );
     anyhow::ensure!(
         args.reg > 0.0 && args.reg.is_finite(),
         "--reg must be > 0 and finite, got {}",
-        args.reg
+        nnlab::hyper::show(args.reg)
     );
     anyhow::ensure!(
         !args.rates.is_empty(),
@@ -77,7 +78,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             &[("learning_rate", "--rates and --overfit-lr")],
         )?;
     }
-    let run = RunContext::start(&args.common, EXPECTED)?;
+    distinct_list("--rates", &args.rates, 30)?;
+    // Shares of the default run: the learning-rate ladder and the overfitting check, both on the
+    // MLP and LeNet-5 (whose size --hidden does not change).
+    let work =
+        0.7 * work_factor(&[
+            (probe_iters, if quick { 30 } else { 200 }, 1.0),
+            (args.rates.len(), 9, 1.0),
+            (args.batch_size, 64, 1.0),
+        ]) + 0.3
+            * work_factor(&[
+                (args.overfit_iters, 200, 1.0),
+                (args.overfit_examples, 20, 1.0),
+            ]);
+    let work = work * work_factor(&[(args.hidden, 100, 1.0)]).sqrt();
+    let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
     let (data, d) = run.mlp_data(args.validation.val)?;
     anyhow::ensure!(
         d.y_train.len() >= args.overfit_examples,
@@ -128,11 +143,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "results": {"sanity": sanity, "ladder": ladder, "failed": failed},
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
-    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    run.finish(out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }
 
 /// The binary `exp_babysit`: parses the flags and runs.
 pub fn main() {
-    run_main(|| run(Args::parse()));
+    run_main(|| run(parse()?));
 }

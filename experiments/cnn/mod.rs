@@ -22,7 +22,8 @@ use nnlab::optim::Rule;
 use nnlab::procedures::metrics::{accuracy, mean_and_range};
 use nnlab::procedures::train::{EpochRecord, Split, TrainConfig};
 use nnlab::report::cli::{
-    CommonArgs, Expected, RunContext, as_flag, run_main, train_with_progress,
+    CommonArgs, Expected, RunContext, as_flag, distinct_list, parse, run_main, train_with_progress,
+    work_factor,
 };
 use nnlab::report::numbers::{Numbers, percent_of, thousands};
 use nnlab::report::plot::{Series, training_curves};
@@ -55,28 +56,28 @@ pub struct Args {
     /// Learning rate of the update rule.
     #[arg(long, default_value_t = 1e-3)]
     pub learning_rate: f64,
-    /// Epochs [default: 10, or 1 with --quick].
-    #[arg(long)]
+    /// Epochs (1 to 1000) [default: 10, or 1 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(1_000))]
     pub epochs: Option<usize>,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 64)]
+    /// Mini-batch size (1 to 60000).
+    #[arg(long, default_value_t = 64, value_parser = nnlab::report::cli::count(60_000))]
     pub batch_size: usize,
     /// L2 regularization strength on the weights.
     #[arg(long, default_value_t = 0.0)]
     pub reg: f64,
     #[command(flatten)]
     pub validation: crate::flags::Validation,
-    /// Train on at most this many images [default: all, or 2000 with --quick].
-    #[arg(long)]
+    /// Train on at most this many images (1 to 60000) [default: all, or 2000 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(60_000))]
     pub max_train: Option<usize>,
-    /// Batch sizes of the convolution timing (comma-separated) [default: 1,4,16,64,256, or 1,8
-    /// with --quick].
+    /// Batch sizes of the convolution timing (comma-separated, distinct, each 1 to 1024, at most
+    /// 10) [default: 1,4,16,64,256, or 1,8 with --quick].
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub speed_batches: Vec<usize>,
     /// Timed repetitions per point of the convolution timing, at least; short points repeat until
-    /// they have run for 0.3 s (at most 1,000 times). The fastest counts [default: 5, or 1 with
+    /// they have run for 0.3 s (at most 1,000 times). The fastest counts (1 to 1000) [default: 5, or 1 with
     /// --quick, where the 0.3 s floor does not apply].
-    #[arg(long)]
+    #[arg(long, value_parser = nnlab::report::cli::count(1_000))]
     pub speed_repeats: Option<usize>,
 }
 
@@ -165,10 +166,39 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
         args.reg >= 0.0 && args.reg.is_finite(),
         "--reg must be non-negative, got {}",
-        args.reg
+        nnlab::hyper::show(args.reg)
     );
     as_flag(args.rule.build::<f32>(args.learning_rate), &[])?;
-    let run = RunContext::start(&args.common, EXPECTED)?;
+    distinct_list("--speed-batches", &speed_batches, 10)?;
+    anyhow::ensure!(
+        speed_batches.iter().all(|&b| b <= 1_024),
+        "--speed-batches takes batch sizes up to 1024, got {speed_batches:?}"
+    );
+    // Shares of the default run: training (the naive convolution is about 25 times slower, as
+    // measured by a quick run) and the convolution timing, whose work grows with the batches.
+    let slower = if args.conv == Some(ConvAlgo::Naive) {
+        25
+    } else {
+        1
+    };
+    let images = |b: &[usize]| b.iter().sum::<usize>();
+    let default_batches: &[usize] = if quick { &[1, 8] } else { &[1, 4, 16, 64, 256] };
+    let work =
+        0.7 * work_factor(&[
+            (epochs, if quick { 1 } else { 10 }, 1.0),
+            (
+                max_train.unwrap_or(55_000),
+                if quick { 2_000 } else { 55_000 },
+                1.0,
+            ),
+            (slower, 1, 1.0),
+            nnlab::report::cli::smaller_batch(args.batch_size, 64),
+        ]) + 0.3
+            * work_factor(&[
+                (images(&speed_batches), images(default_batches), 1.0),
+                (repeats, if quick { 1 } else { 5 }, 1.0),
+            ]);
+    let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
     let data = run.load_fashion_mnist()?;
     let d = run.prepare(&data, n_val, max_train, quick.then_some(1_000))?;
     if run.check_only_training("LeNet-5", &d) {
@@ -267,11 +297,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     "seconds_per_epoch": epoch_seconds},
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
-    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    run.finish(out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }
 
 /// The binary `exp_cnn`: parses the flags and runs.
 pub fn main() {
-    run_main(|| run(Args::parse()));
+    run_main(|| run(parse()?));
 }

@@ -20,11 +20,12 @@
 mod args;
 pub use args::{Args, Settings};
 
-use clap::Parser;
 use nnlab::hyper::check_fraction;
 use nnlab::optim::schedule::Stretch;
 use nnlab::procedures::train::Split;
-use nnlab::report::cli::{Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::cli::{
+    Expected, RunContext, as_flag, at_least_one, distinct_list, parse, run_main, work_factor,
+};
 use nnlab::report::numbers::thousands;
 use nnlab::report::results::DataInfo;
 
@@ -41,6 +42,9 @@ use runs::{Form, Setting, Training};
 
 /// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
 pub const EXPECTED: Expected = Expected::new("dropout", 480, 5);
+
+/// The smallest keep probability the flags take (see `--keep`).
+const MIN_KEEP: f64 = 0.01;
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;
@@ -68,16 +72,57 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("--demo-samples", demo_samples),
         ("--demo-replicates", args.demo_replicates),
     ])?;
-    as_flag(check_fraction("p", args.keep), &[("p", "--keep")])?;
     anyhow::ensure!(
         !args.sweep.is_empty(),
         "--sweep needs at least one keep probability"
     );
-    for &p in &args.sweep {
-        as_flag(check_fraction("p", p), &[("p", "--sweep")])?;
+    distinct_list("--sweep", &args.sweep, 20)?;
+    for (flag, &p) in
+        std::iter::once(("--keep", &args.keep)).chain(args.sweep.iter().map(|p| ("--sweep", p)))
+    {
+        as_flag(check_fraction("p", p), &[("p", flag)])?;
+        // Inverted dropout scales a kept unit by 1/p: below 1/100 a network in f32 overflows.
+        anyhow::ensure!(
+            p >= MIN_KEEP,
+            "{flag} takes keep probabilities from {MIN_KEEP} to 1, got {}",
+            nnlab::hyper::show(p)
+        );
     }
     as_flag(args.rule.build::<f32>(args.learning_rate), &[])?;
-    let run = RunContext::start(&args.common, EXPECTED)?;
+    // Shares of the default run: the comparison's models (two hidden layers: work grows as
+    // hidden^2 where it dominates), the keep sweep, Monte-Carlo prediction and the E[a] demo.
+    let default = |full, quick_value| if quick { quick_value } else { full };
+    let batch = nnlab::report::cli::smaller_batch(args.batch_size, 128);
+    let work = work_factor(&[batch])
+        * (0.55
+            * work_factor(&[
+                (s.hidden, default(512, 64), 2.0),
+                (args.seeds, 3, 1.0),
+                (s.epochs, default(15, 2), 1.0),
+            ])
+            + 0.35
+                * work_factor(&[
+                    (s.sweep_hidden, default(256, 32), 2.0),
+                    (args.sweep_seeds, 2, 1.0),
+                    (s.sweep_epochs, default(15, 1), 1.0),
+                    (
+                        s.sweep_train.unwrap_or(55_000),
+                        default(10_000, 55_000),
+                        1.0,
+                    ),
+                    (args.sweep.len(), 10, 1.0),
+                ]))
+        + 0.07
+            * work_factor(&[
+                (s.mc_samples, default(100, 10), 1.0),
+                (s.hidden, default(512, 64), 2.0),
+            ])
+        + 0.03
+            * work_factor(&[
+                (demo_samples, default(100_000, 1_000), 1.0),
+                (args.demo_replicates, 200, 1.0),
+            ]);
+    let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
     let data = run.load_fashion_mnist()?;
     let n_val = args.validation.rows(quick);
     let d = run.prepare(&data, n_val, quick.then_some(2_000), quick.then_some(1_000))?;
@@ -206,11 +251,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
-    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    run.finish(out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }
 
 /// The binary `exp_dropout`: parses the flags and runs.
 pub fn main() {
-    run_main(|| run(Args::parse()));
+    run_main(|| run(parse()?));
 }

@@ -135,7 +135,7 @@ pub fn train(
     ema_decay: f64,
     job: &Job<Member>,
     tick: &(dyn Fn() + Sync),
-) -> Trained {
+) -> anyhow::Result<Trained> {
     let started = std::time::Instant::now();
     let per_epoch = runs.split.iterations(1, runs.batch_size);
     let mut averages = ParamAverages::new(ema_decay, per_epoch);
@@ -153,7 +153,15 @@ pub fn train(
             checkpoints.push(net.probabilities(x_test, Mode::Eval));
         });
     let (h, mut net) = runs.train(job, hooks);
-    assert!(h.diverged_at.is_none(), "{:?} diverged", job.tag);
+    if let Some(at) = h.diverged_at {
+        let m = job.tag;
+        anyhow::bail!(
+            "the {} run {} diverged at iteration {at} with learning rate {}: an ensemble of it means nothing; lower --learning-rate",
+            format!("{:?}", m.kind).to_lowercase(),
+            m.index + 1,
+            m.learning_rate
+        );
+    }
     let mut out = Trained {
         member: job.tag,
         val_accuracy,
@@ -169,12 +177,12 @@ pub fn train(
         out.polyak = Some(net.probabilities(x_test, Mode::Eval));
     }
     out.seconds = started.elapsed().as_secs_f64();
-    out
+    Ok(out)
 }
 // ANCHOR_END: member
 
 /// Trains every member behind one progress bar named `what`, as `runs.workers` says; results
-/// come back in member order.
+/// come back in member order; a member that diverged is an error naming it.
 pub fn train_all(
     runs: &Runs,
     x_test: ArrayView2<f32>,
@@ -182,11 +190,13 @@ pub fn train_all(
     base_seed: u64,
     members: &[Member],
     what: &str,
-) -> Vec<Trained> {
+) -> anyhow::Result<Vec<Trained>> {
     let jobs: Vec<Job<Member>> = members.iter().map(|&m| job(base_seed, m)).collect();
     with_progress(runs.total_iterations(&jobs), what, |tick| {
         runs.run_all(&jobs, tick, |job, tick| {
             train(runs, x_test, ema_decay, job, tick)
         })
     })
+    .into_iter()
+    .collect()
 }

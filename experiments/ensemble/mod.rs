@@ -17,7 +17,9 @@
 
 use clap::Parser;
 use nnlab::procedures::train::Split;
-use nnlab::report::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
+use nnlab::report::cli::{
+    CommonArgs, Expected, RunContext, at_least_one, parse, run_main, work_factor,
+};
 use nnlab::report::numbers::thousands;
 use nnlab::report::plot::short_number;
 use nnlab::report::results::{DataInfo, write_ways};
@@ -37,24 +39,24 @@ use nnlab::procedures::runs::Runs;
 pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Independently initialized runs [default: 8, or 3 with --quick].
-    #[arg(long)]
+    /// Independently initialized runs (1 to 100) [default: 8, or 3 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(100))]
     pub members: Option<usize>,
-    /// Epochs of each independent and search run, at least 2 [default: 4, or 2 with --quick].
-    #[arg(long)]
+    /// Epochs of each independent and search run, at least 2 (1 to 100) [default: 4, or 2 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(100))]
     pub epochs: Option<usize>,
-    /// Trials of the random search whose best models are averaged [default: 12, or 3 with
+    /// Trials of the random search whose best models are averaged (1 to 200) [default: 12, or 3 with
     /// --quick].
-    #[arg(long)]
+    #[arg(long, value_parser = nnlab::report::cli::count(200))]
     pub search_trials: Option<usize>,
-    /// Runs with a restarted learning rate [default: 2, or 1 with --quick].
-    #[arg(long)]
+    /// Runs with a restarted learning rate (1 to 20) [default: 2, or 1 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(20))]
     pub snapshot_runs: Option<usize>,
-    /// Epochs, and so snapshots, of each such run [default: 8, or 2 with --quick].
-    #[arg(long)]
+    /// Epochs, and so snapshots, of each such run (1 to 100) [default: 8, or 2 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(100))]
     pub snapshots: Option<usize>,
-    /// Largest ensemble measured [default: 8, or 3 with --quick].
-    #[arg(long)]
+    /// Largest ensemble measured (1 to 100) [default: 8, or 3 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(100))]
     pub max_size: Option<usize>,
     /// Adam's learning rate of the independent and snapshot runs (the peak of each cycle).
     #[arg(long, default_value_t = 1e-3)]
@@ -65,21 +67,21 @@ pub struct Args {
     /// The moving average's weight on the past, in [0, 1).
     #[arg(long, default_value_t = 0.999)]
     pub ema_decay: f64,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 64)]
+    /// Mini-batch size (1 to 60000).
+    #[arg(long, default_value_t = 64, value_parser = nnlab::report::cli::count(60_000))]
     pub batch_size: usize,
     #[command(flatten)]
     pub validation: crate::flags::Validation,
-    /// Train on at most this many images [default: all, or 2000 with --quick].
-    #[arg(long)]
+    /// Train on at most this many images (1 to 60000) [default: all, or 2000 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(60_000))]
     pub max_train: Option<usize>,
     /// How runs use the cores: `members` (one per thread, side by side) or `inside` (one at a
     /// time on every thread); the results are the same.
     #[arg(long, value_enum, default_value_t = Parallel::Members)]
     pub parallel: Parallel,
     /// Rounds of the speed measurement (two one-epoch runs on 4,000 images, three ways)
-    /// [default: 3, or 1 with --quick].
-    #[arg(long)]
+    /// (1 to 100) [default: 3, or 1 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(100))]
     pub speed_rounds: Option<usize>,
 }
 
@@ -95,6 +97,9 @@ pub enum Parallel {
 
 /// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
 pub const EXPECTED: Expected = Expected::new("ensemble", 360, 6);
+
+/// The most epochs' test probabilities a run may keep: 10,000 of 400 kB each.
+const MAX_CHECKPOINTS: usize = 10_000;
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;
@@ -119,23 +124,41 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
         (0.0..1.0).contains(&args.ema_decay),
         "--ema-decay must be in [0, 1), got {}",
-        args.ema_decay
+        nnlab::hyper::show(args.ema_decay)
     );
     anyhow::ensure!(
         args.learning_rate > 0.0 && args.learning_rate.is_finite(),
         "--learning-rate must be positive, got {}",
-        args.learning_rate
+        nnlab::hyper::show(args.learning_rate)
     );
     anyhow::ensure!(
         args.reg >= 0.0 && args.reg.is_finite(),
         "--reg must be non-negative, got {}",
-        args.reg
+        nnlab::hyper::show(args.reg)
     );
     anyhow::ensure!(
         epochs >= 2,
         "--epochs {epochs}: the Polyak average starts after the first epoch, so runs need at least 2"
     );
-    let run = RunContext::start(&args.common, EXPECTED)?;
+    // Every epoch of every run keeps the test set's probabilities (10,000 x 10 f32, 400 kB).
+    let checkpoints = (n_members + trials) * epochs + snapshot_runs * snapshots;
+    anyhow::ensure!(
+        checkpoints <= MAX_CHECKPOINTS,
+        "these flags keep {checkpoints} checkpoints of the test set's probabilities ((--members + --search-trials) x --epochs + --snapshot-runs x --snapshots), {} GB; the limit is {MAX_CHECKPOINTS} (4 GB)",
+        checkpoints * 400 / 1_000_000
+    );
+    // Shares of the default run: the runs' epochs, then the speed measurement.
+    let work =
+        0.95 * work_factor(&[
+            (checkpoints, pick(None, 96, 14), 1.0),
+            (
+                args.max_train.unwrap_or(55_000),
+                if quick { 2_000 } else { 55_000 },
+                1.0,
+            ),
+            nnlab::report::cli::smaller_batch(args.batch_size, 64),
+        ]) + 0.05 * work_factor(&[(speed_rounds, pick(None, 3, 1), 1.0)]);
+    let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
     let data = run.load_fashion_mnist()?;
     let n_val = args.validation.rows(quick);
     let max_train = args.max_train.or(quick.then_some(2_000));
@@ -172,7 +195,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         members::train_all(runs, x_test, args.ema_decay, seed, members, what)
     };
     let what = format!("{} runs", members.len());
-    let mut trained = train_all(&runs_on(&split, workers), &members, &what);
+    let mut trained = train_all(&runs_on(&split, workers), &members, &what)?;
     let snapshot_trained = trained.split_off(n_members + trials);
     let search = trained.split_off(n_members);
     let rows = report::ensembles(&trained, &search, &snapshot_trained, &d.y_test, max_size);
@@ -197,9 +220,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let speed_members: Vec<Member> = (0..run.threads.max(2))
         .map(|i| member(Kind::Independent, i, 2))
         .collect();
+    // Only the time counts here: a run that diverges on the subset is timed all the same.
     let trial = |workers: Option<usize>| -> Vec<Vec<f64>> {
-        let done = train_all(&runs_on(&small, workers), &speed_members, "speed");
-        done.into_iter().map(|t| t.val_accuracy).collect()
+        match train_all(&runs_on(&small, workers), &speed_members, "speed") {
+            Ok(done) => done.into_iter().map(|t| t.val_accuracy).collect(),
+            Err(_) => Vec::new(),
+        }
     };
     let speed = compare_ways(speed_members.len(), speed_rounds, &trial);
     eprintln!("speed: {}", speed.describe("runs"));
@@ -241,11 +267,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "results": {"ensembles": rows, "gains": gains, "speed": speed},
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
-    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    run.finish(out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }
 
 /// The binary `exp_ensemble`: parses the flags and runs.
 pub fn main() {
-    run_main(|| run(Args::parse()));
+    run_main(|| run(parse()?));
 }

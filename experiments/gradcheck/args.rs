@@ -19,18 +19,18 @@ pub struct Args {
     /// the loss's rounding, not the gradient, sets the error).
     #[arg(long, default_value_t = 1e-3)]
     pub floor: f64,
-    /// Entries of each LeNet-5 tensor perturbed (CS231n's sparse check) [default: 200, or 20 with
+    /// Entries of each LeNet-5 tensor perturbed (CS231n's sparse check; 1 to 100000) [default: 200, or 20 with
     /// --quick].
-    #[arg(long)]
+    #[arg(long, value_parser = nnlab::report::cli::count(100_000))]
     pub lenet_entries: Option<usize>,
-    /// Steps per decade of the step sweep from 1e-1 to 1e-12.
-    #[arg(long, default_value_t = 4)]
+    /// Steps per decade of the step sweep from 1e-1 to 1e-12 (1 to 1000).
+    #[arg(long, default_value_t = 4, value_parser = nnlab::report::cli::count(1_000))]
     pub steps_per_decade: usize,
     /// Batch sizes of the kink count, comma-separated (Fashion-MNIST training images).
     #[arg(long, value_delimiter = ',', default_value = "1,10,100")]
     pub kink_batches: Vec<usize>,
-    /// Hidden units of the MLP whose first layer the kink count checks (784 -> hidden -> 10).
-    #[arg(long, default_value_t = 100)]
+    /// Hidden units of the MLP whose first layer the kink count checks (784 -> hidden -> 10; 1 to 8192).
+    #[arg(long, default_value_t = 100, value_parser = nnlab::report::cli::count(8_192))]
     pub hidden: usize,
 }
 

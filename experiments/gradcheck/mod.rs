@@ -20,8 +20,9 @@
 mod args;
 pub use args::{Args, STEPS, steps};
 
-use clap::Parser;
-use nnlab::report::cli::{Expected, RunContext, at_least_one, run_main};
+use nnlab::report::cli::{
+    Expected, RunContext, at_least_one, distinct_list, parse, run_main, work_factor,
+};
 use nnlab::report::plot::short_number;
 use nnlab::report::results::DataInfo;
 
@@ -43,19 +44,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("--hidden", args.hidden),
     ])?;
     for (flag, h) in [("--h64", args.h64), ("--h32", args.h32)] {
-        anyhow::ensure!(h > 0.0 && h < 1.0, "{flag} must be in (0, 1), got {h}");
+        anyhow::ensure!(
+            h > 0.0 && h < 1.0,
+            "{flag} must be in (0, 1), got {}",
+            nnlab::hyper::show(h)
+        );
     }
     anyhow::ensure!(
         args.floor >= 0.0 && args.floor.is_finite(),
         "--floor must be >= 0 and finite, got {}",
-        args.floor
+        nnlab::hyper::show(args.floor)
     );
     anyhow::ensure!(
         !args.kink_batches.is_empty() && !args.kink_batches.contains(&0),
         "--kink-batches needs batch sizes of at least 1, got {:?}",
         args.kink_batches
     );
-    let run = RunContext::start(&args.common, EXPECTED)?;
+    distinct_list("--kink-batches", &args.kink_batches, 20)?;
+    anyhow::ensure!(
+        args.kink_batches.iter().all(|&b| b <= 60_000),
+        "--kink-batches takes batch sizes up to 60000 (the training set), got {:?}",
+        args.kink_batches
+    );
+    // Shares of the default run: LeNet-5's sparse checks, the step sweeps, the kink count.
+    let kink_images: usize = args.kink_batches.iter().sum();
+    let work = 0.4 * work_factor(&[(lenet_entries, if quick { 20 } else { 200 }, 1.0)])
+        + 0.3 * work_factor(&[(args.steps_per_decade, 4, 1.0)])
+        + 0.3 * work_factor(&[(kink_images, 111, 1.0), (args.hidden, 100, 1.0)]);
+    let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
     let data = run.load_fashion_mnist()?;
     let largest = *args.kink_batches.iter().max().expect("checked non-empty");
     let d = run.prepare(&data, 1, Some(largest), Some(1))?;
@@ -98,11 +114,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     });
     let n = d.y_train.len();
     let data_info = DataInfo::fashion_mnist(&data, n, d.y_val.len(), d.y_test.len());
-    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    run.finish(out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }
 
 /// The binary `exp_gradcheck`: parses the flags and runs.
 pub fn main() {
-    run_main(|| run(Args::parse()));
+    run_main(|| run(parse()?));
 }

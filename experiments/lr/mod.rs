@@ -15,9 +15,10 @@
 mod args;
 pub use args::{Args, Settings};
 
-use clap::Parser;
 use nnlab::procedures::lr_range::RangeTest;
-use nnlab::report::cli::{Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::cli::{
+    Expected, RunContext, as_flag, at_least_one, distinct_list, parse, run_main, work_factor,
+};
 use nnlab::report::results::DataInfo;
 
 mod convention;
@@ -88,7 +89,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         grid_epochs,
         range,
     };
-    let run = RunContext::start(&args.common, EXPECTED)?;
+    distinct_list("--rates", &args.rates, 4)?;
+    distinct_list("--grid", &args.grid, 50)?;
+    // Shares of the default run: the four curves, the grid search, the two conventions' decay
+    // runs and the range test, all on the MLP.
+    let default = |full, quick_value| if quick { quick_value } else { full };
+    let work = work_factor(&args.mlp.work())
+        * (0.55 * work_factor(&[(epochs, default(10, 1), 1.0)])
+            + 0.25 * work_factor(&[(grid_epochs, default(2, 1), 1.0), (args.grid.len(), 9, 1.0)])
+            + 0.17 * work_factor(&[(decay_epochs, default(6, 2), 1.0)])
+            + 0.03 * work_factor(&[(range_iters, default(300, 100), 1.0)]));
+    let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
     let Some((data, d, out)) = run.mlp_training(args.validation.val, "the MLP")? else {
         return Ok(());
     };
@@ -124,11 +135,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                        "final_val_accuracy": finals},
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
-    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    run.finish(out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }
 
 /// The binary `exp_lr`: parses the flags and runs.
 pub fn main() {
-    run_main(|| run(Args::parse()));
+    run_main(|| run(parse()?));
 }

@@ -100,6 +100,10 @@ pub fn run(
         );
         h.accuracy_objective()
     });
+    let best = anyhow::Context::context(
+        best,
+        "every --grid learning rate diverged: no best rate; try smaller rates",
+    )?;
     let grid_best = trials[best].value;
     eprintln!(
         "grid search: best lr {grid_best} ({:.4} validation accuracy)",

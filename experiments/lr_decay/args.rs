@@ -32,18 +32,18 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', default_value = "0.004,0.05")]
     pub rates: Vec<f64>,
     /// Seeds per schedule and rule (runs 0..N; run i of every schedule starts from the same
-    /// weights and sees the same batches).
-    #[arg(long, default_value_t = 3)]
+    /// weights and sees the same batches; 1 to 100).
+    #[arg(long, default_value_t = 3, value_parser = nnlab::report::cli::count(100))]
     pub seeds: usize,
-    /// Epochs of each comparison run [default: 2, or 1 with --quick].
-    #[arg(long)]
+    /// Epochs of each comparison run (1 to 1000) [default: 2, or 1 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(1_000))]
     pub epochs: Option<usize>,
     /// Epochs of the long runs (the best rule and decaying schedule, and that rule's constant
-    /// rate) [default: 15, or 2 with --quick].
-    #[arg(long)]
+    /// rate; 1 to 1000) [default: 15, or 2 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(1_000))]
     pub long_epochs: Option<usize>,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 128)]
+    /// Mini-batch size (1 to 60000).
+    #[arg(long, default_value_t = 128, value_parser = nnlab::report::cli::count(60_000))]
     pub batch_size: usize,
     /// L2 regularization strength on the weights (`0.5 reg ||W||^2` added to the loss), the same
     /// in every run.
@@ -52,8 +52,8 @@ pub struct Args {
     /// Step decay's factor, in (0, 1] (the slide's "halve it": 0.5).
     #[arg(long, default_value_t = 0.5)]
     pub step_factor: f64,
-    /// How many times step decay applies its factor in a run, at equal intervals.
-    #[arg(long, default_value_t = 3)]
+    /// How many times step decay applies its factor in a run, at equal intervals (1 to 1000).
+    #[arg(long, default_value_t = 3, value_parser = nnlab::report::cli::count(1_000))]
     pub step_drops: usize,
     /// Exponential decay ends the run at this fraction of the initial rate, in (0, 1].
     #[arg(long, default_value_t = 0.01)]
@@ -72,8 +72,8 @@ pub struct Args {
     /// runs). Results are the same.
     #[arg(long, value_enum, default_value_t = Parallel::Auto)]
     pub parallel: Parallel,
-    /// Iterations per run of the parallel measurement [default: 100, or 5 with --quick].
-    #[arg(long)]
+    /// Iterations per run of the parallel measurement (1 to 100000) [default: 100, or 5 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(100_000))]
     pub speed_iters: Option<usize>,
     #[command(flatten)]
     pub validation: crate::flags::Validation,

@@ -18,10 +18,11 @@
 mod args;
 pub use args::{Args, Settings};
 
-use clap::Parser;
 use nnlab::optim::schedule::Stretch;
 use nnlab::procedures::train::Split;
-use nnlab::report::cli::{Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::cli::{
+    Expected, RunContext, as_flag, at_least_one, distinct_list, parse, run_main, work_factor,
+};
 use nnlab::report::numbers::thousands;
 use nnlab::report::plot::short_number;
 use nnlab::report::results::DataInfo;
@@ -77,7 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
         args.reg >= 0.0 && args.reg.is_finite(),
         "--reg must be non-negative, got {}",
-        args.reg
+        nnlab::hyper::show(args.reg)
     );
     let s = Settings {
         epochs,
@@ -90,7 +91,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .zip(args.rates.iter().copied())
             .collect(),
     };
-    let run = RunContext::start(&args.common, EXPECTED)?;
+    distinct_list("--schedules", &args.schedules, 7)?;
+    distinct_list("--rules", &args.rules, 6)?;
+    // Shares of the default run: every schedule x rule x seed for --epochs, the long runs, and
+    // the parallel measurement.
+    let default = |full, quick_value| if quick { quick_value } else { full };
+    let seeds = (args.seeds, 3, 1.0);
+    let batch = nnlab::report::cli::smaller_batch(args.batch_size, 128);
+    let work = work_factor(&[seeds, batch])
+        * (0.45 * work_factor(&[(epochs, default(2, 1), 1.0), (args.rules.len(), 2, 1.0)])
+            + 0.5 * work_factor(&[(long_epochs, default(15, 2), 1.0)]))
+        + 0.05 * work_factor(&[(speed_iters, default(100, 5), 1.0)]);
+    let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
     let data = run.load_fashion_mnist()?;
     let n_val = args.validation.rows(quick);
     let d = run.prepare(&data, n_val, quick.then_some(2_000), quick.then_some(1_000))?;
@@ -173,11 +185,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "results": {"comparison": compared.summary, "best": {"rule": compared.best.0, "schedule": compared.best.2}, "long": long.summary},
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
-    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    run.finish(out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }
 
 /// The binary `exp_lr_decay`: parses the flags and runs.
 pub fn main() {
-    run_main(|| run(Args::parse()));
+    run_main(|| run(parse()?));
 }

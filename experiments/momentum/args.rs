@@ -14,10 +14,10 @@ pub struct Args {
     /// Learning rate of every rule on the taco shell (stable below 2/50 = 0.04 for SGD).
     #[arg(long, default_value_t = 0.035)]
     pub learning_rate: f64,
-    /// Iterations on the taco shell.
-    #[arg(long, default_value_t = 150)]
+    /// Iterations on the taco shell (1 to 10000: every one is drawn in the figures).
+    #[arg(long, default_value_t = 150, value_parser = nnlab::report::cli::count(10_000))]
     pub iters: usize,
-    /// Momentum coefficients to compare with SGD (comma-separated).
+    /// Momentum coefficients to compare with SGD (comma-separated, distinct, at most 8).
     #[arg(
         long,
         value_delimiter = ',',
@@ -34,8 +34,8 @@ pub struct Args {
     /// Momentum coefficient of Momentum and Nesterov for the MLP.
     #[arg(long, default_value_t = 0.9)]
     pub mlp_mu: f64,
-    /// Epochs of MLP training [default: 5, or 2 with --quick].
-    #[arg(long)]
+    /// Epochs of MLP training (1 to 1000) [default: 5, or 2 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(1_000))]
     pub epochs: Option<usize>,
     #[command(flatten)]
     pub mlp: crate::flags::Mlp,

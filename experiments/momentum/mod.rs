@@ -12,11 +12,12 @@
 mod args;
 pub use args::{Args, Contender, Rules};
 
-use clap::Parser;
 use nnlab::hyper::{HyperparameterError, check_unit_interval};
 use nnlab::optim::{Momentum, Nesterov, Sgd, contraction_rate, nesterov_contraction_rate};
 use nnlab::procedures::surfaces::{Surface, TacoShell};
-use nnlab::report::cli::{Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::cli::{
+    Expected, RunContext, as_flag, at_least_one, distinct_list, parse, run_main, work_factor,
+};
 use nnlab::report::results::DataInfo;
 
 mod mlp;
@@ -77,7 +78,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("--hidden", args.mlp.hidden),
         ("--epochs", epochs),
     ])?;
-    let run = RunContext::start(&args.common, EXPECTED)?;
+    distinct_list("--mu", &args.mu, 8)?;
+    // The MLP's training is nearly all of the run; the taco shell's iterations cost microseconds.
+    let work = work_factor(&[
+        (epochs, if quick { 2 } else { 5 }, 1.0),
+        (args.mu.len(), 3, 1.0),
+    ]);
+    let work = work * work_factor(&args.mlp.work());
+    let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
     let Some((data, d, out)) = run.mlp_training(args.validation.val, "the MLP")? else {
         return Ok(());
     };
@@ -127,11 +135,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
-    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    run.finish(out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }
 
 /// The binary `exp_momentum`: parses the flags and runs.
 pub fn main() {
-    run_main(|| run(Args::parse()));
+    run_main(|| run(parse()?));
 }

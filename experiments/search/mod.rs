@@ -26,7 +26,9 @@
 use clap::Parser;
 use nnlab::procedures::search::{Shard, halving_plan};
 use nnlab::procedures::train::Split;
-use nnlab::report::cli::{CommonArgs, Expected, RunContext, at_least_one, run_main};
+use nnlab::report::cli::{
+    CommonArgs, Expected, RunContext, at_least_one, distinct_list, parse, run_main, work_factor,
+};
 use nnlab::report::numbers::thousands;
 use nnlab::report::results::DataInfo;
 
@@ -50,54 +52,54 @@ use trials::{Search, TrialRow};
 pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Repetitions of every search, each from its own search seed [default: 4, or 2 with --quick].
-    #[arg(long)]
+    /// Repetitions of every search, each from its own search seed (1 to 100) [default: 4, or 2 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(100))]
     pub searches: Option<usize>,
     /// Trials of the random search; coarse-to-fine and successive halving spend the same compute
-    /// [default: 81, or 16 with --quick].
-    #[arg(long)]
+    /// (1 to 10000) [default: 81, or 16 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(10_000))]
     pub trials: Option<usize>,
-    /// Epochs of each grid, random and coarse-to-fine trial [default: 2, or 1 with --quick].
-    #[arg(long)]
+    /// Epochs of each grid, random and coarse-to-fine trial (1 to 100) [default: 2, or 1 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(100))]
     pub epochs: Option<usize>,
     /// Values per axis of each grid, comma-separated (g values per axis: g^4 trials)
     /// [default: 2,3, or 2 with --quick].
     #[arg(long, value_delimiter = ',')]
     pub grids: Vec<usize>,
     /// Coarse-to-fine: trials of the coarse stage (the random search's first ones)
-    /// [default: half the trials, rounded up].
-    #[arg(long)]
+    /// (1 to 10000) [default: half the trials, rounded up].
+    #[arg(long, value_parser = nnlab::report::cli::count(10_000))]
     pub coarse: Option<usize>,
-    /// Coarse-to-fine: the best coarse trials whose box the fine stage searches.
-    #[arg(long, default_value_t = 5)]
+    /// Coarse-to-fine: the best coarse trials whose box the fine stage searches (1 to 1000).
+    #[arg(long, default_value_t = 5, value_parser = nnlab::report::cli::count(1_000))]
     pub keep_best: usize,
-    /// Successive halving: keep the best 1/eta of each rung, give them eta times the epochs.
-    #[arg(long, default_value_t = 3)]
+    /// Successive halving: keep the best 1/eta of each rung, give them eta times the epochs (1 to 100).
+    #[arg(long, default_value_t = 3, value_parser = nnlab::report::cli::count(100))]
     pub eta: usize,
-    /// Successive halving: epochs of the last rung [default: 9, or 3 with --quick].
-    #[arg(long)]
+    /// Successive halving: epochs of the last rung (1 to 1000) [default: 9, or 3 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(1_000))]
     pub halving_max: Option<usize>,
-    /// Training images of every trial (the first N) [default: 10000, or 1000 with --quick].
-    #[arg(long)]
+    /// Training images of every trial (the first N; 1 to 60000) [default: 10000, or 1000 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(60_000))]
     pub train: Option<usize>,
     #[command(flatten)]
     pub validation: crate::flags::Validation,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 128)]
+    /// Mini-batch size (1 to 60000).
+    #[arg(long, default_value_t = 128, value_parser = nnlab::report::cli::count(60_000))]
     pub batch_size: usize,
     /// How trials use the cores: `trials` (one per thread, side by side) or `inside` (one at a
     /// time on every thread); the results are the same.
     #[arg(long, value_enum, default_value_t = speed::Parallel::Trials)]
     pub parallel: speed::Parallel,
-    /// Trials of the speed measurement [default: 8, or 2 with --quick].
-    #[arg(long)]
+    /// Trials of the speed measurement (1 to 100) [default: 8, or 2 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(100))]
     pub speed_trials: Option<usize>,
-    /// Rounds of the speed measurement (its three ways alternate in each) [default: 3, or 1
+    /// Rounds of the speed measurement (its three ways alternate in each; 1 to 100) [default: 3, or 1
     /// with --quick].
-    #[arg(long)]
+    #[arg(long, value_parser = nnlab::report::cli::count(100))]
     pub speed_rounds: Option<usize>,
-    /// Random searches of 9 trials compared with the 3x3 grid in the picture.
-    #[arg(long, default_value_t = 10_000)]
+    /// Random searches of 9 trials compared with the 3x3 grid in the picture (1 to 10000000).
+    #[arg(long, default_value_t = 10_000, value_parser = nnlab::report::cli::count(10_000_000))]
     pub layout_searches: usize,
     /// Run only shard i of n of the independent trials (1 <= i <= n) and write
     /// `trials.part-i-of-n.csv`; afterwards `--merge` with the same flags finishes the search.
@@ -157,6 +159,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let first = (trials_n * epochs / rungs).max(1);
     let halving = halving_plan(first, args.eta, 1, halving_max);
     // ANCHOR_END: equal_compute
+    distinct_list("--grids", &grids, 6)?;
+    // Shares of the default run: the trials (each grid runs g^4 of them; the other methods spend
+    // the random search's compute), the speed measurement, and the picture's searches.
+    let default = |full, quick_value| if quick { quick_value } else { full };
+    let grid_trials = |g: &[usize]| g.iter().map(|g| g.pow(4)).sum::<usize>();
+    let default_grids: &[usize] = if quick { &[2] } else { &[2, 3] };
+    let work = work_factor(&[nnlab::report::cli::smaller_batch(args.batch_size, 128)])
+        * (0.9
+            * work_factor(&[
+                (searches, default(4, 2), 1.0),
+                (
+                    trials_n + grid_trials(&grids),
+                    default(81, 16) + grid_trials(default_grids),
+                    1.0,
+                ),
+                (epochs.max(halving_max / 3), default(2, 1), 1.0),
+                (n_train, default(10_000, 1_000), 1.0),
+            ])
+            + 0.05
+                * work_factor(&[
+                    (speed_trials, default(8, 2), 1.0),
+                    (speed_rounds, default(3, 1), 1.0),
+                ]))
+        + 0.05 * work_factor(&[(args.layout_searches, 10_000, 1.0)]);
     let budget = Budget {
         searches,
         trials: trials_n,
@@ -167,7 +193,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         halving,
     };
 
-    let run = RunContext::start(&args.common, EXPECTED)?;
+    let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
     let data = run.load_fashion_mnist()?;
     let n_val = args.validation.rows(quick);
     let d = run.prepare(&data, n_val, Some(n_train), quick.then_some(1_000))?;
@@ -184,6 +210,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let jobs = plan::independent_trials(&search.space, &budget, args.common.seed);
     let workers = args.parallel.workers(run.threads);
     let out_dir = args.common.out_dir(EXPECTED.experiment);
+    let settings = shard_settings(&args, &budget, &d, &data);
+    let is_part = |n: &str| n.starts_with("trials.part-");
 
     // A shard runs its slice of the independent trials and stops.
     if let Some(shard) = shard {
@@ -197,22 +225,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             mine.len(),
             jobs.len()
         );
-        let out = run.results_dir()?;
+        // The folder keeps the other shards' parts, and only them.
+        let out = run.results_dir_keeping(&is_part)?;
         let rows = search.run_all(&mine, workers, &format!("shard {shard}"));
-        let path = out.write_csv(&shard.part_name("trials.csv"), rows)?;
-        eprintln!(
-            "wrote {}; when every shard is done: exp_search --merge (same flags)",
-            path.display()
-        );
+        let outputs = [
+            out.write_csv(&shard.part_name("trials.csv"), rows)?,
+            out.write_json(&shards::settings_name(&shard), &settings)?,
+        ];
+        let hyperparameters =
+            serde_json::json!({ "shard": shard.to_string(), "settings": settings });
+        let data_info =
+            DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
+        run.finish(out, hyperparameters, Some(data_info), &outputs)?;
+        eprintln!("when every shard is done: exp_search --merge (same flags)");
         return Ok(());
     }
     // A merge reads and checks every part before anything is written.
     let merged = if args.merge {
-        Some(shards::read_parts(&out_dir, &jobs)?)
+        Some(shards::read_parts(&out_dir, &jobs, &settings)?)
     } else {
         None
     };
-    let out = run.results_dir()?;
+    // A merge keeps the parts it merged; a run of its own replaces them.
+    let out = run.results_dir_keeping(&|n| args.merge && is_part(n))?;
     let (layout, mut outputs) = picture::run(args.common.seed, args.layout_searches, &out)?;
     let independent = match merged {
         Some(rows) => rows,
@@ -275,11 +310,39 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
-    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    run.finish(out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
+}
+
+/// What decides the independent trials' rows, by flag (see [`shards::Settings`]).
+fn shard_settings(
+    args: &Args,
+    budget: &Budget,
+    d: &nnlab::data::fashion::Prepared<f32>,
+    data: &nnlab::data::FashionMnist<f32>,
+) -> shards::Settings {
+    let mut s = shards::Settings::new();
+    let mut put = |flag: &str, v: serde_json::Value| s.insert(flag.into(), v);
+    put("--seed", args.common.seed.into());
+    put("--searches", budget.searches.into());
+    put("--trials", budget.trials.into());
+    put("--epochs", budget.epochs.into());
+    put("--grids", serde_json::json!(budget.grids));
+    put(
+        "--eta/--halving-max (first rung)",
+        serde_json::json!(budget.halving.first()),
+    );
+    put("--train", d.y_train.len().into());
+    put("--val", d.y_val.len().into());
+    put("--batch-size", args.batch_size.into());
+    put(
+        "--data-dir (the files' SHA-256)",
+        serde_json::json!(data.files),
+    );
+    s
 }
 
 /// The binary `exp_search`: parses the flags and runs.
 pub fn main() {
-    run_main(|| run(Args::parse()));
+    run_main(|| run(parse()?));
 }

@@ -7,7 +7,11 @@ use super::trials::{Trial, TrialRow};
 
 /// The rows of every part file in `dir` (all n parts of one `--shard i/n` split), checked against
 /// the trials these flags run.
-pub fn read_parts(dir: &std::path::Path, jobs: &[Trial]) -> anyhow::Result<Vec<TrialRow>> {
+pub fn read_parts(
+    dir: &std::path::Path,
+    jobs: &[Trial],
+    settings: &Settings,
+) -> anyhow::Result<Vec<TrialRow>> {
     use anyhow::Context;
     let names: Vec<String> = std::fs::read_dir(dir)
         .with_context(|| format!("--merge: reading {}", dir.display()))?
@@ -37,6 +41,7 @@ pub fn read_parts(dir: &std::path::Path, jobs: &[Trial]) -> anyhow::Result<Vec<T
         })?;
         parts.push(text);
     }
+    check_settings(dir, count, settings)?;
     let merged = merge_csv_parts(&parts).context("--merge")?;
     let rows: Vec<TrialRow> = csv::Reader::from_reader(merged.as_bytes())
         .deserialize()
@@ -57,4 +62,38 @@ pub fn read_parts(dir: &std::path::Path, jobs: &[Trial]) -> anyhow::Result<Vec<T
         jobs.len()
     );
     Ok(rows)
+}
+
+/// What decides a part's rows, by the flag that sets it (`--batch-size`: 128; the data's hashes
+/// under `--data-dir`): written beside each part and compared by `--merge`, which refuses parts
+/// run with other settings, naming the flag.
+pub type Settings = serde_json::Map<String, serde_json::Value>;
+
+/// The name of a part's settings file: `trials.part-i-of-n.json`.
+pub fn settings_name(shard: &Shard) -> String {
+    shard.part_name("trials.json")
+}
+
+/// Checks every part's settings file in `dir` against `mine`, for parts 1..=count.
+pub fn check_settings(dir: &std::path::Path, count: usize, mine: &Settings) -> anyhow::Result<()> {
+    use anyhow::Context;
+    for index in 1..=count {
+        let path = dir.join(settings_name(&Shard { index, count }));
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "--merge: part {index} of {count} has no settings file ({})",
+                path.display()
+            )
+        })?;
+        let theirs: Settings = serde_json::from_str(&text)
+            .with_context(|| format!("--merge: reading {}", path.display()))?;
+        for (flag, value) in mine {
+            let other = theirs.get(flag).unwrap_or(&serde_json::Value::Null);
+            anyhow::ensure!(
+                other == value,
+                "--merge: part {index} of {count} was run with {flag} {other}, these flags say {value}; merge with the flags the shards ran with"
+            );
+        }
+    }
+    Ok(())
 }

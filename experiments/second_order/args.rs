@@ -13,10 +13,10 @@ pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
     /// Iteration budget of every method on softmax regression (SciPy's run in the chapter uses 200)
-    /// [default: 200, or 10 with --quick].
-    #[arg(long)]
+    /// (1 to 100000) [default: 200, or 10 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(100_000))]
     pub iters: Option<usize>,
-    /// L-BFGS history sizes to compare (comma-separated).
+    /// L-BFGS history sizes to compare (comma-separated, distinct, each 1 to 1000, at most 10).
     #[arg(
         long,
         value_delimiter = ',',
@@ -33,16 +33,17 @@ pub struct Args {
         default_value = "0.001,0.003,0.01,0.03,0.1,0.3,1,3"
     )]
     pub learning_rates: Vec<f64>,
-    /// Iterations of each tuning run on softmax regression [default: 20, or 5 with --quick].
-    #[arg(long)]
+    /// Iterations of each tuning run on softmax regression (1 to 100000) [default: 20, or 5 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(100_000))]
     pub tune_iters: Option<usize>,
-    /// Iterations of GD and Adam on Rosenbrock (second-order methods stop on their own).
-    #[arg(long, default_value_t = 2000)]
+    /// Iterations of GD and Adam on Rosenbrock (second-order methods stop on their own; 1 to 1000000).
+    #[arg(long, default_value_t = 2000, value_parser = nnlab::report::cli::count(1_000_000))]
     pub rosenbrock_iters: usize,
     /// Pooling of the reduced problem for Newton: 28x28 images averaged over pool x pool blocks.
     #[arg(long, default_value_t = 4)]
     pub pool: usize,
-    /// Mini-batch sizes for the noise comparison (comma-separated).
+    /// Mini-batch sizes for the noise comparison (comma-separated, distinct, each 1 to 60000, at
+    /// most 10).
     #[arg(
         long,
         value_delimiter = ',',
@@ -50,17 +51,17 @@ pub struct Args {
         default_value = "100,1000"
     )]
     pub batches: Vec<usize>,
-    /// Largest dimension of the scaling measurement for Newton and BFGS [default: 4000, or 1000
+    /// Largest dimension of the scaling measurement for Newton and BFGS (1 to 8000) [default: 4000, or 1000
     /// with --quick]; L-BFGS continues to 100 times that. Slopes are fitted from n = 300 on, so
     /// below 1000 Newton and BFGS get none.
-    #[arg(long)]
+    #[arg(long, value_parser = nnlab::report::cli::count(8_000))]
     pub scaling_max_n: Option<usize>,
     /// Skip dense BFGS on the full softmax problem (its inverse Hessian takes 493 MB).
     #[arg(long)]
     pub no_bfgs: bool,
-    /// Fit softmax regression to the first this many training images [default: all 60000, or
+    /// Fit softmax regression to the first this many training images (1 to 60000) [default: all 60000, or
     /// 2000 with --quick].
-    #[arg(long)]
+    #[arg(long, value_parser = nnlab::report::cli::count(60_000))]
     pub max_train: Option<usize>,
 }
 
@@ -112,6 +113,12 @@ pub fn tune(
         iters,
         final_loss: t.objective,
     }));
+    let best = anyhow::Context::with_context(best, || {
+        format!(
+            "every --learning-rates value diverged for {} on {problem}; try smaller rates",
+            if adam { "Adam" } else { "GD" }
+        )
+    })?;
     Ok(trials[best].value)
 }
 

@@ -17,10 +17,11 @@
 mod args;
 pub use args::{Args, Record, Settings, TuningRow, run_line, tune};
 
-use clap::Parser;
 use nnlab::optim::second_order::FirstOrder;
 use nnlab::optim::second_order::objectives::SoftmaxRegression;
-use nnlab::report::cli::{Expected, RunContext, at_least_one, run_main};
+use nnlab::report::cli::{
+    Expected, RunContext, at_least_one, distinct_list, parse, run_main, work_factor,
+};
 use nnlab::report::results::DataInfo;
 
 mod noise;
@@ -57,8 +58,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
     // Every learning rate is valid before any work.
     for &lr in &args.learning_rates {
-        FirstOrder::gd(lr)
-            .map_err(|_| anyhow::anyhow!("--learning-rates must be > 0 and finite, got {lr}"))?;
+        FirstOrder::gd(lr).map_err(|_| {
+            anyhow::anyhow!(
+                "--learning-rates must be > 0 and finite, got {}",
+                nnlab::hyper::show(lr)
+            )
+        })?;
     }
     anyhow::ensure!(
         args.pool >= 1 && 28 % args.pool == 0,
@@ -72,7 +77,37 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         max_train != Some(0),
         "--max-train must be at least 1, got 0"
     );
-    let run = RunContext::start(&args.common, EXPECTED)?;
+    distinct_list("--history", &args.history, 10)?;
+    distinct_list("--learning-rates", &args.learning_rates, 50)?;
+    distinct_list("--batches", &args.batches, 10)?;
+    anyhow::ensure!(
+        args.history.iter().all(|&m| m <= 1_000),
+        "--history takes sizes up to 1000, got {:?}",
+        args.history
+    );
+    anyhow::ensure!(
+        args.batches.iter().all(|&b| b <= 60_000),
+        "--batches takes sizes up to 60000 (the training set), got {:?}",
+        args.batches
+    );
+    // Shares of the default run: the methods on softmax regression, their tuning, the scaling
+    // measurement (Newton's solve grows as n^3), the noise comparison and Rosenbrock.
+    let default = |full, quick_value| if quick { quick_value } else { full };
+    let longest_history = args.history.iter().copied().max().unwrap_or(20);
+    let work =
+        0.45 * work_factor(&[
+            (s.iters, default(200, 10), 1.0),
+            (longest_history, 20, 1.0),
+            (args.history.len(), 3, 1.0),
+        ]) + 0.1
+            * work_factor(&[
+                (s.tune_iters, default(20, 5), 1.0),
+                (args.learning_rates.len(), 8, 1.0),
+            ])
+            + 0.35 * work_factor(&[(s.scaling_max_n, default(4000, 1000), 3.0)])
+            + 0.08 * work_factor(&[(args.batches.len(), 2, 1.0)])
+            + 0.02 * work_factor(&[(args.rosenbrock_iters, 2000, 1.0)]);
+    let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
     let data = run.load_fashion_mnist_as::<f64>()?;
     let n_train = max_train.map_or(data.y_train.len(), |m| m.min(data.y_train.len()));
     let (x_train, y_train) = (
@@ -121,11 +156,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let data_info = DataInfo::fashion_mnist(&data, n_train, 0, data.y_test.len());
     let numbers = std::mem::take(&mut record.numbers);
     record.outputs.push(run.write_numbers(&out, numbers)?);
-    run.finish(&out, hyperparameters, Some(data_info), &record.outputs)?;
+    run.finish(out, hyperparameters, Some(data_info), &record.outputs)?;
     Ok(())
 }
 
 /// The binary `exp_second_order`: parses the flags and runs.
 pub fn main() {
-    run_main(|| run(Args::parse()));
+    run_main(|| run(parse()?));
 }

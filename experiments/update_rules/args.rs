@@ -9,8 +9,8 @@ use nnlab::report::cli::CommonArgs;
 pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Iterations on each 2-D surface (also the tuning budget).
-    #[arg(long, default_value_t = 200)]
+    /// Iterations on each 2-D surface (also the tuning budget; 1 to 10000).
+    #[arg(long, default_value_t = 200, value_parser = nnlab::report::cli::count(10_000))]
     pub iters: usize,
     /// Smallest learning rate of the tuning grid.
     #[arg(long, default_value_t = 1e-5)]
@@ -18,11 +18,11 @@ pub struct Args {
     /// Largest learning rate of the tuning grid.
     #[arg(long, default_value_t = 3.0)]
     pub lr_max: f64,
-    /// Points of the log-uniform tuning grid [default: 41, or 9 with --quick].
-    #[arg(long)]
+    /// Points of the log-uniform tuning grid (1 to 200) [default: 41, or 9 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(200))]
     pub grid_points: Option<usize>,
-    /// Iterations of the AdaGrad-vs-RMSProp run [default: 20000, or 2000 with --quick].
-    #[arg(long)]
+    /// Iterations of the AdaGrad-vs-RMSProp run (1 to 1000000) [default: 20000, or 2000 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(1_000_000))]
     pub long_iters: Option<usize>,
     /// Learning rate of both rules in the AdaGrad-vs-RMSProp run.
     #[arg(long, default_value_t = 0.1)]
@@ -30,13 +30,13 @@ pub struct Args {
     /// Standard deviation of the Gaussian noise added to each gradient in that run.
     #[arg(long, default_value_t = 1.0)]
     pub noise: f64,
-    /// Epochs of MLP training [default: 5, or 1 with --quick].
-    #[arg(long)]
+    /// Epochs of MLP training (1 to 1000) [default: 5, or 1 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(1_000))]
     pub epochs: Option<usize>,
     #[command(flatten)]
     pub mlp: crate::flags::Mlp,
-    /// Training images each sweep candidate trains on for one epoch [default: 10000, or 500 with --quick].
-    #[arg(long)]
+    /// Training images each sweep candidate trains on for one epoch (1 to 60000) [default: 10000, or 500 with --quick].
+    #[arg(long, value_parser = nnlab::report::cli::count(60_000))]
     pub sweep_rows: Option<usize>,
     #[command(flatten)]
     pub validation: crate::flags::Validation,

@@ -187,6 +187,12 @@ pub fn run(
             );
             h.accuracy_objective()
         });
+        let best = anyhow::Context::with_context(best, || {
+            format!(
+                "every candidate learning rate of {} diverged on the MLP",
+                rule.name()
+            )
+        })?;
         sweep.extend(trials.iter().enumerate().map(|(i, t)| SweepRow {
             optimizer: rule.name(),
             learning_rate: t.value,

@@ -17,9 +17,10 @@
 mod args;
 pub use args::{Args, Settings};
 
-use clap::Parser;
 use nnlab::optim::AdaGrad;
-use nnlab::report::cli::{Expected, RunContext, as_flag, at_least_one, run_main};
+use nnlab::report::cli::{
+    Expected, RunContext, as_flag, at_least_one, parse, run_main, work_factor,
+};
 use nnlab::report::results::{DataInfo, rule_defaults};
 
 mod mlp;
@@ -56,14 +57,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
         args.noise >= 0.0 && args.noise.is_finite(),
         "--noise must be non-negative, got {}",
-        args.noise
+        nnlab::hyper::show(args.noise)
     );
     let step_lr = args.step_learning_rate;
     as_flag(
         AdaGrad::<f64>::new(step_lr),
         &[("learning_rate", "--step-learning-rate")],
     )?;
-    let run = RunContext::start(&args.common, EXPECTED)?;
+    // Shares of the default run: the MLP's training, its learning-rate sweep, the 2-D surfaces.
+    let work = work_factor(&args.mlp.work())
+        * (0.7 * work_factor(&[(epochs, if quick { 1 } else { 5 }, 1.0)])
+            + 0.2 * work_factor(&[(sweep_rows, if quick { 500 } else { 10_000 }, 1.0)]))
+        + 0.1
+            * work_factor(&[
+                (grid_points, if quick { 9 } else { 41 }, 1.0),
+                (args.iters, 200, 1.0),
+            ]);
+    let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
     let Some((data, d, out)) = run.mlp_training(args.validation.val, "the MLP")? else {
         return Ok(());
     };
@@ -94,11 +104,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 "sweep_rows": mlp.sweep_rows, "chosen_learning_rates": mlp.chosen},
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
-    run.finish(&out, hyperparameters, Some(data_info), &outputs)?;
+    run.finish(out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
 }
 
 /// The binary `exp_update_rules`: parses the flags and runs.
 pub fn main() {
-    run_main(|| run(Args::parse()));
+    run_main(|| run(parse()?));
 }

@@ -174,6 +174,13 @@ pub fn run(
             let (trials, best) = grid_search(&grid, |lr| {
                 window_objective(surface, &descent(lr).1, args.iters)
             });
+            let best = anyhow::Context::with_context(best, || {
+                format!(
+                    "every candidate learning rate of {} diverged on {}",
+                    rule.name(),
+                    surface.name()
+                )
+            })?;
             tuning.extend(trials.iter().enumerate().map(|(i, t)| TuningRow {
                 surface: surface.name(),
                 optimizer: rule.name(),

@@ -36,6 +36,8 @@ pub struct FashionMnist<F> {
     /// (N_test, 784)
     pub x_test: Array2<F>,
     pub y_test: Vec<usize>,
+    /// Every image's rows and columns (the same in both sets).
+    pub image: (usize, usize),
     pub kind: DataKind,
     pub source: DataSource,
     /// The four files in the order train images, train labels, test images, test labels.
@@ -100,6 +102,19 @@ impl<F: Float> FashionMnist<F> {
         let pair = |i: usize| (&arrays[i].0, arrays[i].1.as_path());
         let (x_train, y_train) = load_pair(pair(0), pair(1))?;
         let (x_test, y_test) = load_pair(pair(2), pair(3))?;
+        let shape = |i: usize| (arrays[i].0.dims[1], arrays[i].0.dims[2]);
+        if shape(0) != shape(2) {
+            return Err(DataError::Format {
+                path: arrays[2].1.clone(),
+                reason: format!(
+                    "images of {}x{} pixels, but the training images have {}x{}",
+                    shape(2).0,
+                    shape(2).1,
+                    shape(0).0,
+                    shape(0).1
+                ),
+            });
+        }
         let original = files
             .iter()
             .zip(REFERENCE_SHA256)
@@ -109,6 +124,7 @@ impl<F: Float> FashionMnist<F> {
             y_train,
             x_test,
             y_test,
+            image: shape(0),
             kind: if original {
                 DataKind::Full
             } else {

@@ -27,13 +27,34 @@ pub fn read_decompressed(path: &Path) -> Result<Vec<u8>, DataError> {
     if !raw.starts_with(&[0x1f, 0x8b]) {
         return Ok(raw);
     }
-    let mut out = Vec::with_capacity(raw.len() * 2);
-    GzDecoder::new(&raw[..])
-        .read_to_end(&mut out)
-        .map_err(|e| DataError::Format {
-            path: path.to_path_buf(),
-            reason: format!("corrupt or truncated gzip stream ({e})"),
-        })?;
+    read_announced(GzDecoder::new(&raw[..])).map_err(|e| DataError::Format {
+        path: path.to_path_buf(),
+        reason: format!("corrupt or truncated gzip stream ({e})"),
+    })
+}
+
+/// The bytes of an IDX stream, read no further than its header announces plus one byte (enough
+/// for [`parse_idx`] to report trailing data): a small compressed file that inflates to far more
+/// than its header promises is refused without holding the excess in memory. A header that is
+/// not IDX stops the reading at once ([`parse_idx`] says why).
+fn read_announced(mut r: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    (&mut r).take(4).read_to_end(&mut out)?;
+    if out.len() < 4 || out[..3] != [0, 0, 0x08] {
+        return Ok(out);
+    }
+    let header = 4 + 4 * u64::from(out[3]);
+    (&mut r).take(header - 4).read_to_end(&mut out)?;
+    let announced = out[4..].chunks_exact(4).try_fold(1u64, |acc, c| {
+        acc.checked_mul(u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+    });
+    if out.len() as u64 != header {
+        return Ok(out);
+    }
+    let Some(announced) = announced else {
+        return Ok(out);
+    };
+    r.take(announced.saturating_add(1)).read_to_end(&mut out)?;
     Ok(out)
 }
 

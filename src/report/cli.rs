@@ -124,12 +124,142 @@ pub fn at_least_one(flags: &[(&str, usize)]) -> anyhow::Result<()> {
     }
 }
 
-/// Runs a binary's body; on error prints one line `error: <cause chain>` and exits with status 1.
+/// A count flag's parser: a whole number from 1 to `max`, the bound its `--help` states (what the
+/// run may allocate and how long it may take with it); anything else is refused before the run
+/// starts, by `--check` too.
+pub fn count(max: u64) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..=max)
+}
+
+/// Refuses a list flag with more than `max` items or with an item twice: `--mu 0.5,0.5` would
+/// run and report the same thing twice.
+pub fn distinct_list<T: PartialEq + std::fmt::Debug>(
+    flag: &str,
+    items: &[T],
+    max: usize,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        items.len() <= max,
+        "{flag} takes at most {max} values, got {}",
+        items.len()
+    );
+    for (i, a) in items.iter().enumerate() {
+        anyhow::ensure!(
+            !items[..i].contains(a),
+            "{flag} lists {a:?} twice; each value runs once"
+        );
+    }
+    Ok(())
+}
+
+/// How many times longer than the default run a run may take: the product over the flags that
+/// multiply the work, `(value, default, power)`, of `(value / default)^power` where a value is
+/// above its default (a value below only shortens its part, so it is not counted): an upper bound
+/// the printed expected time is scaled by (see [`Expected::scaled`]).
+pub fn work_factor(counts: &[(usize, usize, f64)]) -> f64 {
+    counts
+        .iter()
+        .map(|&(value, default, power)| (value as f64 / default.max(1) as f64).max(1.0).powf(power))
+        .product()
+}
+
+/// The [`work_factor`] entry of a mini-batch size: a batch smaller than the default takes more
+/// steps of less work each, slower by up to the square root of the ratio (the per-step overhead).
+pub fn smaller_batch(value: usize, default: usize) -> (usize, usize, f64) {
+    (default, value.max(1), 0.5)
+}
+
+/// The longest run a flag combination may ask for (on 2 cores, by [`work_factor`]'s bound).
+pub const LONGEST_RUN_SECONDS: f64 = 24.0 * 3600.0;
+
+/// Runs a binary's body; on error prints one line `error: <cause chain>` (a cause already stated
+/// is not repeated) and exits with status 1. An interruption (SIGINT, SIGTERM) removes the run's
+/// staging folders, prints one line saying what was kept (see
+/// [`crate::report::run_folder::interrupted`]) and exits with status 130.
 pub fn run_main(body: impl FnOnce() -> anyhow::Result<()>) {
+    let _ = ctrlc::set_handler(|| {
+        eprintln!("\n{}", crate::report::run_folder::interrupted());
+        std::process::exit(130);
+    });
     if let Err(e) = body() {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", one_line(&e));
         std::process::exit(1);
     }
+}
+
+/// An error and its causes on one line, each cause once: `cannot write x: File exists (os error
+/// 17)`, not the cause again after it.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        let text = text.trim().strip_prefix("error: ").unwrap_or(text.trim());
+        if line.contains(text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line += ": ";
+        }
+        line += text;
+    }
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A flag error from clap as one line: the message and clap's tip, without the usage block.
+pub fn clap_one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| {
+        !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+    });
+    let first = lines.next().unwrap_or("invalid flags");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let tips: Vec<&str> = lines.filter(|l| l.starts_with("tip:")).collect();
+    let mut line = first.to_string();
+    for tip in tips {
+        line += "; ";
+        line += tip;
+    }
+    line + "; see --help"
+}
+
+/// `argv` with each negative number that follows a flag joined to it (`--h64 -1e-5` ->
+/// `--h64=-1e-5`): clap takes `-1e-5` for a flag of its own.
+pub fn join_negative_numbers(argv: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for arg in argv {
+        let negative =
+            arg.starts_with('-') && arg.split(',').all(|v| v.trim().parse::<f64>().is_ok());
+        match out.last_mut() {
+            Some(flag) if negative && flag.starts_with("--") && !flag.contains('=') => {
+                *flag = format!("{flag}={arg}");
+            }
+            _ => out.push(arg),
+        }
+    }
+    out
+}
+
+/// Parses `argv` (the program's name first) as `A`'s flags: an error as one line `error: ...`
+/// (see [`clap_one_line`]) and exit status 1, like every other bad input; `--help` and
+/// `--version` print and exit 0.
+pub fn parse_from<A: clap::Parser>(argv: impl IntoIterator<Item = String>) -> anyhow::Result<A> {
+    A::try_parse_from(join_negative_numbers(argv)).map_err(|e| {
+        use clap::error::ErrorKind;
+        if matches!(
+            e.kind(),
+            ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ) {
+            e.exit();
+        }
+        anyhow::anyhow!(clap_one_line(&e))
+    })
+}
+
+/// [`parse_from`] on the process's arguments.
+pub fn parse<A: clap::Parser>() -> anyhow::Result<A> {
+    parse_from(std::env::args())
 }
 
 /// The training images held out for validation: `val` if given, else 5,000 (500 with `--quick`).
@@ -159,6 +289,25 @@ impl Expected {
             full_seconds,
             quick_seconds,
         }
+    }
+
+    /// The run's time with flags that make `factor` times the default run's work (see
+    /// [`work_factor`]); refuses a run expected to take longer than [`LONGEST_RUN_SECONDS`].
+    pub fn scaled(self, factor: f64, quick: bool) -> anyhow::Result<Self> {
+        let seconds = f64::from(self.seconds(quick)) * factor;
+        anyhow::ensure!(
+            seconds <= LONGEST_RUN_SECONDS,
+            "these flags ask for about {} times the default run's work, up to about {} h on 2 cores (the limit is {} h); lower the counts",
+            crate::report::numbers::sig3(factor),
+            (seconds / 3600.0).ceil(),
+            LONGEST_RUN_SECONDS / 3600.0
+        );
+        let s = |base: u32| (f64::from(base) * factor).ceil().min(f64::from(u32::MAX)) as u32;
+        Ok(Expected {
+            experiment: self.experiment,
+            full_seconds: s(self.full_seconds),
+            quick_seconds: s(self.quick_seconds),
+        })
     }
 
     /// The seconds for a full or quick run.
@@ -203,6 +352,12 @@ impl RunContext {
         let started = std::time::Instant::now();
         hot_loop_settings();
         let threads = common.init_threads()?;
+        if common.check {
+            // What a run would write to must be writable: --check says so now, not at the end.
+            let out = common.out_dir(expected.experiment);
+            crate::report::run_folder::check_writable(&out)
+                .map_err(|e| anyhow::anyhow!("--out {}: {e}", out.display()))?;
+        }
         Ok(RunContext {
             experiment: expected.experiment,
             common: common.clone(),
@@ -225,6 +380,18 @@ impl RunContext {
         let source = locate_fashion_mnist(self.common.data_dir.as_deref())
             .context("finding Fashion-MNIST")?;
         let data = FashionMnist::<F>::load(source).context("loading Fashion-MNIST")?;
+        let (rows, cols) = data.image;
+        anyhow::ensure!(
+            data.image == (28, 28),
+            "exp_{} takes 28x28 images (its networks have 784 inputs; LeNet-5 needs 28x28), but {} holds {rows}x{cols} images",
+            self.experiment,
+            data.source.dir.display()
+        );
+        anyhow::ensure!(
+            !data.y_test.is_empty(),
+            "{} holds no test images: every experiment reports test accuracy",
+            data.source.dir.display()
+        );
         if data.kind == DataKind::Other {
             eprintln!(
                 "note: using {}; results will differ from the committed ones",
@@ -302,16 +469,25 @@ impl RunContext {
         self.common.check
     }
 
-    /// The output folder, created. Call once every input is checked: it also says on stderr how
-    /// long the run is expected to take.
+    /// The output folder, staged (see [`ResultsDir`]): locked for this run and replaced only when
+    /// [`RunContext::finish`] commits it. Call once every input is checked: it also says on stderr
+    /// how long the run is expected to take.
     pub fn results_dir(&self) -> anyhow::Result<ResultsDir> {
+        self.results_dir_keeping(&|_| false)
+    }
+
+    /// [`RunContext::results_dir`] keeping the previous run's files whose names `keep` accepts.
+    pub fn results_dir_keeping(&self, keep: &dyn Fn(&str) -> bool) -> anyhow::Result<ResultsDir> {
         eprintln!(
             "exp_{}: {} run, expected to take about {} on 2 cores",
             self.experiment,
             if self.common.quick { "quick" } else { "full" },
             self.expected.describe(self.common.quick)
         );
-        Ok(ResultsDir::create(&self.common.out_dir(self.experiment))?)
+        Ok(ResultsDir::stage(
+            &self.common.out_dir(self.experiment),
+            keep,
+        )?)
     }
 
     /// The chapter's numbers (see [`Numbers`]), starting with `machine` (the CPU, the build's vector
@@ -341,10 +517,12 @@ impl RunContext {
         Ok(numbers.write(out)?)
     }
 
-    /// Writes `meta.json` listing `outputs` (and itself) and reports the run on stderr.
+    /// Writes `meta.json` listing `outputs` (and itself), the commit record, then puts the folder
+    /// in place of the previous run's and reports the run on stderr. Refuses a folder holding a
+    /// file `outputs` does not list: `meta.json` says what produced every file beside it.
     pub fn finish(
         &self,
-        out: &ResultsDir,
+        out: ResultsDir,
         hyperparameters: serde_json::Value,
         data: Option<DataInfo>,
         outputs: &[PathBuf],
@@ -354,6 +532,17 @@ impl RunContext {
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
         names.push("meta.json".into());
+        let kept = out.carried().to_vec();
+        if let Some(stray) = out
+            .files()?
+            .into_iter()
+            .find(|f| !names.contains(f) && !kept.contains(f))
+        {
+            anyhow::bail!(
+                "exp_{} wrote {stray} without listing it in meta.json (a bug): nothing replaced",
+                self.experiment
+            );
+        }
         let meta = Meta {
             experiment: self.experiment.into(),
             command: std::env::args().collect(),
@@ -367,12 +556,14 @@ impl RunContext {
             git: provenance(),
             wall_seconds: self.started.elapsed().as_secs_f64(),
             outputs: names,
+            kept_from_previous_run: kept,
         };
         out.write_json("meta.json", &meta)?;
+        let target = out.commit()?;
         eprintln!(
             "wrote {} files to {} in {:.1} s{}",
             meta.outputs.len(),
-            out.dir().display(),
+            target.display(),
             meta.wall_seconds,
             if self.common.quick && self.common.out.is_none() {
                 " (a quick run never writes into results/)"

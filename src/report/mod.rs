@@ -11,3 +11,4 @@ pub mod plot;
 #[cfg(feature = "cli")]
 pub mod progress;
 pub mod results;
+pub mod run_folder;

@@ -15,6 +15,8 @@ pub enum ResultsError {
     },
     #[error("cannot write {path}: {message}")]
     Encode { path: PathBuf, message: String },
+    #[error(transparent)]
+    Folder(#[from] crate::report::run_folder::FolderError),
 }
 
 /// Runs `write` on a temporary path next to `path`, then renames it into place. On error the
@@ -45,26 +47,63 @@ pub fn write_atomic<E: std::fmt::Display>(
     result
 }
 
-/// An experiment's output folder, e.g. `results/momentum/`.
-#[derive(Clone, Debug)]
+/// An experiment's output folder, e.g. `results/momentum/`, being written: the files go to a
+/// staging folder beside it, which [`ResultsDir::commit`] puts in its place once every file is
+/// written; dropped uncommitted (the run failed), it is removed and the target left as it was
+/// (see [`crate::report::run_folder`]).
+#[derive(Debug)]
 pub struct ResultsDir {
     dir: PathBuf,
+    staged: Option<crate::report::run_folder::Staged>,
 }
 
 impl ResultsDir {
-    /// Creates the folder (and its parents).
-    pub fn create(dir: &Path) -> Result<Self, ResultsError> {
-        std::fs::create_dir_all(dir).map_err(|source| ResultsError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+    /// Locks `target` and stages its replacement, carrying over the target's files whose names
+    /// `carry` accepts.
+    pub fn stage(target: &Path, carry: &dyn Fn(&str) -> bool) -> Result<Self, ResultsError> {
+        let staged = crate::report::run_folder::stage(target, carry)?;
         Ok(ResultsDir {
-            dir: dir.to_path_buf(),
+            dir: staged.staging.clone(),
+            staged: Some(staged),
         })
     }
 
+    /// Where the files are written until the commit.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The folder the commit replaces.
+    pub fn target(&self) -> &Path {
+        self.staged.as_ref().map_or(&self.dir, |s| &s.target)
+    }
+
+    /// The previous run's files kept in this one (see [`ResultsDir::stage`]).
+    pub fn carried(&self) -> &[String] {
+        self.staged.as_ref().map_or(&[], |s| &s.carried)
+    }
+
+    /// The names of the files written so far (carried ones included), sorted.
+    pub fn files(&self) -> Result<Vec<String>, ResultsError> {
+        let io = |source| ResultsError::Io {
+            path: self.dir.clone(),
+            source,
+        };
+        let mut names = Vec::new();
+        for e in std::fs::read_dir(&self.dir).map_err(io)? {
+            names.push(e.map_err(io)?.file_name().to_string_lossy().into_owned());
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Replaces the target with the files written, in one step; returns the target.
+    pub fn commit(mut self) -> Result<PathBuf, ResultsError> {
+        let staged = self
+            .staged
+            .take()
+            .expect("a staged folder is committed once");
+        Ok(crate::report::run_folder::commit(staged)?)
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -105,6 +144,14 @@ impl ResultsDir {
             std::fs::write(tmp, text)
         })?;
         Ok(path)
+    }
+}
+
+impl Drop for ResultsDir {
+    fn drop(&mut self) {
+        if let Some(staged) = self.staged.take() {
+            crate::report::run_folder::abandon(&staged);
+        }
     }
 }
 
@@ -241,7 +288,12 @@ pub struct Meta {
     /// The commit and whether the code was modified; absent outside a git checkout.
     pub git: Option<Provenance>,
     pub wall_seconds: f64,
+    /// Every file the run wrote; with `kept_from_previous_run`, every file in the folder.
     pub outputs: Vec<String>,
+    /// Files of the folder's previous run that this one kept (a shard's sibling parts, a report
+    /// history).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept_from_previous_run: Vec<String>,
 }
 
 /// The git commit the code was built from, if git and a repository are available.
@@ -300,7 +352,7 @@ mod tests {
     #[test]
     fn csv_has_header_and_empty_optional_fields() {
         let dir = tempfile::tempdir().unwrap();
-        let r = ResultsDir::create(&dir.path().join("x")).unwrap();
+        let r = ResultsDir::stage(&dir.path().join("x"), &|_| false).unwrap();
         let p = r
             .write_csv("t.csv", [Row { a: 1, b: Some(0.5) }, Row { a: 2, b: None }])
             .unwrap();

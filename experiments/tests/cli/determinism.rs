@@ -286,8 +286,43 @@ fn search_is_identical_at_any_thread_count_and_from_shards() {
             &sharded,
         );
     }
-    let parts = std::fs::read_dir(&sharded).unwrap().count();
-    assert_eq!(parts, 4, "a shard writes its part file and nothing else");
+    let mut files: Vec<String> = std::fs::read_dir(&sharded)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let parts: Vec<String> = (1..=4)
+        .flat_map(|i| {
+            [
+                format!("trials.part-{i}-of-4.csv"),
+                format!("trials.part-{i}-of-4.json"),
+            ]
+        })
+        .chain(["meta.json".to_string()])
+        .collect();
+    let mut want = parts.clone();
+    want.sort();
+    assert_eq!(
+        files, want,
+        "each shard adds its part and its settings to the others'"
+    );
+    // Parts run with other settings are refused, naming the flag; the folder is untouched.
+    let o = Command::new(exe)
+        .args(SEARCH_FLAGS.split_whitespace())
+        .args(["--merge", "--batch-size", "64", "--data-dir"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&sharded)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: --merge: part 1 of 4 was run with --batch-size 128, these flags say 64"
+        ),
+        "{stderr}"
+    );
     run_on(
         exe,
         &format!("{SEARCH_FLAGS} --merge"),

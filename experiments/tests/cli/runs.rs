@@ -94,11 +94,17 @@ fn reproduce_writes_under_out_and_refuses_unknown_experiments() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.join("momentum").join("meta.json").is_file());
-    assert_eq!(
-        std::fs::read_dir(&out).unwrap().count(),
-        1,
-        "only momentum ran"
-    );
+    let visible = std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| {
+            !e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('.')
+        })
+        .count();
+    assert_eq!(visible, 1, "only momentum ran");
     let o = run(&["--quick", "--only", "nonsense"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(

@@ -29,14 +29,14 @@ impl FirstOrder {
 
     /// The grid search the chapter tunes GD or Adam with: each learning rate of `rates` runs
     /// `iters` iterations from `x0`, the lowest final value wins (a diverged run counts as +inf).
-    /// Returns every trial and the index of the best.
+    /// Returns every trial and the index of the best; `None` if every rate diverged.
     pub fn tune(
         adam: bool,
         rates: &[f64],
         f: &mut dyn Objective,
         x0: &[f64],
         iters: usize,
-    ) -> Result<(Vec<Trial>, usize), HyperparameterError> {
+    ) -> Result<(Vec<Trial>, Option<usize>), HyperparameterError> {
         let build = if adam { Self::adam } else { Self::gd };
         let methods = rates.iter().map(|&lr| build(lr));
         let mut methods = methods.collect::<Result<Vec<_>, _>>()?.into_iter();

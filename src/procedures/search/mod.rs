@@ -42,9 +42,12 @@ impl Trial {
 }
 
 /// Evaluates `objective` at every value (any non-finite result, NaN or ±inf, counts as `+inf`: a
-/// diverged run) and returns the trials and the index of the best (the first among equal
-/// objectives).
-pub fn grid_search(values: &[f64], mut objective: impl FnMut(f64) -> f64) -> (Vec<Trial>, usize) {
+/// diverged run) and returns the trials and the index of the best finite one (the first among
+/// equal objectives); `None` if every run diverged.
+pub fn grid_search(
+    values: &[f64],
+    mut objective: impl FnMut(f64) -> f64,
+) -> (Vec<Trial>, Option<usize>) {
     let trials: Vec<Trial> = values
         .iter()
         .map(|&value| {
@@ -58,9 +61,9 @@ pub fn grid_search(values: &[f64], mut objective: impl FnMut(f64) -> f64) -> (Ve
     let best = trials
         .iter()
         .enumerate()
+        .filter(|(_, t)| t.objective.is_finite())
         .min_by(|a, b| a.1.objective.total_cmp(&b.1.objective))
-        .map(|(i, _)| i)
-        .expect("at least one value");
+        .map(|(i, _)| i);
     (trials, best)
 }
 
@@ -82,7 +85,9 @@ mod tests {
         let (trials, best) = grid_search(&[0.1, 0.5, 1.0, 2.0], |v| {
             if v > 1.5 { f64::NAN } else { (v - 0.6).powi(2) }
         });
-        assert_eq!(best, 1);
+        assert_eq!(best, Some(1));
         assert_eq!(trials[3].objective, f64::INFINITY);
+        let (_, none) = grid_search(&[1e308, 2.0], |_| f64::NAN);
+        assert_eq!(none, None, "no finite trial, no best");
     }
 }
