@@ -73,7 +73,6 @@ fn run(args: Args) -> anyhow::Result<()> {
         (counts.len(), 2, 1.0),
     ]);
     let ctx = RunContext::start(&args.common, EXPECTED.scaled(work, args.common.quick)?)?;
-    let dir = args.common.out_dir("bench");
     if args.table {
         if ctx.check_only("rewrite performance.md and history.png") {
             return Ok(());
@@ -81,7 +80,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         // The reports and meta.json stay; the files drawn from them are drawn again.
         let drawn =
             |n: &str| n == "performance.md" || n == "numbers.md" || n.starts_with("history.");
-        let out = ResultsDir::stage(&dir, &|n| !drawn(n))?;
+        let out = ctx.results_dir_keeping(&|n| !drawn(n))?;
         write_table_and_history(&out)?;
         out.commit()?;
         return Ok(());

@@ -101,11 +101,13 @@ pub fn run(
                 last_loss: finite.last().copied().unwrap_or(f64::NAN),
                 val_accuracy: h.final_accuracies().0,
             };
+            let exploded = judgement
+                .exploded_at
+                .map_or(String::new(), |i| format!(", exploded at iteration {i}"));
             eprintln!(
-                "{what}: {} (loss {}, exploded at {:?})",
+                "{what}: {} (loss {}{exploded})",
                 judgement.verdict.name(),
                 percent(judgement.relative_decrease),
-                judgement.exploded_at
             );
             rows.extend(h.iters.iter().map(|r| IterRow {
                 network,

@@ -105,9 +105,13 @@ pub fn run(
         let tiny = x.slice(s![..n, ..]);
         let fit: Overfit = overfit(&mut net, &mut opt, tiny, &y[..n], args.overfit_iters);
         let final_loss = fit.curve.last().map_or(f64::NAN, |p| p.loss);
+        let reached = fit
+            .reached_100_at
+            .map_or("never fitted to 100%".to_string(), |i| {
+                format!("fitted to 100% at iteration {i}")
+            });
         eprintln!(
-            "{network}: {n} examples fitted to 100% at iteration {:?} (loss {final_loss:.2e} after {})",
-            fit.reached_100_at,
+            "{network}: {n} examples {reached} (loss {final_loss:.2e} after {})",
             fit.curve.len()
         );
         checks.push(CheckRow {

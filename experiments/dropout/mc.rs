@@ -105,9 +105,14 @@ pub fn run(
             .collect(),
         mean_by_samples: mean.clone(),
     };
+    let matched = summary
+        .samples_to_match
+        .map_or("never matched".to_string(), |m| {
+            format!("matched from {m} masks")
+        });
     eprintln!(
-        "Monte-Carlo: error {:.4} with 1 mask, {:.4} with {k}; single scaled pass {scaled_error:.4}; matched from {:?} masks",
-        summary.mc_error_one, summary.mc_error_all, summary.samples_to_match
+        "Monte-Carlo: error {:.4} with 1 mask, {:.4} with {k}; single scaled pass {scaled_error:.4}; {matched}",
+        summary.mc_error_one, summary.mc_error_all
     );
     let curve: Vec<(f64, f64)> = mean
         .iter()

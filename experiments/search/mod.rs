@@ -26,9 +26,7 @@
 use clap::Parser;
 use nnlab::procedures::search::{Shard, halving_plan};
 use nnlab::procedures::train::Split;
-use nnlab::report::cli::{
-    CommonArgs, Expected, RunContext, at_least_one, distinct_list, parse, run_main, work_factor,
-};
+use nnlab::report::cli::{CommonArgs, Expected, RunContext, distinct_list, parse, run_main};
 use nnlab::report::numbers::thousands;
 use nnlab::report::results::DataInfo;
 
@@ -129,19 +127,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let speed_rounds = args.speed_rounds.unwrap_or(if quick { 1 } else { 3 });
     let searches = args.searches.unwrap_or(if quick { 2 } else { 4 });
     let coarse = args.coarse.unwrap_or(trials_n.div_ceil(2));
-    at_least_one(&[
-        ("--searches", searches),
-        ("--trials", trials_n),
-        ("--epochs", epochs),
-        ("--keep-best", args.keep_best),
-        ("--halving-max", halving_max),
-        ("--train", n_train),
-        ("--batch-size", args.batch_size),
-        ("--speed-trials", speed_trials),
-        ("--speed-rounds", speed_rounds),
-        ("--layout-searches", args.layout_searches),
-        ("--coarse", coarse),
-    ])?;
+    // Every count is at least 1: the flags' parsers bound them (see `count`).
     anyhow::ensure!(
         grids.iter().all(|&g| (1..=6).contains(&g)),
         "--grids takes values per axis from 1 to 6 (6^4 = 1296 trials), got {grids:?}"
@@ -160,29 +146,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let halving = halving_plan(first, args.eta, 1, halving_max);
     // ANCHOR_END: equal_compute
     distinct_list("--grids", &grids, 6)?;
-    // Shares of the default run: the trials (each grid runs g^4 of them; the other methods spend
-    // the random search's compute), the speed measurement, and the picture's searches.
-    let default = |full, quick_value| if quick { quick_value } else { full };
-    let grid_trials = |g: &[usize]| g.iter().map(|g| g.pow(4)).sum::<usize>();
-    let default_grids: &[usize] = if quick { &[2] } else { &[2, 3] };
-    let work = work_factor(&[nnlab::report::cli::smaller_batch(args.batch_size, 128)])
-        * (0.9
-            * work_factor(&[
-                (searches, default(4, 2), 1.0),
-                (
-                    trials_n + grid_trials(&grids),
-                    default(81, 16) + grid_trials(default_grids),
-                    1.0,
-                ),
-                (epochs.max(halving_max / 3), default(2, 1), 1.0),
-                (n_train, default(10_000, 1_000), 1.0),
-            ])
-            + 0.05
-                * work_factor(&[
-                    (speed_trials, default(8, 2), 1.0),
-                    (speed_rounds, default(3, 1), 1.0),
-                ]))
-        + 0.05 * work_factor(&[(args.layout_searches, 10_000, 1.0)]);
     let budget = Budget {
         searches,
         trials: trials_n,
@@ -192,7 +155,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         keep_best: args.keep_best,
         halving,
     };
-
+    let work = budget.work(
+        quick,
+        (n_train, args.batch_size),
+        (speed_trials, speed_rounds),
+        args.layout_searches,
+    );
     let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
     let data = run.load_fashion_mnist()?;
     let n_val = args.validation.rows(quick);
@@ -210,7 +178,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let jobs = plan::independent_trials(&search.space, &budget, args.common.seed);
     let workers = args.parallel.workers(run.threads);
     let out_dir = args.common.out_dir(EXPECTED.experiment);
-    let settings = shard_settings(&args, &budget, &d, &data);
+    let files = &data.files;
+    let settings = shards::settings(args.common.seed, args.batch_size, &budget, &d, files);
     let is_part = |n: &str| n.starts_with("trials.part-");
 
     // A shard runs its slice of the independent trials and stops.
@@ -312,34 +281,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
     run.finish(out, hyperparameters, Some(data_info), &outputs)?;
     Ok(())
-}
-
-/// What decides the independent trials' rows, by flag (see [`shards::Settings`]).
-fn shard_settings(
-    args: &Args,
-    budget: &Budget,
-    d: &nnlab::data::fashion::Prepared<f32>,
-    data: &nnlab::data::FashionMnist<f32>,
-) -> shards::Settings {
-    let mut s = shards::Settings::new();
-    let mut put = |flag: &str, v: serde_json::Value| s.insert(flag.into(), v);
-    put("--seed", args.common.seed.into());
-    put("--searches", budget.searches.into());
-    put("--trials", budget.trials.into());
-    put("--epochs", budget.epochs.into());
-    put("--grids", serde_json::json!(budget.grids));
-    put(
-        "--eta/--halving-max (first rung)",
-        serde_json::json!(budget.halving.first()),
-    );
-    put("--train", d.y_train.len().into());
-    put("--val", d.y_val.len().into());
-    put("--batch-size", args.batch_size.into());
-    put(
-        "--data-dir (the files' SHA-256)",
-        serde_json::json!(data.files),
-    );
-    s
 }
 
 /// The binary `exp_search`: parses the flags and runs.

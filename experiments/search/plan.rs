@@ -2,6 +2,7 @@
 //! trial's result (what a sharded run fans out).
 
 use nnlab::procedures::search::Space;
+use nnlab::report::cli::{smaller_batch, work_factor};
 use serde::Serialize;
 
 use super::trials::{Method, Purpose, Trial, search_seed};
@@ -22,6 +23,43 @@ pub struct Budget {
     pub keep_best: usize,
     /// Successive halving's plan.
     pub halving: Vec<nnlab::procedures::search::RungPlan>,
+}
+
+impl Budget {
+    /// How many times the default run's work this budget asks for, an upper bound (see
+    /// [`work_factor`]): the trials (a grid of g runs g^4; the other methods spend the random
+    /// search's compute) on `train` images in batches of `batch`, the speed measurement's
+    /// `(trials, rounds)` and the picture's searches, by their shares of the default run.
+    pub fn work(
+        &self,
+        quick: bool,
+        (train, batch): (usize, usize),
+        (speed_trials, speed_rounds): (usize, usize),
+        layout_searches: usize,
+    ) -> f64 {
+        let default = |full, quick_value| if quick { quick_value } else { full };
+        let grid_trials = |g: &[usize]| g.iter().map(|g| g.pow(4)).sum::<usize>();
+        let default_grids: &[usize] = if quick { &[2] } else { &[2, 3] };
+        let longest = self.halving.last().map_or(1, |r| r.budget);
+        work_factor(&[smaller_batch(batch, 128)])
+            * (0.9
+                * work_factor(&[
+                    (self.searches, default(4, 2), 1.0),
+                    (
+                        self.trials + grid_trials(&self.grids),
+                        default(81, 16) + grid_trials(default_grids),
+                        1.0,
+                    ),
+                    (self.epochs.max(longest / 3), default(2, 1), 1.0),
+                    (train, default(10_000, 1_000), 1.0),
+                ])
+                + 0.05
+                    * work_factor(&[
+                        (speed_trials, default(8, 2), 1.0),
+                        (speed_rounds, default(3, 1), 1.0),
+                    ]))
+            + 0.05 * work_factor(&[(layout_searches, 10_000, 1.0)])
+    }
 }
 
 /// The trials that depend on no other trial's result, for every search: each grid, the random

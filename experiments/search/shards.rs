@@ -69,6 +69,33 @@ pub fn read_parts(
 /// run with other settings, naming the flag.
 pub type Settings = serde_json::Map<String, serde_json::Value>;
 
+/// What decides the independent trials' rows, by flag: the seed, the budget's counts, the split
+/// and the batch size, and the data files' SHA-256.
+pub fn settings(
+    seed: u64,
+    batch_size: usize,
+    budget: &super::plan::Budget,
+    d: &nnlab::data::fashion::Prepared<f32>,
+    files: &[nnlab::data::FileHash],
+) -> Settings {
+    let mut s = Settings::new();
+    let mut put = |flag: &str, v: serde_json::Value| s.insert(flag.into(), v);
+    put("--seed", seed.into());
+    put("--searches", budget.searches.into());
+    put("--trials", budget.trials.into());
+    put("--epochs", budget.epochs.into());
+    put("--grids", serde_json::json!(budget.grids));
+    put(
+        "--eta/--halving-max (first rung)",
+        serde_json::json!(budget.halving.first()),
+    );
+    put("--train", d.y_train.len().into());
+    put("--val", d.y_val.len().into());
+    put("--batch-size", batch_size.into());
+    put("--data-dir (the files' SHA-256)", serde_json::json!(files));
+    s
+}
+
 /// The name of a part's settings file: `trials.part-i-of-n.json`.
 pub fn settings_name(shard: &Shard) -> String {
     shard.part_name("trials.json")

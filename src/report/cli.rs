@@ -344,6 +344,9 @@ pub struct RunContext {
     started: std::time::Instant,
     /// Read once, at the start: what `numbers.md` and `meta.json` name.
     machine: crate::runtime::machine::Machine,
+    /// The output folder's lock, taken at the start (a second run into the folder is refused
+    /// before it loads anything) and handed to the folder when it is staged.
+    lock: std::sync::Mutex<Option<crate::report::run_folder::FolderLock>>,
 }
 
 impl RunContext {
@@ -352,12 +355,15 @@ impl RunContext {
         let started = std::time::Instant::now();
         hot_loop_settings();
         let threads = common.init_threads()?;
-        if common.check {
+        let out = common.out_dir(expected.experiment);
+        let lock = if common.check {
             // What a run would write to must be writable: --check says so now, not at the end.
-            let out = common.out_dir(expected.experiment);
             crate::report::run_folder::check_writable(&out)
                 .map_err(|e| anyhow::anyhow!("--out {}: {e}", out.display()))?;
-        }
+            None
+        } else {
+            Some(crate::report::run_folder::lock(&out)?)
+        };
         Ok(RunContext {
             experiment: expected.experiment,
             common: common.clone(),
@@ -365,6 +371,7 @@ impl RunContext {
             expected,
             started,
             machine: crate::runtime::machine::Machine::current(),
+            lock: std::sync::Mutex::new(lock),
         })
     }
 
@@ -484,9 +491,11 @@ impl RunContext {
             if self.common.quick { "quick" } else { "full" },
             self.expected.describe(self.common.quick)
         );
-        Ok(ResultsDir::stage(
+        let held = self.lock.lock().unwrap_or_else(|e| e.into_inner()).take();
+        Ok(ResultsDir::stage_locked(
             &self.common.out_dir(self.experiment),
             keep,
+            held,
         )?)
     }
 

@@ -61,7 +61,16 @@ impl ResultsDir {
     /// Locks `target` and stages its replacement, carrying over the target's files whose names
     /// `carry` accepts.
     pub fn stage(target: &Path, carry: &dyn Fn(&str) -> bool) -> Result<Self, ResultsError> {
-        let staged = crate::report::run_folder::stage(target, carry)?;
+        Self::stage_locked(target, carry, None)
+    }
+
+    /// [`ResultsDir::stage`] under the target's lock taken earlier (`held`).
+    pub fn stage_locked(
+        target: &Path,
+        carry: &dyn Fn(&str) -> bool,
+        held: Option<crate::report::run_folder::FolderLock>,
+    ) -> Result<Self, ResultsError> {
+        let staged = crate::report::run_folder::stage(target, carry, held)?;
         Ok(ResultsDir {
             dir: staged.staging.clone(),
             staged: Some(staged),

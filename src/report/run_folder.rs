@@ -46,7 +46,7 @@ pub struct Staged {
     pub staging: PathBuf,
     /// Files of the previous run kept in the new folder (see [`stage`]'s `carry`).
     pub carried: Vec<String>,
-    lock: File,
+    lock: FolderLock,
 }
 
 /// What this process staged and committed, for the interruption message.
@@ -90,25 +90,31 @@ pub fn absolute(target: &Path) -> Result<PathBuf, FolderError> {
     Ok(clean)
 }
 
-/// Locks `target`, cleans up after interrupted runs, and creates an empty staging folder beside
-/// it, carrying over the target's files whose names `carry` accepts (a shard's sibling parts, a
-/// report history). Refuses a target another live run holds, and an existing non-empty target
-/// without `meta.json` (a folder no run wrote, which replacing would delete).
-pub fn stage(target: &Path, carry: &dyn Fn(&str) -> bool) -> Result<Staged, FolderError> {
+/// The lock of a target folder, held by this process until dropped (the kernel releases it when
+/// the process ends, however it ends).
+#[derive(Debug)]
+pub struct FolderLock {
+    target: PathBuf,
+    _file: File,
+}
+
+/// Locks `target` for this process (the lock file `.<name>.lock` beside it names the process);
+/// refuses a target another live process holds, naming it.
+pub fn lock(target: &Path) -> Result<FolderLock, FolderError> {
     let target = absolute(target)?;
     let parent = target
         .parent()
         .ok_or(FolderError::NoParent(target.clone()))?;
     std::fs::create_dir_all(parent).map_err(io(parent))?;
     let lock_path = sibling(&target, "lock")?;
-    let mut lock = File::options()
+    let mut file = File::options()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .open(&lock_path)
         .map_err(io(&lock_path))?;
-    match lock.try_lock() {
+    match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
             let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
@@ -129,13 +135,35 @@ pub fn stage(target: &Path, carry: &dyn Fn(&str) -> bool) -> Result<Staged, Fold
         std::process::id(),
         std::env::args().collect::<Vec<_>>().join(" ")
     );
-    lock.set_len(0)
-        .and_then(|()| lock.write_all(me.as_bytes()))
+    file.set_len(0)
+        .and_then(|()| file.write_all(me.as_bytes()))
         .map_err(io(&lock_path))?;
+    Ok(FolderLock {
+        target,
+        _file: file,
+    })
+}
+
+/// Cleans up after interrupted runs and creates an empty staging folder beside `target`, under
+/// `held` (the target's lock, taken earlier) or a lock taken now, carrying over the target's files
+/// whose names `carry` accepts (a shard's sibling parts, a report history). Refuses a target
+/// another live run holds, and an existing target without `meta.json` (a folder no run wrote)
+/// holding files `carry` does not keep, which replacing would delete.
+pub fn stage(
+    target: &Path,
+    carry: &dyn Fn(&str) -> bool,
+    held: Option<FolderLock>,
+) -> Result<Staged, FolderError> {
+    let lock = match held {
+        Some(l) if l.target == absolute(target)? => l,
+        _ => lock(target)?,
+    };
+    let target = lock.target.clone();
     recover(&target)?;
+    // Files the new folder would not keep, in a folder no run wrote: someone's own files.
     if let Ok(mut entries) = std::fs::read_dir(&target)
-        && entries.next().is_some()
         && !target.join("meta.json").exists()
+        && entries.any(|e| e.is_ok_and(|e| !carry(&e.file_name().to_string_lossy())))
     {
         return Err(FolderError::Foreign { target });
     }

@@ -11,6 +11,8 @@ mod refused;
 use refused::refused_by;
 
 mod determinism;
+mod flags;
+mod folders;
 mod refusals;
 mod runs;
 

@@ -133,7 +133,9 @@ fn full_mode_data_preparation_on_a_small_folder() {
     );
     assert_eq!(code, Some(1), "{err}");
     assert!(
-        err.ends_with("error: --max-train must be at least 1, got 0\n"),
+        err.ends_with(
+            "error: invalid value '0' for '--max-train <MAX_TRAIN>': 0 is not in 1..=60000; see --help\n"
+        ),
         "{err}"
     );
 }
@@ -178,7 +180,7 @@ fn every_experiment_refuses_negative_numbers_by_value() {
         (
             env!("CARGO_BIN_EXE_exp_lr"),
             &["--decay-period", "0"][..],
-            "error: --decay-period must be >= 1, got 0",
+            "error: invalid value '0' for '--decay-period <DECAY_PERIOD>': 0 is not in 1..=1000; see --help",
         ),
         (
             env!("CARGO_BIN_EXE_exp_lr"),
@@ -198,7 +200,7 @@ fn every_experiment_refuses_negative_numbers_by_value() {
         (
             env!("CARGO_BIN_EXE_exp_lr_decay"),
             &["--step-drops", "0"][..],
-            "error: --step-drops must be >= 1, got 0",
+            "error: invalid value '0' for '--step-drops <STEP_DROPS>': 0 is not in 1..=1000; see --help",
         ),
         (
             env!("CARGO_BIN_EXE_exp_lr_decay"),
@@ -238,12 +240,12 @@ fn every_experiment_refuses_negative_numbers_by_value() {
         (
             env!("CARGO_BIN_EXE_exp_dropout"),
             &["--hidden", "0"][..],
-            "error: --hidden must be at least 1, got 0",
+            "error: invalid value '0' for '--hidden <HIDDEN>': 0 is not in 1..=4096; see --help",
         ),
         (
             env!("CARGO_BIN_EXE_exp_dropout"),
             &["--mc-samples", "0"][..],
-            "error: --mc-samples must be at least 1, got 0",
+            "error: invalid value '0' for '--mc-samples <MC_SAMPLES>': 0 is not in 1..=10000; see --help",
         ),
         (
             env!("CARGO_BIN_EXE_exp_gradcheck"),
@@ -263,7 +265,7 @@ fn every_experiment_refuses_negative_numbers_by_value() {
         (
             env!("CARGO_BIN_EXE_exp_gradcheck"),
             &["--steps-per-decade", "0"][..],
-            "error: --steps-per-decade must be at least 1, got 0",
+            "error: invalid value '0' for '--steps-per-decade <STEPS_PER_DECADE>': 0 is not in 1..=1000; see --help",
         ),
         (
             env!("CARGO_BIN_EXE_exp_babysit"),
@@ -273,7 +275,7 @@ fn every_experiment_refuses_negative_numbers_by_value() {
         (
             env!("CARGO_BIN_EXE_exp_babysit"),
             &["--overfit-examples", "0"][..],
-            "error: --overfit-examples must be at least 1, got 0",
+            "error: invalid value '0' for '--overfit-examples <OVERFIT_EXAMPLES>': 0 is not in 1..=10000; see --help",
         ),
         (
             env!("CARGO_BIN_EXE_exp_babysit"),
@@ -323,6 +325,6 @@ fn help_documents_every_flag() {
     // The one-line description is the experiment's own, not the crate's.
     assert!(help.starts_with("SGD vs Momentum"), "{help}");
     // A list's default is shown in the form the flag accepts.
-    assert!(help.contains("(comma-separated)"), "{help}");
+    assert!(help.contains("(comma-separated, distinct"), "{help}");
     assert!(help.contains("[default: 0.5,0.9,0.99]"), "{help}");
 }

@@ -209,7 +209,7 @@ fn second_order_is_deterministic_apart_from_timings() {
                 "--tune-iters",
                 "2",
                 "--learning-rates",
-                "0.1,1",
+                "0.001,1",
                 "--rosenbrock-iters",
                 "30",
                 "--scaling-max-n",

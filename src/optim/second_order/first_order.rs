@@ -98,7 +98,7 @@ mod tests {
         assert_eq!(trials.len(), 3);
         assert_eq!(trials[2].objective, f64::INFINITY, "10.0 diverges");
         assert!(trials[1].objective < trials[0].objective);
-        assert_eq!(best, 1);
+        assert_eq!(best, Some(1));
         assert!(FirstOrder::tune(true, &[-1.0], &mut f, &[0.0, 0.0], 5).is_err());
     }
 }

@@ -9,8 +9,30 @@ pub struct PlotError(pub String);
 
 impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
     fn from(e: DrawingAreaErrorKind<E>) -> Self {
-        PlotError(e.to_string())
+        PlotError(plain_backend_error(&e.to_string()))
     }
+}
+
+/// plotters' bitmap errors display as Rust debug text (`backend error: Drawing backend error:
+/// ImageError(IoError(Os { code: 28, kind: StorageFull, message: "No space left on device" }))`);
+/// a reader gets the system's words: `No space left on device`.
+fn plain_backend_error(text: &str) -> String {
+    for key in ["message: \"", "error: \""] {
+        if let Some(i) = text.find(key) {
+            let rest = &text[i + key.len()..];
+            return rest[..rest.find('"').unwrap_or(rest.len())].to_string();
+        }
+    }
+    if let Some(i) = text.find("kind: ") {
+        let kind: String = text[i + 6..]
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        return format!("cannot write the image ({kind})");
+    }
+    text.trim_start_matches("backend error: ")
+        .trim_start_matches("Drawing backend error: ")
+        .to_string()
 }
 
 /// A value as a legend shows it: three significant digits (whole numbers from 1,000 to 9,999),
@@ -73,4 +95,18 @@ pub(crate) fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
     }
     let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
     (lo - frac * span, hi + frac * span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_errors_read_as_the_systems_words() {
+        let debug = r#"backend error: Drawing backend error: ImageError(IoError(Os { code: 28, kind: StorageFull, message: "No space left on device" }))"#;
+        assert_eq!(plain_backend_error(debug), "No space left on device");
+        let custom = r#"backend error: Drawing backend error: IOError(Custom { kind: Other, error: "boom" })"#;
+        assert_eq!(plain_backend_error(custom), "boom");
+        assert_eq!(plain_backend_error("Bad layout"), "Bad layout");
+    }
 }
