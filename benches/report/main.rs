@@ -87,7 +87,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     let data = ctx.load_fashion_mnist()?;
     let quick = args.common.quick;
-    let d = ctx.prepare(&data, 100, quick.then_some(2_000), Some(100))?;
+    let d = ctx.prepare_fixed(&data, 100, quick.then_some(2_000), Some(100))?;
     if ctx.check_only(&format!("time {} rounds at {counts:?} threads", rounds)) {
         return Ok(());
     }

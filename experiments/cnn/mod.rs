@@ -213,7 +213,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let h = train_with_progress("LeNet-5", &mut net, opt.as_mut(), &split, &cfg, &mut rng);
     if let Some(at) = h.diverged_at {
         anyhow::bail!(
-            "training diverged at iteration {at} (loss not finite); lower --learning-rate"
+            "training diverged at iteration {at} (loss not finite); lower --learning-rate or --reg"
         );
     }
     let test_pred = net.predict(d.x_test.view(), net.eval_batch);

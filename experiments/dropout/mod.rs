@@ -199,6 +199,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         runs.train_all(&jobs, tick, |_, h, net| (h, net))
     });
     let sweep_trained = trained.split_off(compared.len());
+    // The comparison averages its seeds and every later part reads its networks: one diverged
+    // run makes it meaningless. (The sweep records its diverged runs and chooses among the rest.)
+    if let Some((job, (h, _))) = compared
+        .iter()
+        .zip(&trained)
+        .find(|(_, (h, _))| h.diverged_at.is_some())
+    {
+        anyhow::bail!(
+            "the comparison's {} run {} diverged at iteration {}: lower --learning-rate",
+            job.tag.form.name(),
+            job.tag.seed,
+            h.diverged_at.unwrap_or_default()
+        );
+    }
 
     let comparison = compare::run(&args, &s, &runs, &compared, &mut trained, &out)?;
     outputs.extend(comparison.outputs);

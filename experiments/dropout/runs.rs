@@ -110,15 +110,28 @@ pub struct EpochRow {
     pub seconds: f64,
 }
 
-/// The rows of `job`'s run.
+/// The rows of `job`'s run; a run that diverged ends with a row of NaNs for the epoch it
+/// diverged in.
 pub fn rows(
     job: &Job<Setting>,
     h: &History,
     train_images: usize,
 ) -> impl Iterator<Item = EpochRow> {
     let job = job.tag;
-    let epochs = h.epochs.clone().into_iter();
-    epochs.map(move |e| EpochRow {
+    let mut epochs = h.epochs.clone();
+    if h.diverged_at.is_some() {
+        let nan = f64::NAN;
+        epochs.push(nnlab::procedures::train::EpochRecord {
+            epoch: epochs.len() + 1,
+            iter: h.diverged_at.unwrap_or_default(),
+            train_loss: nan,
+            train_accuracy: nan,
+            val_accuracy: nan,
+            test_accuracy: Some(nan),
+            seconds: nan,
+        });
+    }
+    epochs.into_iter().map(move |e| EpochRow {
         model: job.form.name(),
         keep: job.p,
         hidden: job.hidden,

@@ -1,6 +1,7 @@
 //! Part 4: test and training error against the keep probability p for the fixed network
 //! (Srivastava et al.'s Fig. 9a).
 
+use anyhow::Context;
 use std::path::PathBuf;
 
 use nnlab::nn::network::Sequential;
@@ -55,17 +56,23 @@ pub fn run(
         .map(|&p| {
             let at: Vec<&History> = runs().filter(|(j, _)| j.tag.p == p).map(|r| r.1).collect();
             let tests = at.iter().map(|h| h.final_accuracies().1);
+            let diverged = at.iter().any(|h| h.diverged_at.is_some());
+            let nan_if_diverged = |e: f64| if diverged { f64::NAN } else { e };
             Point {
                 keep: p,
                 test_error: 1.0 - tests.sum::<f64>() / at.len() as f64,
-                val_error: 1.0 - mean_final(&at, |e| e.val_accuracy),
+                val_error: nan_if_diverged(1.0 - mean_final(&at, |e| e.val_accuracy)),
                 train_error: 1.0 - mean_final(&at, |e| e.train_accuracy),
             }
         })
         .collect();
+    // A keep probability with a diverged run has no error (NaN): the best is among the rest.
     let best = (points.iter())
+        .filter(|p| p.val_error.is_finite())
         .min_by(|a, b| a.val_error.total_cmp(&b.val_error))
-        .expect("at least one keep probability");
+        .context(
+            "every keep probability of --sweep has a run that diverged: lower --learning-rate",
+        )?;
     eprintln!(
         "sweep: best keep p {} on validation, test error {:.4}",
         best.keep, best.test_error

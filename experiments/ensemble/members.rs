@@ -156,10 +156,11 @@ pub fn train(
     if let Some(at) = h.diverged_at {
         let m = job.tag;
         anyhow::bail!(
-            "the {} run {} diverged at iteration {at} with learning rate {}: an ensemble of it means nothing; lower --learning-rate",
+            "the {} run {} diverged at iteration {at} (learning rate {}, L2 {}): an ensemble of it means nothing; lower --learning-rate or --reg",
             format!("{:?}", m.kind).to_lowercase(),
             m.index + 1,
-            m.learning_rate
+            nnlab::hyper::show(m.learning_rate),
+            nnlab::hyper::show(m.reg)
         );
     }
     let mut out = Trained {

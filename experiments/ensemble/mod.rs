@@ -152,7 +152,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         0.95 * work_factor(&[
             (checkpoints, pick(None, 96, 14), 1.0),
             (
-                args.max_train.unwrap_or(55_000),
+                args.max_train.or(quick.then_some(2_000)).unwrap_or(55_000),
                 if quick { 2_000 } else { 55_000 },
                 1.0,
             ),

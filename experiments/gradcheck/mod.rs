@@ -74,7 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
     let data = run.load_fashion_mnist()?;
     let largest = *args.kink_batches.iter().max().expect("checked non-empty");
-    let d = run.prepare(&data, 1, Some(largest), Some(1))?;
+    let d = run.prepare_fixed(&data, 1, Some(largest), Some(1))?;
     anyhow::ensure!(
         d.y_train.len() >= largest,
         "--kink-batches {largest} needs {largest} training images, the data has {}",

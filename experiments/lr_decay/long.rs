@@ -101,8 +101,10 @@ pub fn run(
             seconds_per_run: seconds.sum::<f64>() / runs.len() as f64,
             curve: curve.clone(),
         });
+        let reached_at =
+            reached.map_or("never reached".into(), |e| format!("reached at epoch {e}"));
         eprintln!(
-            "long {:>14} {:>9}: test {test_mean:.4} (runs {test_min:.4}-{test_max:.4}) after {} epochs; {TARGET} reached at epoch {reached:?}",
+            "long {:>14} {:>9}: test {test_mean:.4} (runs {test_min:.4}-{test_max:.4}) after {} epochs; {TARGET} {reached_at}",
             family.name(),
             rule.name(),
             s.long_epochs

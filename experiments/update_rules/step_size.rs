@@ -27,24 +27,22 @@ struct StepRow {
 /// step along x at the first, the 1,000th, the 10,000th and the last iteration, its median step
 /// over the second half, and its mean loss over the last tenth.
 fn quote(numbers: &mut Numbers, name: &str, steps: &[(f64, f64)], losses: &[(f64, f64)]) {
-    let at = |k: usize| steps.get(k.saturating_sub(1)).map_or(f64::NAN, |p| p.1);
+    let at = |k: usize| steps.get(k.saturating_sub(1)).map(|p| p.1);
     let n = steps.len();
     let mut late: Vec<f64> = steps[n / 2..].iter().map(|p| p.1).collect();
     late.sort_by(f64::total_cmp);
     let last_tenth = &losses[n - n.div_ceil(10)..];
     let mean_loss = last_tenth.iter().map(|p| p.1).sum::<f64>() / last_tenth.len() as f64;
+    // An iteration past the run's end (a shorter --long-iters) has no step: a dash.
     for (what, v) in [
         ("first", at(1)),
         ("at_1000", at(1_000)),
         ("at_10000", at(10_000)),
         ("last", at(n)),
-        (
-            "late_median",
-            late.get(late.len() / 2).copied().unwrap_or(f64::NAN),
-        ),
-        ("late_loss", mean_loss),
+        ("late_median", late.get(late.len() / 2).copied()),
+        ("late_loss", Some(mean_loss)),
     ] {
-        numbers.value(&format!("{name}_step_{what}"), sig3(v));
+        numbers.value(&format!("{name}_step_{what}"), v.map_or("—".into(), sig3));
     }
 }
 

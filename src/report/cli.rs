@@ -432,6 +432,21 @@ impl RunContext {
             })
     }
 
+    /// [`FashionMnist::prepared`] for an experiment without a `--val` flag (its split is fixed):
+    /// the errors name the data, not a flag the binary does not have.
+    pub fn prepare_fixed<F: crate::float::Float>(
+        &self,
+        data: &FashionMnist<F>,
+        n_val: usize,
+        max_train: Option<usize>,
+        max_test: Option<usize>,
+    ) -> anyhow::Result<Prepared<F>> {
+        use anyhow::Context;
+        let dir = data.source.dir.display();
+        data.prepared(n_val, max_train, max_test)
+            .with_context(|| format!("{dir} is too small for this experiment"))
+    }
+
     /// The MLP chapters' data: Fashion-MNIST with the last `val` training images held out
     /// (default 5,000, or 500 with `--quick`); a quick run trains on 1,000 and tests on 1,000.
     pub fn mlp_data(
@@ -520,7 +535,19 @@ impl RunContext {
 
     /// Writes `numbers` as `numbers.md` with `wall`, the time the run has taken so far (all of it
     /// but `meta.json`), on the machine `machine` names.
+    /// A value that is not finite (a run diverged) is refused: the chapter would quote nonsense.
     pub fn write_numbers(&self, out: &ResultsDir, mut numbers: Numbers) -> anyhow::Result<PathBuf> {
+        if let Some((name, value)) = numbers.first_not_finite() {
+            anyhow::bail!(
+                "exp_{}: runs diverged under these flags, so the chapter's value `{name}` would be {:?}; nothing replaced (lower the learning rate)",
+                self.experiment,
+                value
+                    .split_whitespace()
+                    .take(6)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
         let wall = self.started.elapsed().as_secs_f64();
         numbers.timing("wall", format_seconds(wall.round() as u32));
         Ok(numbers.write(out)?)

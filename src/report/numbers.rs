@@ -80,6 +80,22 @@ impl Numbers {
     }
 
     /// The text stored under `name`.
+    /// The first value (timings aside) that is not a finite number — NaN or infinite, from a run
+    /// that diverged — as `(name, value)`.
+    pub fn first_not_finite(&self) -> Option<(&str, &str)> {
+        let bad = |w: &str| {
+            let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+            w.eq_ignore_ascii_case("nan") || w.eq_ignore_ascii_case("inf")
+        };
+        self.entries
+            .iter()
+            .find(|(_, v)| {
+                v.split(|c: char| c.is_whitespace() || c == '%' || c == '|')
+                    .any(bad)
+            })
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.entries
             .iter()
