@@ -221,7 +221,7 @@ fn write_table_and_history(out: &ResultsDir) -> anyhow::Result<Vec<PathBuf>> {
     let table = performance_table(newest, &peers);
     let mut written = vec![
         out.write_text("performance.md", &table)?,
-        nnlab::report::perf::performance_numbers(newest, &peers).write(&out)?,
+        nnlab::report::perf::performance_numbers(newest, &peers).write(out)?,
     ];
     let panels = [1, 2].map(|threads| {
         let series = [

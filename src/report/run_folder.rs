@@ -114,9 +114,9 @@ pub fn lock(target: &Path) -> Result<FolderLock, FolderError> {
         .truncate(false)
         .open(&lock_path)
         .map_err(io(&lock_path))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
+    match try_lock(&file) {
+        Ok(true) => {}
+        Ok(false) => {
             let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
             let holder = holder.trim();
             return Err(FolderError::Locked {
@@ -128,7 +128,7 @@ pub fn lock(target: &Path) -> Result<FolderLock, FolderError> {
                 },
             });
         }
-        Err(std::fs::TryLockError::Error(e)) => return Err(io(&lock_path)(e)),
+        Err(e) => return Err(io(&lock_path)(e)),
     }
     let me = format!(
         "pid {}: {}",
@@ -142,6 +142,29 @@ pub fn lock(target: &Path) -> Result<FolderLock, FolderError> {
         target,
         _file: file,
     })
+}
+
+/// An exclusive advisory lock on `file` without waiting (`flock`): true if taken, false if another
+/// open file holds it. Where there is no `flock`, always taken.
+#[cfg(unix)]
+fn try_lock(file: &File) -> std::io::Result<bool> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock on a file descriptor this `File` owns for the call's duration.
+    let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if r == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(e)
+    }
+}
+
+#[cfg(not(unix))]
+fn try_lock(_: &File) -> std::io::Result<bool> {
+    Ok(true)
 }
 
 /// Cleans up after interrupted runs and creates an empty staging folder beside `target`, under
