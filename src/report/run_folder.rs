@@ -316,22 +316,27 @@ fn exchange(_: &Path, _: &Path) -> bool {
 pub fn interrupted() -> String {
     let reg = registry();
     let mut line = String::from("interrupted");
-    let staging: Vec<String> = reg
-        .staging
-        .iter()
-        .map(|(staging, target)| {
-            let _ = std::fs::remove_dir_all(staging);
-            target.display().to_string()
-        })
-        .collect();
-    if staging.is_empty() && reg.committed.is_empty() {
+    let (mut kept, mut absent) = (Vec::new(), Vec::new());
+    for (staging, target) in &reg.staging {
+        let _ = std::fs::remove_dir_all(staging);
+        let name = target.display().to_string();
+        if target.exists() {
+            kept.push(name)
+        } else {
+            absent.push(name)
+        }
+    }
+    if kept.is_empty() && absent.is_empty() && reg.committed.is_empty() {
         line += " before writing anything";
     }
-    if !staging.is_empty() {
+    if !kept.is_empty() {
         line += &format!(
             ": {} left as before (nothing of this run kept)",
-            staging.join(", ")
+            kept.join(", ")
         );
+    }
+    if !absent.is_empty() {
+        line += &format!(": {} not written", absent.join(", "));
     }
     if !reg.committed.is_empty() {
         let done: Vec<String> = reg

@@ -179,6 +179,11 @@ impl RunContext {
             data.source.dir.display()
         );
         anyhow::ensure!(
+            !data.y_train.is_empty(),
+            "{} holds no training images",
+            data.source.dir.display()
+        );
+        anyhow::ensure!(
             !data.y_test.is_empty(),
             "{} holds no test images: every experiment reports test accuracy",
             data.source.dir.display()
