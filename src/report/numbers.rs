@@ -79,23 +79,24 @@ impl Numbers {
         self.push(name, table.trim_end().to_string(), timing)
     }
 
-    /// The text stored under `name`.
     /// The first value (timings aside) that is not a finite number — NaN or infinite, from a run
-    /// that diverged — as `(name, value)`.
+    /// that diverged — as `(name, line)`: the line of the value (a table's row) that shows it.
     pub fn first_not_finite(&self) -> Option<(&str, &str)> {
         let bad = |w: &str| {
             let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
             w.eq_ignore_ascii_case("nan") || w.eq_ignore_ascii_case("inf")
         };
-        self.entries
-            .iter()
-            .find(|(_, v)| {
-                v.split(|c: char| c.is_whitespace() || c == '%' || c == '|')
-                    .any(bad)
-            })
-            .map(|(n, v)| (n.as_str(), v.as_str()))
+        self.entries.iter().find_map(|(n, v)| {
+            v.lines()
+                .find(|l| {
+                    l.split(|c: char| c.is_whitespace() || "%|(–".contains(c))
+                        .any(bad)
+                })
+                .map(|l| (n.as_str(), l.trim()))
+        })
     }
 
+    /// The text stored under `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.entries
             .iter()
@@ -253,6 +254,23 @@ pub fn thousands(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_that_are_not_finite_are_found_with_their_line() {
+        let mut n = Numbers::new();
+        n.value("fine", "0.5").value("word", "infinity").table_of(
+            "table",
+            "| a | 1 |\n| b | NaN% |\n".into(),
+            false,
+        );
+        assert_eq!(n.first_not_finite(), Some(("table", "| b | NaN% |")));
+        let mut m = Numbers::new();
+        m.value("rate", "inf").timing("wall", "NaN s");
+        assert_eq!(m.first_not_finite(), Some(("rate", "inf")));
+        let mut ok = Numbers::new();
+        ok.value("x", "1e-5").timing("t", "NaN");
+        assert_eq!(ok.first_not_finite(), None, "timings aside");
+    }
 
     #[test]
     fn slugs_and_significant_digits() {

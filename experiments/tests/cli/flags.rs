@@ -181,3 +181,26 @@ fn bad_flags_of_every_kind_are_one_line_and_exit_1() {
     let r = check(momentum, &[], &data, Path::new("/proc/version/x"));
     one_error("--out /proc/version/x", &r, "--out /proc/version/x");
 }
+
+/// A run whose numbers would not be finite stops with one line, and its folder is not replaced.
+#[test]
+fn a_diverged_run_is_an_error_not_a_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("momentum");
+    let o = momentum(&[
+        "--quick",
+        "--learning-rate",
+        "1e308",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{said}");
+    let last = said.lines().last().unwrap();
+    assert!(
+        last.starts_with("error: exp_momentum: under these flags the chapter's value")
+            && last.contains("is not finite (inf)"),
+        "{said}"
+    );
+    assert!(!out.exists(), "nothing written");
+}

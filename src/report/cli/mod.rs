@@ -327,14 +327,10 @@ impl RunContext {
     /// A value that is not finite (a run diverged) is refused: the chapter would quote nonsense.
     pub fn write_numbers(&self, out: &ResultsDir, mut numbers: Numbers) -> anyhow::Result<PathBuf> {
         if let Some((name, value)) = numbers.first_not_finite() {
+            let shown: String = value.chars().take(90).collect();
             anyhow::bail!(
-                "exp_{}: runs diverged under these flags, so the chapter's value `{name}` would be {:?}; nothing replaced (lower the learning rate)",
-                self.experiment,
-                value
-                    .split_whitespace()
-                    .take(6)
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                "exp_{}: under these flags the chapter's value `{name}` is not finite ({shown}): a run diverged or a flag is far outside its useful range; nothing replaced",
+                self.experiment
             );
         }
         let wall = self.started.elapsed().as_secs_f64();
