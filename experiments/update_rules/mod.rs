@@ -69,7 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         * (0.7 * work_factor(&[(epochs, if quick { 1 } else { 5 }, 1.0)])
             + 0.2 * work_factor(&[(sweep_rows, if quick { 500 } else { 10_000 }, 1.0)]))
         + 0.05 * work_factor(&[(long_iters, if quick { 2_000 } else { 20_000 }, 1.0)])
-        + 0.1
+        + 0.05
             * work_factor(&[
                 (grid_points, if quick { 9 } else { 41 }, 1.0),
                 (args.iters, 200, 1.0),

@@ -204,3 +204,34 @@ fn a_diverged_run_is_an_error_not_a_result() {
     );
     assert!(!out.exists(), "nothing written");
 }
+
+/// With default flags the expected time a run prints is its `EXPECTED` one: the shares of each
+/// experiment's work bound sum to the default run.
+#[test]
+fn default_flags_expect_the_default_time() {
+    use nnlab_experiments::*;
+    let data = committed();
+    for (name, expected) in [
+        ("exp_babysit", babysit::EXPECTED),
+        ("exp_cnn", cnn::EXPECTED),
+        ("exp_dropout", dropout::EXPECTED),
+        ("exp_ensemble", ensemble::EXPECTED),
+        ("exp_gradcheck", gradcheck::EXPECTED),
+        ("exp_lr", lr::EXPECTED),
+        ("exp_lr_decay", lr_decay::EXPECTED),
+        ("exp_momentum", momentum::EXPECTED),
+        ("exp_search", search::EXPECTED),
+        ("exp_second_order", second_order::EXPECTED),
+        ("exp_update_rules", update_rules::EXPECTED),
+    ] {
+        let exe = BINARIES.iter().find(|(n, _)| *n == name).unwrap().1;
+        let o = Command::new(exe)
+            .args(["--check", "--quick", "--data-dir"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&o.stderr);
+        let want = format!("taking about {} on 2 cores", expected.describe(true));
+        assert!(said.contains(&want), "{name}: {said} lacks {want:?}");
+    }
+}

@@ -273,8 +273,9 @@ impl RunContext {
     pub fn check_only(&self, what: &str) -> bool {
         if self.common.check {
             eprintln!(
-                "check: exp_{} would {what}; nothing written",
-                self.experiment
+                "check: exp_{} would {what}, taking about {} on 2 cores; nothing written",
+                self.experiment,
+                self.expected.describe(self.common.quick)
             );
         }
         self.common.check
