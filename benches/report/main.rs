@@ -16,9 +16,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
-use nnlab::report::cli::{
-    CommonArgs, Expected, RunContext, at_least_one, parse, progress, run_main,
-};
+use nnlab::report::cli::{CommonArgs, Expected, RunContext, parse, progress, run_main};
 use nnlab::report::perf::{
     CaseTime, Machine, Ratio, Report, Spread, performance_table, rate_ratios,
 };
@@ -56,7 +54,7 @@ fn main() {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let rounds = args.rounds.unwrap_or(if args.common.quick { 1 } else { 5 });
-    at_least_one(&[("--rounds", rounds)])?;
+    // Every count is at least 1: the flags' parsers bound them (see `count`).
     nnlab::report::cli::distinct_list("--thread-counts", &args.thread_counts, 8)?;
     let mut counts = args.thread_counts.clone();
     counts.sort_unstable();

@@ -18,7 +18,7 @@ mod args;
 pub use args::{Args, CheckRow, Net};
 
 use nnlab::report::cli::{
-    Expected, RunContext, as_flag, at_least_one, distinct_list, parse, run_main, work_factor,
+    Expected, RunContext, as_flag, distinct_list, parse, run_main, work_factor,
 };
 use nnlab::report::results::{DataInfo, ResultsDir, markdown_table};
 
@@ -51,13 +51,7 @@ fn markdown(rows: &[CheckRow]) -> String {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;
     let probe_iters = args.probe_iters.unwrap_or(if quick { 30 } else { 200 });
-    at_least_one(&[
-        ("--hidden", args.hidden),
-        ("--overfit-examples", args.overfit_examples),
-        ("--overfit-iters", args.overfit_iters),
-        ("--probe-iters", probe_iters),
-        ("--batch-size", args.batch_size),
-    ])?;
+    // Every count is at least 1: the flags' parsers bound them (see `count`).
     anyhow::ensure!(
         args.small > 0.0 && args.small.is_finite(),
         "--small must be > 0 and finite, got {}",

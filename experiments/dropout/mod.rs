@@ -24,7 +24,7 @@ use nnlab::hyper::check_fraction;
 use nnlab::optim::schedule::Stretch;
 use nnlab::procedures::train::Split;
 use nnlab::report::cli::{
-    Expected, RunContext, as_flag, at_least_one, distinct_list, parse, run_main, work_factor,
+    Expected, RunContext, as_flag, distinct_list, parse, run_main, work_factor,
 };
 use nnlab::report::numbers::thousands;
 use nnlab::report::results::DataInfo;
@@ -59,19 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let demo_samples = args
         .demo_samples
         .unwrap_or(if quick { 1_000 } else { 100_000 });
-    at_least_one(&[
-        ("--hidden", s.hidden),
-        ("--sweep-hidden", s.sweep_hidden),
-        ("--epochs", s.epochs),
-        ("--seeds", args.seeds),
-        ("--batch-size", args.batch_size),
-        ("--sweep-seeds", args.sweep_seeds),
-        ("--sweep-epochs", s.sweep_epochs),
-        ("--sweep-train", s.sweep_train.unwrap_or(1)),
-        ("--mc-samples", s.mc_samples),
-        ("--demo-samples", demo_samples),
-        ("--demo-replicates", args.demo_replicates),
-    ])?;
+    // Every count is at least 1: the flags' parsers bound them (see `count`).
     anyhow::ensure!(
         !args.sweep.is_empty(),
         "--sweep needs at least one keep probability"

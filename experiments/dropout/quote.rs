@@ -1,7 +1,7 @@
 //! What the chapter quotes, from the four parts' summaries: the expectation demo, the three
 //! models, the scaling bug, Monte-Carlo averaging and the keep-probability sweep.
 
-use nnlab::report::numbers::{Numbers, percent_of};
+use nnlab::report::numbers::{Numbers, percent_of, percent_range};
 
 use super::{compare, expectation, mc, sweep};
 
@@ -50,14 +50,7 @@ pub fn comparison(n: &mut Numbers, c: &compare::Summary) {
     for m in &c.models {
         let key = |what: &str| format!("{}_{what}", m.model.replace('-', "_"));
         n.value(&key("test"), percent_of(m.test_mean, 2))
-            .value(
-                &key("test_range"),
-                format!(
-                    "{}–{}",
-                    percent_of(m.test_min, 2),
-                    percent_of(m.test_max, 2)
-                ),
-            )
+            .value(&key("test_range"), percent_range(m.test_min, m.test_max, 2))
             .value(&key("train"), percent_of(m.train_accuracy, 2))
             .value(&key("val"), percent_of(m.val_accuracy, 2))
             .value(&key("gap"), format!("{:.2}", 100.0 * m.gap))
@@ -73,11 +66,7 @@ pub fn comparison(n: &mut Numbers, c: &compare::Summary) {
         .value("unscaled_test", percent_of(c.unscaled_test_mean, 2))
         .value(
             "unscaled_test_range",
-            format!(
-                "{}–{}",
-                percent_of(c.unscaled_test_min, 2),
-                percent_of(c.unscaled_test_max, 2)
-            ),
+            percent_range(c.unscaled_test_min, c.unscaled_test_max, 2),
         )
         .fixed("unscaled_loss", c.unscaled_test_loss, 2);
     for (i, (u, s)) in c.unscaled_ratio.iter().zip(&c.scaled_ratio).enumerate() {

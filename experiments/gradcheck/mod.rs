@@ -20,9 +20,7 @@
 mod args;
 pub use args::{Args, STEPS, steps};
 
-use nnlab::report::cli::{
-    Expected, RunContext, at_least_one, distinct_list, parse, run_main, work_factor,
-};
+use nnlab::report::cli::{Expected, RunContext, distinct_list, parse, run_main, work_factor};
 use nnlab::report::plot::short_number;
 use nnlab::report::results::DataInfo;
 
@@ -38,11 +36,7 @@ pub const EXPECTED: Expected = Expected::new("gradcheck", 15, 5);
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;
     let lenet_entries = args.lenet_entries.unwrap_or(if quick { 20 } else { 200 });
-    at_least_one(&[
-        ("--lenet-entries", lenet_entries),
-        ("--steps-per-decade", args.steps_per_decade),
-        ("--hidden", args.hidden),
-    ])?;
+    // Every count is at least 1: the flags' parsers bound them (see `count`).
     for (flag, h) in [("--h64", args.h64), ("--h32", args.h32)] {
         anyhow::ensure!(
             h > 0.0 && h < 1.0,

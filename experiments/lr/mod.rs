@@ -17,7 +17,7 @@ pub use args::{Args, Settings};
 
 use nnlab::procedures::lr_range::RangeTest;
 use nnlab::report::cli::{
-    Expected, RunContext, as_flag, at_least_one, distinct_list, parse, run_main, work_factor,
+    Expected, RunContext, as_flag, distinct_list, parse, run_main, work_factor,
 };
 use nnlab::report::results::DataInfo;
 
@@ -34,13 +34,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let grid_epochs = args.grid_epochs.unwrap_or(if quick { 1 } else { 2 });
     let range_iters = args.range_iters.unwrap_or(if quick { 100 } else { 300 });
     let decay_epochs = args.decay_epochs.unwrap_or(if quick { 2 } else { 6 });
-    at_least_one(&[
-        ("--epochs", epochs),
-        ("--grid-epochs", grid_epochs),
-        ("--decay-epochs", decay_epochs),
-        ("--batch-size", args.mlp.batch_size),
-        ("--hidden", args.mlp.hidden),
-    ])?;
+    // Every count is at least 1: the flags' parsers bound them (see `count`).
     anyhow::ensure!(
         args.rates.len() == 4,
         "--rates takes four learning rates (very high, high, low, good), got {}",

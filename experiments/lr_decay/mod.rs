@@ -21,7 +21,7 @@ pub use args::{Args, Settings};
 use nnlab::optim::schedule::Stretch;
 use nnlab::procedures::train::Split;
 use nnlab::report::cli::{
-    Expected, RunContext, as_flag, at_least_one, distinct_list, parse, run_main, work_factor,
+    Expected, RunContext, as_flag, distinct_list, parse, run_main, work_factor,
 };
 use nnlab::report::numbers::thousands;
 use nnlab::report::plot::short_number;
@@ -42,13 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let epochs = args.epochs.unwrap_or(if quick { 1 } else { 2 });
     let long_epochs = args.long_epochs.unwrap_or(if quick { 2 } else { 15 });
     let speed_iters = args.speed_iters.unwrap_or(if quick { 5 } else { 100 });
-    at_least_one(&[
-        ("--epochs", epochs),
-        ("--long-epochs", long_epochs),
-        ("--seeds", args.seeds),
-        ("--batch-size", args.batch_size),
-        ("--speed-iters", speed_iters),
-    ])?;
+    // Every count is at least 1: the flags' parsers bound them (see `count`).
     anyhow::ensure!(
         !args.schedules.is_empty(),
         "--schedules needs at least one schedule"

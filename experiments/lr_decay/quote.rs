@@ -3,7 +3,7 @@
 //! long runs and the cores measurement.
 
 use nnlab::optim::schedule::{Family, Stretch};
-use nnlab::report::numbers::{Numbers, percent_of};
+use nnlab::report::numbers::{Numbers, percent_of, percent_range};
 
 use super::grid::Summary;
 use super::long::LongSummary;
@@ -70,14 +70,7 @@ pub fn comparison(
     for s in summary {
         let key = |what: &str| format!("{}_{}_{what}", s.schedule, s.optimizer);
         n.value(&key("test"), percent_of(s.test_mean, 2))
-            .value(
-                &key("range"),
-                format!(
-                    "{}–{}",
-                    percent_of(s.test_min, 2),
-                    percent_of(s.test_max, 2)
-                ),
-            )
+            .value(&key("range"), percent_range(s.test_min, s.test_max, 2))
             .value(&key("val"), percent_of(s.val_mean, 2));
         if let (Some(g), Some((lo, hi))) = (s.paired_gain, s.paired_range) {
             n.value(&key("gain"), points(g)).value(
@@ -131,14 +124,7 @@ pub fn long(n: &mut Numbers, long: &[LongSummary], at_ten: &[(&'static str, f64)
     for (l, name) in long.iter().zip(["constant", "best"]) {
         let key = |what: &str| format!("long_{name}_{what}");
         n.value(&key("test"), percent_of(l.test_mean, 2))
-            .value(
-                &key("range"),
-                format!(
-                    "{}–{}",
-                    percent_of(l.test_min, 2),
-                    percent_of(l.test_max, 2)
-                ),
-            )
+            .value(&key("range"), percent_range(l.test_min, l.test_max, 2))
             .timing(&key("seconds"), format!("{:.0} s", l.seconds_per_run));
     }
     for ((_, v), name) in at_ten.iter().zip(["constant", "best"]) {

@@ -16,7 +16,7 @@ use nnlab::hyper::{HyperparameterError, check_unit_interval};
 use nnlab::optim::{Momentum, Nesterov, Sgd, contraction_rate, nesterov_contraction_rate};
 use nnlab::procedures::surfaces::{Surface, TacoShell};
 use nnlab::report::cli::{
-    Expected, RunContext, as_flag, at_least_one, distinct_list, parse, run_main, work_factor,
+    Expected, RunContext, as_flag, distinct_list, parse, run_main, work_factor,
 };
 use nnlab::report::results::DataInfo;
 
@@ -72,12 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &[("learning_rate", "--mlp-learning-rate"), ("mu", "--mlp-mu")],
     )?;
     let epochs = args.epochs.unwrap_or(if quick { 2 } else { 5 });
-    at_least_one(&[
-        ("--iters", args.iters),
-        ("--batch-size", args.mlp.batch_size),
-        ("--hidden", args.mlp.hidden),
-        ("--epochs", epochs),
-    ])?;
+    // Every count is at least 1: the flags' parsers bound them (see `count`).
     distinct_list("--mu", &args.mu, 8)?;
     // The MLP's training is nearly all of the run; the taco shell's iterations cost microseconds.
     let work = work_factor(&[

@@ -19,9 +19,7 @@ pub use args::{Args, Record, Settings, TuningRow, run_line, tune};
 
 use nnlab::optim::second_order::FirstOrder;
 use nnlab::optim::second_order::objectives::SoftmaxRegression;
-use nnlab::report::cli::{
-    Expected, RunContext, at_least_one, distinct_list, parse, run_main, work_factor,
-};
+use nnlab::report::cli::{Expected, RunContext, distinct_list, parse, run_main, work_factor};
 use nnlab::report::results::DataInfo;
 
 mod noise;
@@ -43,11 +41,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .scaling_max_n
             .unwrap_or(if quick { 1000 } else { 4000 }),
     };
-    at_least_one(&[
-        ("--iters", s.iters),
-        ("--tune-iters", s.tune_iters),
-        ("--rosenbrock-iters", args.rosenbrock_iters),
-    ])?;
+    // Every count is at least 1: the flags' parsers bound them (see `count`).
     anyhow::ensure!(
         !args.history.is_empty() && !args.history.contains(&0),
         "--history needs sizes of at least 1"

@@ -18,9 +18,7 @@ mod args;
 pub use args::{Args, Settings};
 
 use nnlab::optim::AdaGrad;
-use nnlab::report::cli::{
-    Expected, RunContext, as_flag, at_least_one, parse, run_main, work_factor,
-};
+use nnlab::report::cli::{Expected, RunContext, as_flag, parse, run_main, work_factor};
 use nnlab::report::results::{DataInfo, rule_defaults};
 
 mod mlp;
@@ -39,14 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let epochs = args.epochs.unwrap_or(if quick { 1 } else { 5 });
     let sweep_rows = args.sweep_rows.unwrap_or(if quick { 500 } else { 10_000 });
     // Refuse bad values before touching data or files.
-    at_least_one(&[
-        ("--iters", args.iters),
-        ("--long-iters", long_iters),
-        ("--epochs", epochs),
-        ("--batch-size", args.mlp.batch_size),
-        ("--hidden", args.mlp.hidden),
-        ("--sweep-rows", sweep_rows),
-    ])?;
+    // Every count is at least 1: the flags' parsers bound them (see `count`).
     anyhow::ensure!(grid_points >= 2, "--grid-points must be at least 2");
     anyhow::ensure!(
         args.lr_min > 0.0 && args.lr_max > args.lr_min && args.lr_max.is_finite(),

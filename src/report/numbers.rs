@@ -158,6 +158,15 @@ pub fn percent_of(fraction: f64, decimals: usize) -> String {
     format!("{:.decimals$}%", 100.0 * fraction)
 }
 
+/// A range of fractions as percentages: `(0.8512, 0.8630, 2)` -> `85.12%–86.30%`.
+pub fn percent_range(low: f64, high: f64, decimals: usize) -> String {
+    format!(
+        "{}–{}",
+        percent_of(low, decimals),
+        percent_of(high, decimals)
+    )
+}
+
 /// A label as an anchor name: lowercase, every run of other characters than letters and digits
 /// one `_`: `Momentum mu=0.5` -> `momentum_mu_0_5`.
 pub fn slug(label: &str) -> String {

@@ -82,11 +82,6 @@ impl ResultsDir {
         &self.dir
     }
 
-    /// The folder the commit replaces.
-    pub fn target(&self) -> &Path {
-        self.staged.as_ref().map_or(&self.dir, |s| &s.target)
-    }
-
     /// The previous run's files kept in this one (see [`ResultsDir::stage`]).
     pub fn carried(&self) -> &[String] {
         self.staged.as_ref().map_or(&[], |s| &s.carried)

@@ -183,27 +183,33 @@ pub fn stage(
     };
     let target = lock.target.clone();
     recover(&target)?;
+    // The previous folder's files (none if there is no folder yet).
+    let previous: Vec<(String, PathBuf, bool)> = std::fs::read_dir(&target)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    (name, e.path(), e.file_type().is_ok_and(|t| t.is_file()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     // Files the new folder would not keep, in a folder no run wrote: someone's own files.
-    if let Ok(mut entries) = std::fs::read_dir(&target)
-        && !target.join("meta.json").exists()
-        && entries.any(|e| e.is_ok_and(|e| !carry(&e.file_name().to_string_lossy())))
-    {
+    if !target.join("meta.json").exists() && previous.iter().any(|(name, _, _)| !carry(name)) {
         return Err(FolderError::Foreign { target });
     }
     let staging = sibling(&target, &format!("staging-{}", std::process::id()))?;
     std::fs::create_dir(&staging).map_err(io(&staging))?;
     registry().staging.push((staging.clone(), target.clone()));
     let mut carried = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(&target) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if e.file_type().is_ok_and(|t| t.is_file()) && carry(&name) {
-                let to = staging.join(&name);
-                std::fs::hard_link(e.path(), &to)
-                    .or_else(|_| std::fs::copy(e.path(), &to).map(|_| ()))
-                    .map_err(io(&to))?;
-                carried.push(name);
-            }
+    for (name, path, is_file) in previous {
+        if is_file && carry(&name) {
+            let to = staging.join(&name);
+            std::fs::hard_link(&path, &to)
+                .or_else(|_| std::fs::copy(&path, &to).map(|_| ()))
+                .map_err(io(&to))?;
+            carried.push(name);
         }
     }
     carried.sort();

@@ -20,14 +20,6 @@ pub fn as_flag<T>(
     })
 }
 
-/// Refuses any `(flag, value)` whose value is 0: `--iters must be at least 1, got 0`.
-pub fn at_least_one(flags: &[(&str, usize)]) -> anyhow::Result<()> {
-    match flags.iter().find(|(_, v)| *v == 0) {
-        Some((flag, _)) => anyhow::bail!("{flag} must be at least 1, got 0"),
-        None => Ok(()),
-    }
-}
-
 /// A count flag's parser: a whole number from 1 to `max`, the bound its `--help` states (what the
 /// run may allocate and how long it may take with it); anything else is refused before the run
 /// starts, by `--check` too.

@@ -7,10 +7,10 @@ mod parse;
 
 pub use super::progress::{progress, train_with_progress, with_progress};
 pub use flags::{
-    Expected, LONGEST_RUN_SECONDS, as_flag, at_least_one, count, distinct_list, format_seconds,
-    smaller_batch, work_factor,
+    Expected, LONGEST_RUN_SECONDS, as_flag, count, distinct_list, format_seconds, smaller_batch,
+    work_factor,
 };
-pub use parse::{clap_one_line, join_negative_numbers, one_line, parse, parse_from, run_main};
+pub use parse::{parse, parse_from, run_main};
 
 use crate::data::fashion::Prepared;
 use crate::data::{DataError, DataKind, FashionMnist, locate_fashion_mnist};

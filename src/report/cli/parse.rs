@@ -18,7 +18,7 @@ pub fn run_main(body: impl FnOnce() -> anyhow::Result<()>) {
 
 /// An error and its causes on one line, each cause once: `cannot write x: File exists (os error
 /// 17)`, not the cause again after it.
-pub fn one_line(e: &anyhow::Error) -> String {
+fn one_line(e: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in e.chain() {
         let text = cause.to_string();
@@ -35,7 +35,7 @@ pub fn one_line(e: &anyhow::Error) -> String {
 }
 
 /// A flag error from clap as one line: the message and clap's tip, without the usage block.
-pub fn clap_one_line(e: &clap::Error) -> String {
+fn clap_one_line(e: &clap::Error) -> String {
     let text = e.render().to_string();
     let mut lines = text.lines().map(str::trim).filter(|l| {
         !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
@@ -53,7 +53,7 @@ pub fn clap_one_line(e: &clap::Error) -> String {
 
 /// `argv` with each negative number that follows a flag joined to it (`--h64 -1e-5` ->
 /// `--h64=-1e-5`): clap takes `-1e-5` for a flag of its own.
-pub fn join_negative_numbers(argv: impl IntoIterator<Item = String>) -> Vec<String> {
+fn join_negative_numbers(argv: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for arg in argv {
         let negative =
