@@ -81,6 +81,43 @@ fn tanh_gradient() {
 }
 
 #[test]
+fn leaky_relu_gradient() {
+    check_elementwise(
+        |x| leaky_relu_forward(x.view()).0,
+        |d, x| leaky_relu_backward(d.view(), leaky_relu_forward(x.view()).1.view()),
+        "leaky relu",
+    );
+}
+
+#[test]
+fn elu_gradient() {
+    check_elementwise(
+        |x| elu_forward(x.view()).0,
+        |d, x| elu_backward(d.view(), elu_forward(x.view()).1.view()),
+        "elu",
+    );
+}
+
+/// Every activation as the layer a network uses (its forward caching its output, its backward the
+/// slide-form one), through the library's layer check: below 1e-7.
+#[test]
+fn every_activation_layer_passes_the_check() {
+    let x = away_from_zero(6, 7, 21);
+    let g = randn_array(6, 7, 22);
+    for kind in ActivationKind::ALL {
+        let checks = nnlab::procedures::gradcheck::check_layer(
+            &mut Activation::new(kind),
+            x.view(),
+            g.view(),
+            Check::new(H, 0.0),
+        );
+        assert_eq!(checks.len(), 1, "{kind:?} has no parameters");
+        let worst = checks[0].worst_rel_error;
+        assert!(worst < TOL, "{}: relative error {worst:e}", kind.name());
+    }
+}
+
+#[test]
 fn affine_gradients() {
     let (n, d, m) = (3, 6, 4);
     let x = randn_array(n, d, 3);

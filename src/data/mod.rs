@@ -7,6 +7,7 @@ pub use error::DataError;
 
 pub mod fashion;
 pub mod idx;
+pub mod preprocess;
 mod source;
 pub mod synthetic;
 

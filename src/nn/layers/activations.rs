@@ -1,4 +1,6 @@
-//! The lecture's activation functions: sigmoid σ(x) = 1/(1+e^-x), tanh, and ReLU max(0, x).
+//! The lecture's activation functions — sigmoid σ(x) = 1/(1+e^-x), tanh, and ReLU max(0, x) — and
+//! the two variants a reader meets next: leaky ReLU max(0.01x, x) [Maas et al., 2013] and ELU
+//! [Clevert et al., 2016].
 
 use super::layer::{Layer, Mode};
 use crate::Float;
@@ -89,6 +91,47 @@ pub fn tanh_backward<F: Float>(dout: ArrayView2<F>, cache: ArrayView2<F>) -> Arr
 // ANCHOR_END: tanh_backward
 // ANCHOR_END: tanh
 
+/// Leaky ReLU's slope for negative inputs (Maas et al., 2013; PyTorch's default).
+pub const LEAKY_SLOPE: f64 = 0.01;
+/// ELU's α: the value negative inputs saturate to is −α (Clevert et al., 2016; PyTorch's default).
+pub const ELU_ALPHA: f64 = 1.0;
+
+// ANCHOR: leaky_relu
+/// x: (N, D) -> (out = max(0.01 x, x): (N, D), cache = out)
+pub fn leaky_relu_forward<F: Float>(x: ArrayView2<F>) -> (Array2<F>, Array2<F>) {
+    let a = F::lit(LEAKY_SLOPE);
+    let out = x.mapv(|v| if v > F::zero() { v } else { a * v });
+    (out.clone(), out)
+}
+
+/// dout: (N, D), cache = out: (N, D) -> dx = dout where x > 0, 0.01 dout elsewhere (out > 0
+/// exactly where x > 0).
+pub fn leaky_relu_backward<F: Float>(dout: ArrayView2<F>, cache: ArrayView2<F>) -> Array2<F> {
+    let a = F::lit(LEAKY_SLOPE);
+    Zip::from(&dout)
+        .and(&cache)
+        .map_collect(|&d, &o| if o > F::zero() { d } else { a * d })
+}
+// ANCHOR_END: leaky_relu
+
+// ANCHOR: elu
+/// x: (N, D) -> (out = x if x > 0, α(eˣ − 1) otherwise: (N, D), cache = out)
+pub fn elu_forward<F: Float>(x: ArrayView2<F>) -> (Array2<F>, Array2<F>) {
+    let alpha = F::lit(ELU_ALPHA);
+    let out = x.mapv(|v| if v > F::zero() { v } else { alpha * v.exp_m1() });
+    (out.clone(), out)
+}
+
+/// dout: (N, D), cache = out: (N, D) -> dx = dout where x > 0, dout · (out + α) elsewhere (the
+/// derivative αeˣ of the negative side is out + α).
+pub fn elu_backward<F: Float>(dout: ArrayView2<F>, cache: ArrayView2<F>) -> Array2<F> {
+    let alpha = F::lit(ELU_ALPHA);
+    Zip::from(&dout)
+        .and(&cache)
+        .map_collect(|&d, &o| if o > F::zero() { d } else { d * (o + alpha) })
+}
+// ANCHOR_END: elu
+
 /// Which nonlinearity an [`Activation`] layer applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -96,6 +139,56 @@ pub enum ActivationKind {
     Relu,
     Tanh,
     Sigmoid,
+    /// max(0.01 x, x)
+    #[serde(rename = "leaky_relu")]
+    LeakyRelu,
+    /// x for x > 0, eˣ − 1 otherwise
+    Elu,
+}
+
+impl ActivationKind {
+    /// Every kind, in the order the chapters show them.
+    pub const ALL: [ActivationKind; 5] = [
+        ActivationKind::Sigmoid,
+        ActivationKind::Tanh,
+        ActivationKind::Relu,
+        ActivationKind::LeakyRelu,
+        ActivationKind::Elu,
+    ];
+
+    /// The name the figures and CSV files use: `sigmoid`, `tanh`, `relu`, `leaky_relu`, `elu`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ActivationKind::Relu => "relu",
+            ActivationKind::Tanh => "tanh",
+            ActivationKind::Sigmoid => "sigmoid",
+            ActivationKind::LeakyRelu => "leaky_relu",
+            ActivationKind::Elu => "elu",
+        }
+    }
+
+    /// f(x) elementwise (the forward pass of the slide-form pair).
+    pub fn apply<F: Float>(self, x: ArrayView2<F>) -> Array2<F> {
+        match self {
+            ActivationKind::Relu => relu(x),
+            ActivationKind::Tanh => tanh(x),
+            ActivationKind::Sigmoid => sigmoid(x),
+            ActivationKind::LeakyRelu => leaky_relu_forward(x).0,
+            ActivationKind::Elu => elu_forward(x).0,
+        }
+    }
+
+    /// dx from dout and the cached output `out = f(x)` (the backward pass of the slide-form pair;
+    /// every kind's backward can be written in terms of its output).
+    pub fn backward<F: Float>(self, dout: ArrayView2<F>, out: ArrayView2<F>) -> Array2<F> {
+        match self {
+            ActivationKind::Relu => relu_backward(dout, out),
+            ActivationKind::Tanh => tanh_backward(dout, out),
+            ActivationKind::Sigmoid => sigmoid_backward(dout, out),
+            ActivationKind::LeakyRelu => leaky_relu_backward(dout, out),
+            ActivationKind::Elu => elu_backward(dout, out),
+        }
+    }
 }
 
 /// An elementwise nonlinearity; caches its output for the backward pass (only in training, so an
@@ -114,15 +207,11 @@ impl<F: Float> Activation<F> {
 
 impl<F: Float> Layer<F> for Activation<F> {
     fn describe(&self) -> String {
-        format!("{:?}", self.kind).to_lowercase()
+        self.kind.name().to_string()
     }
 
     fn forward(&mut self, x: ArrayView2<F>, mode: Mode) -> Array2<F> {
-        let out = match self.kind {
-            ActivationKind::Relu => relu(x),
-            ActivationKind::Tanh => tanh(x),
-            ActivationKind::Sigmoid => sigmoid(x),
-        };
+        let out = self.kind.apply(x);
         // Only training needs the output again (for the backward pass).
         self.cache = (mode == Mode::Train).then(|| out.clone());
         out
@@ -133,10 +222,6 @@ impl<F: Float> Layer<F> for Activation<F> {
             .cache
             .as_ref()
             .expect("activation backward called before forward");
-        match self.kind {
-            ActivationKind::Relu => relu_backward(dout, cache.view()),
-            ActivationKind::Tanh => tanh_backward(dout, cache.view()),
-            ActivationKind::Sigmoid => sigmoid_backward(dout, cache.view()),
-        }
+        self.kind.backward(dout, cache.view())
     }
 }

@@ -14,8 +14,9 @@ pub mod dropout;
 pub mod pool;
 
 pub use activations::{
-    Activation, ActivationKind, relu, relu_backward, relu_forward, sigmoid, sigmoid_backward,
-    sigmoid_forward, tanh, tanh_backward, tanh_forward,
+    Activation, ActivationKind, elu_backward, elu_forward, leaky_relu_backward, leaky_relu_forward,
+    relu, relu_backward, relu_forward, sigmoid, sigmoid_backward, sigmoid_forward, tanh,
+    tanh_backward, tanh_forward,
 };
 pub use affine::{Affine, AffineCache, affine_backward, affine_forward};
 pub use dropout::{Dropout, DropoutKind};
