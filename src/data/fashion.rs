@@ -170,23 +170,34 @@ impl<F: Float> FashionMnist<F> {
         max_train: Option<usize>,
         max_test: Option<usize>,
     ) -> Result<Prepared<F>, DataError> {
+        let mut d = self.splits(n_val, max_train, max_test)?;
+        zero_center(&mut d.x_train, &mut [&mut d.x_val, &mut d.x_test]);
+        Ok(d)
+    }
+
+    /// [`FashionMnist::prepared`]'s split before zero-centering: pixels / 255 in every matrix
+    /// (what a chapter comparing preprocessings starts from).
+    pub fn splits(
+        &self,
+        n_val: usize,
+        max_train: Option<usize>,
+        max_test: Option<usize>,
+    ) -> Result<Prepared<F>, DataError> {
         if max_train == Some(0) {
             return Err(DataError::ZeroMaxTrain);
         }
-        let (mut x_train, mut y_train, mut x_val, y_val) = self.split_validation(n_val)?;
+        let (mut x_train, mut y_train, x_val, y_val) = self.split_validation(n_val)?;
         if let Some(max) = max_train.filter(|&m| m < y_train.len()) {
             x_train = x_train.slice(s![..max, ..]).to_owned();
             y_train.truncate(max);
         }
         let n_test = max_test.map_or(self.y_test.len(), |m| m.min(self.y_test.len()));
-        let mut x_test = self.x_test.slice(s![..n_test, ..]).to_owned();
-        zero_center(&mut x_train, &mut [&mut x_val, &mut x_test]);
         Ok(Prepared {
             x_train,
             y_train,
             x_val,
             y_val,
-            x_test,
+            x_test: self.x_test.slice(s![..n_test, ..]).to_owned(),
             y_test: self.y_test[..n_test].to_vec(),
         })
     }

@@ -61,7 +61,7 @@ pub struct SymmetricEigen {
 /// The eigendecomposition of a symmetric matrix (its lower triangle is read), by faer on one
 /// thread, eigenvalues sorted largest first (what "principal components" means). For a covariance
 /// matrix this is the slide's `svd(cov)`: `U` and `S` agree up to signs of the columns.
-pub fn symmetric_eigen(a: &Array2<f64>) -> Result<SymmetricEigen, faer::linalg::evd::EvdError> {
+pub fn symmetric_eigen(a: &Array2<f64>) -> Result<SymmetricEigen, EigenError> {
     let n = a.nrows();
     assert_eq!(a.ncols(), n, "an eigendecomposition needs a square matrix");
     let m = Mat::from_fn(n, n, |i, j| a[[i, j]]);
@@ -77,12 +77,18 @@ pub fn symmetric_eigen(a: &Array2<f64>) -> Result<SymmetricEigen, faer::linalg::
         par,
         stack,
         default(),
-    )?;
+    )
+    .map_err(|_| EigenError)?;
     // faer sorts ascending: reverse to largest first.
     let values = Array1::from_shape_fn(n, |i| s[n - 1 - i]);
     let vectors = Array2::from_shape_fn((n, n), |(r, i)| u[(r, n - 1 - i)]);
     Ok(SymmetricEigen { values, vectors })
 }
+
+/// faer's eigendecomposition did not converge (a matrix that is not finite).
+#[derive(Debug, thiserror::Error)]
+#[error("the symmetric eigendecomposition did not converge: is the matrix finite?")]
+pub struct EigenError;
 
 fn default<T: Default>() -> T {
     T::default()
@@ -124,7 +130,7 @@ pub struct Pca {
 
 impl Pca {
     /// Fits the mean and principal axes of x_train: (N, D).
-    pub fn fit<F: Float>(x_train: ArrayView2<F>) -> Result<Self, faer::linalg::evd::EvdError> {
+    pub fn fit<F: Float>(x_train: ArrayView2<F>) -> Result<Self, EigenError> {
         let mean = feature_mean(x_train);
         let eigen = symmetric_eigen(&covariance(x_train, &mean))?;
         Ok(Pca { mean, eigen })
@@ -214,10 +220,7 @@ impl Preprocessing {
     }
 
     /// Fits to `x_train` (pixels / 255: what the loader gives), and only to it.
-    pub fn fit<F: Float>(
-        self,
-        x_train: ArrayView2<F>,
-    ) -> Result<Fitted, faer::linalg::evd::EvdError> {
+    pub fn fit<F: Float>(self, x_train: ArrayView2<F>) -> Result<Fitted, EigenError> {
         Ok(match self {
             Preprocessing::Raw => Fitted::Scale(255.0),
             Preprocessing::Scaled => Fitted::Scale(1.0),
@@ -232,7 +235,7 @@ impl Preprocessing {
         self,
         train: &mut Array2<F>,
         others: &mut [&mut Array2<F>],
-    ) -> Result<Fitted, faer::linalg::evd::EvdError> {
+    ) -> Result<Fitted, EigenError> {
         let fitted = self.fit(train.view())?;
         *train = fitted.apply(train.view());
         for m in others.iter_mut() {

@@ -60,13 +60,15 @@ pub fn layer_stats<F: Float>(layer: usize, h: ArrayView2<F>) -> LayerStats {
     }
 }
 
-/// Counts of `values` in `bins` equal bins over [lo, hi]; values outside go to the end bins.
+/// Counts of `values` in `bins` equal bins over [lo, hi] (`hi` in the last bin); values outside
+/// the range are not counted.
 pub fn histogram<F: Float>(values: ArrayView2<F>, lo: f64, hi: f64, bins: usize) -> Vec<u64> {
     let mut counts = vec![0u64; bins];
     let width = (hi - lo) / bins as f64;
-    for v in values.iter() {
-        let b = ((v.as_f64() - lo) / width).floor();
-        counts[(b.max(0.0) as usize).min(bins - 1)] += 1;
+    for v in values.iter().map(|v| v.as_f64()) {
+        if (lo..=hi).contains(&v) {
+            counts[(((v - lo) / width) as usize).min(bins - 1)] += 1;
+        }
     }
     counts
 }
@@ -111,9 +113,10 @@ pub fn never_firing<F: Float>(net: &mut Sequential<F>, x: ArrayView2<F>) -> Vec<
         .collect()
 }
 
-/// The Euclidean norm of every weight matrix's gradient (`W` of each affine layer, input side
-/// first) after one forward and backward pass on the batch (x, y).
-pub fn weight_gradient_norms<F: Float>(
+/// The root mean square of every weight matrix's gradient entries (`W` of each affine layer, input
+/// side first) after one forward and backward pass on the batch (x, y): the Euclidean norm of dW
+/// divided by the square root of its size, so layers of different shapes compare.
+pub fn weight_gradient_rms<F: Float>(
     net: &mut Sequential<F>,
     x: ArrayView2<F>,
     y: &[usize],
@@ -161,6 +164,11 @@ mod tests {
         approx::assert_relative_eq!(s.mean, 0.24875);
         assert_eq!((s.saturated, s.zero), (0.75, 0.25));
         assert_eq!(histogram(h.view(), -1.0, 1.0, 4), vec![1, 0, 1, 2]);
+        assert_eq!(
+            histogram(h.view(), -0.5, 0.5, 2),
+            vec![0, 1],
+            "outside the range: not counted"
+        );
         let dw = ndarray::array![[1.0f64, -2.0, 0.0], [3.0, 4.0, -1.0]];
         approx::assert_relative_eq!(one_sign_columns(dw.view()), 2.0 / 3.0);
     }
@@ -197,7 +205,7 @@ mod tests {
             p.value.iter_mut().for_each(|w| *w = -w.abs());
         }
         assert_eq!(never_firing(&mut net, x.view()), vec![1.0]);
-        let norms = weight_gradient_norms(&mut net, x.view(), &vec![0; 50]);
+        let norms = weight_gradient_rms(&mut net, x.view(), &vec![0; 50]);
         assert_eq!(norms.len(), 2);
         assert_eq!(norms[0], 0.0, "no gradient reaches a dead layer's weights");
     }

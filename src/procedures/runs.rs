@@ -6,8 +6,10 @@
 //! come from its own stream, and nothing in the crate's arithmetic depends on the thread count.
 
 use crate::hyper::HyperparameterError;
-use crate::nn::layers::DropoutKind;
+use crate::nn::init::Init;
+use crate::nn::layers::{ActivationKind, DropoutKind};
 use crate::nn::lenet::{LeNetVariant, lenet5};
+use crate::nn::loss::LossKind;
 use crate::nn::network::Sequential;
 use crate::optim::Rule;
 use crate::optim::schedule::{Family, LrSchedule, Stretch};
@@ -29,6 +31,13 @@ pub enum Model {
     },
     /// Modern LeNet-5 (ReLU, max pooling, He) with L2 strength `l2`.
     LeNet5 { l2: f64 },
+    /// `sizes[0] -> ... -> sizes[last]` with `activation` after every hidden layer, weights drawn by
+    /// `init`, softmax loss, no regularization ([`Sequential::mlp`]).
+    Plain {
+        sizes: Vec<usize>,
+        activation: ActivationKind,
+        init: Init,
+    },
 }
 
 /// How a job's learning rate moves.
@@ -109,6 +118,11 @@ impl<'d> Runs<'_, 'd> {
                 net
             }
             Model::LeNet5 { l2 } => lenet5(LeNetVariant::Modern, *l2 as f32, rng),
+            Model::Plain {
+                sizes,
+                activation,
+                init,
+            } => Sequential::mlp(sizes, *activation, *init, LossKind::Softmax, 0.0, rng),
         })
     }
 

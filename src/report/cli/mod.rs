@@ -114,6 +114,18 @@ pub fn validation_rows(val: Option<usize>, quick: bool) -> usize {
     val.unwrap_or(if quick { 500 } else { 5_000 })
 }
 
+/// A data error in terms of the flags that caused it.
+fn flag_error(e: DataError) -> anyhow::Error {
+    match e {
+        DataError::NoTrainingImages { n_val, available } => {
+            anyhow::anyhow!("--val {n_val} leaves no training images: {available} available")
+        }
+        DataError::EmptyValidation => anyhow::anyhow!("--val must be at least 1, got 0"),
+        DataError::ZeroMaxTrain => anyhow::anyhow!("--max-train must be at least 1, got 0"),
+        e => e.into(),
+    }
+}
+
 /// What an MLP chapter trains on and writes to: the data set, its prepared splits and the results
 /// folder.
 pub type MlpRun = (FashionMnist<f32>, Prepared<f32>, ResultsDir);
@@ -209,16 +221,18 @@ impl RunContext {
         max_test: Option<usize>,
     ) -> anyhow::Result<Prepared<F>> {
         data.prepared(n_val, max_train, max_test)
-            .map_err(|e| match e {
-                DataError::NoTrainingImages { n_val, available } => {
-                    anyhow::anyhow!(
-                        "--val {n_val} leaves no training images: {available} available"
-                    )
-                }
-                DataError::EmptyValidation => anyhow::anyhow!("--val must be at least 1, got 0"),
-                DataError::ZeroMaxTrain => anyhow::anyhow!("--max-train must be at least 1, got 0"),
-                e => e.into(),
-            })
+            .map_err(flag_error)
+    }
+
+    /// [`FashionMnist::splits`] (not zero-centred) with the errors of [`RunContext::prepare`].
+    pub fn splits<F: crate::float::Float>(
+        &self,
+        data: &FashionMnist<F>,
+        n_val: usize,
+        max_train: Option<usize>,
+        max_test: Option<usize>,
+    ) -> anyhow::Result<Prepared<F>> {
+        data.splits(n_val, max_train, max_test).map_err(flag_error)
     }
 
     /// [`FashionMnist::prepared`] for an experiment without a `--val` flag (its split is fixed):

@@ -78,6 +78,9 @@ pub struct Scatter {
     pub title: String,
     pub points: Vec<(f64, f64)>,
     pub classes: Vec<usize>,
+    /// `Some((lo, hi))`: both axes over `[lo, hi]` (panels to compare on one scale; a square panel
+    /// then shows shapes undistorted), else each axis over its data.
+    pub bounds: Option<(f64, f64)>,
 }
 
 impl Scatter {
@@ -95,8 +98,10 @@ impl Scatter {
         };
         let (x0, x1) = fold(|p| p.0);
         let (y0, y1) = fold(|p| p.1);
-        let (x0, x1) = padded(x0, x1, 0.05);
-        let (y0, y1) = padded(y0, y1, 0.05);
+        let ((x0, x1), (y0, y1)) = match self.bounds {
+            Some(b) => (b, b),
+            None => (padded(x0, x1, 0.05), padded(y0, y1, 0.05)),
+        };
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, ("sans-serif", TITLE_SIZE))
             .margin(12)

@@ -14,6 +14,7 @@ mod hist;
 mod image;
 mod line;
 mod ranges;
+mod ridges;
 
 pub use contour::{ContourPlot, contour_segments};
 pub use heatmap::Heatmap;
@@ -21,6 +22,7 @@ pub use hist::{Histogram, Scatter};
 pub use image::ImageGrid;
 pub use line::{LineChart, Series, log_ticks};
 pub use ranges::{RangeGroup, RangePlot};
+pub use ridges::Ridges;
 
 use crate::report::results::{ResultsError, write_atomic};
 use plotters::coord::Shift;
@@ -58,6 +60,7 @@ pub enum Panel {
     Images(ImageGrid),
     Heatmap(Heatmap),
     Ranges(RangePlot),
+    Ridges(Ridges),
 }
 
 impl Panel {
@@ -74,6 +77,7 @@ impl Panel {
             Panel::Images(p) => p.draw(area),
             Panel::Heatmap(p) => p.draw(area),
             Panel::Ranges(p) => p.draw(area),
+            Panel::Ridges(p) => p.draw(area),
         }
     }
 }
@@ -106,6 +110,18 @@ impl From<ImageGrid> for Panel {
 impl From<RangePlot> for Panel {
     fn from(p: RangePlot) -> Self {
         Panel::Ranges(p)
+    }
+}
+
+impl From<Ridges> for Panel {
+    fn from(p: Ridges) -> Self {
+        Panel::Ridges(p)
+    }
+}
+
+impl From<Scatter> for Panel {
+    fn from(p: Scatter) -> Self {
+        Panel::Scatter(p)
     }
 }
 
@@ -338,6 +354,7 @@ mod tests {
                 title: "scatter".into(),
                 points: vec![(0.0, 1.0), (1.0, 0.0), (0.5, 0.5)],
                 classes: vec![0, 1, 2],
+                bounds: None,
             }),
             Panel::Images(ImageGrid {
                 title: "images".into(),

@@ -1,0 +1,47 @@
+//! The flags of the experiment.
+
+use clap::Parser;
+use nnlab::optim::Rule;
+use nnlab::report::cli::{CommonArgs, count};
+
+/// CS231n's initialization experiment (a stack of random tanh or ReLU layers under five
+/// initializations: the histogram, mean and standard deviation of every layer's activations), then
+/// a deep MLP trained on Fashion-MNIST from each initialization over several seeds.
+#[derive(Parser, Debug, Clone)]
+#[command(version, long_about = None, allow_negative_numbers = true)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Random Gaussian inputs of the stack (1 to 100000) [default: 1000, or 200 with --quick].
+    #[arg(long, value_parser = count(100_000))]
+    pub inputs: Option<usize>,
+    /// Units per layer of the stack (the inputs have as many features; 1 to 4096).
+    #[arg(long, default_value_t = 500, value_parser = count(4_096))]
+    pub width: usize,
+    /// Layers of the stack (1 to 100).
+    #[arg(long, default_value_t = 10, value_parser = count(100))]
+    pub layers: usize,
+    /// Hidden layers of the trained MLP (784 -> hidden x depth -> 10; 1 to 50).
+    #[arg(long, default_value_t = 10, value_parser = count(50))]
+    pub depth: usize,
+    /// Units per hidden layer of the trained MLP (1 to 2048).
+    #[arg(long, default_value_t = 100, value_parser = count(2_048))]
+    pub hidden: usize,
+    /// Seeds per initialization (1 to 20).
+    #[arg(long, default_value_t = 3, value_parser = count(20))]
+    pub seeds: usize,
+    /// Training epochs (1 to 100) [default: 4, or 1 with --quick].
+    #[arg(long, value_parser = count(100))]
+    pub epochs: Option<usize>,
+    /// Update rule of the training runs (its other settings are the book's defaults, mu = 0.9).
+    #[arg(long, value_enum, default_value_t = Rule::Momentum)]
+    pub rule: Rule,
+    /// Learning rate of the training runs.
+    #[arg(long, default_value_t = 0.01)]
+    pub learning_rate: f64,
+    /// Mini-batch size of the training runs (1 to 60000).
+    #[arg(long, default_value_t = 100, value_parser = count(60_000))]
+    pub batch_size: usize,
+    #[command(flatten)]
+    pub validation: crate::flags::Validation,
+}
