@@ -5,8 +5,8 @@
 //!     cargo run --release --bin reproduce -- --out DIR  # everything under DIR/<experiment>/
 
 use crate::{
-    babysit, cnn, dropout, ensemble, gradcheck, lr, lr_decay, momentum, search, second_order,
-    update_rules,
+    activations, babysit, cnn, dropout, ensemble, gradcheck, init, lr, lr_decay, momentum,
+    preprocess, search, second_order, update_rules,
 };
 
 use clap::Parser;
@@ -28,6 +28,15 @@ pub struct Args {
 /// Each experiment: its name and how to run it from the pass-through flags.
 type Runner = fn(Vec<String>) -> anyhow::Result<()>;
 const EXPERIMENTS: &[(&str, Expected, Runner)] = &[
+    ("activations", activations::EXPECTED, |argv| {
+        activations::run(parse_from::<activations::Args>(argv)?)
+    }),
+    ("preprocess", preprocess::EXPECTED, |argv| {
+        preprocess::run(parse_from::<preprocess::Args>(argv)?)
+    }),
+    ("init", init::EXPECTED, |argv| {
+        init::run(parse_from::<init::Args>(argv)?)
+    }),
     ("momentum", momentum::EXPECTED, |argv| {
         momentum::run(parse_from::<momentum::Args>(argv)?)
     }),

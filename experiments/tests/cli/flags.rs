@@ -7,6 +7,9 @@ use super::*;
 
 /// Every experiment binary (bench_report is in the root crate's tests).
 const BINARIES: &[(&str, &str)] = &[
+    ("exp_activations", env!("CARGO_BIN_EXE_exp_activations")),
+    ("exp_init", env!("CARGO_BIN_EXE_exp_init")),
+    ("exp_preprocess", env!("CARGO_BIN_EXE_exp_preprocess")),
     ("exp_babysit", env!("CARGO_BIN_EXE_exp_babysit")),
     ("exp_cnn", env!("CARGO_BIN_EXE_exp_cnn")),
     ("exp_dropout", env!("CARGO_BIN_EXE_exp_dropout")),
@@ -212,6 +215,9 @@ fn default_flags_expect_the_default_time() {
     use nnlab_experiments::*;
     let data = committed();
     for (name, expected) in [
+        ("exp_activations", activations::EXPECTED),
+        ("exp_init", init::EXPECTED),
+        ("exp_preprocess", preprocess::EXPECTED),
         ("exp_babysit", babysit::EXPECTED),
         ("exp_cnn", cnn::EXPECTED),
         ("exp_dropout", dropout::EXPECTED),

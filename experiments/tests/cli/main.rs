@@ -13,6 +13,7 @@ use refused::refused_by;
 mod determinism;
 mod flags;
 mod folders;
+mod recaps;
 mod refusals;
 mod runs;
 

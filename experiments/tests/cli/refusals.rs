@@ -100,6 +100,18 @@ fn full_mode_data_preparation_on_a_small_folder() {
             env!("CARGO_BIN_EXE_exp_babysit"),
             "train the MLP and LeNet-5",
         ),
+        (
+            env!("CARGO_BIN_EXE_exp_init"),
+            "train 15 MLPs of 10 hidden layers",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_activations"),
+            "train 18 MLPs of 8 hidden layers",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_preprocess"),
+            "train the MLP on 5 preprocessings",
+        ),
     ] {
         let (code, err) = run(exe, &[]);
         assert_eq!(code, Some(1), "{exe}: {err}");
@@ -161,6 +173,31 @@ fn every_experiment_refuses_negative_numbers_by_value() {
             env!("CARGO_BIN_EXE_exp_second_order"),
             &["--learning-rates", "0.1,-1"][..],
             "error: --learning-rates must be > 0 and finite, got -1",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_init"),
+            &["--learning-rate", "-0.01"][..],
+            "error: --learning-rate must be > 0 and finite, got -0.01",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_activations"),
+            &["--high-learning-rate", "-1"][..],
+            "error: --high-learning-rate must be > 0 and finite, got -1",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_preprocess"),
+            &["--eps", "-1e-5"][..],
+            "error: --eps must be > 0 and finite, got -0.00001",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_preprocess"),
+            &["--rates", "1e-3,-1"][..],
+            "error: --rates must be > 0 and finite, got -1",
+        ),
+        (
+            env!("CARGO_BIN_EXE_exp_preprocess"),
+            &["--rates", "1e-3,1e-3"][..],
+            "error: --rates lists 0.001 twice; each value runs once",
         ),
         (
             env!("CARGO_BIN_EXE_exp_cnn"),
