@@ -114,6 +114,13 @@ pub fn run(
             .percent(&format!("mlp_{key}_val_first"), first, 1)
             .percent(&format!("mlp_{key}_val_last"), val, 1)
             .percent(&format!("mlp_{key}_test"), acc, 1);
+        // The training loop at work: the first mini-batch's loss, and the last epoch's mean.
+        let first_loss = h.iters.first().map_or(f64::NAN, |r| r.loss);
+        let last_loss = h.epochs.last().map_or(f64::NAN, |e| e.train_loss);
+        numbers
+            .fixed(&format!("mlp_{key}_loss_first"), first_loss, 3)
+            .fixed(&format!("mlp_{key}_loss_last"), last_loss, 3)
+            .value(&format!("mlp_{key}_steps"), nnlab::report::numbers::thousands(h.iters.len()));
         per_rule.push((c.opt.name(), h.epochs.clone()));
         training_rows.extend(h.iters.iter().map(|r| TrainingRow {
             optimizer: c.opt.name(),

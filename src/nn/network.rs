@@ -119,6 +119,7 @@ impl<F: Float> Sequential<F> {
         self.forward_first(x, layers, Mode::Eval)
     }
 
+    // ANCHOR: loss_and_grad
     /// Forward, loss and backward on a batch; parameter gradients are left in the layers.
     /// x: (N, D), y: (N,) -> loss (data loss plus regularization)
     pub fn loss_and_grad(&mut self, x: ArrayView2<F>, y: &[usize]) -> F {
@@ -135,6 +136,7 @@ impl<F: Float> Sequential<F> {
         }
         data_loss + self.reg_loss()
     }
+    // ANCHOR_END: loss_and_grad
 
     /// The training loss of a batch without the backward pass: what [`Sequential::loss_and_grad`]
     /// returns, at half its cost (a gradient check evaluates it twice per entry).

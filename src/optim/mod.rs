@@ -35,6 +35,7 @@ use crate::Float;
 use crate::nn::layers::ParamGrad;
 pub use state::{CHUNK, SlotState, serial, zip2, zip3};
 
+// ANCHOR: step_all
 /// One iteration of `opt` over every parameter of a network, in slot order.
 pub fn step_all<F: Float>(opt: &mut dyn Optimizer<F>, params: Vec<ParamGrad<'_, F>>) {
     opt.begin_step();
@@ -42,3 +43,4 @@ pub fn step_all<F: Float>(opt: &mut dyn Optimizer<F>, params: Vec<ParamGrad<'_, 
         opt.update(slot, p.value, p.grad);
     }
 }
+// ANCHOR_END: step_all

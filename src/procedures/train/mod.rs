@@ -120,86 +120,120 @@ fn train_here<F: Float, R: Rng + ?Sized>(
     rng: &mut R,
     hooks: Hooks<'_, F>,
 ) -> History {
-    let Hooks {
-        mut schedule,
-        mut on_iter,
-        mut after_step,
-        mut after_epoch,
-    } = hooks;
     let n = data.x_train.nrows();
     assert!(
         n > 0 && cfg.batch_size > 0,
         "empty training set or zero batch size"
     );
-    let mut history = History::default();
-    let mut iter = 0;
-    let eval_rows = cfg.train_eval_rows.min(n);
-    let mut seconds = 0.0;
+    let mut log = Log::new(hooks, cfg.train_eval_rows.min(n));
     // ANCHOR: train_loop
     'epochs: for epoch in 1..=cfg.epochs {
         let started = std::time::Instant::now();
         // ANCHOR: train_batches
         let order = permutation(rng, n);
-        let mut epoch_loss = 0.0;
         let batches = order.chunks(cfg.batch_size);
         // ANCHOR_END: train_batches
-        let n_batches = batches.len();
         for batch in batches {
-            iter += 1;
             // ANCHOR: train_step
-            let (x_batch, y_batch) = gather(data.x_train, data.y_train, batch); // sample data
-            let loss = net.loss_and_grad(x_batch.view(), &y_batch).as_f64(); // forward + backward
+            let (x_batch, y_batch) = gather(data.x_train, data.y_train, batch); // 1. sample a batch
+            let loss = net.loss_and_grad(x_batch.view(), &y_batch).as_f64(); // 2. forward, 3. backward
             // ANCHOR_END: train_step
-            if let Some(s) = schedule.as_deref_mut() {
-                s.apply(opt, iter - 1, epoch - 1); // the learning rate of this step
-            }
-            let learning_rate = opt.learning_rate();
-            let record = IterRecord {
-                iter,
-                epoch,
-                loss,
-                learning_rate,
-            };
-            history.iters.push(record);
-            if let Some(f) = on_iter.as_mut() {
-                f(&record);
-            }
-            if !loss.is_finite() {
-                history.diverged_at = Some(iter);
-                break 'epochs;
+            if !log.iteration(opt, epoch, loss) {
+                break 'epochs; // a NaN or infinite loss: recorded, and the run stops
             }
             // ANCHOR: train_update
-            step_all(opt, net.params()); // update the parameters
+            step_all(opt, net.params()); // 4. update the parameters
             // ANCHOR_END: train_update
-            if let Some(f) = after_step.as_mut() {
-                f(net);
-            }
-            epoch_loss += loss;
+            log.after_step(net);
         }
-        seconds += started.elapsed().as_secs_f64();
-        let val_accuracy = net.accuracy(data.x_val, data.y_val);
-        if let Some(s) = schedule.as_deref_mut() {
-            s.schedule.observe(1.0 - val_accuracy);
-        }
-        let record = EpochRecord {
-            epoch,
-            iter,
-            train_loss: epoch_loss / n_batches as f64,
-            train_accuracy: net.accuracy(
-                data.x_train.slice(s![..eval_rows, ..]),
-                &data.y_train[..eval_rows],
-            ),
-            val_accuracy,
-            test_accuracy: data.test.map(|(x, y)| net.accuracy(x, y)),
-            seconds,
-        };
-        if let Some(f) = after_epoch.as_mut() {
-            f(net, &record);
-        }
-        history.epochs.push(record);
+        log.end_epoch(net, data, epoch, started.elapsed().as_secs_f64());
     }
     // ANCHOR_END: train_loop
-    history
+    log.history
+}
+
+/// What the loop records and calls besides the slide's four steps: the schedule, the hooks, every
+/// iteration's record and every epoch's accuracies.
+struct Log<'h, F: Float> {
+    hooks: Hooks<'h, F>,
+    history: History,
+    iter: usize,
+    /// The current epoch's summed mini-batch losses and their count.
+    epoch_loss: (f64, usize),
+    /// Training seconds so far (accuracy evaluations left out).
+    seconds: f64,
+    /// Training accuracy is measured on the first this-many rows.
+    eval_rows: usize,
+}
+
+impl<'h, F: Float> Log<'h, F> {
+    fn new(hooks: Hooks<'h, F>, eval_rows: usize) -> Self {
+        Log {
+            hooks,
+            history: History::default(),
+            iter: 0,
+            epoch_loss: (0.0, 0),
+            seconds: 0.0,
+            eval_rows,
+        }
+    }
+
+    /// Sets this step's learning rate, records the step's loss and calls `on_iter`; false when the
+    /// loss is not finite (the run diverged: no update follows).
+    fn iteration(&mut self, opt: &mut dyn Optimizer<F>, epoch: usize, loss: f64) -> bool {
+        self.iter += 1;
+        if let Some(s) = self.hooks.schedule.as_deref_mut() {
+            s.apply(opt, self.iter - 1, epoch - 1); // the learning rate of this step
+        }
+        let record = IterRecord {
+            iter: self.iter,
+            epoch,
+            loss,
+            learning_rate: opt.learning_rate(),
+        };
+        self.history.iters.push(record);
+        if let Some(f) = self.hooks.on_iter.as_mut() {
+            f(&record);
+        }
+        if !loss.is_finite() {
+            self.history.diverged_at = Some(self.iter);
+            return false;
+        }
+        self.epoch_loss.0 += loss;
+        self.epoch_loss.1 += 1;
+        true
+    }
+
+    fn after_step(&mut self, net: &mut Sequential<F>) {
+        if let Some(f) = self.hooks.after_step.as_mut() {
+            f(net);
+        }
+    }
+
+    /// Measures the epoch's accuracies, tells the schedule the validation error and records the
+    /// epoch; `seconds` is the time its batches took.
+    fn end_epoch(&mut self, net: &mut Sequential<F>, data: &Split<'_, F>, epoch: usize, seconds: f64) {
+        self.seconds += seconds;
+        let val_accuracy = net.accuracy(data.x_val, data.y_val);
+        if let Some(s) = self.hooks.schedule.as_deref_mut() {
+            s.schedule.observe(1.0 - val_accuracy);
+        }
+        let rows = self.eval_rows;
+        let (sum, batches) = std::mem::take(&mut self.epoch_loss);
+        let record = EpochRecord {
+            epoch,
+            iter: self.iter,
+            train_loss: sum / batches.max(1) as f64,
+            train_accuracy: net.accuracy(data.x_train.slice(s![..rows, ..]), &data.y_train[..rows]),
+            val_accuracy,
+            test_accuracy: data.test.map(|(x, y)| net.accuracy(x, y)),
+            seconds: self.seconds,
+        };
+        if let Some(f) = self.hooks.after_epoch.as_mut() {
+            f(net, &record);
+        }
+        self.history.epochs.push(record);
+    }
 }
 
 #[cfg(test)]
