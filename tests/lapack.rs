@@ -52,6 +52,35 @@ fn cholesky_solve_matches_lapack() {
     }
 }
 
+/// The library's eigendecomposition (`data::preprocess::symmetric_eigen`, faer on one thread,
+/// largest first) against LAPACK's on a covariance matrix of correlated data, as PCA uses it.
+#[test]
+fn the_library_eigendecomposition_matches_lapack() {
+    with_big_stack(|| {
+        for (n, seed) in [(3, 7), (60, 8), (300, 9)] {
+            let (a, _) = problem(n, seed);
+            let (lapack_vals, lapack_vecs) = a.eigh(UPLO::Lower).expect("LAPACK eigh");
+            let e = nnlab::data::preprocess::symmetric_eigen(&a).expect("faer eigh");
+            for i in 0..n {
+                // LAPACK sorts ascending, the library largest first.
+                let j = n - 1 - i;
+                assert!(
+                    (e.values[i] - lapack_vals[j]).abs() <= 1e-10 * lapack_vals[j].abs(),
+                    "eigenvalue {i}"
+                );
+                let dot: f64 = (0..n)
+                    .map(|r| e.vectors[[r, i]] * lapack_vecs[[r, j]])
+                    .sum();
+                assert!(
+                    (dot.abs() - 1.0).abs() < 1e-8,
+                    "eigenvector {i}: |cos| = {}",
+                    dot.abs()
+                );
+            }
+        }
+    });
+}
+
 #[test]
 fn faer_symmetric_eigendecomposition_matches_lapack() {
     with_big_stack(symmetric_eigendecomposition_matches_lapack);

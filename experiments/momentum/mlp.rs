@@ -120,7 +120,10 @@ pub fn run(
         numbers
             .fixed(&format!("mlp_{key}_loss_first"), first_loss, 3)
             .fixed(&format!("mlp_{key}_loss_last"), last_loss, 3)
-            .value(&format!("mlp_{key}_steps"), nnlab::report::numbers::thousands(h.iters.len()));
+            .value(
+                &format!("mlp_{key}_steps"),
+                nnlab::report::numbers::thousands(h.iters.len()),
+            );
         per_rule.push((c.opt.name(), h.epochs.clone()));
         training_rows.extend(h.iters.iter().map(|r| TrainingRow {
             optimizer: c.opt.name(),

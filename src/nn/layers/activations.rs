@@ -100,7 +100,9 @@ pub const ELU_ALPHA: f64 = 1.0;
 /// x: (N, D) -> (out = max(0.01 x, x): (N, D), cache = out)
 pub fn leaky_relu_forward<F: Float>(x: ArrayView2<F>) -> (Array2<F>, Array2<F>) {
     let a = F::lit(LEAKY_SLOPE);
+    // ANCHOR: leaky_relu_map
     let out = x.mapv(|v| if v > F::zero() { v } else { a * v });
+    // ANCHOR_END: leaky_relu_map
     (out.clone(), out)
 }
 
@@ -118,7 +120,9 @@ pub fn leaky_relu_backward<F: Float>(dout: ArrayView2<F>, cache: ArrayView2<F>) 
 /// x: (N, D) -> (out = x if x > 0, α(eˣ − 1) otherwise: (N, D), cache = out)
 pub fn elu_forward<F: Float>(x: ArrayView2<F>) -> (Array2<F>, Array2<F>) {
     let alpha = F::lit(ELU_ALPHA);
+    // ANCHOR: elu_map
     let out = x.mapv(|v| if v > F::zero() { v } else { alpha * v.exp_m1() });
+    // ANCHOR_END: elu_map
     (out.clone(), out)
 }
 

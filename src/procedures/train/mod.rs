@@ -212,7 +212,13 @@ impl<'h, F: Float> Log<'h, F> {
 
     /// Measures the epoch's accuracies, tells the schedule the validation error and records the
     /// epoch; `seconds` is the time its batches took.
-    fn end_epoch(&mut self, net: &mut Sequential<F>, data: &Split<'_, F>, epoch: usize, seconds: f64) {
+    fn end_epoch(
+        &mut self,
+        net: &mut Sequential<F>,
+        data: &Split<'_, F>,
+        epoch: usize,
+        seconds: f64,
+    ) {
         self.seconds += seconds;
         let val_accuracy = net.accuracy(data.x_val, data.y_val);
         if let Some(s) = self.hooks.schedule.as_deref_mut() {
