@@ -33,17 +33,6 @@ use inside::{Inside, dead_summary, measure, norm_chart, norm_curve, norm_rows, s
 /// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
 pub const EXPECTED: Expected = Expected::new("activations", 60, 2);
 
-/// The name figures and tables use.
-fn label(kind: ActivationKind) -> &'static str {
-    match kind {
-        ActivationKind::Sigmoid => "sigmoid",
-        ActivationKind::Tanh => "tanh",
-        ActivationKind::Relu => "ReLU",
-        ActivationKind::LeakyRelu => "leaky ReLU",
-        ActivationKind::Elu => "ELU",
-    }
-}
-
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;
     as_flag(check_learning_rate(args.learning_rate), &[])?;
@@ -71,7 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     sizes.push(10);
     let variant = |kind: ActivationKind, key: &str, learning_rate| Variant {
         key: key.into(),
-        label: label(kind).into(),
+        label: kind.label().into(),
         model: Model::Plain {
             sizes: sizes.clone(),
             activation: kind,

@@ -32,7 +32,7 @@ pub fn run(out: &ResultsDir, numbers: &mut Numbers) -> anyhow::Result<Vec<PathBu
     for kind in ActivationKind::ALL {
         let (v, d) = value_and_slope(kind, &xs);
         let pts = |m: &Array2<f64>| xs.iter().zip(m.iter()).map(|(&x, &y)| (x, y)).collect();
-        let chart = LineChart::new(super::label(kind), "x", "").with(vec![
+        let chart = LineChart::new(kind.label(), "x", "").with(vec![
             Series::new("f(x)", pts(&v)),
             Series::new("f'(x)", pts(&d)),
         ]);

@@ -1,6 +1,8 @@
-//! The flags of the experiment.
+//! The flags of the experiment, and the five initializations it compares.
 
 use clap::Parser;
+use nnlab::nn::init::Init;
+use nnlab::nn::layers::ActivationKind;
 use nnlab::optim::Rule;
 use nnlab::report::cli::{CommonArgs, count};
 
@@ -45,3 +47,45 @@ pub struct Args {
     #[command(flatten)]
     pub validation: crate::flags::Validation,
 }
+
+/// An initialization with the nonlinearity it is paired with.
+pub struct Config {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub init: Init,
+    pub activation: ActivationKind,
+}
+
+/// The course's five cases.
+pub const CONFIGS: [Config; 5] = [
+    Config {
+        key: "small_tanh",
+        label: "0.01 randn, tanh",
+        init: Init::Small,
+        activation: ActivationKind::Tanh,
+    },
+    Config {
+        key: "unit_tanh",
+        label: "1.0 randn, tanh",
+        init: Init::Unit,
+        activation: ActivationKind::Tanh,
+    },
+    Config {
+        key: "xavier_tanh",
+        label: "Xavier, tanh",
+        init: Init::Xavier,
+        activation: ActivationKind::Tanh,
+    },
+    Config {
+        key: "xavier_relu",
+        label: "Xavier, ReLU",
+        init: Init::Xavier,
+        activation: ActivationKind::Relu,
+    },
+    Config {
+        key: "he_relu",
+        label: "He, ReLU",
+        init: Init::He,
+        activation: ActivationKind::Relu,
+    },
+];

@@ -10,11 +10,9 @@
 
 mod args;
 mod stack;
-pub use args::Args;
+pub use args::{Args, CONFIGS, Config};
 
 use nnlab::hyper::check_learning_rate;
-use nnlab::nn::init::Init;
-use nnlab::nn::layers::ActivationKind;
 use nnlab::procedures::runs::Model;
 use nnlab::procedures::train::{Split, smoothing_window};
 use nnlab::report::cli::{Expected, RunContext, as_flag, parse, run_main, work_factor};
@@ -25,48 +23,6 @@ use crate::seeds::{Plan, Variant, epoch_rows, first_below, mean_loss, quote_fina
 
 /// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
 pub const EXPECTED: Expected = Expected::new("init", 55, 2);
-
-/// An initialization with the nonlinearity it is paired with.
-pub struct Config {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub init: Init,
-    pub activation: ActivationKind,
-}
-
-/// The course's five cases.
-pub const CONFIGS: [Config; 5] = [
-    Config {
-        key: "small_tanh",
-        label: "0.01 randn, tanh",
-        init: Init::Small,
-        activation: ActivationKind::Tanh,
-    },
-    Config {
-        key: "unit_tanh",
-        label: "1.0 randn, tanh",
-        init: Init::Unit,
-        activation: ActivationKind::Tanh,
-    },
-    Config {
-        key: "xavier_tanh",
-        label: "Xavier, tanh",
-        init: Init::Xavier,
-        activation: ActivationKind::Tanh,
-    },
-    Config {
-        key: "xavier_relu",
-        label: "Xavier, ReLU",
-        init: Init::Xavier,
-        activation: ActivationKind::Relu,
-    },
-    Config {
-        key: "he_relu",
-        label: "He, ReLU",
-        init: Init::He,
-        activation: ActivationKind::Relu,
-    },
-];
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let quick = args.common.quick;

@@ -10,7 +10,7 @@ use nnlab::report::plot::{Figure, LineChart, Ridges, Series};
 use nnlab::report::results::ResultsDir;
 use nnlab::rng::{randn_array, substream};
 
-use super::{CONFIGS, Config};
+use super::args::{CONFIGS, Config};
 
 /// Histogram bins per layer.
 const BINS: usize = 50;

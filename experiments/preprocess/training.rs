@@ -15,7 +15,7 @@ use nnlab::report::numbers::{Numbers, percent_of};
 use nnlab::report::plot::{Figure, LineChart, short_number};
 use nnlab::report::results::ResultsDir;
 
-use super::Args;
+use super::args::Args;
 use crate::seeds::{Plan, Variant, epoch_rows, mean_loss, quote_finals, spread};
 
 #[derive(serde::Serialize)]

@@ -171,6 +171,17 @@ impl ActivationKind {
         }
     }
 
+    /// The name figures and tables use: `sigmoid`, `tanh`, `ReLU`, `leaky ReLU`, `ELU`.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivationKind::Relu => "ReLU",
+            ActivationKind::Tanh => "tanh",
+            ActivationKind::Sigmoid => "sigmoid",
+            ActivationKind::LeakyRelu => "leaky ReLU",
+            ActivationKind::Elu => "ELU",
+        }
+    }
+
     /// f(x) elementwise (the forward pass of the slide-form pair).
     pub fn apply<F: Float>(self, x: ArrayView2<F>) -> Array2<F> {
         match self {
