@@ -137,8 +137,8 @@ pub fn run(
     Ok(outputs)
 }
 
-/// The table `stack` (each layer's standard deviation under each configuration) and the values
-/// the chapter compares with the course's.
+/// The tables `stack` and `stack_means` (each layer's standard deviation and mean under each
+/// configuration) and the values the chapter compares with the course's.
 fn quote(numbers: &mut Numbers, all: &[Vec<LayerStats>], layers: usize) {
     let mut header = vec!["layer".to_string()];
     header.extend(CONFIGS.iter().map(|c| c.label.to_string()));
@@ -150,6 +150,14 @@ fn quote(numbers: &mut Numbers, all: &[Vec<LayerStats>], layers: usize) {
         })
         .collect();
     numbers.table("stack", &header, &rows);
+    let means: Vec<Vec<String>> = (0..layers)
+        .map(|l| {
+            let mut row = vec![(l + 1).to_string()];
+            row.extend(all.iter().map(|s| sig3(s[l].mean)));
+            row
+        })
+        .collect();
+    numbers.table("stack_means", &header, &means);
     let last = layers - 1;
     for (c, stats) in CONFIGS.iter().zip(all) {
         let k = c.key;

@@ -108,8 +108,14 @@ impl Scatter {
             .x_label_area_size(40)
             .y_label_area_size(50)
             .build_cartesian_2d(x0..x1, y0..y1)?;
+        // Few ticks with short labels: scatter panels are often small.
+        let short = |v: &f64| super::short_number(*v);
         chart
             .configure_mesh()
+            .x_labels(6)
+            .y_labels(6)
+            .x_label_formatter(&short)
+            .y_label_formatter(&short)
             .label_style(("sans-serif", TICK_SIZE))
             .light_line_style(WHITE.mix(0.0))
             .draw()?;
