@@ -35,3 +35,18 @@ impl Mlp {
         ]
     }
 }
+
+/// `--seeds`, `--rule` and `--batch-size` of the recap chapters' comparisons (several variants of
+/// one network, each trained from several seeds).
+#[derive(clap::Args, Debug, Clone)]
+pub struct SeedRuns {
+    /// Seeds per variant (1 to 20).
+    #[arg(long, default_value_t = 3, value_parser = nnlab::report::cli::count(20))]
+    pub seeds: usize,
+    /// Update rule (its other settings are the book's defaults, mu = 0.9).
+    #[arg(long, value_enum, default_value_t = nnlab::optim::Rule::Momentum)]
+    pub rule: nnlab::optim::Rule,
+    /// Mini-batch size (1 to 60000).
+    #[arg(long, default_value_t = 100, value_parser = nnlab::report::cli::count(60_000))]
+    pub batch_size: usize,
+}

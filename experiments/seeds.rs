@@ -9,7 +9,7 @@ use nnlab::procedures::runs::{Decay, Job, Model, Runs};
 use nnlab::procedures::train::{EpochRecord, History, Split};
 use nnlab::report::cli::{RunContext, as_flag, with_progress};
 use nnlab::report::numbers::{Numbers, percent_of, percent_range};
-use nnlab::report::plot::Series;
+use nnlab::report::plot::{Figure, LineChart, Series};
 
 /// One variant of the comparison: what it is called and what it trains.
 #[derive(Clone, Debug)]
@@ -221,4 +221,47 @@ pub fn quote_finals(numbers: &mut Numbers, variants: &[Variant], trained: &[Vec<
         "training loss, last epoch",
     ];
     numbers.table("final", &header, &rows);
+}
+
+/// The comparison's report: the final accuracies ([`quote_finals`]), the iteration at which each
+/// variant's mean loss first falls below 2 (`<key>_below_2`: the loss of guessing among 10 classes
+/// is ln 10 = 2.30), and the figure — the mean training loss (smoothed over `smooth` iterations,
+/// log scale) and the validation accuracy with its spread over seeds.
+pub fn report(
+    numbers: &mut Numbers,
+    title: &str,
+    smooth: usize,
+    variants: &[Variant],
+    trained: &[Vec<History>],
+) -> Figure {
+    quote_finals(numbers, variants, trained);
+    let pairs = || variants.iter().zip(trained);
+    let losses: Vec<Series> = pairs()
+        .map(|(v, h)| mean_loss(&v.label, h, smooth))
+        .collect();
+    for (v, curve) in variants.iter().zip(&losses) {
+        numbers.value(&format!("{}_below_2", v.key), first_below(curve, 2.0));
+    }
+    let accuracy = pairs()
+        .map(|(v, h)| spread(&v.label, h, |e| e.val_accuracy))
+        .collect();
+    let seeds = trained.first().map_or(0, Vec::len);
+    let loss_chart = LineChart::new(
+        format!("{title}: training loss, mean of {seeds} seeds"),
+        format!("iteration (moving average of {smooth})"),
+        "training loss",
+    )
+    .log_y();
+    let acc_chart = LineChart::new(
+        "validation accuracy: mean, band from lowest to highest seed",
+        "epoch",
+        "accuracy",
+    );
+    Figure::column(
+        vec![
+            loss_chart.with(losses).into(),
+            acc_chart.with(accuracy).into(),
+        ],
+        400,
+    )
 }

@@ -24,10 +24,10 @@ use nnlab::report::cli::{
     Expected, RunContext, as_flag, parse, run_main, smaller_batch, work_factor,
 };
 use nnlab::report::numbers::percent_of;
-use nnlab::report::plot::{Figure, LineChart};
+use nnlab::report::plot::Figure;
 use nnlab::report::results::DataInfo;
 
-use crate::seeds::{Plan, Variant, epoch_rows, first_below, mean_loss, quote_finals, spread};
+use crate::seeds::{Plan, Variant, epoch_rows, report};
 use inside::{Inside, dead_summary, measure, norm_chart, norm_curve, norm_rows, sign_pattern};
 
 /// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
@@ -40,14 +40,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     as_flag(high, &[("learning_rate", "--high-learning-rate")])?;
     let epochs = args.epochs.unwrap_or(if quick { 1 } else { 5 });
     let work = work_factor(&[
-        (args.seeds, 3, 1.0),
+        (args.runs.seeds, 3, 1.0),
         (epochs, 5, 1.0),
         (args.depth, 8, 1.0),
         (args.hidden, 100, 2.0),
-        smaller_batch(args.batch_size, 100),
+        smaller_batch(args.runs.batch_size, 100),
     ]);
     let run = RunContext::start(&args.common, EXPECTED.scaled(work, quick)?)?;
-    let model = format!("{} MLPs of {} hidden layers", 6 * args.seeds, args.depth);
+    let model = format!(
+        "{} MLPs of {} hidden layers",
+        6 * args.runs.seeds,
+        args.depth
+    );
     let Some((data, d, out)) = run.mlp_training(args.validation.val, &model)? else {
         return Ok(());
     };
@@ -66,7 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             activation: kind,
             init: Init::Xavier,
         },
-        rule: args.rule,
+        rule: args.runs.rule,
         learning_rate,
     };
     let mut variants: Vec<Variant> = (ActivationKind::ALL.iter())
@@ -80,9 +84,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     ));
     let plan = Plan {
         split: &split,
-        batch_size: args.batch_size,
+        batch_size: args.runs.batch_size,
         epochs,
-        seeds: args.seeds,
+        seeds: args.runs.seeds,
         base_seed: args.common.seed,
         train_eval_rows: 5_000,
     };
@@ -98,7 +102,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut sign_nets = Vec::new();
     for v in &variants[..5] {
         let mut per_seed = Vec::new();
-        for seed in 0..args.seeds {
+        for seed in 0..args.runs.seeds {
             let mut net = plan.network(v, seed)?;
             per_seed.push(measure(&mut net, false, probe, probe.0).norms);
             if seed == 0 {
@@ -111,7 +115,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let sign_rows = sign_pattern(&mut numbers, &mut sign_nets, probe, 100, w2_shape);
     drop(sign_nets);
 
-    let what = format!("{} runs", variants.len() * args.seeds);
+    let what = format!("{} runs", variants.len() * args.runs.seeds);
     let trained: Vec<Vec<(History, Inside)>> =
         plan.train_keeping(&run, &what, &variants, |h, mut net| {
             let inside = measure(&mut net, h.diverged_at.is_some(), probe, x_train);
@@ -125,36 +129,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // Training curves and final accuracies of the five activations.
     let five = &variants[..5];
     outputs.push(out.write_csv("epochs.csv", epoch_rows(&variants, &histories))?);
-    quote_finals(&mut numbers, five, &histories[..5]);
-    let smooth = smoothing_window(split.iterations(epochs, args.batch_size));
-    let losses: Vec<_> = (five.iter().zip(&histories))
-        .map(|(v, h)| mean_loss(&v.label, h, smooth))
-        .collect();
-    for (v, curve) in five.iter().zip(&losses) {
-        numbers.value(&format!("{}_below_2", v.key), first_below(curve, 2.0));
-    }
-    let accuracy = (five.iter().zip(&histories))
-        .map(|(v, h)| spread(&v.label, h, |e| e.val_accuracy))
-        .collect();
+    let smooth = smoothing_window(split.iterations(epochs, args.runs.batch_size));
     let title = format!("MLP 784-{}x{}-10, Xavier", args.hidden, args.depth);
-    let loss_chart = LineChart::new(
-        format!("{title}: training loss, mean of {} seeds", args.seeds),
-        format!("iteration (moving average of {smooth})"),
-        "training loss",
-    )
-    .log_y();
-    let acc_chart = LineChart::new(
-        "validation accuracy: mean, band from lowest to highest seed",
-        "epoch",
-        "accuracy",
-    );
-    let figure = Figure::column(
-        vec![
-            loss_chart.with(losses).into(),
-            acc_chart.with(accuracy).into(),
-        ],
-        400,
-    );
+    let figure = report(&mut numbers, &title, smooth, five, &histories[..5]);
     outputs.extend(figure.save(out.dir(), "training")?);
 
     // Gradient norms per layer, before and after training.
@@ -201,7 +178,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .filter(|h| h.diverged_at.is_none())
         .map(|h| h.final_accuracies().0)
         .collect();
-    let high_diverged = args.seeds - high_finals.len();
+    let high_diverged = args.runs.seeds - high_finals.len();
     let lr_head = |lr: f64| format!("never fire, learning rate {lr}");
     numbers
         .value("dead_good", good)
@@ -218,7 +195,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .value("relu_high_val", crate::seeds::mean_range(&high_finals, 1))
         .value(
             "relu_high_diverged",
-            format!("{} of {}", high_diverged, args.seeds),
+            format!("{} of {}", high_diverged, args.runs.seeds),
         )
         .table(
             "sign_pattern",
@@ -233,17 +210,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .value("depth", args.depth)
         .value("hidden", args.hidden)
         .value("epochs", epochs)
-        .value("seeds", args.seeds)
-        .value("rule", args.rule.label())
+        .value("seeds", args.runs.seeds)
+        .value("rule", args.runs.rule.label())
         .value("learning_rate", args.learning_rate)
         .value("high_learning_rate", args.high_learning_rate)
         .value("probe", nnlab::report::numbers::thousands(probe_rows));
     outputs.push(run.write_numbers(&out, numbers)?);
 
     let hyperparameters = serde_json::json!({
-        "layers": sizes, "init": Init::Xavier, "rule": args.rule,
+        "layers": sizes, "init": Init::Xavier, "rule": args.runs.rule,
         "learning_rate": args.learning_rate, "high_learning_rate": args.high_learning_rate,
-        "batch_size": args.batch_size, "epochs": epochs, "seeds": args.seeds, "probe": probe_rows,
+        "batch_size": args.runs.batch_size, "epochs": epochs, "seeds": args.runs.seeds, "probe": probe_rows,
         "preprocessing": "pixels/255, zero-centred with the training mean",
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());

@@ -3,7 +3,6 @@
 use clap::Parser;
 use nnlab::nn::init::Init;
 use nnlab::nn::layers::ActivationKind;
-use nnlab::optim::Rule;
 use nnlab::report::cli::{CommonArgs, count};
 
 /// CS231n's initialization experiment (a stack of random tanh or ReLU layers under five
@@ -29,21 +28,14 @@ pub struct Args {
     /// Units per hidden layer of the trained MLP (1 to 2048).
     #[arg(long, default_value_t = 100, value_parser = count(2_048))]
     pub hidden: usize,
-    /// Seeds per initialization (1 to 20).
-    #[arg(long, default_value_t = 3, value_parser = count(20))]
-    pub seeds: usize,
     /// Training epochs (1 to 100) [default: 4, or 1 with --quick].
     #[arg(long, value_parser = count(100))]
     pub epochs: Option<usize>,
-    /// Update rule of the training runs (its other settings are the book's defaults, mu = 0.9).
-    #[arg(long, value_enum, default_value_t = Rule::Momentum)]
-    pub rule: Rule,
     /// Learning rate of the training runs.
     #[arg(long, default_value_t = 0.01)]
     pub learning_rate: f64,
-    /// Mini-batch size of the training runs (1 to 60000).
-    #[arg(long, default_value_t = 100, value_parser = count(60_000))]
-    pub batch_size: usize,
+    #[command(flatten)]
+    pub runs: crate::flags::SeedRuns,
     #[command(flatten)]
     pub validation: crate::flags::Validation,
 }

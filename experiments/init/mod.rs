@@ -16,10 +16,9 @@ use nnlab::hyper::check_learning_rate;
 use nnlab::procedures::runs::Model;
 use nnlab::procedures::train::{Split, smoothing_window};
 use nnlab::report::cli::{Expected, RunContext, as_flag, parse, run_main, work_factor};
-use nnlab::report::plot::{Figure, LineChart};
 use nnlab::report::results::DataInfo;
 
-use crate::seeds::{Plan, Variant, epoch_rows, first_below, mean_loss, quote_finals, spread};
+use crate::seeds::{Plan, Variant, epoch_rows, report};
 
 /// The results folder, and the wall time of the default runs on 2 cores (see [`Expected`]).
 pub const EXPECTED: Expected = Expected::new("init", 55, 2);
@@ -35,11 +34,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (args.layers, 10, 1.0),
     ]);
     let training = work_factor(&[
-        (args.seeds, 3, 1.0),
+        (args.runs.seeds, 3, 1.0),
         (epochs, 4, 1.0),
         (args.depth, 10, 1.0),
         (args.hidden, 100, 2.0),
-        nnlab::report::cli::smaller_batch(args.batch_size, 100),
+        nnlab::report::cli::smaller_batch(args.runs.batch_size, 100),
     ]);
     let run = RunContext::start(
         &args.common,
@@ -47,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )?;
     let model = format!(
         "{} MLPs of {} hidden layers",
-        CONFIGS.len() * args.seeds,
+        CONFIGS.len() * args.runs.seeds,
         args.depth
     );
     let Some((data, d, out)) = run.mlp_training(args.validation.val, &model)? else {
@@ -72,59 +71,31 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 activation: c.activation,
                 init: c.init,
             },
-            rule: args.rule,
+            rule: args.runs.rule,
             learning_rate: args.learning_rate,
         })
         .collect();
     let plan = Plan {
         split: &split,
-        batch_size: args.batch_size,
+        batch_size: args.runs.batch_size,
         epochs,
-        seeds: args.seeds,
+        seeds: args.runs.seeds,
         base_seed: seed,
         train_eval_rows: 5_000,
     };
-    let what = format!("{} runs", variants.len() * args.seeds);
+    let what = format!("{} runs", variants.len() * args.runs.seeds);
     let trained = plan.train(&run, &what, &variants)?;
     outputs.push(out.write_csv("epochs.csv", epoch_rows(&variants, &trained))?);
-    quote_finals(&mut numbers, &variants, &trained);
-    let smooth = smoothing_window(split.iterations(epochs, args.batch_size));
-    let losses: Vec<_> = (variants.iter().zip(&trained))
-        .map(|(v, h)| mean_loss(&v.label, h, smooth))
-        .collect();
-    // How long each leaves the loss of guessing (ln 10 = 2.30) behind.
-    for (v, curve) in variants.iter().zip(&losses) {
-        numbers.value(&format!("{}_below_2", v.key), first_below(curve, 2.0));
-    }
-    let accuracy = (variants.iter().zip(&trained))
-        .map(|(v, h)| spread(&v.label, h, |e| e.val_accuracy))
-        .collect();
+    let smooth = smoothing_window(split.iterations(epochs, args.runs.batch_size));
     let title = format!("MLP 784-{}x{}-10", args.hidden, args.depth);
-    let loss_chart = LineChart::new(
-        format!("{title}: training loss, mean of {} seeds", args.seeds),
-        format!("iteration (moving average of {smooth})"),
-        "training loss",
-    )
-    .log_y();
-    let acc_chart = LineChart::new(
-        "validation accuracy: mean, band from lowest to highest seed",
-        "epoch",
-        "accuracy",
-    );
-    let figure = Figure::column(
-        vec![
-            loss_chart.with(losses).into(),
-            acc_chart.with(accuracy).into(),
-        ],
-        400,
-    );
+    let figure = report(&mut numbers, &title, smooth, &variants, &trained);
     outputs.extend(figure.save(out.dir(), "training")?);
     numbers
         .value("train_depth", args.depth)
         .value("train_hidden", args.hidden)
         .value("train_epochs", epochs)
-        .value("train_seeds", args.seeds)
-        .value("train_rule", args.rule.label())
+        .value("train_seeds", args.runs.seeds)
+        .value("train_rule", args.runs.rule.label())
         .value("train_learning_rate", args.learning_rate)
         .value("stack_inputs", nnlab::report::numbers::thousands(inputs))
         .value("stack_width", args.width);
@@ -133,8 +104,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let hyperparameters = serde_json::json!({
         "stack": {"inputs": inputs, "width": args.width, "layers": args.layers, "bias": "none",
                    "configs": CONFIGS.iter().map(|c| serde_json::json!({"key": c.key, "init": c.init, "activation": c.activation})).collect::<Vec<_>>()},
-        "training": {"layers": sizes, "rule": args.rule, "learning_rate": args.learning_rate,
-                      "batch_size": args.batch_size, "epochs": epochs, "seeds": args.seeds,
+        "training": {"layers": sizes, "rule": args.runs.rule, "learning_rate": args.learning_rate,
+                      "batch_size": args.runs.batch_size, "epochs": epochs, "seeds": args.runs.seeds,
                       "preprocessing": "pixels/255, zero-centred with the training mean"},
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());

@@ -1,7 +1,6 @@
 //! The flags of the experiment.
 
 use clap::Parser;
-use nnlab::optim::Rule;
 use nnlab::report::cli::{CommonArgs, count};
 
 /// The lecture's preprocessing: a correlated 2-D point cloud zero-centred, normalized,
@@ -22,15 +21,9 @@ pub struct Args {
     /// Hidden units of the MLP (784 -> hidden -> 10, ReLU, He initialization; 1 to 8192).
     #[arg(long, default_value_t = 100, value_parser = count(8_192))]
     pub hidden: usize,
-    /// Seeds per preprocessing (1 to 20).
-    #[arg(long, default_value_t = 3, value_parser = count(20))]
-    pub seeds: usize,
     /// Training epochs (1 to 100) [default: 5, or 1 with --quick].
     #[arg(long, value_parser = count(100))]
     pub epochs: Option<usize>,
-    /// Update rule (its other settings are the book's defaults, mu = 0.9).
-    #[arg(long, value_enum, default_value_t = Rule::Momentum)]
-    pub rule: Rule,
     /// Learning rates tried for each preprocessing (one epoch, first seed; the best on validation
     /// is trained), comma-separated, distinct, at most 12.
     #[arg(
@@ -40,9 +33,8 @@ pub struct Args {
         default_value = "1e-6,1e-5,1e-4,1e-3,1e-2,0.1,1"
     )]
     pub rates: Vec<f64>,
-    /// Mini-batch size (1 to 60000).
-    #[arg(long, default_value_t = 100, value_parser = count(60_000))]
-    pub batch_size: usize,
+    #[command(flatten)]
+    pub runs: crate::flags::SeedRuns,
     #[command(flatten)]
     pub validation: crate::flags::Validation,
 }

@@ -36,10 +36,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // Shares of the default run: the PCA about a fifth, the rate probes a fifth, training the rest.
     let rates = work_factor(&[(args.rates.len(), 7, 1.0), (args.hidden, 100, 1.0)]);
     let training = work_factor(&[
-        (args.seeds, 3, 1.0),
+        (args.runs.seeds, 3, 1.0),
         (epochs, 5, 1.0),
         (args.hidden, 100, 1.0),
-        smaller_batch(args.batch_size, 100),
+        smaller_batch(args.runs.batch_size, 100),
     ]);
     let cloud = work_factor(&[(args.points, 500, 1.0)]);
     let work = 0.1999 + 1e-4 * cloud + 0.2 * rates + 0.6 * training;
@@ -79,8 +79,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "cloud": {"points": args.points, "mean": [3.0, 2.0], "axes": [2.0, 0.5], "angle_degrees": 30},
         "pca": {"fitted_on": "the training split", "shown_eps": pca::SHOWN_EPS, "train_eps": args.eps},
         "training": {"layers": [784, args.hidden, 10], "activation": "relu", "init": "he",
-                      "rule": args.rule, "rates": args.rates, "epochs": epochs, "seeds": args.seeds,
-                      "batch_size": args.batch_size},
+                      "rule": args.runs.rule, "rates": args.rates, "epochs": epochs, "seeds": args.runs.seeds,
+                      "batch_size": args.runs.batch_size},
     });
     let data_info = DataInfo::fashion_mnist(&data, d.y_train.len(), d.y_val.len(), d.y_test.len());
     run.finish(out, hyperparameters, Some(data_info), &outputs)?;

@@ -9,14 +9,14 @@ use nnlab::data::preprocess::{Fitted, Pca, Preprocessing};
 use nnlab::nn::init::Init;
 use nnlab::nn::layers::ActivationKind;
 use nnlab::procedures::runs::Model;
-use nnlab::procedures::train::{History, Split, smoothing_window};
+use nnlab::procedures::train::{Split, smoothing_window};
 use nnlab::report::cli::RunContext;
 use nnlab::report::numbers::{Numbers, percent_of};
-use nnlab::report::plot::{Figure, LineChart, short_number};
+use nnlab::report::plot::short_number;
 use nnlab::report::results::ResultsDir;
 
 use super::args::Args;
-use crate::seeds::{Plan, Variant, epoch_rows, mean_loss, quote_finals, spread};
+use crate::seeds::{Plan, Variant, epoch_rows, report};
 
 #[derive(serde::Serialize)]
 struct RateRow {
@@ -73,7 +73,7 @@ pub fn run(
         key: key(kind).into(),
         label: kind.name().into(),
         model: model.clone(),
-        rule: args.rule,
+        rule: args.runs.rule,
         learning_rate,
     };
     let (mut rate_rows, mut rate_table, mut chosen, mut histories) =
@@ -88,7 +88,7 @@ pub fn run(
         let split = Split::of(&prepared).with_test(&prepared);
         let plan = |epochs, seeds| Plan {
             split: &split,
-            batch_size: args.batch_size,
+            batch_size: args.runs.batch_size,
             epochs,
             seeds,
             base_seed: args.common.seed,
@@ -118,13 +118,15 @@ pub fn run(
             .ok_or_else(|| anyhow::anyhow!("{}: every rate of --rates diverged", kind.name()))?;
         let v = variant(kind, args.rates[best]);
         numbers.value(&format!("{}_rate", v.key), short_number(args.rates[best]));
-        let what = format!("{}: {} seeds", key(kind), args.seeds);
+        let what = format!("{}: {} seeds", key(kind), args.runs.seeds);
         histories.push(
-            plan(epochs, args.seeds)
+            plan(epochs, args.runs.seeds)
                 .train(run, &what, std::slice::from_ref(&v))?
                 .remove(0),
         );
-        chosen.push(v);
+        // The figures and tables name the rate beside the preprocessing.
+        let label = format!("{}, lr {}", v.label, short_number(v.learning_rate));
+        chosen.push(Variant { label, ..v });
     }
     let mut outputs = vec![out.write_csv("rates.csv", rate_rows)?];
     outputs.push(out.write_csv("epochs.csv", epoch_rows(&chosen, &histories))?);
@@ -135,51 +137,14 @@ pub fn run(
             .map(|&r| format!("lr {}", short_number(r))),
     );
     numbers.table("rates", &header, &rate_table);
-    quote_finals(numbers, &chosen, &histories);
-    outputs.extend(figure(args, epochs, d, &chosen, &histories).save(out.dir(), "training")?);
+    let smooth = smoothing_window(Split::of(d).iterations(epochs, args.runs.batch_size));
+    let title = format!("MLP 784-{}-10", args.hidden);
+    let figure = report(numbers, &title, smooth, &chosen, &histories);
+    outputs.extend(figure.save(out.dir(), "training")?);
     numbers
         .value("train_hidden", args.hidden)
         .value("train_epochs", epochs)
-        .value("train_seeds", args.seeds)
-        .value("train_rule", args.rule.label());
+        .value("train_seeds", args.runs.seeds)
+        .value("train_rule", args.runs.rule.label());
     Ok(outputs)
-}
-
-fn figure(
-    args: &Args,
-    epochs: usize,
-    d: &Prepared<f32>,
-    chosen: &[Variant],
-    histories: &[Vec<History>],
-) -> Figure {
-    let iters = Split::of(d).iterations(epochs, args.batch_size);
-    let smooth = smoothing_window(iters);
-    let label = |v: &Variant| format!("{}, lr {}", v.label, short_number(v.learning_rate));
-    let losses = (chosen.iter().zip(histories))
-        .map(|(v, h)| mean_loss(&label(v), h, smooth))
-        .collect();
-    let accuracy = (chosen.iter().zip(histories))
-        .map(|(v, h)| spread(&label(v), h, |e| e.val_accuracy))
-        .collect();
-    let loss_chart = LineChart::new(
-        format!(
-            "MLP 784-{}-10: training loss, mean of {} seeds",
-            args.hidden, args.seeds
-        ),
-        format!("iteration (moving average of {smooth})"),
-        "training loss",
-    )
-    .log_y();
-    let acc_chart = LineChart::new(
-        "validation accuracy: mean, band from lowest to highest seed",
-        "epoch",
-        "accuracy",
-    );
-    Figure::column(
-        vec![
-            loss_chart.with(losses).into(),
-            acc_chart.with(accuracy).into(),
-        ],
-        400,
-    )
 }
