@@ -109,7 +109,7 @@ impl Scatter {
             .y_label_area_size(50)
             .build_cartesian_2d(x0..x1, y0..y1)?;
         // Few ticks with short labels: scatter panels are often small.
-        let short = |v: &f64| super::short_number(*v);
+        let short = |v: &f64| super::style::short_number(*v);
         chart
             .configure_mesh()
             .x_labels(6)
