@@ -11,6 +11,7 @@ pub mod activations;
 pub mod affine;
 pub mod conv;
 pub mod dropout;
+pub mod norm;
 pub mod pool;
 
 pub use activations::{
@@ -20,3 +21,4 @@ pub use activations::{
 };
 pub use affine::{Affine, AffineCache, affine_backward, affine_forward};
 pub use dropout::{Dropout, DropoutKind};
+pub use norm::{BatchNorm, LayerNorm};
