@@ -76,6 +76,17 @@ impl<F: Float> BatchNorm<F> {
         self
     }
 
+    /// The same layer with γ and β set (for tests and for loading trained values).
+    ///
+    /// # Panics
+    /// If either has another length than the layer's features or channels.
+    pub fn with_gamma_beta(mut self, gamma: Array1<F>, beta: Array1<F>) -> Self {
+        assert_eq!(gamma.len(), self.gamma.len(), "γ has one value per feature");
+        assert_eq!(beta.len(), self.beta.len(), "β has one value per feature");
+        (self.gamma, self.beta) = (gamma, beta);
+        self
+    }
+
     pub fn running_mean(&self) -> ArrayView1<'_, F> {
         self.bn.running_mean.view()
     }
@@ -183,6 +194,17 @@ impl<F: Float> LayerNorm<F> {
             eps: F::lit(super::batchnorm::EPS),
             cache: None,
         }
+    }
+
+    /// The same layer with γ and β set.
+    ///
+    /// # Panics
+    /// If either has another length than the layer's features.
+    pub fn with_gamma_beta(mut self, gamma: Array1<F>, beta: Array1<F>) -> Self {
+        assert_eq!(gamma.len(), self.gamma.len(), "γ has one value per feature");
+        assert_eq!(beta.len(), self.beta.len(), "β has one value per feature");
+        (self.gamma, self.beta) = (gamma, beta);
+        self
     }
 
     /// dγ of the last backward pass.
