@@ -2,14 +2,16 @@
 //! the staged backward pass (one node of the computational graph at a time, as students derive
 //! it) against the closed form (one expression for dx), in f32, on a fully connected layer's
 //! outputs (N = 128, D = 1024) and per channel on LeNet-5's first convolution's outputs
-//! (N = 128, C = 6, 28×28). The forward pass is the same in both, so the difference is the
-//! backward's. The layer's arithmetic is serial: one thread.
+//! (N = 128, C = 6, 28×28). Dense, the forward pass is the same in both, so the difference is the
+//! backward's; per channel, `staged` runs the slide form (transposed to (N·H·W, C) and back) and
+//! `closed_form` the layer's fast path on the rows as they are. The layer's arithmetic is serial:
+//! one thread.
 //!
 //!     cargo bench --bench batchnorm
 //!     cargo bench --bench batchnorm -- --quick        # a rough pass in seconds
 
 mod common;
-use common::{iter_warm, pool};
+use common::{THREADS, iter_warm, pool};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::Array2;
@@ -17,22 +19,43 @@ use nnlab::nn::layers::{BatchNorm, Layer, Mode};
 use nnlab::rng::{randn_array, seeded};
 use std::hint::black_box;
 
-/// (name, rows, the layer): rows of D features, or of flattened (C, H, W) images.
-fn cases() -> Vec<(&'static str, usize, usize, fn() -> BatchNorm<f32>)> {
-    vec![
-        ("dense_128x1024", 128, 1024, || BatchNorm::new(1024)),
-        ("spatial_128x6x28x28", 128, 6 * 28 * 28, || {
-            BatchNorm::spatial(6, 28, 28)
-        }),
-    ]
+/// A shape: its name, the rows and their length, and the layer.
+struct Case {
+    name: &'static str,
+    rows: usize,
+    cols: usize,
+    layer: fn() -> BatchNorm<f32>,
 }
+
+/// Rows of D features, or of flattened (C, H, W) images.
+const CASES: [Case; 2] = [
+    Case {
+        name: "dense_128x1024",
+        rows: 128,
+        cols: 1024,
+        layer: || BatchNorm::new(1024),
+    },
+    Case {
+        name: "spatial_128x6x28x28",
+        rows: 128,
+        cols: 6 * 28 * 28,
+        layer: || BatchNorm::spatial(6, 28, 28),
+    },
+];
 
 fn batchnorm(c: &mut Criterion) {
     nnlab::report::plot::register_fonts();
     let mut group = c.benchmark_group("batchnorm");
     group.sample_size(30);
-    let pool = pool(1);
-    for (name, n, d, make) in cases() {
+    // The layer's arithmetic is serial: the first thread count only.
+    let pool = pool(THREADS[0]);
+    for Case {
+        name,
+        rows: n,
+        cols: d,
+        layer: make,
+    } in CASES
+    {
         let mut rng = seeded(1);
         let x: Array2<f32> = randn_array(n, d, &mut rng);
         let dout: Array2<f32> = randn_array(n, d, &mut rng);

@@ -53,7 +53,7 @@ impl<F: Float> BnParam<F> {
     }
 
     /// Moves the running estimates toward a batch's mean and biased variance over `n` rows.
-    fn update(&mut self, mean: &Array1<F>, var: &Array1<F>, n: usize) {
+    pub(super) fn update(&mut self, mean: &Array1<F>, var: &Array1<F>, n: usize) {
         let m = F::lit(self.convention.momentum);
         let unbias = if self.convention.unbiased_running_var && n > 1 {
             F::lit(n as f64 / (n - 1) as f64)

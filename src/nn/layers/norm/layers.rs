@@ -5,6 +5,7 @@ use super::batchnorm::{
     BnCache, BnParam, Convention, batchnorm_backward, batchnorm_backward_alt, batchnorm_eval,
     batchnorm_forward, channels_first, channels_last, layernorm_backward, layernorm_forward,
 };
+use super::channels::{self, ChannelCache};
 use crate::Float;
 use crate::nn::layers::layer::{Layer, Mode, ParamGrad};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
@@ -41,9 +42,19 @@ pub struct BatchNorm<F: Float> {
     bn: BnParam<F>,
     /// `Some((C, H, W))`: rows are flattened images, normalized per channel.
     image: Option<(usize, usize, usize)>,
-    /// Use the staged backward pass instead of the closed form (they agree to rounding).
+    /// Use the staged backward pass instead of the closed form (they agree to rounding). Per
+    /// channel, the staged form runs the slide form's transposes; the closed form runs the fast
+    /// path of `channels.rs`.
     pub staged: bool,
-    cache: Option<BnCache<F>>,
+    cache: Option<Cache<F>>,
+}
+
+/// What a training forward pass leaves for the backward pass.
+enum Cache<F> {
+    /// The slide form's, on rows of features.
+    Rows(BnCache<F>),
+    /// The per-channel fast path's.
+    Channels(ChannelCache<F>),
 }
 
 impl<F: Float> BatchNorm<F> {
@@ -139,12 +150,22 @@ impl<F: Float> Layer<F> for BatchNorm<F> {
     }
 
     fn forward(&mut self, x: ArrayView2<F>, mode: Mode) -> Array2<F> {
-        let rows = self.as_rows(x);
         let (g, b) = (self.gamma.view(), self.beta.view());
+        if let (Some((_, h, w)), false) = (self.image, self.staged) {
+            return match mode {
+                Mode::Train => {
+                    let (out, cache) = channels::forward(x, h * w, g, b, &mut self.bn);
+                    self.cache = Some(Cache::Channels(cache));
+                    out
+                }
+                Mode::Eval => channels::eval(x, h * w, g, b, &self.bn),
+            };
+        }
+        let rows = self.as_rows(x);
         let out = match mode {
             Mode::Train => {
                 let (out, cache) = batchnorm_forward(rows.view(), g, b, &mut self.bn);
-                self.cache = Some(cache);
+                self.cache = Some(Cache::Rows(cache));
                 out
             }
             Mode::Eval => batchnorm_eval(rows.view(), g, b, &self.bn),
@@ -157,15 +178,24 @@ impl<F: Float> Layer<F> for BatchNorm<F> {
             .cache
             .as_ref()
             .expect("batchnorm backward called before a training forward");
-        let rows = self.as_rows(dout);
-        let (dx, dgamma, dbeta) = if self.staged {
-            batchnorm_backward(rows.view(), cache)
-        } else {
-            batchnorm_backward_alt(rows.view(), cache)
+        let (dx, dgamma, dbeta) = match cache {
+            Cache::Channels(cache) => {
+                let hw = self.image.map_or(1, |(_, h, w)| h * w);
+                channels::backward(dout, hw, self.gamma.view(), cache)
+            }
+            Cache::Rows(cache) => {
+                let rows = self.as_rows(dout);
+                let (dx, dgamma, dbeta) = if self.staged {
+                    batchnorm_backward(rows.view(), cache)
+                } else {
+                    batchnorm_backward_alt(rows.view(), cache)
+                };
+                (self.rows_back(dx, dout.nrows()), dgamma, dbeta)
+            }
         };
         self.dgamma = dgamma;
         self.dbeta = dbeta;
-        self.rows_back(dx, dout.nrows())
+        dx
     }
 
     fn params(&mut self) -> Vec<ParamGrad<'_, F>> {

@@ -18,6 +18,7 @@
 //! and keeps no running estimates ([`layernorm_forward`]).
 
 mod batchnorm;
+mod channels;
 mod layers;
 
 pub use batchnorm::{

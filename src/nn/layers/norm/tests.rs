@@ -234,3 +234,80 @@ fn the_layers_pass_the_layer_check() {
         assert!(worst(&checks) < LAYER_TOL, "{name}: {checks:?}");
     }
 }
+
+/// The per-channel layer's fast path (`channels.rs`) against the slide form's transposes
+/// ([`spatial_batchnorm_forward`] and [`spatial_batchnorm_backward`]): outputs, gradients, running
+/// estimates and evaluation agree to 1e-12 of each tensor's scale.
+#[test]
+fn the_per_channel_fast_path_equals_the_slide_form() {
+    let (n, c, h, w) = (3, 4, 5, 6);
+    let mut rng = seeded(9);
+    let rows = |rng: &mut _| randn_array::<f64, _>(n, c * h * w, rng) * 1.5 + 0.7;
+    let (x1, x2, dout) = (rows(&mut rng), rows(&mut rng), rows(&mut rng));
+    let gamma = Array1::from_vec(vec![1.5, 0.5, -0.7, 2.0]);
+    let beta = Array1::from_vec(vec![-1.0, 2.0, 0.1, 0.0]);
+    let images = |m: &Array2<f64>| m.clone().into_shape_with_order((n, c, h, w)).unwrap();
+    let flat = |a: Array4<f64>| a.into_shape_with_order((n, c * h * w)).unwrap();
+    let close = |what: &str, a: &[f64], b: &[f64]| {
+        let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let diff = a
+            .iter()
+            .zip(b)
+            .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+        assert!(
+            diff <= 1e-12 * scale,
+            "{what}: differs by {diff:e} (scale {scale})"
+        );
+    };
+    let mut layer = BatchNorm::spatial(c, h, w).with_gamma_beta(gamma.clone(), beta.clone());
+    let mut bn = BnParam::<f64>::new(c);
+    use crate::nn::layers::{Layer, Mode};
+    layer.forward(x1.view(), Mode::Train);
+    spatial_batchnorm_forward(images(&x1).view(), gamma.view(), beta.view(), &mut bn);
+    let fast = layer.forward(x2.view(), Mode::Train);
+    let (slow, cache) =
+        spatial_batchnorm_forward(images(&x2).view(), gamma.view(), beta.view(), &mut bn);
+    close(
+        "out",
+        fast.as_slice().unwrap(),
+        flat(slow).as_slice().unwrap(),
+    );
+    let fast_dx = layer.backward(dout.view());
+    let (slow_dx, dg, db) = spatial_batchnorm_backward(images(&dout).view(), &cache);
+    close(
+        "dx",
+        fast_dx.as_slice().unwrap(),
+        flat(slow_dx).as_slice().unwrap(),
+    );
+    close(
+        "dgamma",
+        layer.dgamma().as_slice().unwrap(),
+        dg.as_slice().unwrap(),
+    );
+    close(
+        "dbeta",
+        layer.dbeta().as_slice().unwrap(),
+        db.as_slice().unwrap(),
+    );
+    close(
+        "running mean",
+        layer.running_mean().as_slice().unwrap(),
+        bn.running_mean.as_slice().unwrap(),
+    );
+    close(
+        "running var",
+        layer.running_var().as_slice().unwrap(),
+        bn.running_var.as_slice().unwrap(),
+    );
+    let mut reference = BatchNorm::spatial(c, h, w).with_gamma_beta(gamma.clone(), beta.clone());
+    reference.staged = true; // the slide form's transposes
+    reference.forward(x1.view(), Mode::Train);
+    reference.forward(x2.view(), Mode::Train);
+    let fast_eval = layer.forward(x1.view(), Mode::Eval);
+    let slow_eval = reference.forward(x1.view(), Mode::Eval);
+    close(
+        "eval",
+        fast_eval.as_slice().unwrap(),
+        slow_eval.as_slice().unwrap(),
+    );
+}
