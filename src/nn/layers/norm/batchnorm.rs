@@ -93,6 +93,29 @@ fn column_stats<F: Float>(x: ArrayView2<F>) -> (Array1<F>, Array1<F>) {
 }
 
 // ANCHOR: batchnorm_forward
+/// The columns of x: (N, D) normalized, `x̂ = (x − E[x]) / sqrt(Var[x] + eps)` with the batch's
+/// mean and biased variance, as a cache for the backward passes (with `gamma`); and that mean and
+/// variance.
+fn normalize_columns<F: Float>(
+    x: ArrayView2<F>,
+    eps: F,
+    gamma: Array1<F>,
+) -> (BnCache<F>, Array1<F>, Array1<F>) {
+    let (mean, var) = column_stats(x);
+    let xmu = &x - &mean;
+    let sqrtvar = var.mapv(|v| (v + eps).sqrt());
+    let ivar = sqrtvar.mapv(|s| F::one() / s);
+    let xhat = &xmu * &ivar;
+    let cache = BnCache {
+        xmu,
+        ivar,
+        sqrtvar,
+        xhat,
+        gamma,
+    };
+    (cache, mean, var)
+}
+
 /// Training mode: x: (N, D), γ: (D,), β: (D,) -> (out: (N, D), cache); normalizes with the batch's
 /// statistics and moves `bn`'s running estimates toward them.
 pub fn batchnorm_forward<F: Float>(
@@ -101,24 +124,10 @@ pub fn batchnorm_forward<F: Float>(
     beta: ArrayView1<F>,
     bn: &mut BnParam<F>,
 ) -> (Array2<F>, BnCache<F>) {
-    let (mean, var) = column_stats(x);
-    let xmu = &x - &mean;
-    let sqrtvar = var.mapv(|v| (v + bn.eps).sqrt());
-    let ivar = sqrtvar.mapv(|s| F::one() / s);
-    let xhat = &xmu * &ivar; // x̂ = (x − E[x]) / sqrt(Var[x] + eps)
-    let out = &xhat * &gamma + beta; // y = γ x̂ + β
+    let (cache, mean, var) = normalize_columns(x, bn.eps, gamma.to_owned());
+    let out = &cache.xhat * &gamma + beta; // y = γ x̂ + β
     bn.update(&mean, &var, x.nrows());
-    let gamma = gamma.to_owned();
-    (
-        out,
-        BnCache {
-            xmu,
-            ivar,
-            sqrtvar,
-            xhat,
-            gamma,
-        },
-    )
+    (out, cache)
 }
 
 /// Evaluation mode: the same transform with `bn`'s running estimates, which it leaves unchanged.
@@ -240,24 +249,10 @@ pub fn layernorm_forward<F: Float>(
     beta: ArrayView1<F>,
     eps: F,
 ) -> (Array2<F>, BnCache<F>) {
-    let xt = x.t();
-    let (mean, var) = column_stats(xt);
-    let xmu = &xt - &mean;
-    let sqrtvar = var.mapv(|v| (v + eps).sqrt());
-    let ivar = sqrtvar.mapv(|s| F::one() / s);
-    let xhat = &xmu * &ivar; // (D, N): each column one example, normalized
-    let out = &xhat.t() * &gamma + beta;
-    let ones = Array1::ones(x.nrows());
-    (
-        out,
-        BnCache {
-            xmu,
-            ivar,
-            sqrtvar,
-            xhat,
-            gamma: ones,
-        },
-    )
+    // x̂ of the transposed problem, (D, N): each column one example, normalized.
+    let (cache, _, _) = normalize_columns(x.t(), eps, Array1::ones(x.nrows()));
+    let out = &cache.xhat.t() * &gamma + beta;
+    (out, cache)
 }
 // ANCHOR_END: layernorm_forward
 
