@@ -18,6 +18,7 @@ use ndarray::s;
 use nnlab::hyper::check_learning_rate;
 use nnlab::nn::init::Init;
 use nnlab::nn::layers::ActivationKind;
+use nnlab::procedures::inside::weight_gradient_rms;
 use nnlab::procedures::runs::Model;
 use nnlab::procedures::train::{History, Split, smoothing_window};
 use nnlab::report::cli::{
@@ -104,7 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let mut per_seed = Vec::new();
         for seed in 0..args.runs.seeds {
             let mut net = plan.network(v, seed)?;
-            per_seed.push(measure(&mut net, false, probe, probe.0).norms);
+            per_seed.push(weight_gradient_rms(&mut net, probe.0, probe.1));
             if seed == 0 {
                 sign_nets.push((v.key.clone(), v.label.clone(), net));
             }

@@ -71,14 +71,9 @@ pub fn run(
         let relu = c.activation == ActivationKind::Relu;
         let mut ridges = Vec::new();
         for (l, h) in hs.iter().enumerate() {
-            let counts = if relu {
-                let nonzero: Vec<f64> = h.iter().copied().filter(|&v| v != 0.0).collect();
-                let n = nonzero.len();
-                let nonzero = ndarray::Array2::from_shape_vec((1, n), nonzero)?;
-                histogram(nonzero.view(), lo, hi, BINS)
-            } else {
-                histogram(h.view(), lo, hi, BINS)
-            };
+            // ReLU's exact zeros (about half) are counted in layers.csv, not drawn.
+            let values = h.iter().copied().filter(|&v| !(relu && v == 0.0));
+            let counts = histogram(values, lo, hi, BINS);
             let w = (hi - lo) / BINS as f64;
             let bins: Vec<(f64, f64, f64)> = (counts.iter().enumerate())
                 .map(|(b, &n)| (lo + b as f64 * w, lo + (b + 1) as f64 * w, n as f64))

@@ -56,9 +56,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // The principal axes of the training images only.
     let pca =
         Pca::fit(d.x_train.view()).context("the eigendecomposition of the training covariance")?;
+    // Whitened once: the covariance check and the training part both read it.
+    let white_train = pca.whiten(d.x_train.view(), args.eps);
     outputs.extend(pca::run(
         &pca,
-        d.x_train.view(),
+        &white_train,
         d.x_val.view(),
         args.eps,
         &out,
@@ -69,7 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &args,
         epochs,
         &d,
-        &pca,
+        (&pca, &white_train),
         &out,
         &mut numbers,
     )?);

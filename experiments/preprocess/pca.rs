@@ -36,11 +36,11 @@ fn images(x: &ndarray::Array2<f64>) -> Vec<Vec<f64>> {
 }
 
 /// Writes `spectrum.csv` and the figures `spectrum`, `eigenvectors`, `reconstructions` and
-/// `whitened`; quotes what they show. `train_eps` is the whitening the training part uses: its
-/// whitened training covariance is checked here.
+/// `whitened`; quotes what they show. `white_train` is the training set whitened with `train_eps`
+/// (what the training part trains on): its covariance is checked here.
 pub fn run(
     pca: &Pca,
-    x_train: ArrayView2<f32>,
+    white_train: &ndarray::Array2<f64>,
     x_val: ArrayView2<f32>,
     train_eps: f64,
     out: &ResultsDir,
@@ -150,8 +150,7 @@ pub fn run(
     outputs.extend(Figure::single(grid, (720, 720)).save(out.dir(), "reconstructions")?);
 
     // Whitening: the covariance of the whitened training set, and what each epsilon amplifies.
-    let white = pca.whiten(x_train, train_eps);
-    let c = covariance(white.view(), &feature_mean(white.view()));
+    let c = covariance(white_train.view(), &feature_mean(white_train.view()));
     let want = lambda.mapv(|l| l.max(0.0) / (l.max(0.0) + train_eps));
     let mut off = 0.0f64;
     for ((i, j), &v) in c.indexed_iter() {
@@ -191,7 +190,7 @@ pub fn run(
     numbers
         .table("whitening", &header, &table)
         .value("tail_components", d - k99)
-        .value("train_rows", thousands(x_train.nrows()));
+        .value("train_rows", thousands(white_train.nrows()));
     let mut all = images(&shown.mapv(f64::from));
     all.extend(shown_white);
     let mut captions: Vec<String> = vec!["original".into(); SHOWN];

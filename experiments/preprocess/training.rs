@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use ndarray::Array2;
 use nnlab::data::fashion::Prepared;
 use nnlab::data::preprocess::{Fitted, Pca, Preprocessing};
 use nnlab::nn::init::Init;
@@ -35,10 +36,11 @@ fn key(p: Preprocessing) -> &'static str {
     }
 }
 
-/// `d` (pixels / 255) under `fitted`.
-fn apply(fitted: &Fitted, d: &Prepared<f32>) -> Prepared<f32> {
+/// `d` (pixels / 255) under `fitted`; `x_train`, when given, is `fitted.apply(d.x_train)` computed
+/// already.
+fn apply(fitted: &Fitted, d: &Prepared<f32>, x_train: Option<Array2<f32>>) -> Prepared<f32> {
     Prepared {
-        x_train: fitted.apply(d.x_train.view()),
+        x_train: x_train.unwrap_or_else(|| fitted.apply(d.x_train.view())),
         y_train: d.y_train.clone(),
         x_val: fitted.apply(d.x_val.view()),
         y_val: d.y_val.clone(),
@@ -47,13 +49,14 @@ fn apply(fitted: &Fitted, d: &Prepared<f32>) -> Prepared<f32> {
     }
 }
 
-/// Trains every preprocessing; writes `rates.csv`, `epochs.csv` and the figure `training`.
+/// Trains every preprocessing; writes `rates.csv`, `epochs.csv` and the figure `training`. The
+/// whitening is the PCA fitted on the training split and the training set it whitened.
 pub fn run(
     run: &RunContext,
     args: &Args,
     epochs: usize,
     d: &Prepared<f32>,
-    pca: &Pca,
+    (pca, white_train): (&Pca, &Array2<f64>),
     out: &ResultsDir,
     numbers: &mut Numbers,
 ) -> anyhow::Result<Vec<PathBuf>> {
@@ -84,7 +87,10 @@ pub fn run(
             Preprocessing::PcaWhitened { eps } => Fitted::Whiten(Box::new(pca.clone()), eps),
             other => other.fit(d.x_train.view())?,
         };
-        let prepared = apply(&fitted, d);
+        // The whitened training set is the one the PCA part checked (`Fitted::apply`'s bits).
+        let known = matches!(kind, Preprocessing::PcaWhitened { .. })
+            .then(|| white_train.mapv(|v| v as f32));
+        let prepared = apply(&fitted, d, known);
         let split = Split::of(&prepared).with_test(&prepared);
         let plan = |epochs, seeds| Plan {
             split: &split,

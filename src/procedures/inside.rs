@@ -62,10 +62,10 @@ pub fn layer_stats<F: Float>(layer: usize, h: ArrayView2<F>) -> LayerStats {
 
 /// Counts of `values` in `bins` equal bins over [lo, hi] (`hi` in the last bin); values outside
 /// the range are not counted.
-pub fn histogram<F: Float>(values: ArrayView2<F>, lo: f64, hi: f64, bins: usize) -> Vec<u64> {
+pub fn histogram(values: impl IntoIterator<Item = f64>, lo: f64, hi: f64, bins: usize) -> Vec<u64> {
     let mut counts = vec![0u64; bins];
     let width = (hi - lo) / bins as f64;
-    for v in values.iter().map(|v| v.as_f64()) {
+    for v in values {
         if (lo..=hi).contains(&v) {
             counts[(((v - lo) / width) as usize).min(bins - 1)] += 1;
         }
@@ -73,18 +73,13 @@ pub fn histogram<F: Float>(values: ArrayView2<F>, lo: f64, hi: f64, bins: usize)
     counts
 }
 
-fn is_activation<F: Float>(net: &Sequential<F>, i: usize) -> bool {
-    let name = net.layers[i].describe();
-    ActivationKind::ALL.iter().any(|k| k.name() == name)
-}
-
 /// The outputs of every activation layer of `net` on x (evaluation mode), in order.
 pub fn hidden_activations<F: Float>(net: &mut Sequential<F>, x: ArrayView2<F>) -> Vec<Array2<F>> {
     let mut h = x.to_owned();
     let mut out = Vec::new();
-    for i in 0..net.layers.len() {
-        h = net.layers[i].forward(h.view(), Mode::Eval);
-        if is_activation(net, i) {
+    for layer in &mut net.layers {
+        h = layer.forward(h.view(), Mode::Eval);
+        if layer.is_nonlinearity() {
             out.push(h.clone());
         }
     }
@@ -163,9 +158,9 @@ mod tests {
         let s = layer_stats(3, h.view());
         approx::assert_relative_eq!(s.mean, 0.24875);
         assert_eq!((s.saturated, s.zero), (0.75, 0.25));
-        assert_eq!(histogram(h.view(), -1.0, 1.0, 4), vec![1, 0, 1, 2]);
+        assert_eq!(histogram(h.iter().copied(), -1.0, 1.0, 4), vec![1, 0, 1, 2]);
         assert_eq!(
-            histogram(h.view(), -0.5, 0.5, 2),
+            histogram(h.iter().copied(), -0.5, 0.5, 2),
             vec![0, 1],
             "outside the range: not counted"
         );

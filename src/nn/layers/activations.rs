@@ -97,12 +97,17 @@ pub const LEAKY_SLOPE: f64 = 0.01;
 pub const ELU_ALPHA: f64 = 1.0;
 
 // ANCHOR: leaky_relu
-/// x: (N, D) -> (out = max(0.01 x, x): (N, D), cache = out)
-pub fn leaky_relu_forward<F: Float>(x: ArrayView2<F>) -> (Array2<F>, Array2<F>) {
+/// max(0.01 x, x) elementwise.
+pub fn leaky_relu<F: Float>(x: ArrayView2<F>) -> Array2<F> {
     let a = F::lit(LEAKY_SLOPE);
     // ANCHOR: leaky_relu_map
-    let out = x.mapv(|v| if v > F::zero() { v } else { a * v });
+    x.mapv(|v| if v > F::zero() { v } else { a * v })
     // ANCHOR_END: leaky_relu_map
+}
+
+/// x: (N, D) -> (out = max(0.01 x, x): (N, D), cache = out)
+pub fn leaky_relu_forward<F: Float>(x: ArrayView2<F>) -> (Array2<F>, Array2<F>) {
+    let out = leaky_relu(x);
     (out.clone(), out)
 }
 
@@ -117,12 +122,17 @@ pub fn leaky_relu_backward<F: Float>(dout: ArrayView2<F>, cache: ArrayView2<F>) 
 // ANCHOR_END: leaky_relu
 
 // ANCHOR: elu
-/// x: (N, D) -> (out = x if x > 0, α(eˣ − 1) otherwise: (N, D), cache = out)
-pub fn elu_forward<F: Float>(x: ArrayView2<F>) -> (Array2<F>, Array2<F>) {
+/// x if x > 0, α(eˣ − 1) otherwise, elementwise.
+pub fn elu<F: Float>(x: ArrayView2<F>) -> Array2<F> {
     let alpha = F::lit(ELU_ALPHA);
     // ANCHOR: elu_map
-    let out = x.mapv(|v| if v > F::zero() { v } else { alpha * v.exp_m1() });
+    x.mapv(|v| if v > F::zero() { v } else { alpha * v.exp_m1() })
     // ANCHOR_END: elu_map
+}
+
+/// x: (N, D) -> (out = elu(x): (N, D), cache = out)
+pub fn elu_forward<F: Float>(x: ArrayView2<F>) -> (Array2<F>, Array2<F>) {
+    let out = elu(x);
     (out.clone(), out)
 }
 
@@ -188,8 +198,8 @@ impl ActivationKind {
             ActivationKind::Relu => relu(x),
             ActivationKind::Tanh => tanh(x),
             ActivationKind::Sigmoid => sigmoid(x),
-            ActivationKind::LeakyRelu => leaky_relu_forward(x).0,
-            ActivationKind::Elu => elu_forward(x).0,
+            ActivationKind::LeakyRelu => leaky_relu(x),
+            ActivationKind::Elu => elu(x),
         }
     }
 
@@ -223,6 +233,10 @@ impl<F: Float> Activation<F> {
 impl<F: Float> Layer<F> for Activation<F> {
     fn describe(&self) -> String {
         self.kind.name().to_string()
+    }
+
+    fn is_nonlinearity(&self) -> bool {
+        true
     }
 
     fn forward(&mut self, x: ArrayView2<F>, mode: Mode) -> Array2<F> {

@@ -21,6 +21,10 @@ pub struct ParamGrad<'a, F> {
 pub trait Layer<F: Float>: Send {
     /// A short description, e.g. `affine 784->100`.
     fn describe(&self) -> String;
+    /// Whether the layer is an elementwise nonlinearity (its output is a hidden layer's activations).
+    fn is_nonlinearity(&self) -> bool {
+        false
+    }
     /// x: (N, D_in) -> out: (N, D_out)
     fn forward(&mut self, x: ArrayView2<F>, mode: Mode) -> Array2<F>;
     /// dout: (N, D_out) -> dx: (N, D_in); stores the parameter gradients.

@@ -15,9 +15,9 @@ pub mod norm;
 pub mod pool;
 
 pub use activations::{
-    Activation, ActivationKind, elu_backward, elu_forward, leaky_relu_backward, leaky_relu_forward,
-    relu, relu_backward, relu_forward, sigmoid, sigmoid_backward, sigmoid_forward, tanh,
-    tanh_backward, tanh_forward,
+    Activation, ActivationKind, elu, elu_backward, elu_forward, leaky_relu, leaky_relu_backward,
+    leaky_relu_forward, relu, relu_backward, relu_forward, sigmoid, sigmoid_backward,
+    sigmoid_forward, tanh, tanh_backward, tanh_forward,
 };
 pub use affine::{Affine, AffineCache, affine_backward, affine_forward};
 pub use dropout::{Dropout, DropoutKind};

@@ -8,7 +8,7 @@ use super::batchnorm::{
 use super::channels::{self, ChannelCache};
 use crate::Float;
 use crate::nn::layers::layer::{Layer, Mode, ParamGrad};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, CowArray, Ix2};
 
 /// The γ, β pair every normalization layer hands to the optimizer.
 fn gamma_and_beta<'a, F>(
@@ -119,13 +119,14 @@ impl<F: Float> BatchNorm<F> {
         self.dbeta.view()
     }
 
-    /// x as the (rows, features) the slide-form functions take.
-    fn as_rows(&self, x: ArrayView2<F>) -> Array2<F> {
+    /// x as the (rows, features) the slide-form functions take: itself for features, the
+    /// `(N·H·W, C)` transpose for images.
+    fn as_rows<'a>(&self, x: ArrayView2<'a, F>) -> CowArray<'a, F, Ix2> {
         match self.image {
-            None => x.to_owned(),
+            None => x.into(),
             Some((c, h, w)) => {
                 let images = crate::nn::layers::rows_as_images(x, (c, h, w));
-                channels_last(images.view())
+                channels_last(images.view()).into()
             }
         }
     }
