@@ -36,7 +36,12 @@ fn lenet5_layers_shapes_and_parameter_count() {
 
 #[test]
 fn lenet5_gradients_check_through_the_whole_network() {
-    for variant in [LeNetVariant::Modern, LeNetVariant::Original] {
+    let variants = [
+        LeNetVariant::Modern,
+        LeNetVariant::Original,
+        LeNetVariant::BatchNorm,
+    ];
+    for variant in variants {
         let mut rng = seeded(2);
         let mut net = lenet5::<f64, _>(variant, 1e-3, &mut rng);
         let x = Array2::from_shape_simple_fn((3, 784), || randn(&mut rng).abs());
@@ -118,20 +123,16 @@ fn a_forced_algorithm_must_take_the_layers_stride() {
     let _ = Conv2d::new(w, (1, 9, 9), ConvParams { stride: 2, pad: 0 }).with_algo(ConvAlgo::Wide);
 }
 
-/// `AFTER_C1` and `AFTER_C3` name the layers whose outputs are C1's and C3's feature maps.
+/// `after_c1` and `after_c3` name the layers whose outputs are C1's and C3's feature maps.
 #[test]
 fn after_c1_and_after_c3_are_the_feature_maps() {
-    use nnlab::nn::lenet::{AFTER_C1, AFTER_C3};
-    let mut net = lenet5::<f32, _>(LeNetVariant::Modern, 0.0, &mut seeded(5));
-    let x = Array2::<f32>::zeros((1, 784));
-    assert_eq!(
-        net.forward_through(x.view(), AFTER_C1).dim(),
-        (1, 6 * 28 * 28)
-    );
-    assert_eq!(
-        net.forward_through(x.view(), AFTER_C3).dim(),
-        (1, 16 * 10 * 10)
-    );
-    assert_eq!(net.describe()[AFTER_C1 - 1], "relu");
-    assert_eq!(net.describe()[AFTER_C3 - 1], "relu");
+    for variant in [LeNetVariant::Modern, LeNetVariant::BatchNorm] {
+        let mut net = lenet5::<f32, _>(variant, 0.0, &mut seeded(5));
+        let x = Array2::<f32>::zeros((1, 784));
+        let (c1, c3) = (variant.after_c1(), variant.after_c3());
+        assert_eq!(net.forward_through(x.view(), c1).dim(), (1, 6 * 28 * 28));
+        assert_eq!(net.forward_through(x.view(), c3).dim(), (1, 16 * 10 * 10));
+        assert_eq!(net.describe()[c1 - 1], "relu");
+        assert_eq!(net.describe()[c3 - 1], "relu");
+    }
 }

@@ -18,6 +18,7 @@ use ndarray::s;
 use nnlab::hyper::check_learning_rate;
 use nnlab::nn::init::Init;
 use nnlab::nn::layers::ActivationKind;
+use nnlab::nn::mlp::MlpSpec;
 use nnlab::procedures::inside::weight_gradient_rms;
 use nnlab::procedures::runs::Model;
 use nnlab::procedures::train::{History, Split, smoothing_window};
@@ -66,11 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let variant = |kind: ActivationKind, key: &str, learning_rate| Variant {
         key: key.into(),
         label: kind.label().into(),
-        model: Model::Plain {
-            sizes: sizes.clone(),
-            activation: kind,
-            init: Init::Xavier,
-        },
+        model: Model::Plain(MlpSpec::plain(sizes.clone(), kind, Init::Xavier)),
         rule: args.runs.rule,
         learning_rate,
     };

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use ndarray::s;
 use nnlab::data::fashion::{CLASS_NAMES, Prepared};
-use nnlab::nn::lenet::{AFTER_C1, AFTER_C3};
+use nnlab::nn::lenet::LeNetVariant;
 use nnlab::nn::network::Sequential;
 use nnlab::procedures::metrics::confusion_matrix;
 use nnlab::report::numbers::{Numbers, thousands};
@@ -51,6 +51,7 @@ fn quote_confusion(numbers: &mut Numbers, counts: &[Vec<usize>]) {
 /// predictions on `d`'s test set are `test_pred`.
 pub fn run(
     net: &mut Sequential<f32>,
+    variant: LeNetVariant,
     d: &Prepared<f32>,
     test_pred: &[usize],
     test_accuracy: f64,
@@ -71,8 +72,8 @@ pub fn run(
     outputs.extend(Figure::single(filters, (900, 220)).save(out.dir(), "filters")?);
     let image = d.x_test.slice(s![0..1, ..]);
     let (after_c1, after_c3) = (
-        net.forward_through(image, AFTER_C1),
-        net.forward_through(image, AFTER_C3),
+        net.forward_through(image, variant.after_c1()),
+        net.forward_through(image, variant.after_c3()),
     );
     let mut c1_images = vec![to_f64(image.as_slice().expect("row"))];
     c1_images.extend(

@@ -257,6 +257,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .value("val_images", thousands(d.y_val.len()));
     outputs.extend(inside::run(
         &mut net,
+        args.variant,
         &d,
         &test_pred,
         test_accuracy,

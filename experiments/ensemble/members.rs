@@ -4,6 +4,7 @@
 
 use ndarray::{Array2, ArrayView2};
 use nnlab::nn::layers::Mode;
+use nnlab::nn::lenet::LeNetVariant;
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::{Family, Stretch};
 use nnlab::procedures::ensemble::ParamAverages;
@@ -116,7 +117,10 @@ pub fn job(base_seed: u64, member: Member) -> Job<Member> {
         tag: member,
         seed: stream_seed(base_seed, member.kind.stream()),
         stream: member.index as u64,
-        model: Model::LeNet5 { l2: member.reg },
+        model: Model::LeNet5 {
+            variant: LeNetVariant::Modern,
+            l2: member.reg,
+        },
         rule: Rule::Adam,
         learning_rate: member.learning_rate,
         decay,

@@ -13,6 +13,7 @@ mod stack;
 pub use args::{Args, CONFIGS, Config};
 
 use nnlab::hyper::check_learning_rate;
+use nnlab::nn::mlp::MlpSpec;
 use nnlab::procedures::runs::Model;
 use nnlab::procedures::train::{Split, smoothing_window};
 use nnlab::report::cli::{Expected, RunContext, as_flag, parse, run_main, work_factor};
@@ -66,11 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map(|c| Variant {
             key: c.key.into(),
             label: c.label.into(),
-            model: Model::Plain {
-                sizes: sizes.clone(),
-                activation: c.activation,
-                init: c.init,
-            },
+            model: Model::Plain(MlpSpec::plain(sizes.clone(), c.activation, c.init)),
             rule: args.runs.rule,
             learning_rate: args.learning_rate,
         })

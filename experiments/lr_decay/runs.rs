@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use nnlab::nn::lenet::LeNetVariant;
 use nnlab::optim::Rule;
 use nnlab::optim::schedule::{Family, Stretch};
 use nnlab::procedures::runs::{Decay, Job, Model, Runs};
@@ -35,7 +36,10 @@ pub fn job(
         tag: setting,
         seed: base_seed,
         stream: setting.seed as u64,
-        model: Model::LeNet5 { l2: reg },
+        model: Model::LeNet5 {
+            variant: LeNetVariant::Modern,
+            l2: reg,
+        },
         rule: setting.rule,
         learning_rate,
         decay: Decay::Over(setting.family, stretch),

@@ -9,6 +9,7 @@ use nnlab::data::fashion::Prepared;
 use nnlab::data::preprocess::{Fitted, Pca, Preprocessing};
 use nnlab::nn::init::Init;
 use nnlab::nn::layers::ActivationKind;
+use nnlab::nn::mlp::MlpSpec;
 use nnlab::procedures::runs::Model;
 use nnlab::procedures::train::{Split, smoothing_window};
 use nnlab::report::cli::RunContext;
@@ -67,11 +68,11 @@ pub fn run(
         Preprocessing::Standardized,
         Preprocessing::PcaWhitened { eps: args.eps },
     ];
-    let model = Model::Plain {
-        sizes: vec![784, args.hidden, 10],
-        activation: ActivationKind::Relu,
-        init: Init::He,
-    };
+    let model = Model::Plain(MlpSpec::plain(
+        vec![784, args.hidden, 10],
+        ActivationKind::Relu,
+        Init::He,
+    ));
     let variant = |kind: Preprocessing, learning_rate| Variant {
         key: key(kind).into(),
         label: kind.name().into(),

@@ -14,7 +14,7 @@ use crate::Float;
 use crate::nn::init::{Init, init_weights};
 use crate::nn::layers::conv::{Conv2d, ConvAlgo, ConvParams};
 use crate::nn::layers::pool::{Pool2d, PoolKind, PoolParams};
-use crate::nn::layers::{Activation, ActivationKind, Affine};
+use crate::nn::layers::{Activation, ActivationKind, Affine, BatchNorm};
 use crate::nn::loss::LossKind;
 use crate::nn::network::Sequential;
 
@@ -27,13 +27,29 @@ pub enum LeNetVariant {
     Modern,
     /// tanh and average pooling, Xavier initialization.
     Original,
+    /// Modern with batch normalization after each convolution (per channel) and each hidden affine
+    /// layer, before the ReLU.
+    BatchNorm,
 }
 
-/// Layers of [`lenet5`] up to and including C1's activation: `net.forward_through(x, AFTER_C1)`
-/// gives C1's feature maps (6x28x28).
-pub const AFTER_C1: usize = 2;
-/// Layers up to and including C3's activation (16x10x10 feature maps).
-pub const AFTER_C3: usize = 5;
+impl LeNetVariant {
+    /// Layers of [`lenet5`] up to and including C1's activation: `net.forward_through(x,
+    /// variant.after_c1())` gives C1's feature maps (6x28x28).
+    pub fn after_c1(self) -> usize {
+        match self {
+            LeNetVariant::BatchNorm => 3,
+            _ => 2,
+        }
+    }
+
+    /// Layers up to and including C3's activation (16x10x10 feature maps).
+    pub fn after_c3(self) -> usize {
+        match self {
+            LeNetVariant::BatchNorm => 7,
+            _ => 5,
+        }
+    }
+}
 
 /// Filters `(F, C, HH, WW)` drawn like an affine layer with fan-in `C·HH·WW`.
 fn filters<F: Float, R: Rng + ?Sized>(
@@ -72,32 +88,42 @@ pub fn lenet5_on<F: Float + RealField, R: Rng + ?Sized>(
         }
     };
     let (act, pool, init) = match variant {
-        LeNetVariant::Modern => (ActivationKind::Relu, PoolKind::Max, Init::He),
+        LeNetVariant::Modern | LeNetVariant::BatchNorm => {
+            (ActivationKind::Relu, PoolKind::Max, Init::He)
+        }
         LeNetVariant::Original => (ActivationKind::Tanh, PoolKind::Average, Init::Xavier),
     };
+    // Batch normalization of `(C, H, W)` feature maps per channel, or of `(D, 1, 1)` features.
+    let norm = |net: Sequential<F>, (c, h, w)| match variant {
+        LeNetVariant::BatchNorm if h * w == 1 => net.push(BatchNorm::new(c)),
+        LeNetVariant::BatchNorm => net.push(BatchNorm::spatial(c, h, w)),
+        _ => net,
+    };
     let two = PoolParams { size: 2, stride: 2 };
-    Sequential::new(LossKind::Softmax, reg)
+    let c1 = conv(
+        filters(init, 6, 1, 5, rng),
+        (1, 28, 28),
+        ConvParams { stride: 1, pad: 2 },
+    );
+    let net = Sequential::new(LossKind::Softmax, reg)
         .with_eval_batch(128)
-        .push(
-            conv(
-                filters(init, 6, 1, 5, rng),
-                (1, 28, 28),
-                ConvParams { stride: 1, pad: 2 },
-            )
-            .first_layer(),
-        ) // C1: 6x28x28 (no gradient for the input images)
+        .push(c1.first_layer()); // C1: 6x28x28 (no gradient for the input images)
+    let net = norm(net, (6, 28, 28))
         .push(Activation::new(act))
         .push(Pool2d::new(pool, two, (6, 28, 28))) // S2: 6x14x14
         .push(conv(
             filters(init, 16, 6, 5, rng),
             (6, 14, 14),
             ConvParams { stride: 1, pad: 0 },
-        )) // C3: 16x10x10
+        )); // C3: 16x10x10
+    let net = norm(net, (16, 10, 10))
         .push(Activation::new(act))
         .push(Pool2d::new(pool, two, (16, 10, 10))) // S4: 16x5x5
-        .push(Affine::new(init_weights(init, 400, 120, rng))) // C5: 120
+        .push(Affine::new(init_weights(init, 400, 120, rng))); // C5: 120
+    let net = norm(net, (120, 1, 1))
         .push(Activation::new(act))
-        .push(Affine::new(init_weights(init, 120, 84, rng))) // F6: 84
+        .push(Affine::new(init_weights(init, 120, 84, rng))); // F6: 84
+    norm(net, (84, 1, 1))
         .push(Activation::new(act))
         .push(Affine::new(init_weights(init, 84, 10, rng))) // output: 10
 }
@@ -137,9 +163,13 @@ mod tests {
     #[test]
     fn the_listed_convolutions_are_the_networks() {
         let mut rng = crate::rng::substream(1, 0);
-        let mut net = lenet5::<f64, _>(LeNetVariant::Modern, 0.0, &mut rng);
+        let modern = LeNetVariant::Modern;
+        let mut net = lenet5::<f64, _>(modern, 0.0, &mut rng);
         let x = ndarray::Array2::<f64>::zeros((1, 784));
-        for (shape, upto) in CONVOLUTIONS.iter().zip([AFTER_C1, AFTER_C3]) {
+        for (shape, upto) in CONVOLUTIONS
+            .iter()
+            .zip([modern.after_c1(), modern.after_c3()])
+        {
             let g = Geometry::new(shape.input, shape.filters, shape.params);
             let maps = net.forward_through(x.view(), upto);
             assert_eq!(maps.len(), g.f * g.ho * g.wo, "{}", shape.name);

@@ -6,4 +6,5 @@ pub mod init;
 pub mod layers;
 pub mod lenet;
 pub mod loss;
+pub mod mlp;
 pub mod network;

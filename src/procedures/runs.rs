@@ -6,10 +6,9 @@
 //! come from its own stream, and nothing in the crate's arithmetic depends on the thread count.
 
 use crate::hyper::HyperparameterError;
-use crate::nn::init::Init;
-use crate::nn::layers::{ActivationKind, DropoutKind};
+use crate::nn::layers::DropoutKind;
 use crate::nn::lenet::{LeNetVariant, lenet5};
-use crate::nn::loss::LossKind;
+use crate::nn::mlp::MlpSpec;
 use crate::nn::network::Sequential;
 use crate::optim::Rule;
 use crate::optim::schedule::{Family, LrSchedule, Stretch};
@@ -29,15 +28,10 @@ pub enum Model {
         dropout: DropoutKind,
         l2: f64,
     },
-    /// Modern LeNet-5 (ReLU, max pooling, He) with L2 strength `l2`.
-    LeNet5 { l2: f64 },
-    /// `sizes[0] -> ... -> sizes[last]` with `activation` after every hidden layer, weights drawn by
-    /// `init`, softmax loss, no regularization ([`Sequential::mlp`]).
-    Plain {
-        sizes: Vec<usize>,
-        activation: ActivationKind,
-        init: Init,
-    },
+    /// LeNet-5 ([`lenet5`]) with L2 strength `l2`.
+    LeNet5 { variant: LeNetVariant, l2: f64 },
+    /// A fully connected network as [`MlpSpec`] describes it (softmax loss, no L2).
+    Plain(MlpSpec),
 }
 
 /// How a job's learning rate moves.
@@ -117,12 +111,8 @@ impl<'d> Runs<'_, 'd> {
                 net.reg = *l2 as f32;
                 net
             }
-            Model::LeNet5 { l2 } => lenet5(LeNetVariant::Modern, *l2 as f32, rng),
-            Model::Plain {
-                sizes,
-                activation,
-                init,
-            } => Sequential::mlp(sizes, *activation, *init, LossKind::Softmax, 0.0, rng),
+            Model::LeNet5 { variant, l2 } => lenet5(*variant, *l2 as f32, rng),
+            Model::Plain(spec) => spec.build(rng)?,
         })
     }
 
@@ -205,6 +195,34 @@ impl<'d> Runs<'_, 'd> {
         self.run_all(jobs, tick, |job, tick| {
             let (history, net) = self.train(job, Hooks::none().on_iter(|_| tick()));
             keep(job, history, net)
+        })
+    }
+
+    /// [`Runs::train_all`] calling `probe` on each run's network before training (step 0) and
+    /// after every `every` updates; `keep` gets the probes as `(updates so far, probe)`.
+    pub fn train_all_probed<T: Sync, P: Send, O: Send>(
+        &self,
+        jobs: &[Job<T>],
+        tick: &(dyn Fn() + Sync),
+        every: usize,
+        probe: impl Fn(&Job<T>, &mut Sequential<f32>) -> P + Sync,
+        keep: impl Fn(&Job<T>, History, Sequential<f32>, Vec<(usize, P)>) -> O + Sync,
+    ) -> Vec<O> {
+        let every = every.max(1);
+        self.run_all(jobs, tick, |job, tick| {
+            let mut start = self
+                .network(job)
+                .expect("the jobs were checked (Runs::check)");
+            let mut probes = vec![(0, probe(job, &mut start))];
+            let mut step = 0;
+            let hooks = Hooks::none().on_iter(|_| tick()).after_step(|net| {
+                step += 1;
+                if step % every == 0 {
+                    probes.push((step, probe(job, net)));
+                }
+            });
+            let (history, net) = self.train(job, hooks);
+            keep(job, history, net, probes)
         })
     }
 }
