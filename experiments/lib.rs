@@ -5,6 +5,7 @@
 
 pub mod activations;
 pub mod babysit;
+pub mod batchnorm;
 pub mod cnn;
 pub mod dropout;
 pub mod ensemble;

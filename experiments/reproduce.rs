@@ -5,8 +5,8 @@
 //!     cargo run --release --bin reproduce -- --out DIR  # everything under DIR/<experiment>/
 
 use crate::{
-    activations, babysit, cnn, dropout, ensemble, gradcheck, init, lr, lr_decay, momentum,
-    preprocess, search, second_order, update_rules,
+    activations, babysit, batchnorm, cnn, dropout, ensemble, gradcheck, init, lr, lr_decay,
+    momentum, preprocess, search, second_order, update_rules,
 };
 
 use clap::Parser;
@@ -36,6 +36,9 @@ const EXPERIMENTS: &[(&str, Expected, Runner)] = &[
     }),
     ("init", init::EXPECTED, |argv| {
         init::run(parse_from::<init::Args>(argv)?)
+    }),
+    ("batchnorm", batchnorm::EXPECTED, |argv| {
+        batchnorm::run(parse_from::<batchnorm::Args>(argv)?)
     }),
     ("momentum", momentum::EXPECTED, |argv| {
         momentum::run(parse_from::<momentum::Args>(argv)?)

@@ -99,6 +99,31 @@ impl<'a, 'd> Plan<'a, 'd> {
             .collect())
     }
 
+    /// [`Plan::train_keeping`] calling `probe` on each run's network before training and after
+    /// every `every` updates ([`Runs::train_all_probed`]); `keep` gets the probes too.
+    pub fn train_probed<P: Send, O: Send>(
+        &self,
+        run: &RunContext,
+        what: &str,
+        variants: &[Variant],
+        every: usize,
+        probe: impl Fn(&mut Sequential<f32>) -> P + Sync,
+        keep: impl Fn(History, Sequential<f32>, Vec<(usize, P)>) -> O + Sync,
+    ) -> anyhow::Result<Vec<Vec<O>>> {
+        let runs = self.runs(run.threads);
+        let jobs = self.jobs(variants);
+        as_flag(runs.check(&jobs), &[])?;
+        let mut flat = with_progress(runs.total_iterations(&jobs), what, |tick| {
+            let probe = |_: &Job<_>, net: &mut Sequential<f32>| probe(net);
+            runs.train_all_probed(&jobs, tick, every, probe, |_, h, net, p| keep(h, net, p))
+        })
+        .into_iter();
+        Ok(variants
+            .iter()
+            .map(|_| flat.by_ref().take(self.seeds).collect())
+            .collect())
+    }
+
     /// Seed `seed`'s network of `variant` before training: the one [`Plan::train`] starts from.
     pub fn network(&self, variant: &Variant, seed: usize) -> anyhow::Result<Sequential<f32>> {
         let job = self.jobs(std::slice::from_ref(variant)).swap_remove(seed);
@@ -142,12 +167,21 @@ pub fn epoch_rows(variants: &[Variant], trained: &[Vec<History>]) -> Vec<EpochRo
 /// `what` after every epoch: the mean over the runs, with the lowest and highest run as a band.
 /// Epochs a diverged run did not reach are left out.
 pub fn spread(label: &str, runs: &[History], what: fn(&EpochRecord) -> f64) -> Series {
-    let epochs = runs.iter().map(|h| h.epochs.len()).min().unwrap_or(0);
+    let curves: Vec<Vec<(f64, f64)>> = (runs.iter())
+        .map(|h| h.epochs.iter().map(|e| (e.epoch as f64, what(e))).collect())
+        .collect();
+    mean_band(label, &curves)
+}
+
+/// Curves sampled at the same x (one per run): their mean, with the lowest and highest run as a
+/// band, as far as the shortest curve goes.
+pub fn mean_band(label: &str, curves: &[Vec<(f64, f64)>]) -> Series {
+    let len = curves.iter().map(Vec::len).min().unwrap_or(0);
     let (mut mean, mut band) = (Vec::new(), Vec::new());
-    for e in 0..epochs {
-        let values: Vec<f64> = runs.iter().map(|h| what(&h.epochs[e])).collect();
+    for i in 0..len {
+        let values: Vec<f64> = curves.iter().map(|c| c[i].1).collect();
         if let Some((m, lo, hi)) = mean_and_range(&values) {
-            let x = (e + 1) as f64;
+            let x = curves[0][i].0;
             mean.push((x, m));
             band.push((x, lo, hi));
         }

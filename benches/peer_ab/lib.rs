@@ -6,13 +6,15 @@
 //! (`nnlab::runtime::memory::keep_freed_memory`): in PyTorch's process they would change how PyTorch's
 //! for-loop and foreach variants get their per-step temporaries.
 
+#[path = "../common/batchnorm_pass.rs"]
+mod batchnorm_pass;
 #[path = "../common/dropout_pass.rs"]
 mod dropout_pass;
 #[path = "../common/optim_steps.rs"]
 mod optim_steps;
 
 use ndarray::Array2;
-use nnlab::nn::layers::Dropout;
+use nnlab::nn::layers::{BatchNorm, Dropout};
 use nnlab::optim::Optimizer;
 use nnlab::runtime::buffer::StateVec;
 use std::ffi::{CStr, c_char};
@@ -24,6 +26,7 @@ enum Step {
     Yardstick(StateVec<f32>, StateVec<f32>),
     Dropout(Box<Dropout<f32>>, Array2<f32>, Array2<f32>),
     DropoutYardstick(Array2<f32>, Array2<f32>),
+    BatchNorm(Box<BatchNorm<f32>>, Array2<f32>, Array2<f32>),
 }
 
 pub struct Handle {
@@ -33,7 +36,9 @@ pub struct Handle {
 
 /// The rule named `rule` (`sgd`, `momentum`, `nesterov`, `adagrad`, `rmsprop`, `adam`, or
 /// `yardstick`; or `dropout` and `dropout_yardstick`: activations `(n / 1000, 1000)`) over `n` parameters on `threads` threads, with the bench's hyperparameters, after
-/// one untimed step (so the state is allocated). Null for an unknown name, a bad size or a pool
+/// one untimed step (so the state is allocated). `bn_dense_closed`, `bn_dense_staged`,
+/// `bn_spatial_closed` and `bn_spatial_staged` are batch normalization's training pass on
+/// `benches/batchnorm.rs`'s shapes with either backward form (`n` is ignored). Null for an unknown name, a bad size or a pool
 /// that cannot be built.
 ///
 /// # Safety
@@ -61,6 +66,15 @@ pub unsafe extern "C" fn nnlab_ab_new(
         "dropout_yardstick" => {
             let (x, dout) = dropout_pass::data(n);
             Step::DropoutYardstick(x, dout)
+        }
+        bn if bn.starts_with("bn_") => {
+            let (shape, form) = bn[3..].split_once('_').unwrap_or(("", ""));
+            let case = batchnorm_pass::CASES.iter().find(|c| c.name.starts_with(shape));
+            let (Some(case), "closed" | "staged") = (case, form) else {
+                return std::ptr::null_mut();
+            };
+            let (x, dout) = batchnorm_pass::data(case);
+            Step::BatchNorm(Box::new(batchnorm_pass::layer(case, form == "staged")), x, dout)
         }
         name => match optim_steps::rule(name) {
             Some(opt) => {
@@ -95,6 +109,7 @@ pub unsafe extern "C" fn nnlab_ab_step(handle: *mut Handle) {
         Step::Yardstick(x, dx) => optim_steps::stream(x, dx, -1e-3),
         Step::Dropout(layer, x, dout) => drop(dropout_pass::pass(layer, x, dout)),
         Step::DropoutYardstick(x, dout) => drop(dropout_pass::yardstick(x, dout)),
+        Step::BatchNorm(layer, x, dout) => drop(batchnorm_pass::pass(layer, x, dout)),
     });
 }
 

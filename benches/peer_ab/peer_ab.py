@@ -13,10 +13,17 @@ workers spin for milliseconds after a parallel loop and would steal a core from 
     python3 benches/peer_ab/peer_ab.py --threads 2            # all rules, 10M parameters
     python3 benches/peer_ab/peer_ab.py --threads 1 --rules adam,adagrad --out ab.jsonl
     python3 benches/peer_ab/peer_ab.py --threads 2 --rules dropout_yardstick,dropout --n 1000000
+    python3 benches/peer_ab/peer_ab.py --threads 1 --rules bn_dense,bn_spatial
 
 Dropout (keep 0.5, activations (n / 1000, 1000), forward with a fresh mask and backward) is timed
 against PyTorch's F.dropout in training mode with autograd's backward, and against the two ATen
 kernels autograd calls (native_dropout, native_dropout_backward) without autograd's bookkeeping.
+
+Batch normalization's training pass (forward with the batch's statistics, backward; benches/
+batchnorm.rs's shapes: 128x1024 features, 128x6x28x28 per channel) is timed with nnlab's closed-form
+and staged backward passes against F.batch_norm in training mode with autograd's backward (γ and β
+requiring gradients, running estimates updated, eps 1e-5), and against the ATen kernels autograd
+calls (native_batch_norm, native_batch_norm_backward). nnlab's layer is serial: use --threads 1.
 
 Needs PyTorch (`pip install torch` in a virtualenv outside the repository) and cargo; builds the library on first use into
 target/peer_ab. Prints one line per rule and writes one JSON record per rule with --out.
@@ -43,6 +50,8 @@ RULES = {
     "adam": ("Adam", {"betas": (0.9, 0.999)}),
     "dropout_yardstick": (None, {}),
     "dropout": ("dropout", {}),
+    "bn_dense": ("batchnorm", {"shape": (128, 1024)}),
+    "bn_spatial": ("batchnorm", {"shape": (128, 6, 28, 28)}),
 }
 VARIANTS = {"for-loop": {"foreach": False}, "foreach": {"foreach": True}, "fused": {"fused": True}}
 
@@ -82,6 +91,20 @@ lib.nnlab_ab_free.argtypes = [ctypes.c_void_p]
 lib.nnlab_ab_arrays.restype = ctypes.c_uint64
 lib.nnlab_ab_arrays.argtypes = [ctypes.c_char_p]
 
+def cpu():
+    """The CPU's model name, family and model (what every timing is named with)."""
+    info = {}
+    try:
+        for line in open("/proc/cpuinfo"):
+            key, _, value = line.partition(":")
+            info.setdefault(key.strip(), value.strip())
+    except OSError:
+        return "unknown"
+    avx512 = "avx512f" in info.get("flags", "").split()
+    return (f"{info.get('model name', '?')} family {info.get('cpu family', '?')} model {info.get('model', '?')}"
+            f" ({'AVX-512' if avx512 else 'no AVX-512'})")
+
+
 torch.set_num_threads(args.threads)
 gen = torch.Generator().manual_seed(2)
 base = torch.randn(args.n, generator=gen)
@@ -107,6 +130,31 @@ def torch_dropout():
     return {"torch F.dropout + backward": autograd, "torch native_dropout kernels": aten}
 
 
+def torch_batchnorm(shape):
+    """PyTorch's batch normalization training pass on one of nnlab's shapes: F.batch_norm with
+    autograd, and the ATen kernels alone."""
+    c = shape[1]
+    x = torch.randn(*shape, generator=gen).requires_grad_(True)
+    dout = torch.randn(*shape, generator=gen)
+    weight = torch.ones(c, requires_grad=True)
+    bias = torch.zeros(c, requires_grad=True)
+    mean, var = torch.zeros(c), torch.ones(c)
+
+    def autograd():
+        x.grad = weight.grad = bias.grad = None
+        F = torch.nn.functional
+        F.batch_norm(x, mean, var, weight, bias, training=True, momentum=0.1, eps=1e-5).backward(dout)
+
+    xd, wd, bd = x.detach(), weight.detach(), bias.detach()
+
+    def aten():
+        out, save_mean, save_invstd = torch.ops.aten.native_batch_norm(xd, wd, bd, mean, var, True, 0.1, 1e-5)
+        torch.ops.aten.native_batch_norm_backward(dout, xd, wd, mean, var, save_mean, save_invstd, True, 1e-5,
+                                                  [True, True, True])
+
+    return {"torch F.batch_norm + backward": autograd, "torch native_batch_norm kernels": aten}
+
+
 def torch_step(name, kw, variant):
     """PyTorch's step for one variant, after one untimed step; None where it does not exist."""
     p = torch.nn.Parameter(base.clone())
@@ -122,11 +170,17 @@ def torch_step(name, kw, variant):
 for rule in rules:
     name, kw = RULES[rule]
     arrays = lib.nnlab_ab_arrays(rule.encode())
-    handle = lib.nnlab_ab_new(rule.encode(), args.n, args.threads)
-    if not handle:
-        sys.exit(f"peer_ab: nnlab could not set up {rule}")
-    impls = {"nnlab": lambda h=handle: lib.nnlab_ab_step(h)}
-    if name == "dropout":
+    forms = ["closed", "staged"] if name == "batchnorm" else [None]
+    handles = {}
+    for form in forms:
+        key = f"{rule}_{form}" if form else rule
+        handles[form] = lib.nnlab_ab_new(key.encode(), args.n, args.threads)
+        if not handles[form]:
+            sys.exit(f"peer_ab: nnlab could not set up {key}")
+    impls = {f"nnlab {form}" if form else "nnlab": lambda h=h: lib.nnlab_ab_step(h) for form, h in handles.items()}
+    if name == "batchnorm":
+        impls.update(torch_batchnorm(kw["shape"]))
+    elif name == "dropout":
         impls.update(torch_dropout())
     elif name:
         for v in variants:
@@ -142,22 +196,30 @@ for rule in rules:
                 t0 = time.perf_counter()
                 step()
                 times[k].append((time.perf_counter() - t0) * 1e3)
-    lib.nnlab_ab_free(handle)
+    for h in handles.values():
+        lib.nnlab_ab_free(h)
     med = {k: statistics.median(v) for k, v in times.items()}
     spread = {k: [min(v), max(v)] for k, v in times.items()}
     gbps = {k: arrays * 4 * args.n / (m * 1e-3) / 1e9 for k, m in med.items()}
-    rec = {"rule": rule, "n": args.n, "threads": args.threads, "torch": torch.__version__,
+    rec = {"rule": rule, "n": args.n, "threads": args.threads, "torch": torch.__version__, "cpu": cpu(),
            "calls": args.rounds * args.block, "ms_median": med, "ms_range": spread, "gbps": gbps}
-    peers = {k: m for k, m in med.items() if k != "nnlab"}
-    line = (f"{args.threads}t {rule:9s} nnlab {med['nnlab']:6.2f} ms "
-            f"({spread['nnlab'][0]:.2f}-{spread['nnlab'][1]:.2f}) {gbps['nnlab']:5.1f} GB/s")
+    ours = "nnlab closed" if name == "batchnorm" else "nnlab"
+    peers = {k: m for k, m in med.items() if not k.startswith("nnlab")}
+    line = (f"{args.threads}t {rule:9s} {ours} {med[ours]:6.2f} ms "
+            f"({spread[ours][0]:.2f}-{spread[ours][1]:.2f})")
+    if name == "batchnorm":
+        rec["staged_over_closed"] = med["nnlab staged"] / med[ours]
+        line += (f" | nnlab staged {med['nnlab staged']:6.2f} ms ({spread['nnlab staged'][0]:.2f}-"
+                 f"{spread['nnlab staged'][1]:.2f}), {rec['staged_over_closed']:.2f}x closed")
+    else:
+        line += f" {gbps[ours]:5.1f} GB/s"
     if peers:
         best = min(peers, key=peers.get)
         rec["fastest_torch"] = best
-        rec["ratio"] = med["nnlab"] / peers[best]
+        rec["ratio"] = med[ours] / peers[best]
         lo, hi = spread[best]
         line += f" | fastest torch ({best}) {peers[best]:6.2f} ms ({lo:.2f}-{hi:.2f}) | ratio {rec['ratio']:.3f}"
-    print(line, flush=True)
+    print(line + f" [{rec['cpu']}]", flush=True)
     if args.out:
         with open(args.out, "a") as f:
             f.write(json.dumps(rec) + "\n")

@@ -84,9 +84,34 @@ pub fn median_and_range(values: &[f64]) -> Option<(f64, f64, f64)> {
     Some((median, v[0], v[n - 1]))
 }
 
+/// The `q`-th percentile (0 to 100) of `values` with linear interpolation between the two nearest
+/// ranks (NumPy's default), or NaN if there are none.
+pub fn percentile(values: &[f64], q: f64) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let Some(last) = v.len().checked_sub(1) else {
+        return f64::NAN;
+    };
+    let rank = q.clamp(0.0, 100.0) / 100.0 * last as f64;
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    v[lo] + (v[hi] - v[lo]) * (rank - lo as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentiles_interpolate_between_ranks_like_numpy() {
+        let v = [4.0, 1.0, 3.0, 2.0, 5.0];
+        assert_eq!(percentile(&v, 50.0), 3.0);
+        assert_eq!(percentile(&v, 0.0), 1.0);
+        assert_eq!(percentile(&v, 100.0), 5.0);
+        // numpy.percentile([1, 2, 3, 4, 5], 15) = 1.6, [.., 85] = 4.4
+        assert!((percentile(&v, 15.0) - 1.6).abs() < 1e-12);
+        assert!((percentile(&v, 85.0) - 4.4).abs() < 1e-12);
+        assert!(percentile(&[], 50.0).is_nan());
+    }
 
     #[test]
     fn median_and_range_of_odd_and_even_counts() {

@@ -9,6 +9,7 @@ use super::*;
 const BINARIES: &[(&str, &str)] = &[
     ("exp_activations", env!("CARGO_BIN_EXE_exp_activations")),
     ("exp_init", env!("CARGO_BIN_EXE_exp_init")),
+    ("exp_batchnorm", env!("CARGO_BIN_EXE_exp_batchnorm")),
     ("exp_preprocess", env!("CARGO_BIN_EXE_exp_preprocess")),
     ("exp_babysit", env!("CARGO_BIN_EXE_exp_babysit")),
     ("exp_cnn", env!("CARGO_BIN_EXE_exp_cnn")),

@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 mod refused;
 use refused::refused_by;
 
+mod batchnorm;
 mod determinism;
 mod flags;
 mod folders;

@@ -1,0 +1,3 @@
+fn main() {
+    nnlab_experiments::batchnorm::main();
+}
