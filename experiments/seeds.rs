@@ -86,17 +86,10 @@ impl<'a, 'd> Plan<'a, 'd> {
         variants: &[Variant],
         keep: impl Fn(History, Sequential<f32>) -> O + Sync,
     ) -> anyhow::Result<Vec<Vec<O>>> {
-        let runs = self.runs(run.threads);
-        let jobs = self.jobs(variants);
-        as_flag(runs.check(&jobs), &[])?;
-        let mut flat = with_progress(runs.total_iterations(&jobs), what, |tick| {
-            runs.train_all(&jobs, tick, |_, h, net| keep(h, net))
+        let no_probe = |_: &mut Sequential<f32>| ();
+        self.train_probed(run, what, variants, usize::MAX, no_probe, |h, net, _| {
+            keep(h, net)
         })
-        .into_iter();
-        Ok(variants
-            .iter()
-            .map(|_| flat.by_ref().take(self.seeds).collect())
-            .collect())
     }
 
     /// [`Plan::train_keeping`] calling `probe` on each run's network before training and after

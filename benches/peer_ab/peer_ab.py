@@ -13,7 +13,7 @@ workers spin for milliseconds after a parallel loop and would steal a core from 
     python3 benches/peer_ab/peer_ab.py --threads 2            # all rules, 10M parameters
     python3 benches/peer_ab/peer_ab.py --threads 1 --rules adam,adagrad --out ab.jsonl
     python3 benches/peer_ab/peer_ab.py --threads 2 --rules dropout_yardstick,dropout --n 1000000
-    python3 benches/peer_ab/peer_ab.py --threads 1 --rules bn_dense,bn_spatial
+    python3 benches/peer_ab/peer_ab.py --threads 1 --rules bn_dense,bn_spatial --markdown results/peer_ab/batchnorm.md
 
 Dropout (keep 0.5, activations (n / 1000, 1000), forward with a fresh mask and backward) is timed
 against PyTorch's F.dropout in training mode with autograd's backward, and against the two ATen
@@ -63,6 +63,7 @@ ap.add_argument("--n", type=int, default=10_000_000, help="parameters per step (
 ap.add_argument("--rounds", type=int, default=8, help="blocks per implementation (default 8)")
 ap.add_argument("--block", type=int, default=8, help="timed calls per block (default 8)")
 ap.add_argument("--out", help="append one JSON record per rule to this file")
+ap.add_argument("--markdown", help="write the measured rules as a table the book includes (anchors machine, table)")
 args = ap.parse_args()
 rules = args.rules.split(",")
 variants = args.variants.split(",")
@@ -167,6 +168,7 @@ def torch_step(name, kw, variant):
     return opt.step
 
 
+RECORDS = []
 for rule in rules:
     name, kw = RULES[rule]
     arrays = lib.nnlab_ab_arrays(rule.encode())
@@ -220,6 +222,36 @@ for rule in rules:
         lo, hi = spread[best]
         line += f" | fastest torch ({best}) {peers[best]:6.2f} ms ({lo:.2f}-{hi:.2f}) | ratio {rec['ratio']:.3f}"
     print(line + f" [{rec['cpu']}]", flush=True)
+    RECORDS.append(rec)
     if args.out:
         with open(args.out, "a") as f:
             f.write(json.dumps(rec) + "\n")
+
+
+def markdown(records):
+    """The records as the book's table: median milliseconds per call (lowest-highest call) of every
+    implementation, and the ratio of ours to the fastest PyTorch implementation."""
+    def cell(rec, k):
+        lo, hi = rec["ms_range"][k]
+        return f"{rec['ms_median'][k]:.2f} ({lo:.2f}–{hi:.2f})"
+    lines = ["<!-- Written by benches/peer_ab/peer_ab.py --markdown: regenerated, never edited. -->",
+             "<!-- ANCHOR: machine -->", f"{records[0]['cpu']}, {records[0]['threads']} thread(s), "
+             f"PyTorch {records[0]['torch']}, {records[0]['calls']} calls each", "<!-- ANCHOR_END: machine -->",
+             "<!-- ANCHOR: table -->"]
+    impls = [k for k in records[0]["ms_median"]]
+    lines.append("| case | " + " | ".join(f"{k}, ms" for k in impls) + " | ours / fastest PyTorch |")
+    lines.append("|---" * (len(impls) + 2) + "|")
+    for rec in records:
+        ratio = f"{rec['ratio']:.2f}" if "ratio" in rec else "–"
+        lines.append(f"| {rec['rule']} | " + " | ".join(cell(rec, k) for k in impls) + f" | {ratio} |")
+    lines.append("<!-- ANCHOR_END: table -->")
+    return "\n".join(lines) + "\n"
+
+
+if args.markdown and RECORDS:
+    if len({tuple(r["ms_median"]) for r in RECORDS}) > 1:
+        sys.exit("peer_ab: --markdown needs rules timed against the same implementations (e.g. bn_dense,bn_spatial)")
+    os.makedirs(os.path.dirname(os.path.abspath(args.markdown)), exist_ok=True)
+    with open(args.markdown + ".part", "w") as f:
+        f.write(markdown(RECORDS))
+    os.replace(args.markdown + ".part", args.markdown)

@@ -16,7 +16,7 @@ use nnlab::report::numbers::{Numbers, thousands};
 use nnlab::report::plot::{Figure, LineChart};
 use nnlab::report::results::ResultsDir;
 
-use super::{NORMS, relu_net};
+use super::nets::{NORMS, relu_net};
 use crate::seeds::{Plan, Variant, mean_band, mean_range};
 
 /// The batch sizes compared.

@@ -20,7 +20,7 @@ use nnlab::report::numbers::{Numbers, thousands};
 use nnlab::report::plot::{Figure, LineChart, Series};
 use nnlab::report::results::ResultsDir;
 
-use super::NORMS;
+use super::nets::NORMS;
 use crate::seeds::{Plan, Variant, mean_band};
 
 /// The sigmoid whose input distribution is followed: unit 0 of the last hidden layer.
@@ -265,21 +265,29 @@ pub fn run(
             p50.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         );
         numbers.fixed(&format!("flow_{key}_median_travel"), hi - lo, 2);
-        // First layer's gradient size relative to the last layer's, averaged over steps and seeds.
-        let ratios: Vec<f64> = (runs.iter().flat_map(|p| &p[1..]))
-            .map(|(_, p)| p.grad_rms[0] / p.grad_rms[p.grad_rms.len() - 1])
+        // The first layer's gradient size relative to the last hidden layer's (W1 / W3): after
+        // the first measured step, and averaged over every measurement and seed.
+        let ratio = |p: &Probe| p.grad_rms[0] / p.grad_rms[p.grad_rms.len() - 2];
+        let first: Vec<f64> = runs
+            .iter()
+            .filter_map(|p| p.get(1))
+            .map(|(_, p)| ratio(p))
             .collect();
-        let ratio = mean_and_range(&ratios).map_or(f64::NAN, |m| m.0);
-        numbers.value(
-            &format!("flow_{key}_grad_ratio"),
-            nnlab::report::numbers::sig3(ratio),
-        );
+        let all: Vec<f64> = runs
+            .iter()
+            .flat_map(|p| &p[1..])
+            .map(|(_, p)| ratio(p))
+            .collect();
+        for (name, values) in [("grad_ratio_first", first), ("grad_ratio", all)] {
+            let mean = mean_and_range(&values).map_or(f64::NAN, |m| m.0);
+            numbers.fixed(&format!("flow_{key}_{name}"), mean, 2);
+        }
     }
     numbers
         .value("flow_epochs", epochs)
         .value("flow_steps", thousands(steps))
         .value("flow_learning_rate", learning_rate)
         .value("flow_every", every)
-        .value("flow_images", thousands(IMAGES));
+        .value("flow_images", thousands(IMAGES.min(d.y_test.len())));
     Ok(outputs)
 }

@@ -13,7 +13,7 @@ use nnlab::report::numbers::{Numbers, percent_of, thousands};
 use nnlab::report::plot::{Figure, LineChart, Series};
 use nnlab::report::results::ResultsDir;
 
-use super::{NORMS, relu_net};
+use super::nets::{NORMS, relu_net};
 use crate::seeds::{Plan, Variant, mean_band, mean_range};
 
 /// The learning rates tried: half-decades from 0.001 to 3.

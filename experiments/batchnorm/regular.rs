@@ -14,7 +14,7 @@ use nnlab::report::numbers::{Numbers, thousands};
 use nnlab::report::plot::{Figure, LineChart};
 use nnlab::report::results::ResultsDir;
 
-use super::relu_net;
+use super::nets::relu_net;
 use crate::seeds::{Plan, Variant, epoch_rows, mean_range, spread};
 
 /// Training images: few enough that the network overfits.

@@ -17,7 +17,7 @@ use nnlab::report::numbers::{Numbers, percent_of, sig3, thousands};
 use nnlab::report::plot::{Figure, LineChart};
 use nnlab::report::results::ResultsDir;
 
-use super::NORMS;
+use super::nets::NORMS;
 use crate::seeds::{Plan, Variant, mean_band};
 
 /// Training images of the sweep (CS231n's notebook uses 1,000 too).

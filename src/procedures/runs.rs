@@ -192,14 +192,15 @@ impl<'d> Runs<'_, 'd> {
         tick: &(dyn Fn() + Sync),
         keep: impl Fn(&Job<T>, History, Sequential<f32>) -> O + Sync,
     ) -> Vec<O> {
-        self.run_all(jobs, tick, |job, tick| {
-            let (history, net) = self.train(job, Hooks::none().on_iter(|_| tick()));
-            keep(job, history, net)
+        let no_probe = |_: &Job<T>, _: &mut Sequential<f32>| ();
+        self.train_all_probed(jobs, tick, usize::MAX, no_probe, |job, h, net, _| {
+            keep(job, h, net)
         })
     }
 
     /// [`Runs::train_all`] calling `probe` on each run's network before training (step 0) and
-    /// after every `every` updates; `keep` gets the probes as `(updates so far, probe)`.
+    /// after every `every` updates (`usize::MAX`: never); `keep` gets the probes as
+    /// `(updates so far, probe)`.
     pub fn train_all_probed<T: Sync, P: Send, O: Send>(
         &self,
         jobs: &[Job<T>],
@@ -258,6 +259,31 @@ mod tests {
                 train_rows: (i == 4).then_some(120),
             })
             .collect()
+    }
+
+    #[test]
+    fn probes_come_before_training_and_every_few_updates_and_change_nothing() {
+        let (x, y) = spiral::<f32, _>(100, 3, &mut seeded(1));
+        let split = Split::whole(x.view(), &y);
+        let jobs = jobs();
+        let runs = Runs {
+            split: &split,
+            batch_size: 32,
+            train_eval_rows: 50,
+            workers: Some(2),
+        };
+        let plain = runs.train_all(&jobs, &|| {}, |_, h, _| h.iters);
+        let probe = |_: &Job<usize>, net: &mut Sequential<f32>| net.accuracy(x.view(), &y);
+        let probed = runs.train_all_probed(&jobs, &|| {}, 3, probe, |_, h, _, p| (h.iters, p));
+        for (job, (iters, probes)) in probed.iter().enumerate() {
+            assert_eq!(iters, &plain[job], "job {job}: a probe changed the run");
+            let steps: Vec<usize> = probes.iter().map(|p| p.0).collect();
+            let expected: Vec<usize> = (0..=iters.len()).step_by(3).collect();
+            assert_eq!(steps, expected, "job {job}");
+            // The first probe saw the network before any update.
+            let mut start = runs.network(&jobs[job]).unwrap();
+            assert_eq!(probes[0].1, start.accuracy(x.view(), &y), "job {job}");
+        }
     }
 
     #[test]

@@ -218,6 +218,7 @@ fn default_flags_expect_the_default_time() {
     for (name, expected) in [
         ("exp_activations", activations::EXPECTED),
         ("exp_init", init::EXPECTED),
+        ("exp_batchnorm", batchnorm::EXPECTED),
         ("exp_preprocess", preprocess::EXPECTED),
         ("exp_babysit", babysit::EXPECTED),
         ("exp_cnn", cnn::EXPECTED),

@@ -101,11 +101,13 @@ fn normalize_columns<F: Float>(
     eps: F,
     gamma: Array1<F>,
 ) -> (BnCache<F>, Array1<F>, Array1<F>) {
+    // ANCHOR: normalize
     let (mean, var) = column_stats(x);
     let xmu = &x - &mean;
     let sqrtvar = var.mapv(|v| (v + eps).sqrt());
     let ivar = sqrtvar.mapv(|s| F::one() / s);
     let xhat = &xmu * &ivar;
+    // ANCHOR_END: normalize
     let cache = BnCache {
         xmu,
         ivar,
@@ -183,6 +185,7 @@ pub fn batchnorm_backward_alt<F: Float>(
     let BnCache {
         ivar, xhat, gamma, ..
     } = cache;
+    // ANCHOR: closed_form
     let n = F::lit(dout.nrows() as f64);
     let dbeta = dout.sum_axis(Axis(0));
     let dgamma = (&dout * xhat).sum_axis(Axis(0));
@@ -190,6 +193,7 @@ pub fn batchnorm_backward_alt<F: Float>(
     let sum_dxhat = dxhat.sum_axis(Axis(0));
     let sum_dxhat_xhat = (&dxhat * xhat).sum_axis(Axis(0));
     let dx = (dxhat * n - &sum_dxhat - xhat * &sum_dxhat_xhat) * &(ivar / n);
+    // ANCHOR_END: closed_form
     (dx, dgamma, dbeta)
 }
 // ANCHOR_END: batchnorm_backward_alt

@@ -15,6 +15,35 @@ pub struct ChannelCache<F> {
     ivar: Vec<F>,
 }
 
+/// Accumulators of [`sums`]: independent additions the core can overlap (one accumulator waits
+/// for each addition to finish before the next).
+const LANES: usize = 8;
+
+/// `Σ f(a_i, b_i)` over two runs of equal length, in a fixed order that does not depend on the
+/// machine: [`LANES`] partial sums over the chunks, then the remainder, then the partial sums
+/// added pairwise.
+fn sums<F: Float>(a: &[F], b: &[F], f: impl Fn(F, F) -> F) -> F {
+    let mut acc = [F::zero(); LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..LANES {
+            acc[l] += f(x[l], y[l]);
+        }
+    }
+    for (l, (&x, &y)) in ra.iter().zip(rb).enumerate() {
+        acc[l] += f(x, y);
+    }
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for l in 0..width {
+            acc[l] += acc[l + width];
+        }
+    }
+    acc[0]
+}
+
 /// Channel `ch`'s run of `hw` values in each of `rows` rows: `(row, start..end)`.
 fn runs(
     rows: usize,
@@ -40,17 +69,14 @@ pub fn forward<F: Float>(
     for ch in 0..c {
         let mut sum = F::zero();
         for (r, run) in runs(n, hw, ch) {
-            sum += x.row(r).to_slice().expect("standard layout")[run]
-                .iter()
-                .copied()
-                .sum::<F>();
+            let v = &x.row(r).to_slice().expect("standard layout")[run];
+            sum += sums(v, v, |v, _| v);
         }
         let mean = sum / m;
         let mut sq = F::zero();
         for (r, run) in runs(n, hw, ch) {
-            for &v in &x.row(r).to_slice().expect("standard layout")[run] {
-                sq += (v - mean) * (v - mean);
-            }
+            let v = &x.row(r).to_slice().expect("standard layout")[run];
+            sq += sums(v, v, |v, _| (v - mean) * (v - mean));
         }
         let var = sq / m;
         let ivar = F::one() / (var + bn.eps).sqrt();
@@ -110,10 +136,8 @@ pub fn backward<F: Float>(
         for (r, run) in runs(n, hw, ch) {
             let d = &dout.row(r).to_slice().expect("standard layout")[run.clone()];
             let h = &cache.xhat.row(r).to_slice().expect("standard layout")[run];
-            for (&d, &h) in d.iter().zip(h) {
-                sum_d += d;
-                sum_dx += d * h;
-            }
+            sum_d += sums(d, h, |d, _| d);
+            sum_dx += sums(d, h, |d, h| d * h);
         }
         (dbeta[ch], dgamma[ch]) = (sum_d, sum_dx);
         // With dx̂ = γ dout: dx = ivar / M · (M dx̂ − Σ dx̂ − x̂ Σ dx̂ x̂).
