@@ -109,7 +109,7 @@ fn reproduce_writes_under_out_and_refuses_unknown_experiments() {
     assert_eq!(o.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&o.stderr)
-            .contains("--only: unknown experiment \"nonsense\"; the experiments are activations, preprocess, init, momentum,")
+            .contains("--only: unknown experiment \"nonsense\"; the experiments are activations, preprocess, init, batchnorm, momentum,")
     );
 }
 
