@@ -28,7 +28,7 @@ pub use momentum::{Momentum, contraction_rate};
 pub use momentum_buffer::MomentumBuffer;
 pub use nesterov::{Nesterov, nesterov_contraction_rate};
 pub use rmsprop::RmsProp;
-pub use rule::Rule;
+pub use rule::{Hyper, Rule};
 pub use sgd::Sgd;
 
 use crate::Float;

@@ -1,5 +1,6 @@
 //! The six update rules by name, with the defaults the book uses for everything but the learning
-//! rate (`mu = 0.9`, `decay_rate = 0.99`, `beta1 = 0.9`, `beta2 = 0.999`, `eps = 1e-7`).
+//! rate (`mu = 0.9`, `decay_rate = 0.99`, `beta1 = 0.9`, `beta2 = 0.999`, `eps = 1e-7`), or with
+//! any other values ([`Hyper`]: the book's playground sets them from its sliders).
 
 use super::adagrad::AdaGrad;
 use super::adam::Adam;
@@ -74,14 +75,55 @@ impl Rule {
         self,
         learning_rate: f64,
     ) -> Result<Box<dyn Optimizer<F>>, HyperparameterError> {
+        self.build_with(learning_rate, &Hyper::default())
+    }
+
+    /// The rule with `learning_rate` and the hyperparameters of `hyper` it has (SGD reads none of
+    /// them, Momentum and Nesterov `mu`, AdaGrad `eps`, RMSProp `decay_rate` and `eps`, Adam
+    /// `beta1`, `beta2` and `eps`). The error names the first value out of its range.
+    pub fn build_with<F: Float>(
+        self,
+        learning_rate: f64,
+        hyper: &Hyper,
+    ) -> Result<Box<dyn Optimizer<F>>, HyperparameterError> {
+        let Hyper {
+            mu,
+            decay_rate,
+            beta1,
+            beta2,
+            eps,
+        } = *hyper;
         Ok(match self {
             Rule::Sgd => Box::new(Sgd::new(learning_rate)?),
-            Rule::Momentum => Box::new(Momentum::new(learning_rate, 0.9)?),
-            Rule::Nesterov => Box::new(Nesterov::new(learning_rate, 0.9)?),
-            Rule::Adagrad => Box::new(AdaGrad::new(learning_rate)?),
-            Rule::Rmsprop => Box::new(RmsProp::new(learning_rate, 0.99)?),
-            Rule::Adam => Box::new(Adam::new(learning_rate, 0.9, 0.999)?),
+            Rule::Momentum => Box::new(Momentum::new(learning_rate, mu)?),
+            Rule::Nesterov => Box::new(Nesterov::new(learning_rate, mu)?),
+            Rule::Adagrad => Box::new(AdaGrad::new(learning_rate)?.with_eps(eps)?),
+            Rule::Rmsprop => Box::new(RmsProp::new(learning_rate, decay_rate)?.with_eps(eps)?),
+            Rule::Adam => Box::new(Adam::new(learning_rate, beta1, beta2)?.with_eps(eps)?),
         })
+    }
+}
+
+/// Every hyperparameter of the six rules but the learning rate, by its slide name.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Hyper {
+    pub mu: f64,
+    pub decay_rate: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+}
+
+impl Default for Hyper {
+    /// The book's: `mu = 0.9`, `decay_rate = 0.99`, `beta1 = 0.9`, `beta2 = 0.999`, `eps = 1e-7`.
+    fn default() -> Self {
+        Hyper {
+            mu: 0.9,
+            decay_rate: 0.99,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-7,
+        }
     }
 }
 
@@ -97,6 +139,37 @@ mod tests {
             Rule::Adam.defaults(),
             vec![("beta1", 0.9), ("beta2", 0.999), ("eps", 1e-7)]
         );
+    }
+
+    #[test]
+    fn build_with_sets_each_rules_own_hyperparameters() {
+        let hyper = Hyper {
+            mu: 0.5,
+            decay_rate: 0.9,
+            beta1: 0.8,
+            beta2: 0.99,
+            eps: 1e-6,
+        };
+        let got = |rule: Rule| {
+            rule.build_with::<f64>(0.1, &hyper)
+                .unwrap()
+                .hyperparameters()
+        };
+        assert_eq!(got(Rule::Sgd), vec![("learning_rate", 0.1)]);
+        assert_eq!(got(Rule::Nesterov)[1], ("mu", 0.5));
+        assert_eq!(got(Rule::Adagrad)[1], ("eps", 1e-6));
+        assert_eq!(
+            got(Rule::Rmsprop)[1..],
+            [("decay_rate", 0.9), ("eps", 1e-6)]
+        );
+        assert_eq!(
+            got(Rule::Adam)[1..],
+            [("beta1", 0.8), ("beta2", 0.99), ("eps", 1e-6)]
+        );
+        let bad = Hyper { mu: 1.0, ..hyper };
+        let err = Rule::Momentum.build_with::<f64>(0.1, &bad).err().unwrap();
+        assert_eq!(err.name, "mu");
+        assert!(Rule::Adam.build_with::<f64>(0.1, &bad).is_ok());
     }
 
     #[test]

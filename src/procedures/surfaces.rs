@@ -152,6 +152,14 @@ impl Surface for Saddle {
     }
 }
 
+/// The taco shell the chapters use (curvatures 1 and 50: [`TacoShell::default`]).
+pub static TACO: TacoShell = TacoShell { a: 1.0, b: 50.0 };
+
+/// The four surfaces of the update-rules chapter, in its order.
+pub fn all() -> [&'static dyn Surface; 4] {
+    [&TACO, &Rosenbrock, &Beale, &Saddle]
+}
+
 /// One point of an optimizer's path.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PathPoint {
@@ -199,6 +207,18 @@ pub fn descend(
     start: (f64, f64),
     iters: usize,
 ) -> Vec<PathPoint> {
+    descend_scheduled(surface, opt, None, start, iters)
+}
+
+/// [`descend`] with the learning rate of every step set by `schedule` first (each step is one
+/// iteration of epoch 0; the first step is iteration 0). `None` keeps `opt`'s rate.
+pub fn descend_scheduled(
+    surface: &dyn Surface,
+    opt: &mut dyn crate::optim::Optimizer<f64>,
+    schedule: Option<&crate::optim::schedule::LrSchedule>,
+    start: (f64, f64),
+    iters: usize,
+) -> Vec<PathPoint> {
     let mut p = [start.0, start.1];
     let mut path = vec![PathPoint {
         iter: 0,
@@ -208,6 +228,9 @@ pub fn descend(
     }];
     for iter in 1..=iters {
         let (gx, gy) = surface.grad(p[0], p[1]);
+        if let Some(schedule) = schedule {
+            schedule.apply(opt, iter - 1, 0);
+        }
         opt.begin_step();
         opt.update(0, &mut p, &[gx, gy]);
         let loss = surface.value(p[0], p[1]);
@@ -262,6 +285,30 @@ mod tests {
             assert!(s.value(x, y).abs() < 1e-12);
         }
         assert_eq!(Saddle.grad(0.0, 0.0), (0.0, 0.0));
+    }
+
+    #[test]
+    fn a_constant_schedule_leaves_the_path_as_it_was_and_a_decay_shortens_its_steps() {
+        use crate::optim::schedule::{Family, Stretch};
+        for surface in all() {
+            let run = |schedule: Option<Family>| {
+                let mut opt = Sgd::new(1e-3).unwrap();
+                let s = schedule.map(|f| f.over(1e-3, 50, &Stretch::default()).unwrap());
+                descend_scheduled(surface, &mut opt, s.as_ref(), surface.start(), 50)
+            };
+            let plain = descend(surface, &mut Sgd::new(1e-3).unwrap(), surface.start(), 50);
+            assert_eq!(run(Some(Family::Constant)), plain, "{}", surface.name());
+            let step = |path: &[PathPoint], i: usize| {
+                (path[i + 1].x - path[i].x).hypot(path[i + 1].y - path[i].y)
+            };
+            let decayed = run(Some(Family::Exponential));
+            assert_eq!(step(&decayed, 0), step(&plain, 0), "{}", surface.name());
+            assert!(
+                step(&decayed, 49) < step(&plain, 49) / 10.0,
+                "{}",
+                surface.name()
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,8 @@
 pub mod cli;
 pub mod numbers;
 pub mod perf;
+// plotters' bitmap backend needs a file system: not in the WebAssembly build of the playground.
+#[cfg(not(target_family = "wasm"))]
 pub mod plot;
 #[cfg(feature = "cli")]
 pub mod progress;

@@ -12,7 +12,7 @@
 
 use crate::Float;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Whether large buffers get huge pages (see [`set_huge_pages`]).
 static HUGE_PAGES: AtomicBool = AtomicBool::new(false);
@@ -27,13 +27,16 @@ pub fn set_huge_pages(on: bool) {
 /// Buffers at least this large (in bytes) get their own 2 MB-aligned allocation, advised to use
 /// huge pages.
 const HUGE_MIN_BYTES: usize = 4 << 20;
+#[cfg(unix)]
 const HUGE_ALIGN: usize = 2 << 20;
 /// Successive large buffers start this many bytes apart within their first huge page (cycling
 /// through `SKEWS` offsets), so the arrays a rule streams side by side do not all sit at the same
 /// offset of their 2 MB pages: with every buffer exactly 2 MB-aligned, some processes ran Adam's
 /// step at twice its time (the book's *Performance history* has the runs, and why five cache
 /// lines rather than 4 KB + 64 B).
+#[cfg(unix)]
 const SKEW_BYTES: usize = 5 * 64;
+#[cfg(unix)]
 const SKEWS: usize = 16;
 
 /// A fixed-length, zero-initialized vector of `F`.
@@ -76,7 +79,16 @@ impl<F: Float> StateVec<F> {
         }
     }
 
+    /// Elsewhere than Unix (the book's playground in WebAssembly) there is no `posix_memalign`:
+    /// every buffer is an ordinary allocation.
+    #[cfg(not(unix))]
+    fn alloc_huge(_bytes: usize) -> Option<(NonNull<F>, usize)> {
+        None
+    }
+
+    #[cfg(unix)]
     fn alloc_huge(bytes: usize) -> Option<(NonNull<F>, usize)> {
+        use std::sync::atomic::AtomicUsize;
         static COUNT: AtomicUsize = AtomicUsize::new(0);
         let skew = COUNT.fetch_add(1, Ordering::Relaxed) % SKEWS * SKEW_BYTES;
         let mut raw: *mut libc::c_void = std::ptr::null_mut();
@@ -114,7 +126,12 @@ impl<F: Float> Drop for StateVec<F> {
     fn drop(&mut self) {
         if let Some(skew) = self.huge {
             // SAFETY: allocated by posix_memalign in alloc_huge `skew` bytes before ptr, freed once.
-            unsafe { libc::free(self.ptr.as_ptr().cast::<u8>().sub(skew).cast()) };
+            #[cfg(unix)]
+            unsafe {
+                libc::free(self.ptr.as_ptr().cast::<u8>().sub(skew).cast())
+            };
+            #[cfg(not(unix))]
+            unreachable!("alloc_huge allocates only on Unix ({skew})");
         } else {
             // SAFETY: rebuilt from the parts of the Box<[F]> made in `zeros`, dropped once.
             unsafe {

@@ -2,6 +2,15 @@
 //! softmax regression on images — each with value, gradient and exact Hessian.
 
 use faer::{Accum, Mat, MatRef, Par};
+
+/// The Hessian's blocks multiply on every core; WebAssembly (the book's playground builds the
+/// library there) has no threads, and faer's parallel GEMM is left out of that build.
+fn gemm_par() -> Par {
+    #[cfg(not(target_family = "wasm"))]
+    return Par::rayon(0);
+    #[cfg(target_family = "wasm")]
+    return Par::Seq;
+}
 use ndarray::ArrayView2;
 use rayon::prelude::*;
 
@@ -354,7 +363,7 @@ impl Hessian for SoftmaxRegression {
                     x.transpose(),
                     scaled.as_ref(),
                     1.0,
-                    Par::rayon(0),
+                    gemm_par(),
                 );
                 for j in 0..w {
                     for l in 0..w {
