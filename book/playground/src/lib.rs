@@ -189,6 +189,7 @@ pub fn schedule_rates(
     Ok((0..iters).map(|t| schedule.rate_at(t, 0)).collect())
 }
 
+// ANCHOR: descend
 /// The path of rule `rule` on surface `surface` from `(x0, y0)` for `iters` steps, the learning
 /// rate following schedule `schedule` from `learning_rate`: `x, y, loss` per point, the start
 /// first ([`out_len`] is three times the points). A step that leaves the finite numbers ends the
@@ -245,3 +246,4 @@ pub extern "C" fn descend(
         }
     }
 }
+// ANCHOR_END: descend
