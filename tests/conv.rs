@@ -16,7 +16,8 @@ fn random4(shape: (usize, usize, usize, usize), seed: u64) -> Array4<f64> {
 type Shape4 = (usize, usize, usize, usize);
 
 /// (x shape, w shape, stride, pad): odd sizes, stride 2, padding, one channel, batch 1, LeNet's
-/// layers; then 16 random shapes (seeded) with kernels 1-5, strides 1-2 and padding 0-2.
+/// layers, strides that do not tile the input (PyTorch's rule rounds the output size down); then
+/// random shapes (seeded) with kernels 1-5, strides 1-3 and padding 0-2.
 fn shapes() -> Vec<(Shape4, Shape4, usize, usize)> {
     let mut all = vec![
         ((2, 3, 7, 7), (4, 3, 3, 3), 1, 1),
@@ -27,16 +28,18 @@ fn shapes() -> Vec<(Shape4, Shape4, usize, usize)> {
         ((2, 3, 5, 9), (3, 3, 3, 5), 2, 2),
         ((1, 2, 4, 4), (1, 2, 4, 4), 1, 0),
         ((1, 1, 5, 3), (2, 1, 3, 1), 1, 2),
+        ((2, 3, 8, 7), (4, 3, 3, 3), 2, 0), // 8 - 3 = 5 rows: the last is never read
+        ((1, 2, 10, 9), (3, 2, 4, 3), 3, 1), // neither axis tiles
     ];
     let mut rng = seeded(99);
-    while all.len() < 24 {
+    while all.len() < 40 {
         let (n, c, f) = (
             1 + below(&mut rng, 3),
             1 + below(&mut rng, 4),
             1 + below(&mut rng, 4),
         );
         let (hh, ww) = (1 + below(&mut rng, 5), 1 + below(&mut rng, 5));
-        let (stride, pad) = (1 + below(&mut rng, 2), below(&mut rng, 3));
+        let (stride, pad) = (1 + below(&mut rng, 3), below(&mut rng, 3));
         let (h, w) = (1 + below(&mut rng, 12), 1 + below(&mut rng, 12));
         if out_size(h, hh, stride, pad).is_some() && out_size(w, ww, stride, pad).is_some() {
             all.push(((n, c, h, w), (f, c, hh, ww), stride, pad));
@@ -95,11 +98,10 @@ fn every_fast_path_matches_the_definition_forward_and_backward() {
 }
 
 /// `L = Σ out ⊙ dout`, so `∂L/∂(x, w, b)` is the backward pass of `dout`.
-fn check_conv_gradients(algo: ConvAlgo) {
-    let (xs, ws, p) = ((2, 2, 6, 5), (3, 2, 3, 3), ConvParams { stride: 1, pad: 1 });
+fn check_conv_gradients(algo: ConvAlgo, xs: Shape4, ws: Shape4, p: ConvParams) {
     let mut x = random4(xs, 1);
     let mut w = random4(ws, 2);
-    let mut b = Array1::from_vec(vec![0.3, -0.1, 0.2]);
+    let mut b = Array1::from_shape_fn(ws.0, |f| 0.3 - 0.2 * f as f64);
     let out = algo.forward(x.view(), w.view(), b.view(), p);
     let dout = random4(out.dim(), 3);
     let (dx, dw, db) = algo.backward(dout.view(), x.view(), w.view(), p);
@@ -155,7 +157,32 @@ fn check_conv_gradients(algo: ConvAlgo) {
 #[test]
 fn every_convolution_path_passes_the_gradient_check() {
     for algo in ConvAlgo::ALL {
-        check_conv_gradients(algo);
+        check_conv_gradients(
+            algo,
+            (2, 2, 6, 5),
+            (3, 2, 3, 3),
+            ConvParams { stride: 1, pad: 1 },
+        );
+    }
+    // A stride that does not tile: the rows and columns no window reads get zero gradient.
+    let p = ConvParams { stride: 2, pad: 0 };
+    for algo in ConvAlgo::ALL.into_iter().filter(|a| a.supports(p)) {
+        check_conv_gradients(algo, (2, 2, 8, 6), (3, 2, 3, 3), p);
+    }
+    let (x, w) = (random4((1, 1, 8, 6), 4), random4((1, 1, 3, 3), 5));
+    let dout = random4((1, 1, 3, 2), 6);
+    for algo in [ConvAlgo::Naive, ConvAlgo::Im2col] {
+        let (dx, _, _) = algo.backward(dout.view(), x.view(), w.view(), p);
+        assert!(
+            dx.slice(ndarray::s![.., .., 7, ..])
+                .iter()
+                .all(|&v| v == 0.0)
+        );
+        assert!(
+            dx.slice(ndarray::s![.., .., .., 5])
+                .iter()
+                .all(|&v| v == 0.0)
+        );
     }
 }
 
@@ -267,7 +294,14 @@ fn output_sizes_and_refusals() {
     assert_eq!(out_size(32, 5, 1, 0), Some(28)); // LeNet C1
     assert_eq!(out_size(28, 5, 1, 2), Some(28));
     assert_eq!(out_size(7, 3, 2, 0), Some(3));
-    assert_eq!(out_size(8, 3, 2, 0), None, "stride does not tile");
+    // PyTorch's rule: floor((8 - 3) / 2) + 1 = 3 (the last row is never read).
+    assert_eq!(
+        out_size(8, 3, 2, 0),
+        Some(3),
+        "a stride that does not tile rounds down"
+    );
+    assert_eq!(out_size(10, 4, 3, 1), Some(3));
+    assert_eq!(out_size(5, 5, 3, 0), Some(1));
     assert_eq!(out_size(4, 5, 1, 0), None, "kernel larger than the input");
     assert_eq!(out_size(4, 3, 0, 0), None, "zero stride");
 }

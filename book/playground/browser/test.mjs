@@ -7,7 +7,9 @@
 //   3. after moving a slider with the keyboard and dragging the start with the mouse, the drawn
 //      paths' points equal the native library's (book/playground/src/bin/native_paths.rs), and
 //      each endpoint's pixel on the canvas has a rule's colour;
-//   4. the time of one redraw of six rules × 500 iterations (median of 50).
+//   4. the time of one redraw of six rules × 500 iterations (median of 50);
+// and, opened from the disk (file://, where a browser refuses the page's module script), that the
+// page says how to serve it and shows the committed figure instead.
 // Screenshots go to target/playground-browser/. Exit 1 on any failure.
 // Usage: (cd book/playground/browser && npm ci && node test.mjs)
 import { chromium } from "playwright-core";
@@ -171,6 +173,18 @@ try {
     ["static", () => serve("python3", ["-m", "http.server", "3917", "--bind", "127.0.0.1", "--directory", "book/book"], 3917)],
     ["mdbook-serve", () => serve("mdbook", ["serve", "book", "-n", "127.0.0.1", "-p", "3918"], 3918)],
   ];
+  const page = await browser.newPage();
+  await page.goto("file://" + join(root, "book/book/playground.html"), { waitUntil: "load" });
+  await page.waitForTimeout(1000); // a module script from file:// is refused; give it the chance
+  const fallback = await page.evaluate(() => ({
+    started: window.nnlabPlayground?.ready === true,
+    note: document.querySelector(".pg-fallback-note")?.textContent ?? "",
+    image: document.querySelector("#playground img")?.naturalWidth ?? 0,
+  }));
+  check(!fallback.started && /mdbook serve/.test(fallback.note) && fallback.image > 0,
+    `file://: no figure starts; the page says to serve the book and shows the committed figure`);
+  await page.locator("#playground").screenshot({ path: join(shots, "file-fallback.png") });
+  await page.close();
   for (const [name, start] of servers) {
     const server = start();
     try {

@@ -10,11 +10,13 @@ pub struct ConvParams {
     pub pad: usize,
 }
 
-/// The output size along one axis, or `None` when the kernel does not fit or the stride does not
-/// tile the padded input exactly.
+/// The output size along one axis by PyTorch's rule, `floor((input + 2·pad − kernel) / stride) + 1`,
+/// or `None` when the kernel is larger than the padded input (or a size is zero). When the stride
+/// does not tile the padded input, the last rows (columns) that no window reaches are not read,
+/// and their gradient is zero.
 pub fn out_size(input: usize, kernel: usize, stride: usize, pad: usize) -> Option<usize> {
     let padded = input + 2 * pad;
-    if stride == 0 || kernel == 0 || kernel > padded || (padded - kernel) % stride != 0 {
+    if stride == 0 || kernel == 0 || kernel > padded {
         return None;
     }
     Some(1 + (padded - kernel) / stride)
@@ -48,13 +50,13 @@ impl Geometry {
         assert_eq!(c, cw, "input has {c} channels, filters expect {cw}");
         let ho = out_size(h, hh, p.stride, p.pad).unwrap_or_else(|| {
             panic!(
-                "filter height {hh} with stride {} and pad {} does not tile height {h}",
+                "filter height {hh} with stride {} and pad {} does not fit height {h}",
                 p.stride, p.pad
             )
         });
         let wo = out_size(w, ww, p.stride, p.pad).unwrap_or_else(|| {
             panic!(
-                "filter width {ww} with stride {} and pad {} does not tile width {w}",
+                "filter width {ww} with stride {} and pad {} does not fit width {w}",
                 p.stride, p.pad
             )
         });
