@@ -6,7 +6,7 @@ mod random;
 use ndarray::{Array1, Array2};
 use nnlab::data::fashion::Prepared;
 use nnlab::nn::layers::conv::{ConvAlgo, ConvParams, Geometry};
-use nnlab::nn::lenet::{LeNetVariant, lenet5};
+use nnlab::nn::lenet::{CONVOLUTIONS, LeNetVariant, lenet5};
 use nnlab::optim::second_order::Objective;
 use nnlab::optim::second_order::objectives::SoftmaxRegression;
 use nnlab::optim::{Adam, Optimizer, step_all};
@@ -19,6 +19,8 @@ use std::hint::black_box;
 #[allow(dead_code)]
 #[path = "../common/dropout_pass.rs"]
 mod dropout_pass;
+#[path = "../common/fma_peak.rs"]
+mod fma_peak;
 #[path = "../common/gemm.rs"]
 mod gemm;
 #[path = "../common/optim_steps.rs"]
@@ -41,6 +43,8 @@ pub struct Sizes {
     /// Parameters of each update rule and elements of the yardstick and dropout.
     pub elements: usize,
     pub lenet_batch: usize,
+    /// Iterations of the FMA peak's loop per call.
+    pub fma_iters: usize,
 }
 
 impl Sizes {
@@ -52,6 +56,7 @@ impl Sizes {
                 mid_batch: 32,
                 elements: 10_000_000,
                 lenet_batch: 64,
+                fma_iters: fma_peak::ITERS,
             },
             true => Sizes {
                 gemm: 128,
@@ -59,12 +64,36 @@ impl Sizes {
                 mid_batch: 1,
                 elements: 100_000,
                 lenet_batch: 16,
+                fma_iters: fma_peak::ITERS / 64,
             },
         }
     }
 }
 
 /// faer's f32 GEMM, n x n by n x n, at the pool's thread count.
+/// The compute yardstick at f32 and f64: the FMA peak of this build's vector width on every
+/// thread ([`fma_peak`]).
+fn fma_peaks<'a>(threads: usize, iters: usize) -> [Case<'a>; 2] {
+    [
+        Case {
+            name: "fma_f32".into(),
+            work: Some(fma_peak::flops::<f32>(iters, threads)),
+            unit: "flop",
+            call: Box::new(move || {
+                fma_peak::on_every_thread(threads, || fma_peak::peak_f32(iters))
+            }),
+        },
+        Case {
+            name: "fma_f64".into(),
+            work: Some(fma_peak::flops::<f64>(iters, threads)),
+            unit: "flop",
+            call: Box::new(move || {
+                fma_peak::on_every_thread(threads, || fma_peak::peak_f64(iters))
+            }),
+        },
+    ]
+}
+
 fn gemm<'a>(n: usize, threads: usize) -> Case<'a> {
     let (a, b, mut out) = gemm::operands(n);
     let par = gemm::par(threads);
@@ -141,10 +170,29 @@ fn lenet_step<'a>(batch: usize) -> Case<'a> {
     let y: Vec<usize> = (0..batch).map(|i| i % 10).collect();
     let mut net = lenet5::<f32, _>(LeNetVariant::Modern, 0.0, &mut seeded(7));
     let mut opt = Adam::<f32>::new(1e-3, 0.9, 0.999).expect("valid");
+    // The multiply-adds of one step: each convolution's forward pass and weight gradients, and its
+    // input gradients but for C1's (the images need none); each dense layer's three products (its
+    // weights follow the two convolutions' weights and biases). Pooling, activations and the loss
+    // are not counted.
+    let convs: f64 = CONVOLUTIONS
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let passes = if k == 0 { 2.0 } else { 3.0 };
+            passes * Geometry::new(c.input, c.filters, c.params).forward_flops() as f64
+        })
+        .sum();
+    let params = net.params();
+    let dense: f64 = params[2 * CONVOLUTIONS.len()..]
+        .iter()
+        .step_by(2)
+        .map(|p| 3.0 * 2.0 * p.value.len() as f64)
+        .sum();
+    drop(params);
     Case {
         name: "lenet_step".into(),
-        work: None,
-        unit: "step",
+        work: Some(batch as f64 * (convs + dense)),
+        unit: "flop",
         call: Box::new(move || {
             black_box(net.loss_and_grad(black_box(x.view()), &y));
             step_all(&mut opt as &mut dyn Optimizer<f32>, net.params());
@@ -205,12 +253,13 @@ pub fn all<'a>(
     x64: &Array2<f64>,
     seed: u64,
 ) -> Vec<Case<'a>> {
-    let mut cases = vec![
+    let mut cases = Vec::from(fma_peaks(threads, s.fma_iters));
+    cases.extend([
         gemm(s.gemm, threads),
         conv("conv_c1", (s.conv_batch, 1, 32, 32), (6, 1, 5, 5), 0),
         conv("conv_c3", (s.conv_batch, 6, 14, 14), (16, 6, 5, 5), 0),
         conv("conv_mid", (s.mid_batch, 32, 32, 32), (64, 32, 3, 3), 1),
-    ];
+    ]);
     cases.extend(memory_bound(s.elements));
     cases.push(lenet_step(s.lenet_batch));
     cases.push(lenet_epoch(data, seed, s.lenet_batch));

@@ -180,6 +180,19 @@ fn ratios(
             value,
         });
     };
+    // The compute-bound cases against the FMA peak of their precision (softmax regression is f64).
+    for case in ["gemm_1024", "conv_c1", "conv_c3", "conv_mid", "lenet_step"] {
+        push(
+            format!("{case}/fma"),
+            "the FMA peak's FLOP/s",
+            rate_of(case, "fma_f32"),
+        );
+    }
+    push(
+        "softmax_eval/fma".into(),
+        "the FMA peak's FLOP/s",
+        rate_of("softmax_eval", "fma_f64"),
+    );
     for conv in ["conv_c1", "conv_c3", "conv_mid"] {
         push(
             format!("{conv}/gemm"),

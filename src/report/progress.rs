@@ -39,7 +39,7 @@ pub fn train_with_progress<F: crate::Float>(
     let bar = progress(data.iterations(cfg.epochs, cfg.batch_size) as u64, what);
     let on_iter = |r: &crate::procedures::train::IterRecord| {
         bar.inc(1);
-        if r.iter % 50 == 0 {
+        if r.iter.is_multiple_of(50) {
             bar.set_message(format!("{what}: loss {:.3}", r.loss));
         }
     };

@@ -33,7 +33,9 @@ pub const KP: usize = 12;
 /// `K` columns padded with zeros to `KP`), `z: (rows, K)`. Each score is summed over the features in
 /// order with fused multiply-adds, so every path gives the same bits.
 pub fn scores<const K: usize>(x: &[f64], wp: &[f64], w: usize, z: &mut [f64]) {
-    assert!(K <= MAX_K && wp.len() == w * KP && x.len() % w == 0 && z.len() == x.len() / w * K);
+    assert!(
+        K <= MAX_K && wp.len() == w * KP && x.len().is_multiple_of(w) && z.len() == x.len() / w * K
+    );
     fast::scores::<K>(x, wp, w, z)
 }
 
@@ -41,7 +43,12 @@ pub fn scores<const K: usize>(x: &[f64], wp: &[f64], w: usize, z: &mut [f64]) {
 /// row-major. A tile of 4 features by `K` classes accumulates in registers over all rows of the
 /// block, then is added to `grad` once.
 pub fn add_outer<const K: usize>(x: &[f64], p: &[f64], w: usize, grad: &mut [f64]) {
-    assert!(K <= MAX_K && x.len() % w == 0 && p.len() == x.len() / w * K && grad.len() == w * K);
+    assert!(
+        K <= MAX_K
+            && x.len().is_multiple_of(w)
+            && p.len() == x.len() / w * K
+            && grad.len() == w * K
+    );
     fast::add_outer::<K>(x, p, w, grad)
 }
 
@@ -161,7 +168,7 @@ mod avx2 {
     const GROUP: usize = 5;
 
     pub fn add_outer<const K: usize>(x: &[f64], p: &[f64], w: usize, grad: &mut [f64]) {
-        if K % GROUP == 0 {
+        if K.is_multiple_of(GROUP) {
             add_outer_8x5::<K>(x, p, w, grad)
         } else {
             add_outer_4xk::<K>(x, p, w, grad)

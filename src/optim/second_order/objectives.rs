@@ -407,7 +407,7 @@ impl Objective for MiniBatch<'_> {
 pub fn pool_images(x: ArrayView2<'_, f64>, side: usize, pool: usize) -> ndarray::Array2<f64> {
     assert_eq!(x.ncols(), side * side, "images are not {side}x{side}");
     assert!(
-        pool >= 1 && side % pool == 0,
+        pool >= 1 && side.is_multiple_of(pool),
         "pool size {pool} does not divide {side}"
     );
     let s = side / pool;

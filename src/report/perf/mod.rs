@@ -51,11 +51,7 @@ pub fn performance_table(report: &Report, peers: &[(usize, Vec<serde_json::Value
                 peer.as_ref().map_or("–".into(), |p| {
                     format!("{:.2}", ours.seconds.median / p.seconds.median)
                 }),
-                limit
-                    .and_then(|name| report.ratio(name, *threads))
-                    .map_or("–".into(), |r| {
-                        format!("{:.2} of {}", r.value.median, r.what)
-                    }),
+                limit_text(report, limit, *threads),
             ]);
         }
     }
@@ -95,6 +91,21 @@ pub fn performance_table(report: &Report, peers: &[(usize, Vec<serde_json::Value
     machine
         + &versions.unwrap_or_default()
         + &crate::report::results::markdown_table(&header, &rows)
+}
+
+/// The same-run ratios `names` of `report` at `threads`, e.g. `0.61 of the FMA peak's FLOP/s;
+/// 0.93 of GEMM's FLOP/s` (those the report has), or `–`.
+fn limit_text(report: &Report, names: &[&str], threads: usize) -> String {
+    let parts: Vec<String> = names
+        .iter()
+        .filter_map(|name| report.ratio(name, threads))
+        .map(|r| format!("{:.2} of {}", r.value.median, r.what))
+        .collect();
+    if parts.is_empty() {
+        "–".into()
+    } else {
+        parts.join("; ")
+    }
 }
 
 /// Every report in `dir` (files named `<date>-<commit>.json`), oldest first.

@@ -20,7 +20,10 @@ pub(super) fn out_dims(h: usize, w: usize, p: PoolParams) -> (usize, usize) {
         "pool size and stride must be at least 1"
     );
     assert!(
-        p.size <= h && p.size <= w && (h - p.size) % p.stride == 0 && (w - p.size) % p.stride == 0,
+        p.size <= h
+            && p.size <= w
+            && (h - p.size).is_multiple_of(p.stride)
+            && (w - p.size).is_multiple_of(p.stride),
         "a {0}x{0} window with stride {1} does not tile {h}x{w}",
         p.size,
         p.stride

@@ -170,7 +170,12 @@ fn dot_blocks<F: Float, const MR: usize, const TR: usize, const LANES: usize>(
     cols: &[Range<usize>],
     out: &mut [F],
 ) {
-    const { assert!(DOT_COLS % LANES == 0, "DOT_COLS must be whole vectors") };
+    const {
+        assert!(
+            DOT_COLS.is_multiple_of(LANES),
+            "DOT_COLS must be whole vectors"
+        )
+    };
     let taps = starts.len();
     let end = cols.iter().map(|r| r.end).max().unwrap_or(0);
     assert!(end <= a_len, "a column range passes the end of a's rows");
