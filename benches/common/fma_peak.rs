@@ -2,8 +2,8 @@
 //! touches no memory — `ACCUMULATORS` independent vector registers, each updated `acc = acc·a + b`
 //! every iteration. Independent chains hide the FMA's latency (4 cycles with two FMA pipes on Zen
 //! 3 and Zen 4: at least 8 in flight; 10 leave room), so the loop runs at the pipes' throughput.
-//! The width is chosen at run time from the CPU: 512-bit registers where it has AVX-512, 256-bit
-//! with AVX2 and FMA (a portable scalar loop elsewhere, which no report compares against). Every
+//! The width is the run-time tier's (`nnlab::runtime::tier`): 512-bit registers where the CPU has
+//! AVX-512, 256-bit with AVX2 and FMA, a portable scalar loop on the baseline tier. Every
 //! compute-bound case of `bench_report` is reported as a fraction of this rate, as the
 //! memory-bound ones are of the streaming yardstick's bytes/s.
 
@@ -16,24 +16,20 @@ pub const ACCUMULATORS: usize = 10;
 /// Iterations of one timed call per thread.
 pub const ITERS: usize = 1 << 22;
 
-/// The vector width the loop runs at on this CPU, in bits.
+/// The vector width the loop runs at, in bits: that of the tier the hot kernels run at
+/// (`nnlab::runtime::tier::current`: the CPU's highest, or the one `NNLAB_TIER` forces).
 pub fn width_bits() -> usize {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if is_x86_feature_detected!("avx512f") {
-            return 512;
-        }
-        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            return 256;
-        }
-    }
-    64
+    nnlab::runtime::tier::current().vector_bits() as usize
 }
 
 /// FLOPs of one call of the loop for `F` (`iters` iterations) on each of `threads` threads: two
 /// per lane, accumulator and iteration.
 pub fn flops<F>(iters: usize, threads: usize) -> f64 {
-    let lanes = (width_bits() / 8 / std::mem::size_of::<F>()).max(1);
+    // The baseline tier's loop is scalar: one lane whatever the precision.
+    let lanes = match width_bits() {
+        64 => 1,
+        bits => bits / 8 / std::mem::size_of::<F>(),
+    };
     2.0 * (iters * ACCUMULATORS * lanes * threads) as f64
 }
 

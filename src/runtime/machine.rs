@@ -15,6 +15,10 @@ pub struct Machine {
     /// The widest vector the build may use: 512 with AVX-512F, 256 with AVX2, else 128.
     pub vector_bits: u32,
     pub cores: usize,
+    /// The instruction-set tier the run-time dispatched kernels ran at (`avx2`, ...; see
+    /// [`crate::runtime::tier`]); empty in reports from before it was recorded.
+    #[serde(default)]
+    pub tier: String,
 }
 
 impl Machine {
@@ -50,6 +54,7 @@ impl Machine {
             avx512f: field("flags").split_whitespace().any(|f| f == "avx512f"),
             vector_bits,
             cores,
+            tier: crate::runtime::tier::current().name().to_string(),
         }
     }
 

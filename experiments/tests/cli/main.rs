@@ -17,6 +17,7 @@ mod folders;
 mod recaps;
 mod refusals;
 mod runs;
+mod tiers;
 
 /// The committed full set.
 fn committed() -> PathBuf {

@@ -109,6 +109,22 @@ pub fn hot_loop_settings() {
     crate::runtime::buffer::set_huge_pages(true);
 }
 
+/// Forces the tier `NNLAB_TIER` names (`baseline`, `avx2`, `avx512`; see
+/// [`crate::runtime::tier`]), if set; an unknown name or a tier the CPU lacks is an error.
+pub fn tier_from_env() -> anyhow::Result<()> {
+    match std::env::var("NNLAB_TIER") {
+        Ok(name) => {
+            let tier = crate::runtime::tier::Tier::parse(&name)
+                .and_then(|t| crate::runtime::tier::force(t).map(|()| t))
+                .map_err(|e| anyhow::anyhow!("NNLAB_TIER={name}: {e}"))?;
+            debug_assert_eq!(crate::runtime::tier::current(), tier);
+            Ok(())
+        }
+        Err(std::env::VarError::NotPresent) => Ok(()),
+        Err(e) => anyhow::bail!("NNLAB_TIER: {e}"),
+    }
+}
+
 /// The training images held out for validation: `val` if given, else 5,000 (500 with `--quick`).
 pub fn validation_rows(val: Option<usize>, quick: bool) -> usize {
     val.unwrap_or(if quick { 500 } else { 5_000 })
@@ -150,6 +166,7 @@ impl RunContext {
     pub fn start(common: &CommonArgs, expected: Expected) -> anyhow::Result<Self> {
         let started = std::time::Instant::now();
         hot_loop_settings();
+        tier_from_env()?;
         let threads = common.init_threads()?;
         let out = common.out_dir(expected.experiment);
         let lock = if common.check {
