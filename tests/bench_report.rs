@@ -32,14 +32,23 @@ fn bench_report_writes_a_report_the_table_and_the_history() {
     let reports = nnlab::report::perf::read_reports(&out).unwrap();
     assert_eq!(reports.len(), 1);
     let r = &reports[0];
-    assert_eq!(r.cases.len(), 2 * 15, "{:?}", r.cases);
-    assert_eq!(r.ratios.len(), 2 * 11);
+    assert_eq!(r.cases.len(), 2 * 17, "{:?}", r.cases);
+    // 11 to the GEMM, the yardstick or the bare steps, 6 to the FMA peak.
+    assert_eq!(r.ratios.len(), 2 * 17);
     assert!(r.ratio("conv_mid/gemm", 2).unwrap().value.median > 0.0);
+    for case in ["gemm_1024", "conv_mid", "lenet_step", "softmax_eval"] {
+        let fraction = r.ratio(&format!("{case}/fma"), 1).unwrap().value.median;
+        assert!(fraction > 0.0 && fraction.is_finite(), "{case}: {fraction}");
+    }
     let table = std::fs::read_to_string(out.join("performance.md")).unwrap();
-    // The machine line, the peers' line, then one thread count in the peers' files: 15 rows, the
+    // The machine line, the peers' line, then one thread count in the peers' files: 17 rows, the
     // GEMM's with its peer.
     assert!(table.starts_with("Measured on "), "{table}");
-    assert_eq!(table.lines().count(), 2 + 2 + 2 + 15, "{table}");
+    assert_eq!(table.lines().count(), 2 + 2 + 2 + 17, "{table}");
+    assert!(
+        table.contains("| yardstick FMA peak f32 (registers only) | 1 |"),
+        "{table}"
+    );
     assert!(table.contains("| GEMM 1024³ f32 (faer) | 1 |"), "{table}");
     assert!(
         table.contains("| 1.000 (0.900–1.100) ms | torch |"),
