@@ -74,23 +74,19 @@ impl Sizes {
 /// The compute yardstick at f32 and f64: the FMA peak of this build's vector width on every
 /// thread ([`fma_peak`]).
 fn fma_peaks<'a>(threads: usize, iters: usize) -> [Case<'a>; 2] {
+    let peak = |name: &str, work: f64, run: fn(usize)| Case {
+        name: name.into(),
+        work: Some(work),
+        unit: "flop",
+        call: Box::new(move || fma_peak::on_every_thread(threads, || run(iters))),
+    };
     [
-        Case {
-            name: "fma_f32".into(),
-            work: Some(fma_peak::flops::<f32>(iters, threads)),
-            unit: "flop",
-            call: Box::new(move || {
-                fma_peak::on_every_thread(threads, || fma_peak::peak_f32(iters))
-            }),
-        },
-        Case {
-            name: "fma_f64".into(),
-            work: Some(fma_peak::flops::<f64>(iters, threads)),
-            unit: "flop",
-            call: Box::new(move || {
-                fma_peak::on_every_thread(threads, || fma_peak::peak_f64(iters))
-            }),
-        },
+        peak("fma_f32", fma_peak::flops::<f32>(iters, threads), |n| {
+            std::hint::black_box(fma_peak::peak_f32(n));
+        }),
+        peak("fma_f64", fma_peak::flops::<f64>(iters, threads), |n| {
+            std::hint::black_box(fma_peak::peak_f64(n));
+        }),
     ]
 }
 

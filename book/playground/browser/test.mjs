@@ -17,6 +17,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseChapter } from "../../src/playground/engine.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const shots = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "playground-browser");
@@ -28,17 +29,7 @@ const check = (ok, what) => {
 };
 
 // ---- the references: the committed CSVs, and the native library ----
-function chapterPaths(csv) {
-  const [head, ...lines] = readFileSync(join(root, csv), "utf8").trim().split("\n");
-  const cols = head.split(",");
-  const paths = [];
-  for (const line of lines) {
-    const f = Object.fromEntries(line.split(",").map((v, i) => [cols[i], v]));
-    if (f.iter === "0") paths.push({ ...f, points: [] });
-    paths.at(-1).points.push([+f.x, +f.y, +f.loss]);
-  }
-  return paths;
-}
+const chapterPaths = (csv) => parseChapter(readFileSync(join(root, csv), "utf8"));
 const fromBits = (hex) => {
   const view = new DataView(new ArrayBuffer(8));
   view.setBigUint64(0, BigInt("0x" + hex));

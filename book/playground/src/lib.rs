@@ -12,7 +12,7 @@
 
 use std::cell::RefCell;
 
-use nnlab::optim::schedule::{Family, Stretch};
+use nnlab::optim::schedule::{Family, LrSchedule, Stretch};
 use nnlab::optim::{Hyper, Rule};
 use nnlab::procedures::surfaces::{self, PathPoint, Surface, descend_scheduled};
 use serde::{Deserialize, Serialize};
@@ -56,9 +56,7 @@ fn path(
     let mut opt = rule
         .build_with::<f64>(case.learning_rate, &case.hyper)
         .map_err(|e| e.to_string())?;
-    let schedule = family
-        .over(case.learning_rate, case.iters.max(1), &Stretch::default())
-        .map_err(|e| e.to_string())?;
+    let schedule = fitted(family, case.learning_rate, case.iters)?;
     Ok(descend_scheduled(
         surface,
         opt.as_mut(),
@@ -183,10 +181,16 @@ pub fn schedule_rates(
     learning_rate: f64,
     iters: usize,
 ) -> Result<Vec<f64>, String> {
-    let schedule = family
-        .over(learning_rate, iters.max(1), &Stretch::default())
-        .map_err(|e| e.to_string())?;
+    let schedule = fitted(family, learning_rate, iters)?;
     Ok((0..iters).map(|t| schedule.rate_at(t, 0)).collect())
+}
+
+/// `family`'s schedule from `learning_rate`, stretched over a run of `iters` steps as the
+/// learning-rate chapter stretches it.
+fn fitted(family: Family, learning_rate: f64, iters: usize) -> Result<LrSchedule, String> {
+    family
+        .over(learning_rate, iters.max(1), &Stretch::default())
+        .map_err(|e| e.to_string())
 }
 
 // ANCHOR: descend

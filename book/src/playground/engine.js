@@ -65,6 +65,22 @@ export class Engine {
   }
 }
 
+// A chapter's paths from the text of its trajectory CSV (results/<chapter>/trajectory.csv): each
+// path's settings as the CSV's columns (strings), its points as [x, y, loss] numbers, and `iters`,
+// the longest path's step count (a diverging path may stop early).
+export function parseChapter(text) {
+  const [head, ...lines] = text.trim().split("\n");
+  const cols = head.split(",");
+  const paths = [];
+  for (const line of lines) {
+    const f = Object.fromEntries(line.split(",").map((v, i) => [cols[i], v]));
+    if (f.iter === "0") paths.push({ ...f, points: [] });
+    paths.at(-1).points.push([+f.x, +f.y, +f.loss]);
+  }
+  const iters = Math.max(...paths.map((p) => p.points.length - 1));
+  return paths.map((p) => ({ ...p, iters }));
+}
+
 // The engine from the module's bytes (an ArrayBuffer or typed array).
 export async function load(bytes) {
   const { instance } = await WebAssembly.instantiate(bytes, {});

@@ -1,7 +1,7 @@
 // The playground page: the library's update rules, run in WebAssembly (engine.js), drawn on the
 // surface's contours with their loss and step length beside them. Every path is recomputed from
 // scratch on every change: six rules × 1,000 steps take well under a millisecond.
-import { load } from "./engine.js";
+import { load, parseChapter } from "./engine.js";
 
 // Tableau 10, in the order the book's figures use (src/report/plot/style.rs).
 const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
@@ -39,20 +39,6 @@ function niceTicks(a, b, most = 6) {
   return out;
 }
 const fmt = (v) => (v === 0 ? "0" : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? +v.toPrecision(3) + "" : v.toExponential(2));
-
-// A chapter's paths from its CSV: the settings of each (rule, surface, μ) and its points.
-function parseChapter(text) {
-  const [head, ...lines] = text.trim().split("\n");
-  const cols = head.split(",");
-  const paths = [];
-  for (const line of lines) {
-    const f = Object.fromEntries(line.split(",").map((v, i) => [cols[i], v]));
-    if (f.iter === "0") paths.push({ ...f, points: [] });
-    paths.at(-1).points.push([+f.x, +f.y, +f.loss]);
-  }
-  const iters = Math.max(...paths.map((p) => p.points.length - 1));
-  return paths.map((p) => ({ ...p, iters }));
-}
 
 class Playground {
   constructor(root, engine, chapters) {

@@ -113,13 +113,9 @@ pub fn hot_loop_settings() {
 /// [`crate::runtime::tier`]), if set; an unknown name or a tier the CPU lacks is an error.
 pub fn tier_from_env() -> anyhow::Result<()> {
     match std::env::var("NNLAB_TIER") {
-        Ok(name) => {
-            let tier = crate::runtime::tier::Tier::parse(&name)
-                .and_then(|t| crate::runtime::tier::force(t).map(|()| t))
-                .map_err(|e| anyhow::anyhow!("NNLAB_TIER={name}: {e}"))?;
-            debug_assert_eq!(crate::runtime::tier::current(), tier);
-            Ok(())
-        }
+        Ok(name) => crate::runtime::tier::Tier::parse(&name)
+            .and_then(crate::runtime::tier::force)
+            .map_err(|e| anyhow::anyhow!("NNLAB_TIER={name}: {e}")),
         Err(std::env::VarError::NotPresent) => Ok(()),
         Err(e) => anyhow::bail!("NNLAB_TIER: {e}"),
     }
