@@ -37,7 +37,7 @@ impl<F: Float> AdaGrad<F> {
 }
 
 /// The step on one chunk.
-#[inline]
+#[inline(always)]
 pub fn adagrad_kernel<F: Float>(x: &mut [F], cache: &mut [F], dx: &[F], learning_rate: F, eps: F) {
     for ((x, cache), &dx) in x.iter_mut().zip(cache.iter_mut()).zip(dx) {
         // ANCHOR: adagrad_step

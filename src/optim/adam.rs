@@ -43,7 +43,7 @@ impl<F: Float> Adam<F> {
 }
 
 /// The step on one chunk; `t >= 1`.
-#[inline]
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub fn adam_kernel<F: Float>(
     x: &mut [F],
@@ -69,6 +69,7 @@ pub fn adam_kernel<F: Float>(
 }
 
 use super::state::CHUNK;
+use crate::runtime::simd;
 
 impl<F: Float> Optimizer<F> for Adam<F> {
     fn name(&self) -> &'static str {
@@ -106,14 +107,17 @@ impl<F: Float> Optimizer<F> for Adam<F> {
         );
         let m = self.m.get(slot, x.len());
         let v = self.v.get(slot, x.len());
+        let run = |x: &mut [F], m: &mut [F], v: &mut [F], dx: &[F]| {
+            simd::vectorized(|| adam_kernel(x, m, v, dx, lr, b1, b2, eps, t))
+        };
         if super::state::serial(x.len()) {
-            adam_kernel(x, m, v, dx, lr, b1, b2, eps, t);
+            run(x, m, v, dx);
         } else {
             x.par_chunks_mut(CHUNK)
                 .zip(m.par_chunks_mut(CHUNK))
                 .zip(v.par_chunks_mut(CHUNK))
                 .zip(dx.par_chunks(CHUNK))
-                .for_each(|(((x, m), v), dx)| adam_kernel(x, m, v, dx, lr, b1, b2, eps, t));
+                .for_each(|(((x, m), v), dx)| run(x, m, v, dx));
         }
     }
     fn reset(&mut self) {

@@ -51,7 +51,7 @@ pub fn quadratic_root_radius(b: f64, c: f64) -> f64 {
 // ANCHOR_END: contraction_rate
 
 /// The step on one chunk.
-#[inline]
+#[inline(always)]
 pub fn momentum_kernel<F: Float>(x: &mut [F], v: &mut [F], dx: &[F], learning_rate: F, mu: F) {
     for ((x, v), &dx) in x.iter_mut().zip(v.iter_mut()).zip(dx) {
         // ANCHOR: momentum_step

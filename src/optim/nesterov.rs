@@ -38,7 +38,7 @@ pub fn nesterov_contraction_rate(learning_rate: f64, mu: f64, lambda: f64) -> f6
 }
 
 /// The step on one chunk.
-#[inline]
+#[inline(always)]
 pub fn nesterov_kernel<F: Float>(x: &mut [F], v: &mut [F], dx: &[F], learning_rate: F, mu: F) {
     for ((x, v), &dx) in x.iter_mut().zip(v.iter_mut()).zip(dx) {
         // ANCHOR: nesterov_step

@@ -40,7 +40,7 @@ impl<F: Float> RmsProp<F> {
 }
 
 /// The step on one chunk.
-#[inline]
+#[inline(always)]
 pub fn rmsprop_kernel<F: Float>(
     x: &mut [F],
     cache: &mut [F],

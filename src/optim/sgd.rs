@@ -21,7 +21,7 @@ impl Sgd {
 }
 
 /// The step on one chunk.
-#[inline]
+#[inline(always)]
 pub fn sgd_kernel<F: Float>(x: &mut [F], dx: &[F], learning_rate: F) {
     for (x, &dx) in x.iter_mut().zip(dx) {
         // ANCHOR: sgd_step

@@ -3,6 +3,7 @@
 
 use crate::Float;
 use crate::runtime::buffer::StateVec;
+use crate::runtime::simd;
 use rayon::prelude::*;
 
 /// Per-slot state vectors, created as zeros the first time a slot is seen (in huge-page-backed
@@ -45,16 +46,18 @@ pub fn serial(len: usize) -> bool {
     len < PAR_MIN || rayon::current_num_threads() == 1
 }
 
-/// Applies `kernel` to matching chunks of `x` and `dx` (in parallel for large tensors).
-/// Elementwise kernels give the same bits whatever the thread count.
+/// Applies `kernel` to matching chunks of `x` and `dx` (in parallel for large tensors), compiled
+/// for the dispatched tier ([`simd::vectorized`]; `kernel` should call an `#[inline(always)]`
+/// loop). Elementwise kernels give the same bits whatever the thread count and the tier.
 pub fn zip2<F: Float>(x: &mut [F], dx: &[F], kernel: impl Fn(&mut [F], &[F]) + Sync) {
     assert_eq!(x.len(), dx.len(), "x and dx differ in length");
+    let run = |x: &mut [F], dx: &[F]| simd::vectorized(|| kernel(x, dx));
     if serial(x.len()) {
-        kernel(x, dx);
+        run(x, dx);
     } else {
         x.par_chunks_mut(CHUNK)
             .zip(dx.par_chunks(CHUNK))
-            .for_each(|(x, dx)| kernel(x, dx));
+            .for_each(|(x, dx)| run(x, dx));
     }
 }
 
@@ -67,12 +70,13 @@ pub fn zip3<F: Float>(
 ) {
     assert_eq!(x.len(), dx.len(), "x and dx differ in length");
     assert_eq!(x.len(), s.len(), "x and its state differ in length");
+    let run = |x: &mut [F], s: &mut [F], dx: &[F]| simd::vectorized(|| kernel(x, s, dx));
     if serial(x.len()) {
-        kernel(x, s, dx);
+        run(x, s, dx);
     } else {
         x.par_chunks_mut(CHUNK)
             .zip(s.par_chunks_mut(CHUNK))
             .zip(dx.par_chunks(CHUNK))
-            .for_each(|((x, s), dx)| kernel(x, s, dx));
+            .for_each(|((x, s), dx)| run(x, s, dx));
     }
 }

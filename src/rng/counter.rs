@@ -6,7 +6,7 @@
 const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// SplitMix64's output function [Steele, Lea and Flood, 2014]: a bijective mix of 64 bits.
-#[inline]
+#[inline(always)]
 fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -20,7 +20,7 @@ fn mix64(mut z: u64) -> u64 {
 pub struct CounterStream(u32, u32);
 
 impl CounterStream {
-    #[inline]
+    #[inline(always)]
     pub fn new(key: u64, step: u64) -> Self {
         let z = mix64(key ^ step.wrapping_mul(GOLDEN));
         CounterStream(z as u32, (z >> 32) as u32)
@@ -29,14 +29,14 @@ impl CounterStream {
     /// Draw `i`, uniform on `0..2^32`: `i` through two rounds of the lowbias32 hash, each after
     /// a key. (32-bit arithmetic vectorizes 16 draws to a 512-bit register; a 64-bit multiply
     /// does not.)
-    #[inline]
+    #[inline(always)]
     pub fn draw(self, i: u32) -> u32 {
         lowbias32(lowbias32(i ^ self.0) ^ self.1)
     }
 }
 
 /// Wellons' lowbias32 [nullprogram.com, 2018]: a bijective 32-bit mix with low avalanche bias.
-#[inline]
+#[inline(always)]
 fn lowbias32(mut x: u32) -> u32 {
     x ^= x >> 16;
     x = x.wrapping_mul(0x7feb_352d);

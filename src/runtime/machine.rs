@@ -22,8 +22,8 @@ pub struct Machine {
 }
 
 impl Machine {
-    /// This machine, read from `/proc/cpuinfo` (empty fields where it cannot be read), and this
-    /// build's vector width.
+    /// This machine, read from `/proc/cpuinfo` (empty fields where it cannot be read), and the
+    /// tier its hot kernels run at.
     pub fn current() -> Machine {
         let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         Machine::from_cpuinfo(
@@ -40,21 +40,15 @@ impl Machine {
                 .find(|(k, _)| k.trim() == key)
                 .map_or(String::new(), |(_, v)| v.trim().to_string())
         };
-        let vector_bits = if cfg!(target_feature = "avx512f") {
-            512
-        } else if cfg!(target_feature = "avx2") {
-            256
-        } else {
-            128
-        };
+        let tier = crate::runtime::tier::current();
         Machine {
             cpu: field("model name"),
             family: field("cpu family"),
             model: field("model"),
             avx512f: field("flags").split_whitespace().any(|f| f == "avx512f"),
-            vector_bits,
+            vector_bits: tier.vector_bits(),
             cores,
-            tier: crate::runtime::tier::current().name().to_string(),
+            tier: tier.name().to_string(),
         }
     }
 

@@ -4,27 +4,22 @@
 //! register tiles are shaped for them: 4 rows by 12 (padded) classes for `X W`, 8 features by 5
 //! classes for `X' P`, 12 and 10 accumulators in AVX2's 16 vector registers.
 //!
-//! With AVX2 and FMA (the build uses `-C target-cpu=native`) the loops are written with
-//! `std::arch` intrinsics; other targets get loops in plain Rust that sum in the same order with
-//! `mul_add`, so every path gives the same bits, whatever the thread count.
+//! At the AVX2 and AVX-512 tiers ([`crate::runtime::tier`], chosen at run time) the loops are
+//! written with AVX2 and FMA `std::arch` intrinsics; the baseline tier and other architectures get
+//! loops in plain Rust that sum in the same order with `mul_add`, so every path gives the same
+//! bits, whatever the thread count.
 
 /// Classes the register-blocked kernels handle (Fashion-MNIST has 10).
 pub const MAX_K: usize = 10;
 const LANES: usize = 4;
 
-// The intrinsics where the build has AVX2 and FMA, the plain loops elsewhere.
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "fma"
-))]
-use avx2 as fast;
-#[cfg(not(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "fma"
-)))]
-use portable as fast;
+use crate::runtime::simd::Backend;
+use crate::runtime::tier::Tier;
+
+/// Whether `backend` runs the intrinsics (the AVX2 and AVX-512 tiers) rather than the plain loops.
+fn intrinsics(backend: Backend) -> bool {
+    cfg!(target_arch = "x86_64") && matches!(backend, Backend::Native(Tier::Avx2 | Tier::Avx512))
+}
 
 /// Classes padded to this many columns in the score kernel's copy of `W` (three 4-lane vectors).
 pub const KP: usize = 12;
@@ -33,34 +28,47 @@ pub const KP: usize = 12;
 /// `K` columns padded with zeros to `KP`), `z: (rows, K)`. Each score is summed over the features in
 /// order with fused multiply-adds, so every path gives the same bits.
 pub fn scores<const K: usize>(x: &[f64], wp: &[f64], w: usize, z: &mut [f64]) {
+    scores_on::<K>(Backend::current(), x, wp, w, z)
+}
+
+/// [`scores`] on a chosen backend.
+pub fn scores_on<const K: usize>(b: Backend, x: &[f64], wp: &[f64], w: usize, z: &mut [f64]) {
     assert!(
         K <= MAX_K && wp.len() == w * KP && x.len().is_multiple_of(w) && z.len() == x.len() / w * K
     );
-    fast::scores::<K>(x, wp, w, z)
+    if intrinsics(b) {
+        // SAFETY: `intrinsics` holds only on x86-64 at a tier with AVX2 and FMA, which
+        // `Backend::current` and the tests' `Backend::all_here` give only on CPUs that have them.
+        #[cfg(target_arch = "x86_64")]
+        return unsafe { avx2::scores::<K>(x, wp, w, z) };
+    }
+    portable::scores::<K>(x, wp, w, z)
 }
 
 /// `grad += X' P` for a block of rows: `x: (rows, w)`, `p: (rows, K)`, `grad: (w, K)`, all
 /// row-major. A tile of 4 features by `K` classes accumulates in registers over all rows of the
 /// block, then is added to `grad` once.
 pub fn add_outer<const K: usize>(x: &[f64], p: &[f64], w: usize, grad: &mut [f64]) {
+    add_outer_on::<K>(Backend::current(), x, p, w, grad)
+}
+
+/// [`add_outer`] on a chosen backend.
+pub fn add_outer_on<const K: usize>(b: Backend, x: &[f64], p: &[f64], w: usize, grad: &mut [f64]) {
     assert!(
         K <= MAX_K
             && x.len().is_multiple_of(w)
             && p.len() == x.len() / w * K
             && grad.len() == w * K
     );
-    fast::add_outer::<K>(x, p, w, grad)
+    if intrinsics(b) {
+        // SAFETY: as in `scores_on`.
+        #[cfg(target_arch = "x86_64")]
+        return unsafe { avx2::add_outer::<K>(x, p, w, grad) };
+    }
+    portable::add_outer::<K>(x, p, w, grad)
 }
 
-/// The reference loops (and the path on targets without AVX2/FMA).
-#[cfg_attr(
-    all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ),
-    allow(dead_code)
-)]
+/// The reference loops (and the baseline tier's path).
 pub mod portable {
     use super::LANES;
 
@@ -113,11 +121,8 @@ pub mod portable {
     }
 }
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "fma"
-))]
+/// Every function here needs AVX2 and FMA: callers check the tier first.
+#[cfg(target_arch = "x86_64")]
 mod avx2 {
     use std::arch::x86_64::*;
 
@@ -125,13 +130,13 @@ mod avx2 {
 
     /// Four rows by the 12 padded classes: per feature, 3 loads of `W`'s row and 4 broadcasts of
     /// the rows' values feed 12 FMAs into 12 register accumulators (16 registers in all).
+    #[target_feature(enable = "avx2,fma")]
     pub fn scores<const K: usize>(x: &[f64], wp: &[f64], w: usize, z: &mut [f64]) {
         let mut quads = x.chunks_exact(4 * w);
         let mut out = z.chunks_exact_mut(4 * K);
         for (xq, zq) in (&mut quads).zip(&mut out) {
-            // SAFETY: AVX2/FMA enabled at compile time.
-            let mut acc = [[unsafe { _mm256_setzero_pd() }; 3]; 4];
-            // SAFETY: AVX2/FMA enabled at compile time. For k < w: W loads read wp[k*KP .. +12]
+            let mut acc = [[_mm256_setzero_pd(); 3]; 4];
+            // SAFETY: AVX2/FMA enabled on this function. For k < w: W loads read wp[k*KP .. +12]
             // (inside wp, length w*KP); broadcasts read xq[r*w + k] with r < 4 (inside xq, 4w).
             unsafe {
                 for k in 0..w {
@@ -167,6 +172,7 @@ mod avx2 {
     /// broadcast fit the 16 registers.
     const GROUP: usize = 5;
 
+    #[target_feature(enable = "avx2,fma")]
     pub fn add_outer<const K: usize>(x: &[f64], p: &[f64], w: usize, grad: &mut [f64]) {
         if K.is_multiple_of(GROUP) {
             add_outer_8x5::<K>(x, p, w, grad)
@@ -177,6 +183,7 @@ mod avx2 {
 
     /// Tiles of 8 features (one cache line of a row) by 5 classes: per row, 2 loads and 5
     /// broadcasts feed 10 FMAs.
+    #[target_feature(enable = "avx2,fma")]
     fn add_outer_8x5<const K: usize>(x: &[f64], p: &[f64], w: usize, grad: &mut [f64]) {
         const T: usize = 2 * LANES;
         let body = w / T * T;
@@ -184,7 +191,7 @@ mod avx2 {
         let mut j0 = 0;
         while j0 < body {
             for a0 in (0..K).step_by(GROUP) {
-                // SAFETY: AVX2/FMA enabled at compile time. Loads read x[i*w + j0 .. +8] with
+                // SAFETY: AVX2/FMA enabled on this function. Loads read x[i*w + j0 .. +8] with
                 // i < rows, j0 + 8 <= body <= w (inside x); broadcasts read p[i*K + a0 + a] with
                 // a0 + a < K (inside p).
                 unsafe {
@@ -215,12 +222,13 @@ mod avx2 {
         super::portable::tail_columns::<K>(x, p, w, body, grad);
     }
 
+    #[target_feature(enable = "avx2,fma")]
     fn add_outer_4xk<const K: usize>(x: &[f64], p: &[f64], w: usize, grad: &mut [f64]) {
         let body = w / LANES * LANES;
         let rows = p.len() / K;
         let mut j0 = 0;
         while j0 < body {
-            // SAFETY: AVX2 and FMA are enabled at compile time. Loads read x[i*w + j0 ..+4] with
+            // SAFETY: AVX2 and FMA are enabled on this function. Loads read x[i*w + j0 ..+4] with
             // i < rows and j0 + 4 <= body <= w, inside x (rows * w); broadcasts read p[i*K + a]
             // with a < K, inside p (rows * K).
             unsafe {
@@ -251,10 +259,16 @@ mod tests {
     use super::*;
     use crate::rng::{randn, seeded};
 
-    /// The dispatching kernels (AVX2 on this build) give the portable loops' bits exactly, on odd
+    /// The kernels on every backend of this CPU give the portable loops' bits exactly, on odd
     /// shapes that exercise every remainder path.
     #[test]
     fn fast_paths_match_portable_bit_for_bit() {
+        for b in Backend::all_here() {
+            on_backend(b);
+        }
+    }
+
+    fn on_backend(b: Backend) {
         let mut rng = seeded(11);
         for (rows, w) in [(1, 3), (7, 13), (64, 785), (33, 50)] {
             let x: Vec<f64> = (0..rows * w).map(|_| randn(&mut rng)).collect();
@@ -262,7 +276,7 @@ mod tests {
                 .map(|i| if i % KP < 10 { randn(&mut rng) } else { 0.0 })
                 .collect();
             let (mut z, mut zp) = (vec![0.0; rows * 10], vec![0.0; rows * 10]);
-            scores::<10>(&x, &wp, w, &mut z);
+            scores_on::<10>(b, &x, &wp, w, &mut z);
             portable::scores::<10>(&x, &wp, w, &mut zp);
             assert!(
                 z.iter().zip(&zp).all(|(a, b)| a.to_bits() == b.to_bits()),
@@ -273,11 +287,11 @@ mod tests {
                 let (mut g, mut gp) = (vec![0.5; w * k], vec![0.5; w * k]);
                 match k {
                     3 => {
-                        add_outer::<3>(&x, &p, w, &mut g);
+                        add_outer_on::<3>(b, &x, &p, w, &mut g);
                         portable::add_outer::<3>(&x, &p, w, &mut gp);
                     }
                     _ => {
-                        add_outer::<10>(&x, &p, w, &mut g);
+                        add_outer_on::<10>(b, &x, &p, w, &mut g);
                         portable::add_outer::<10>(&x, &p, w, &mut gp);
                     }
                 }

@@ -3,6 +3,7 @@
 
 use crate::Float;
 use crate::rng::CounterStream;
+use crate::runtime::simd;
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
@@ -22,7 +23,7 @@ const LANES: usize = 16;
 
 // ANCHOR: kernel
 /// The draws of units `first..first + LANES`.
-#[inline]
+#[inline(always)]
 fn draw_block(stream: CounterStream, first: usize) -> [u32; LANES] {
     let mut draws = [0u32; LANES];
     for (k, d) in draws.iter_mut().enumerate() {
@@ -33,6 +34,7 @@ fn draw_block(stream: CounterStream, first: usize) -> [u32; LANES] {
 
 /// `dst[j] = src[j] * U * scale` for the units `first..first + src.len()` of `stream`, where `U`
 /// is 1 when the unit's draw is below `threshold` (`None`: every unit kept).
+#[inline(always)]
 fn mask_chunk<F: Float>(
     stream: CounterStream,
     first: usize,
@@ -73,7 +75,9 @@ pub fn masked<F: Float>(v: ArrayView2<F>, p: f64, scale: F, stream: CounterStrea
     let dst = out.as_slice_mut().expect("a fresh array is contiguous");
     (dst.par_chunks_mut(CHUNK).zip(src.par_chunks(CHUNK)))
         .enumerate()
-        .for_each(|(c, (dst, src))| mask_chunk(stream, c * CHUNK, threshold, scale, src, dst));
+        .for_each(|(c, (dst, src))| {
+            simd::vectorized(|| mask_chunk(stream, c * CHUNK, threshold, scale, src, dst))
+        });
     // SAFETY: the chunks cover `dst`, and `mask_chunk` writes every element of its chunk.
     unsafe { out.assume_init() }
 }

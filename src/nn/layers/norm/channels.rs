@@ -6,6 +6,7 @@
 
 use super::batchnorm::BnParam;
 use crate::Float;
+use crate::runtime::simd;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 /// What the fast backward pass needs: x̂ in the rows' layout, and per channel 1/sqrt(var + eps).
@@ -21,8 +22,13 @@ const LANES: usize = 8;
 
 /// `Σ f(a_i, b_i)` over two runs of equal length, in a fixed order that does not depend on the
 /// machine: [`LANES`] partial sums over the chunks, then the remainder, then the partial sums
-/// added pairwise.
+/// added pairwise. Compiled for the dispatched tier ([`simd::vectorized`]).
 fn sums<F: Float>(a: &[F], b: &[F], f: impl Fn(F, F) -> F) -> F {
+    simd::vectorized(|| sums_in_lanes(a, b, f))
+}
+
+#[inline(always)]
+fn sums_in_lanes<F: Float>(a: &[F], b: &[F], f: impl Fn(F, F) -> F) -> F {
     let mut acc = [F::zero(); LANES];
     let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let (ra, rb) = (ca.remainder(), cb.remainder());

@@ -3,16 +3,19 @@
 //! ([`super::conv_forward_wide`]) the im2col matrix is exactly that, with `src` the
 //! zero-padded image, so these kernels read the image in place and no im2col copy is made.
 //!
-//! Both kernels keep a block of outputs in registers (12 vectors of AVX2 width for `f32` and
-//! `f64`) while they stream over the reduction, and use fused multiply-adds. Every output is
-//! summed in one fixed order, whatever the thread count.
+//! Both kernels keep a block of outputs in registers (12 vectors: 4 rows by 3 vectors of the
+//! dispatched width in [`window_product`]) while they stream over the reduction, and use fused
+//! multiply-adds. They are written once, generic over the vector width, and run at the tier
+//! [`crate::runtime::simd`] dispatches to. Every output is summed in one fixed order, whatever the
+//! width and the thread count, so every tier gives the same bits.
 
 use crate::Float;
+use crate::runtime::simd::{self, Backend, Kernel};
 use std::ops::Range;
 
 /// Extra readable zeros `src` needs past its last window for [`window_product`] (which computes
-/// whole blocks of columns and drops the surplus): at least the widest block of any type.
-pub const SLACK: usize = 32;
+/// whole blocks of columns and drops the surplus): at least the widest block of any type and width.
+pub const SLACK: usize = 64;
 
 /// A multiple of every vector width [`window_dots`] uses: over a column range this long it has no
 /// columns to finish one by one. Callers that can pad their rows with zeros to such a length (with
@@ -67,15 +70,50 @@ pub fn window_product<F: Float>(
     out: &mut [F],
     out_len: usize,
 ) {
-    // Three vectors of four rows: 12 accumulators, 24 f32 or 12 f64 columns per block. (Three
-    // rows of four vectors waste no rows on LeNet's 6 channels but measured slower there.)
-    if size_of::<F>() == 4 {
-        product_blocks::<F, 24>(a, starts, src, cols, out, out_len)
-    } else {
-        product_blocks::<F, 12>(a, starts, src, cols, out, out_len)
+    window_product_on(Backend::current(), a, starts, src, cols, out, out_len)
+}
+
+/// [`window_product`] on a chosen backend (the tests run every one).
+pub fn window_product_on<F: Float>(
+    backend: Backend,
+    a: &Panels<F>,
+    starts: &[usize],
+    src: &[F],
+    cols: &[Range<usize>],
+    out: &mut [F],
+    out_len: usize,
+) {
+    let args = (a, starts, src, cols, out, out_len);
+    backend.run(Product(args))
+}
+
+type ProductArgs<'a, F> = (
+    &'a Panels<F>,
+    &'a [usize],
+    &'a [F],
+    &'a [Range<usize>],
+    &'a mut [F],
+    usize,
+);
+
+struct Product<'a, F>(ProductArgs<'a, F>);
+
+impl<F: Float> Kernel for Product<'_, F> {
+    type Output = ();
+    #[inline(always)]
+    fn run<const BITS: usize>(self) {
+        // Three vectors of four rows: 12 accumulators, 3 vectors of columns per block. (Three
+        // rows of four vectors waste no rows on LeNet's 6 channels but measured slower there.)
+        let (a, starts, src, cols, out, out_len) = self.0;
+        match (BITS, size_of::<F>()) {
+            (512, 4) => product_blocks::<F, 48>(a, starts, src, cols, out, out_len),
+            (512, _) | (_, 4) => product_blocks::<F, 24>(a, starts, src, cols, out, out_len),
+            _ => product_blocks::<F, 12>(a, starts, src, cols, out, out_len),
+        }
     }
 }
 
+#[inline(always)]
 fn product_blocks<F: Float, const NR: usize>(
     a: &Panels<F>,
     starts: &[usize],
@@ -153,14 +191,54 @@ pub fn window_dots<F: Float>(
     cols: &[Range<usize>],
     out: &mut [F],
 ) {
-    // Four rows by three windows of one vector each: 12 accumulators.
-    if size_of::<F>() == 4 {
-        dot_blocks::<F, 4, 3, 8>(a, a_len, m, starts, src, cols, out)
-    } else {
-        dot_blocks::<F, 4, 3, 4>(a, a_len, m, starts, src, cols, out)
+    window_dots_on(Backend::current(), a, a_len, m, starts, src, cols, out)
+}
+
+/// [`window_dots`] on a chosen backend (the tests run every one).
+#[allow(clippy::too_many_arguments)]
+pub fn window_dots_on<F: Float>(
+    backend: Backend,
+    a: &[F],
+    a_len: usize,
+    m: usize,
+    starts: &[usize],
+    src: &[F],
+    cols: &[Range<usize>],
+    out: &mut [F],
+) {
+    backend.run(Dots((a, a_len, m, starts, src, cols, out)))
+}
+
+type DotsArgs<'a, F> = (
+    &'a [F],
+    usize,
+    usize,
+    &'a [usize],
+    &'a [F],
+    &'a [Range<usize>],
+    &'a mut [F],
+);
+
+struct Dots<'a, F>(DotsArgs<'a, F>);
+
+impl<F: Float> Kernel for Dots<'_, F> {
+    type Output = ();
+    #[inline(always)]
+    fn run<const BITS: usize>(self) {
+        // Four rows by three windows of partial sums: 12 accumulators. The partial sums per
+        // output are 32 bytes' worth of lanes at every width (8 f32, 4 f64): their number fixes
+        // the order of each output's sum, and so its bits. (Not tuned for 512-bit vectors: no
+        // machine at hand had them when this was written.)
+        let (a, a_len, m, starts, src, cols, out) = self.0;
+        if size_of::<F>() == 4 {
+            dot_blocks::<F, 4, 3, 8>(a, a_len, m, starts, src, cols, out)
+        } else {
+            dot_blocks::<F, 4, 3, 4>(a, a_len, m, starts, src, cols, out)
+        }
     }
 }
 
+#[inline(always)]
 fn dot_blocks<F: Float, const MR: usize, const TR: usize, const LANES: usize>(
     a: &[F],
     a_len: usize,
@@ -262,6 +340,11 @@ fn dot_tile<F: Float, const MR: usize, const TR: usize, const LANES: usize>(
 /// The sum of `values` in eight interleaved partial sums (so the additions vectorize instead of
 /// waiting on each other), combined as a balanced tree, then the last few values in order.
 pub fn sum<F: Float>(values: &[F]) -> F {
+    simd::vectorized(|| sum_in_lanes(values))
+}
+
+#[inline(always)]
+fn sum_in_lanes<F: Float>(values: &[F]) -> F {
     let mut acc = [F::zero(); 8];
     let chunks = values.chunks_exact(8);
     let tail = chunks.remainder();

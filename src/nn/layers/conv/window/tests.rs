@@ -1,4 +1,5 @@
 use super::*;
+use crate::runtime::tier::Tier;
 
 fn reference(a: &[f64], m: usize, starts: &[usize], src: &[f64], len: usize) -> Vec<f64> {
     let taps = starts.len();
@@ -13,8 +14,9 @@ fn reference(a: &[f64], m: usize, starts: &[usize], src: &[f64], len: usize) -> 
     out
 }
 
-/// [`window_product`] over all `len` columns, computed in `F` from `f64` inputs.
+/// [`window_product`] on `backend` over all `len` columns, computed in `F` from `f64` inputs.
 fn product_in<F: Float>(
+    backend: Backend,
     a: &[f64],
     m: usize,
     starts: &[usize],
@@ -24,7 +26,8 @@ fn product_in<F: Float>(
     let to_f = |v: &[f64]| v.iter().map(|&x| F::lit(x)).collect::<Vec<F>>();
     let mut out = vec![F::nan(); m * len];
     let panels = Panels::new(&to_f(a), m, starts.len());
-    window_product(
+    window_product_on(
+        backend,
         &panels,
         starts,
         &to_f(src),
@@ -41,8 +44,22 @@ fn values(n: usize, seed: usize) -> Vec<f64> {
         .collect()
 }
 
+/// The bit patterns of `v`.
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|v| v.to_bits()).collect()
+}
+
+/// On every backend of this CPU (its tiers and the emulated 16-lane body), in `f64` and `f32`
+/// (whose blocks are the widest): equal to the definition, and bit-identical across backends.
 #[test]
 fn window_product_matches_the_definition_on_ragged_sizes() {
+    for backend in Backend::all_here() {
+        product_on(backend);
+    }
+}
+
+fn product_on(backend: Backend) {
+    let first = Backend::Native(Tier::Baseline);
     for (m, taps, len) in [
         (1, 1, 1),
         (3, 5, 7),
@@ -54,23 +71,34 @@ fn window_product_matches_the_definition_on_ragged_sizes() {
         let src = values(40 + len + SLACK, 1);
         let a = values(m * taps, 2);
         let want = reference(&a, m, &starts, &src, len);
-        let out = product_in::<f64>(&a, m, &starts, &src, len);
+        let out = product_in::<f64>(backend, &a, m, &starts, &src, len);
         for (o, w) in out.iter().zip(&want) {
             assert!(
                 (o - w).abs() <= 1e-12 * (1.0 + w.abs()),
-                "{m}x{taps}x{len}: {o} vs {w}"
+                "{backend:?} {m}x{taps}x{len}: {o} vs {w}"
             );
         }
         // f32 goes through the wider blocks.
-        let out32 = product_in::<f32>(&a, m, &starts, &src, len);
+        let out32 = product_in::<f32>(backend, &a, m, &starts, &src, len);
         for (o, w) in out32.iter().zip(&want) {
             assert!((o - w).abs() <= 1e-4 * (1.0 + w.abs()));
         }
+        let base = product_in::<f32>(first, &a, m, &starts, &src, len);
+        assert_eq!(bits(&out32), bits(&base), "{backend:?} {m}x{taps}x{len}");
+        let base = product_in::<f64>(first, &a, m, &starts, &src, len);
+        assert_eq!(bits(&out), bits(&base), "{backend:?} {m}x{taps}x{len}");
     }
 }
 
+/// On every backend of this CPU: equal to the definition, bit-identical across backends.
 #[test]
 fn window_dots_matches_the_definition_on_ragged_sizes() {
+    for backend in Backend::all_here() {
+        dots_on(backend);
+    }
+}
+
+fn dots_on(backend: Backend) {
     for (m, taps, len) in [
         (1, 1, 1),
         (3, 5, 7),
@@ -81,16 +109,14 @@ fn window_dots_matches_the_definition_on_ragged_sizes() {
         let starts: Vec<usize> = (0..taps).map(|t| (t * 5) % 30).collect();
         let src = values(30 + len, 3);
         let a = values(m * len, 4);
+        let all = 0..len;
+        let cols = std::slice::from_ref(&all);
         let mut out = vec![f64::NAN; m * taps];
-        window_dots(
-            &a,
-            len,
-            m,
-            &starts,
-            &src,
-            std::slice::from_ref(&(0..len)),
-            &mut out,
-        );
+        window_dots_on(backend, &a, len, m, &starts, &src, cols, &mut out);
+        let mut base = vec![f64::NAN; m * taps];
+        let first = Backend::Native(Tier::Baseline);
+        window_dots_on(first, &a, len, m, &starts, &src, cols, &mut base);
+        assert_eq!(bits(&out), bits(&base), "{backend:?} {m}x{taps}x{len}");
         for i in 0..m {
             for (t, &s) in starts.iter().enumerate() {
                 let want: f64 = (0..len).map(|q| a[i * len + q] * src[s + q]).sum();
