@@ -12,7 +12,8 @@ pub struct Machine {
     pub model: String,
     /// Whether the CPU has AVX-512F (its `/proc/cpuinfo` flags).
     pub avx512f: bool,
-    /// The widest vector the build may use: 512 with AVX-512F, 256 with AVX2, else 128.
+    /// The width of the vectors the hot kernels ran at (their tier's; in reports from before
+    /// tiers, the widest the build could use).
     pub vector_bits: u32,
     pub cores: usize,
     /// The instruction-set tier the run-time dispatched kernels ran at (`avx2`, ...; see
@@ -68,7 +69,8 @@ impl Machine {
         }
     }
 
-    /// One line for a reader: `AMD EPYC (Zen 4, family 25 model 17), 512-bit vectors`.
+    /// One line for a reader: `AMD EPYC (Zen 4, family 25 model 17), avx512 tier (512-bit
+    /// vectors)`; reports from before tiers name only the build's vector width.
     pub fn describe(&self) -> String {
         let cpu = if self.cpu.is_empty() {
             "an unknown CPU"
@@ -78,9 +80,14 @@ impl Machine {
         let generation = self
             .generation()
             .map_or(String::new(), |g| format!("{g}, "));
+        let width = match self.tier.as_str() {
+            "" => format!("{}-bit vectors", self.vector_bits),
+            "baseline" => "baseline tier (scalar fused multiply-adds)".to_string(),
+            tier => format!("{tier} tier ({}-bit vectors)", self.vector_bits),
+        };
         format!(
-            "{cpu} ({generation}family {} model {}), {}-bit vectors",
-            self.family, self.model, self.vector_bits
+            "{cpu} ({generation}family {} model {}), {width}",
+            self.family, self.model
         )
     }
 }

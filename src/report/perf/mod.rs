@@ -61,7 +61,7 @@ pub fn performance_table(report: &Report, peers: &[(usize, Vec<serde_json::Value
         .as_deref()
         .map_or("no commit", |c| &c[..c.len().min(8)]);
     let machine = format!(
-        "Measured on {} in this build (the CPU has {}AVX-512; {} cores), {}, commit {commit}{}; {} \
+        "Measured on {} (the CPU has {}AVX-512; {} cores), {}, commit {commit}{}; {} \
          rounds.\n\n",
         m.describe(),
         if m.avx512f { "" } else { "no " },
