@@ -39,9 +39,9 @@ use nnlab::optim::second_order::lbfgs::{Pair, two_loop};
 use nnlab::optim::second_order::objectives::SoftmaxRegression;
 
 /// Makes this thread rayon's only worker (once per process: each case runs in its own), and runs
-/// the dispatched kernels at the AVX2 tier: counts are comparable only within one instruction set,
-/// and the gate's machines have AVX2 (valgrind 3.19 cannot run AVX-512, and hides it from the CPU
-/// features the program detects, so faer's own dispatch picks AVX2 too).
+/// the dispatched kernels at the AVX2 tier, the instruction set the suite is built for: counts are
+/// comparable only within one (valgrind 3.19 cannot run AVX-512, and hides it from the CPU
+/// features a program detects, so faer's own dispatch picks AVX2 under it too).
 fn one_thread() {
     nnlab::runtime::tier::force(nnlab::runtime::tier::Tier::Avx2)
         .expect("the instruction-count gate needs a CPU with AVX2 and FMA");

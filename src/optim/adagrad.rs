@@ -63,9 +63,13 @@ impl<F: Float> Optimizer<F> for AdaGrad<F> {
     fn update(&mut self, slot: usize, x: &mut [F], dx: &[F]) {
         let (learning_rate, eps) = (F::lit(self.learning_rate), F::lit(self.eps));
         let cache = self.cache.get(slot, x.len());
-        zip3(x, cache, dx, |x, c, dx| {
-            adagrad_kernel(x, c, dx, learning_rate, eps)
-        });
+        zip3(
+            x,
+            cache,
+            dx,
+            #[inline(always)]
+            |x, c, dx| adagrad_kernel(x, c, dx, learning_rate, eps),
+        );
     }
     fn reset(&mut self) {
         self.cache.clear();

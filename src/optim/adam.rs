@@ -108,7 +108,10 @@ impl<F: Float> Optimizer<F> for Adam<F> {
         let m = self.m.get(slot, x.len());
         let v = self.v.get(slot, x.len());
         let run = |x: &mut [F], m: &mut [F], v: &mut [F], dx: &[F]| {
-            simd::vectorized(|| adam_kernel(x, m, v, dx, lr, b1, b2, eps, t))
+            simd::vectorized(
+                #[inline(always)]
+                || adam_kernel(x, m, v, dx, lr, b1, b2, eps, t),
+            )
         };
         if super::state::serial(x.len()) {
             run(x, m, v, dx);

@@ -47,14 +47,20 @@ impl<F: Float> Optimizer<F> for MomentumBuffer<F> {
     fn update(&mut self, slot: usize, x: &mut [F], dx: &[F]) {
         let (learning_rate, mu) = (F::lit(self.learning_rate), F::lit(self.mu));
         let b = self.b.get(slot, x.len());
-        zip3(x, b, dx, |x, b, dx| {
-            for ((x, b), &dx) in x.iter_mut().zip(b.iter_mut()).zip(dx) {
-                // ANCHOR: buffer_step
-                *b = mu * *b + dx; // accumulate raw gradients
-                *x -= learning_rate * *b; // the rate scales the whole buffer
-                // ANCHOR_END: buffer_step
-            }
-        });
+        zip3(
+            x,
+            b,
+            dx,
+            #[inline(always)]
+            |x, b, dx| {
+                for ((x, b), &dx) in x.iter_mut().zip(b.iter_mut()).zip(dx) {
+                    // ANCHOR: buffer_step
+                    *b = mu * *b + dx; // accumulate raw gradients
+                    *x -= learning_rate * *b; // the rate scales the whole buffer
+                    // ANCHOR_END: buffer_step
+                }
+            },
+        );
     }
     fn reset(&mut self) {
         self.b.clear();

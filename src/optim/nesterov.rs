@@ -65,9 +65,13 @@ impl<F: Float> Optimizer<F> for Nesterov<F> {
     fn update(&mut self, slot: usize, x: &mut [F], dx: &[F]) {
         let (learning_rate, mu) = (F::lit(self.learning_rate), F::lit(self.mu));
         let v = self.v.get(slot, x.len());
-        zip3(x, v, dx, |x, v, dx| {
-            nesterov_kernel(x, v, dx, learning_rate, mu)
-        });
+        zip3(
+            x,
+            v,
+            dx,
+            #[inline(always)]
+            |x, v, dx| nesterov_kernel(x, v, dx, learning_rate, mu),
+        );
     }
     fn reset(&mut self) {
         self.v.clear();

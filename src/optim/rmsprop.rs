@@ -81,9 +81,13 @@ impl<F: Float> Optimizer<F> for RmsProp<F> {
             F::lit(self.eps),
         );
         let cache = self.cache.get(slot, x.len());
-        zip3(x, cache, dx, |x, c, dx| {
-            rmsprop_kernel(x, c, dx, learning_rate, decay_rate, eps)
-        });
+        zip3(
+            x,
+            cache,
+            dx,
+            #[inline(always)]
+            |x, c, dx| rmsprop_kernel(x, c, dx, learning_rate, decay_rate, eps),
+        );
     }
     fn reset(&mut self) {
         self.cache.clear();

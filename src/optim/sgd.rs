@@ -45,7 +45,12 @@ impl<F: Float> Optimizer<F> for Sgd {
     }
     fn update(&mut self, _slot: usize, x: &mut [F], dx: &[F]) {
         let learning_rate = F::lit(self.learning_rate);
-        zip2(x, dx, |x, dx| sgd_kernel(x, dx, learning_rate));
+        zip2(
+            x,
+            dx,
+            #[inline(always)]
+            |x, dx| sgd_kernel(x, dx, learning_rate),
+        );
     }
     fn reset(&mut self) {}
 }

@@ -47,11 +47,16 @@ pub fn serial(len: usize) -> bool {
 }
 
 /// Applies `kernel` to matching chunks of `x` and `dx` (in parallel for large tensors), compiled
-/// for the dispatched tier ([`simd::vectorized`]; `kernel` should call an `#[inline(always)]`
-/// loop). Elementwise kernels give the same bits whatever the thread count and the tier.
+/// for the dispatched tier ([`simd::vectorized`]; `kernel` is an `#[inline(always)]` closure
+/// calling an `#[inline(always)]` loop). Elementwise kernels give the same bits whatever the thread count and the tier.
 pub fn zip2<F: Float>(x: &mut [F], dx: &[F], kernel: impl Fn(&mut [F], &[F]) + Sync) {
     assert_eq!(x.len(), dx.len(), "x and dx differ in length");
-    let run = |x: &mut [F], dx: &[F]| simd::vectorized(|| kernel(x, dx));
+    let run = |x: &mut [F], dx: &[F]| {
+        simd::vectorized(
+            #[inline(always)]
+            || kernel(x, dx),
+        )
+    };
     if serial(x.len()) {
         run(x, dx);
     } else {
@@ -70,7 +75,12 @@ pub fn zip3<F: Float>(
 ) {
     assert_eq!(x.len(), dx.len(), "x and dx differ in length");
     assert_eq!(x.len(), s.len(), "x and its state differ in length");
-    let run = |x: &mut [F], s: &mut [F], dx: &[F]| simd::vectorized(|| kernel(x, s, dx));
+    let run = |x: &mut [F], s: &mut [F], dx: &[F]| {
+        simd::vectorized(
+            #[inline(always)]
+            || kernel(x, s, dx),
+        )
+    };
     if serial(x.len()) {
         run(x, s, dx);
     } else {

@@ -1,8 +1,10 @@
 //! Run-time dispatch of the hot kernels: one body, written once in plain Rust and generic over the
 //! vector width, compiled three times — inside an `#[target_feature(enable = "avx2,fma")]` wrapper,
 //! inside an AVX-512 one, and for the baseline target — and run at the tier [`tier::current`]
-//! names. The default build has no `target-cpu` flag, so a binary runs on any x86-64 CPU and still
-//! uses the vector units and fused multiply-adds of the one it runs on.
+//! names. Built without `target-cpu`, a binary runs on any x86-64 CPU and still uses the vector
+//! units and fused multiply-adds of the one it runs on (the project's build still sets
+//! `target-cpu=native`: with LLVM's generic tuning these kernels are slower; see
+//! `.cargo/config.toml`).
 //!
 //! The body is a [`Kernel`]: its `run::<BITS>` is `#[inline(always)]`, and so is everything its hot
 //! loop calls, so that the whole loop is compiled with the wrapper's instructions (a function the
@@ -94,8 +96,10 @@ pub fn dispatch<K: Kernel>(kernel: K) -> K::Output {
 }
 
 /// Runs `f` compiled with the current tier's instructions, for plain loops that LLVM vectorizes by
-/// itself (elementwise updates, fixed-order partial sums). `f` must inline into the wrapper: a
-/// closure called once does, and the functions it calls should be `#[inline(always)]`.
+/// itself (elementwise updates, fixed-order partial sums). `f` must inline into the wrapper, so
+/// pass it as `vectorized(#[inline(always)] || …)` and make the functions it calls
+/// `#[inline(always)]` too: LLVM may leave a large closure out of line, compiled for the baseline
+/// (the instruction-count gate caught dropout's hash running 2.5 times the instructions so).
 #[inline]
 pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
     dispatch(Closure(f))

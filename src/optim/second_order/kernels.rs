@@ -72,6 +72,9 @@ pub fn add_outer_on<const K: usize>(b: Backend, x: &[f64], p: &[f64], w: usize, 
 pub mod portable {
     use super::LANES;
 
+    // Inlined into the intrinsics' functions (which finish their remainders with these), so that
+    // there `mul_add` is an FMA instruction rather than a call.
+    #[inline(always)]
     pub fn scores<const K: usize>(x: &[f64], wp: &[f64], w: usize, z: &mut [f64]) {
         for (xr, zr) in x.chunks_exact(w).zip(z.chunks_exact_mut(K)) {
             for (a, z) in zr.iter_mut().enumerate() {
@@ -99,6 +102,7 @@ pub mod portable {
     }
 
     /// Features `body..w` (fewer than one vector), scalar.
+    #[inline(always)]
     pub fn tail_columns<const K: usize>(
         x: &[f64],
         p: &[f64],

@@ -1,5 +1,6 @@
 //! What every second-order method shares: the objective interface, the stopping rule, the iteration loop and its report, and the vector helpers.
 
+use crate::runtime::simd;
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -252,7 +253,16 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     partial.iter().sum()
 }
 
+/// Compiled for the dispatched tier ([`simd::vectorized`]).
 fn dot_serial(a: &[f64], b: &[f64]) -> f64 {
+    simd::vectorized(
+        #[inline(always)]
+        || dot_lanes(a, b),
+    )
+}
+
+#[inline(always)]
+fn dot_lanes(a: &[f64], b: &[f64]) -> f64 {
     // Four partial sums: vectorizes, and fixes the summation order whatever the machine.
     let mut s = [0.0; 4];
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
@@ -282,9 +292,14 @@ pub fn max_abs(a: &[f64]) -> f64 {
 pub fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
     assert_eq!(x.len(), y.len(), "axpy of vectors of different lengths");
     let kernel = |y: &mut [f64], x: &[f64]| {
-        for (y, x) in y.iter_mut().zip(x) {
-            *y += alpha * x;
-        }
+        simd::vectorized(
+            #[inline(always)]
+            || {
+                for (y, x) in y.iter_mut().zip(x) {
+                    *y += alpha * x;
+                }
+            },
+        )
     };
     if y.len() < PAR_MIN {
         kernel(y, x);

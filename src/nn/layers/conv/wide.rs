@@ -6,6 +6,7 @@ use super::grads::{BackwardInputs, ConvGrads, bias_grad, chunks_or_none, sum_in_
 use super::im2col::gemm;
 use crate::Float;
 use crate::nn::layers::conv::window::{self, Panels, window_dots, window_product};
+use crate::runtime::simd;
 use faer::traits::RealField;
 use ndarray::{Array1, Array4, ArrayView1, ArrayView4};
 use rayon::prelude::*;
@@ -50,14 +51,21 @@ pub fn conv_forward_wide<F: Float + RealField>(
                     prod,
                     len,
                 );
-                // Keep the Wo valid columns of every output row and add the bias.
-                for ((f, plane), src) in o.chunks_exact_mut(pix).enumerate().zip(prod.chunks(len)) {
-                    for (row, s) in plane.chunks_exact_mut(g.wo).zip(src.chunks(wide.wp)) {
-                        row.iter_mut().zip(s).for_each(|(o, &v)| {
-                            o.write(v + b[f]);
-                        });
-                    }
-                }
+                // Keep the Wo valid columns of every output row and add the bias (at the
+                // dispatched tier's width).
+                let planes = o.chunks_exact_mut(pix).enumerate().zip(prod.chunks(len));
+                simd::vectorized(
+                    #[inline(always)]
+                    || {
+                        for ((f, plane), src) in planes {
+                            for (row, s) in plane.chunks_exact_mut(g.wo).zip(src.chunks(wide.wp)) {
+                                row.iter_mut().zip(s).for_each(|(o, &v)| {
+                                    o.write(v + b[f]);
+                                });
+                            }
+                        }
+                    },
+                );
             },
         );
     // SAFETY: every image's chunk is split into its F planes of Ho rows of Wo outputs, and each
@@ -209,10 +217,16 @@ impl Wide {
         dx: &mut [MaybeUninit<F>],
     ) {
         xp.fill(F::zero());
-        for (row, &start) in dcols.chunks_exact(self.grad_len()).zip(starts) {
-            let dst = &mut xp[start..][..self.len];
-            dst.iter_mut().zip(row).for_each(|(a, &v)| *a += v);
-        }
+        // At the dispatched tier's width (plain additions: the same bits at every width).
+        simd::vectorized(
+            #[inline(always)]
+            || {
+                for (row, &start) in dcols.chunks_exact(self.grad_len()).zip(starts) {
+                    let dst = &mut xp[start..][..self.len];
+                    dst.iter_mut().zip(row).for_each(|(a, &v)| *a += v);
+                }
+            },
+        );
         self.crop(xp, dx);
         xp.fill(F::zero());
     }

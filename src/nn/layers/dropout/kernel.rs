@@ -76,7 +76,10 @@ pub fn masked<F: Float>(v: ArrayView2<F>, p: f64, scale: F, stream: CounterStrea
     (dst.par_chunks_mut(CHUNK).zip(src.par_chunks(CHUNK)))
         .enumerate()
         .for_each(|(c, (dst, src))| {
-            simd::vectorized(|| mask_chunk(stream, c * CHUNK, threshold, scale, src, dst))
+            simd::vectorized(
+                #[inline(always)]
+                || mask_chunk(stream, c * CHUNK, threshold, scale, src, dst),
+            )
         });
     // SAFETY: the chunks cover `dst`, and `mask_chunk` writes every element of its chunk.
     unsafe { out.assume_init() }

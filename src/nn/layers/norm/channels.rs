@@ -24,7 +24,10 @@ const LANES: usize = 8;
 /// machine: [`LANES`] partial sums over the chunks, then the remainder, then the partial sums
 /// added pairwise. Compiled for the dispatched tier ([`simd::vectorized`]).
 fn sums<F: Float>(a: &[F], b: &[F], f: impl Fn(F, F) -> F) -> F {
-    simd::vectorized(|| sums_in_lanes(a, b, f))
+    simd::vectorized(
+        #[inline(always)]
+        || sums_in_lanes(a, b, f),
+    )
 }
 
 #[inline(always)]
@@ -76,13 +79,23 @@ pub fn forward<F: Float>(
         let mut sum = F::zero();
         for (r, run) in runs(n, hw, ch) {
             let v = &x.row(r).to_slice().expect("standard layout")[run];
-            sum += sums(v, v, |v, _| v);
+            sum += sums(
+                v,
+                v,
+                #[inline(always)]
+                |v, _| v,
+            );
         }
         let mean = sum / m;
         let mut sq = F::zero();
         for (r, run) in runs(n, hw, ch) {
             let v = &x.row(r).to_slice().expect("standard layout")[run];
-            sq += sums(v, v, |v, _| (v - mean) * (v - mean));
+            sq += sums(
+                v,
+                v,
+                #[inline(always)]
+                |v, _| (v - mean) * (v - mean),
+            );
         }
         let var = sq / m;
         let ivar = F::one() / (var + bn.eps).sqrt();
@@ -142,8 +155,18 @@ pub fn backward<F: Float>(
         for (r, run) in runs(n, hw, ch) {
             let d = &dout.row(r).to_slice().expect("standard layout")[run.clone()];
             let h = &cache.xhat.row(r).to_slice().expect("standard layout")[run];
-            sum_d += sums(d, h, |d, _| d);
-            sum_dx += sums(d, h, |d, h| d * h);
+            sum_d += sums(
+                d,
+                h,
+                #[inline(always)]
+                |d, _| d,
+            );
+            sum_dx += sums(
+                d,
+                h,
+                #[inline(always)]
+                |d, h| d * h,
+            );
         }
         (dbeta[ch], dgamma[ch]) = (sum_d, sum_dx);
         // With dx̂ = γ dout: dx = ivar / M · (M dx̂ − Σ dx̂ − x̂ Σ dx̂ x̂).
