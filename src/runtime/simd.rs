@@ -82,7 +82,11 @@ impl Backend {
             Backend::Emulated512 => kernel.run::<512>(),
             Backend::Native(Tier::Baseline) => kernel.run::<256>(),
             Backend::Native(t) => {
-                assert!(t.supported(), "this CPU cannot run the {} tier", t.name());
+                assert!(
+                    t <= Tier::detected(),
+                    "this CPU cannot run the {} tier",
+                    t.name()
+                );
                 x86::run(t, kernel)
             }
         }

@@ -59,13 +59,18 @@ impl Tier {
         }
     }
 
-    /// The highest tier this CPU supports.
+    /// The highest tier this CPU supports (the tiers are nested: it supports every lower one).
+    /// Read from the CPU once, then cached: every dispatched kernel call asks.
     pub fn detected() -> Tier {
-        *Tier::ALL
-            .iter()
-            .rev()
-            .find(|t| t.supported())
-            .expect("the baseline is always supported")
+        match DETECTED.load(Ordering::Relaxed) {
+            0 => {
+                let index = Tier::ALL.iter().rposition(|t| t.supported());
+                let index = index.expect("the baseline is always supported");
+                DETECTED.store(1 + index as u8, Ordering::Relaxed);
+                Tier::ALL[index]
+            }
+            k => Tier::ALL[usize::from(k) - 1],
+        }
     }
 }
 
@@ -77,6 +82,9 @@ pub enum TierError {
     #[error("this CPU cannot run the {} tier (it supports up to {})", .0.name(), .1.name())]
     Unsupported(Tier, Tier),
 }
+
+/// 0: not read yet; otherwise 1 + the index in [`Tier::ALL`] of [`Tier::detected`].
+static DETECTED: AtomicU8 = AtomicU8::new(0);
 
 /// 0: not forced; otherwise 1 + the forced tier's index in [`Tier::ALL`].
 static FORCED: AtomicU8 = AtomicU8::new(0);
