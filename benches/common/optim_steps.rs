@@ -43,11 +43,16 @@ pub fn data(n: usize) -> (StateVec<f32>, StateVec<f32>) {
     (x, dx)
 }
 
-/// The yardstick: `a += s * b` in place, split by rayon's own adaptive chunking (independent of
-/// the optimizers' chunking in `nnlab::optim`). Reads a and b, writes a: 3 arrays.
+/// The yardstick: `a += s * b` in place, in rayon tasks of 32k elements (independent of the
+/// optimizers' chunking in `nnlab::optim`), each loop compiled at the run-time tier's vector width
+/// like the rules' steps. Reads a and b, writes a: 3 arrays.
 pub fn stream(a: &mut [f32], b: &[f32], s: f32) {
-    a.par_iter_mut()
-        .zip(b.par_iter())
-        .with_min_len(1 << 15)
-        .for_each(|(a, &b)| *a += s * b);
+    a.par_chunks_mut(1 << 15)
+        .zip(b.par_chunks(1 << 15))
+        .for_each(|(a, b)| {
+            nnlab::runtime::simd::vectorized(
+                #[inline(always)]
+                || a.iter_mut().zip(b).for_each(|(a, &b)| *a += s * b),
+            )
+        });
 }

@@ -7,7 +7,7 @@
 //!     gate RUN.jsonl BASELINE.json --rebaseline            # write RUN's counts as the baseline
 //! ```
 //!
-//! `benches/instructions/run` wraps both (and the build for x86-64-v3); see its header.
+//! `benches/instructions/run` wraps both (and the build); see its header.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -144,7 +144,7 @@ fn gate() -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let (table, failed) = compare(&read_baseline(Path::new(baseline))?, &run_counts, threshold);
-    println!("instruction counts (callgrind Ir, x86-64-v3 build) against {baseline}:\n\n{table}");
+    println!("instruction counts (callgrind Ir, AVX2 tier) against {baseline}:\n\n{table}");
     if failed.is_empty() {
         println!("every case within +{threshold}% of its baseline");
         Ok(ExitCode::SUCCESS)

@@ -83,7 +83,7 @@ import torch  # noqa: E402  (after argument checks, so --help works without PyTo
 target = os.path.join(ROOT, "target", "peer_ab")
 subprocess.run(["cargo", "build", "--release", "--quiet", "--manifest-path",
                 os.path.join(ROOT, "benches", "peer_ab", "Cargo.toml"), "--target-dir", target],
-               cwd=ROOT, check=True)  # from ROOT so that .cargo/config.toml (target-cpu) applies
+               cwd=ROOT, check=True)  # the project's ordinary build: kernels dispatched at run time
 lib = ctypes.CDLL(os.path.join(target, "release", "libnnlab_peer_ab.so"))
 lib.nnlab_ab_new.restype = ctypes.c_void_p
 lib.nnlab_ab_new.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_size_t]

@@ -39,6 +39,38 @@ const SKEW_BYTES: usize = 5 * 64;
 #[cfg(unix)]
 const SKEWS: usize = 16;
 
+/// Advises the kernel to back the whole 2 MB pages inside `fresh` with huge pages, when huge pages
+/// are on ([`set_huge_pages`]) and `fresh` is at least 4 MB: for an output array just allocated
+/// and not yet touched (a block that large is a fresh `mmap` of glibc's, returned on `free`, so
+/// every call pays the page faults of touching it: with 4 KB pages one fault per 4 KB, with huge
+/// pages one per 2 MB). Advice only: values are the same either way, and where the advice is
+/// refused or unsupported the memory works with ordinary pages.
+pub fn advise_huge<T>(fresh: &mut [std::mem::MaybeUninit<T>]) {
+    let bytes = std::mem::size_of_val(fresh);
+    if bytes < HUGE_MIN_BYTES || !HUGE_PAGES.load(Ordering::Relaxed) {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let start = fresh.as_mut_ptr() as usize;
+        let (first, last) = (
+            start.next_multiple_of(HUGE_ALIGN),
+            (start + bytes) / HUGE_ALIGN * HUGE_ALIGN,
+        );
+        if first < last {
+            // SAFETY: first..last lies inside `fresh`, which this call borrows exclusively; the
+            // advice changes how its pages are backed, never their contents.
+            unsafe {
+                libc::madvise(
+                    first as *mut libc::c_void,
+                    last - first,
+                    libc::MADV_HUGEPAGE,
+                );
+            }
+        }
+    }
+}
+
 /// A fixed-length, zero-initialized vector of `F`.
 pub struct StateVec<F: Float> {
     ptr: NonNull<F>,

@@ -1,10 +1,10 @@
 //! Run-time dispatch of the hot kernels: one body, written once in plain Rust and generic over the
 //! vector width, compiled three times — inside an `#[target_feature(enable = "avx2,fma")]` wrapper,
 //! inside an AVX-512 one, and for the baseline target — and run at the tier [`tier::current`]
-//! names. Built without `target-cpu`, a binary runs on any x86-64 CPU and still uses the vector
-//! units and fused multiply-adds of the one it runs on (the project's build still sets
-//! `target-cpu=native`: with LLVM's generic tuning these kernels are slower; see
-//! `.cargo/config.toml`).
+//! names. The project builds without `target-cpu`: a binary runs on any x86-64 CPU and still uses
+//! the vector units and fused multiply-adds of the one it runs on. (LLVM's generic tuning schedules
+//! loads early: a kernel whose tile needs all 16 AVX2 registers spills one through the stack, so the
+//! tiles leave a register or more free.)
 //!
 //! The body is a [`Kernel`]: its `run::<BITS>` is `#[inline(always)]`, and so is everything its hot
 //! loop calls, so that the whole loop is compiled with the wrapper's instructions (a function the
