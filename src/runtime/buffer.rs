@@ -41,34 +41,41 @@ const SKEWS: usize = 16;
 
 /// Advises the kernel to back the whole 2 MB pages inside `fresh` with huge pages, when huge pages
 /// are on ([`set_huge_pages`]) and `fresh` is at least 4 MB: for an output array just allocated
-/// and not yet touched (a block that large is a fresh `mmap` of glibc's, returned on `free`, so
-/// every call pays the page faults of touching it: with 4 KB pages one fault per 4 KB, with huge
-/// pages one per 2 MB). Advice only: values are the same either way, and where the advice is
-/// refused or unsupported the memory works with ordinary pages.
+/// and not yet touched, whose new pages then fault once per 2 MB rather than once per 4 KB. Advice
+/// only: values are the same either way, and where the advice is refused or unsupported the memory
+/// works with ordinary pages.
 pub fn advise_huge<T>(fresh: &mut [std::mem::MaybeUninit<T>]) {
     let bytes = std::mem::size_of_val(fresh);
     if bytes < HUGE_MIN_BYTES || !HUGE_PAGES.load(Ordering::Relaxed) {
         return;
     }
-    #[cfg(target_os = "linux")]
+    #[cfg(unix)]
     {
         let start = fresh.as_mut_ptr() as usize;
-        let (first, last) = (
-            start.next_multiple_of(HUGE_ALIGN),
-            (start + bytes) / HUGE_ALIGN * HUGE_ALIGN,
-        );
+        let first = start.next_multiple_of(HUGE_ALIGN);
+        let last = (start + bytes) / HUGE_ALIGN * HUGE_ALIGN;
         if first < last {
-            // SAFETY: first..last lies inside `fresh`, which this call borrows exclusively; the
-            // advice changes how its pages are backed, never their contents.
-            unsafe {
-                libc::madvise(
-                    first as *mut libc::c_void,
-                    last - first,
-                    libc::MADV_HUGEPAGE,
-                );
-            }
+            // SAFETY: first..last lies inside `fresh`, which this call borrows exclusively.
+            unsafe { madvise_huge(first as *mut libc::c_void, last - first) };
         }
     }
+}
+
+/// `madvise(MADV_HUGEPAGE)` on Linux (a no-op elsewhere). Advice only: if the kernel refuses, the
+/// memory works with ordinary pages.
+///
+/// # Safety
+/// `addr..addr + len` must be memory the caller owns; the advice changes how its pages are backed,
+/// never their contents.
+#[cfg(unix)]
+unsafe fn madvise_huge(addr: *mut libc::c_void, len: usize) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: the caller's contract.
+    unsafe {
+        libc::madvise(addr, len, libc::MADV_HUGEPAGE);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (addr, len);
 }
 
 /// A fixed-length, zero-initialized vector of `F`.
@@ -129,12 +136,8 @@ impl<F: Float> StateVec<F> {
         if unsafe { libc::posix_memalign(&mut raw, HUGE_ALIGN, skew + bytes) } != 0 {
             return None;
         }
-        // Advice only: if the kernel refuses, the memory works with ordinary pages.
         // SAFETY: raw..raw+skew+bytes is the allocation just made.
-        #[cfg(target_os = "linux")]
-        unsafe {
-            libc::madvise(raw, skew + bytes, libc::MADV_HUGEPAGE);
-        }
+        unsafe { madvise_huge(raw, skew + bytes) };
         // SAFETY: skew < skew + bytes, inside the allocation.
         let data = unsafe { raw.cast::<u8>().add(skew) };
         NonNull::new(data.cast::<F>()).map(|p| (p, skew))

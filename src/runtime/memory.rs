@@ -7,8 +7,8 @@
 /// return them on `free`, so every step pays the page faults of touching new memory again (a
 /// sixth of LeNet-5's step when measured; the book's *Performance history* has the numbers; and
 /// most of dropout's pass over 10M units, whose two 40 MB outputs are new every call). With these
-/// settings every block comes from the heap, `mmap` is not used for single blocks (glibc's
-/// adaptive threshold stops at 32 MiB, so the threshold alone cannot keep a 40 MB block), and up
+/// settings every block comes from the heap (`mmap` is not used for single blocks: raising the
+/// mmap threshold instead would stop at glibc's ceiling of 32 MiB, below a 40 MB block), and up
 /// to 128 MiB of free heap top is kept. Results do not change, only where memory comes from.
 /// Idempotent; a no-op outside glibc.
 pub fn keep_freed_memory() {
@@ -18,7 +18,6 @@ pub fn keep_freed_memory() {
         ONCE.call_once(|| {
             // SAFETY: mallopt only changes allocator parameters; it is safe to call at any time.
             unsafe {
-                libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
                 libc::mallopt(libc::M_TRIM_THRESHOLD, 128 << 20);
                 libc::mallopt(libc::M_MMAP_MAX, 0);
             }
